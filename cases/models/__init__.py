@@ -1,0 +1,61 @@
+from .agreements import Agreement, AgreementForm, Fulfilment, JudicialConfirmation
+from .cases import (
+    CONCLUDED_STATUSES,
+    OPEN_STATUSES,
+    Case,
+    CaseNumberCounter,
+    Channel,
+    FailGuidance,
+    Outcome,
+    Party,
+    PartyKind,
+    PartyRole,
+    RiskLevel,
+    Status,
+)
+from .categories import Category
+from .centres import Centre, CentreKind, CentreLevel, Membership, Role
+from .events import Event, EventKind
+from .followups import ContactMethod, FollowUp
+from .people import Mediator, MediatorKind
+from .sessions import Room, Session, SessionMediator, SessionMode, SessionStatus
+from .transfers import Transfer, TransferDirection, TransferStatus
+
+__all__ = [
+    "CONCLUDED_STATUSES",
+    "OPEN_STATUSES",
+    "Agreement",
+    "AgreementForm",
+    "Case",
+    "CaseNumberCounter",
+    "Category",
+    "Centre",
+    "CentreKind",
+    "CentreLevel",
+    "Channel",
+    "ContactMethod",
+    "Event",
+    "EventKind",
+    "FailGuidance",
+    "FollowUp",
+    "Fulfilment",
+    "JudicialConfirmation",
+    "Mediator",
+    "MediatorKind",
+    "Membership",
+    "Outcome",
+    "Party",
+    "PartyKind",
+    "PartyRole",
+    "RiskLevel",
+    "Role",
+    "Room",
+    "Session",
+    "SessionMediator",
+    "SessionMode",
+    "SessionStatus",
+    "Status",
+    "Transfer",
+    "TransferDirection",
+    "TransferStatus",
+]

@@ -1,0 +1,168 @@
+"""Centres, the tree they form, and who works where (memberships)."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Length
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+CENTRE_CODE_PATTERN = r"^[A-Z0-9]{2,12}$"
+# Each tree step in Centre.path is the centre's id, zero-padded to this width, then "/".
+PATH_STEP_WIDTH = 8
+
+
+class CentreLevel(models.IntegerChoices):
+    CITY = 1, _("City")
+    DISTRICT = 2, _("District")
+    STREET = 3, _("Street / town")
+    COMMUNITY = 4, _("Community / village")
+    GRID = 5, _("Grid")
+
+
+class CentreKind(models.TextChoices):
+    COMPREHENSIVE = "comprehensive", _("Comprehensive mediation centre")
+    COMMITTEE = "committee", _("People's mediation committee")
+    PROFESSIONAL = "professional", _("Professional mediation committee")
+    COURT_ROOM = "court_room", _("Court-attached mediation room")
+    DEPARTMENT = "department", _("Functional department")
+    COURT = "court", _("People's court")
+
+
+class CentreQuerySet(models.QuerySet["Centre"]):
+    def subtree_of(self, centre: "Centre") -> "CentreQuerySet":
+        """The centre and every centre below it: one indexed prefix scan on ``path``."""
+        return self.filter(path__startswith=centre.path)
+
+    def active(self) -> "CentreQuerySet":
+        return self.filter(active=True)
+
+
+class Centre(models.Model):
+    """A mediation centre or another body that cases move between (a court, a department).
+
+    The tree is a materialised path: ``path`` holds the ids of the root-to-self chain, so a subtree
+    is ``path LIKE 'prefix%'``, answered from the ``varchar_pattern_ops`` index on PostgreSQL.
+    """
+
+    code = models.CharField(
+        _("code"),
+        max_length=12,
+        unique=True,
+        validators=[RegexValidator(CENTRE_CODE_PATTERN, _("2–12 capital letters and digits."))],
+    )
+    name_zh = models.CharField(_("name (Chinese)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    abbreviation_zh = models.CharField(
+        _("short Chinese name"),
+        max_length=20,
+        blank=True,
+        help_text=_("Used in the Chinese case number, e.g. 江岸 in （2026）江岸调字第123号."),
+    )
+    level = models.PositiveSmallIntegerField(_("level"), choices=CentreLevel.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=CentreKind.choices)
+    field = models.ForeignKey(
+        "cases.Category",
+        verbose_name=_("professional field"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("For a professional committee: the kind of dispute it handles."),
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent centre"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    path = models.CharField(_("tree path"), max_length=255, unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField(_("depth"), editable=False)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = CentreQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("centre")
+        verbose_name_plural = _("centres")
+        ordering = ["path"]
+        indexes = [
+            models.Index(fields=["parent", "kind"], name="centre_parent_kind"),
+            # Prefix scans (``path LIKE 'x%'``) under any collation on PostgreSQL.
+            models.Index(fields=["path"], name="centre_path_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(code__regex=CENTRE_CODE_PATTERN), name="centre_code_format"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(depth=Length("path") / (PATH_STEP_WIDTH + 1)),
+                name="centre_depth_matches_path",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(parent__isnull=True, depth=1)
+                | models.Q(parent__isnull=False, depth__gt=1),
+                name="centre_root_has_no_parent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def name(self) -> str:
+        if (get_language() or "").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_zh
+
+    @staticmethod
+    def path_step(pk: int) -> str:
+        return f"{pk:0{PATH_STEP_WIDTH}d}/"
+
+    def is_within(self, other: "Centre") -> bool:
+        """True if this centre is ``other`` or lies below it."""
+        return self.path.startswith(other.path)
+
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to this centre, read from the path without a query."""
+        return [int(step) for step in self.path.split("/") if step]
+
+
+class Role(models.TextChoices):
+    INTAKE = "intake", _("Intake officer")
+    MEDIATOR = "mediator", _("Mediator")
+    DIRECTOR = "director", _("Centre director")
+    OBSERVER = "observer", _("Observer")
+    COURT_LIAISON = "court_liaison", _("Court liaison")
+    ADMIN = "admin", _("Administrator")
+
+
+class Membership(models.Model):
+    """A user's role at a centre. A user may hold several."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    centre = models.ForeignKey(
+        Centre, verbose_name=_("centre"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "centre", "role"], name="membership_unique"),
+        ]
+        indexes = [models.Index(fields=["centre", "role"], name="membership_centre_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.centre.code}"

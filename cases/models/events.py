@@ -1,0 +1,58 @@
+"""The append-only timeline and audit trail of every case."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EventKind(models.TextChoices):
+    INTAKE = "intake", _("Registered")
+    TRANSITION = "transition", _("Status change")
+    EDIT = "edit", _("Edited")
+    REVEAL = "reveal", _("Personal data revealed")
+    SESSION = "session", _("Session")
+    AGREEMENT = "agreement", _("Agreement")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+
+
+class Event(models.Model):
+    """Who did what to which case, when, with the values before and after.
+
+    Rows are only ever inserted (by ``cases.services.events.record``); nothing updates or deletes
+    them. Personal data never appears here in clear: only masked values.
+    """
+
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="events"
+    )
+    at = models.DateTimeField(_("at"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty for the system (e.g. an automatic escalation)."),
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=EventKind.choices)
+    name = models.CharField(_("action"), max_length=40)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    centre = models.ForeignKey(
+        "cases.Centre",
+        verbose_name=_("handling centre"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The case's handling centre after the event."),
+    )
+    case_version = models.PositiveIntegerField(_("case version after"))
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="event_case_at")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.name} @ {self.at:%Y-%m-%d %H:%M}"

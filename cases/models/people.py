@@ -1,0 +1,79 @@
+"""Mediators: the people who mediate, with or without a login."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MediatorKind(models.TextChoices):
+    FULL_TIME = "full_time", _("Full-time people's mediator")
+    PART_TIME = "part_time", _("Part-time mediator")
+    RETIRED_JUDGE = "retired_judge", _("Retired judge")
+    LAWYER = "lawyer", _("Lawyer")
+    LOCAL_NOTABLE = "local_notable", _("Respected local person")
+    POLICE = "police", _("Police officer")
+    PROFESSIONAL = "professional", _("Professional committee member")
+    PETITION_OFFICER = "petition_officer", _("Petition officer")
+    GRID_WORKER = "grid_worker", _("Grid worker")
+
+
+class Mediator(models.Model):
+    """A mediator profile. ``user`` is empty for someone who mediates but never logs in."""
+
+    name = models.CharField(_("name"), max_length=80)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="mediator",
+    )
+    home_centre = models.ForeignKey(
+        "cases.Centre",
+        verbose_name=_("home centre"),
+        on_delete=models.PROTECT,
+        related_name="home_mediators",
+    )
+    seats = models.ManyToManyField(
+        "cases.Centre",
+        verbose_name=_("seats at other centres"),
+        blank=True,
+        related_name="seated_mediators",
+        help_text=_("Centres where this mediator also sits, e.g. a judge on Tuesdays."),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=MediatorKind.choices)
+    specialties = models.ManyToManyField(
+        "cases.Category", verbose_name=_("specialties"), blank=True, related_name="specialists"
+    )
+    languages = models.CharField(
+        _("languages and dialects"),
+        max_length=200,
+        blank=True,
+        help_text=_("Comma-separated, e.g. 普通话, 武汉话, English."),
+    )
+    capacity = models.PositiveSmallIntegerField(
+        _("capacity"), default=10, help_text=_("How many open cases this mediator can carry at once.")
+    )
+    conflicts = models.TextField(
+        _("declared conflicts of interest"),
+        blank=True,
+        help_text=_("People, organisations or places this mediator must not mediate for."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("mediator")
+        verbose_name_plural = _("mediators")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["home_centre", "active"], name="mediator_home_active")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(capacity__gt=0), name="mediator_capacity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def language_list(self) -> list[str]:
+        return [part.strip() for part in self.languages.replace("，", ",").split(",") if part.strip()]
