@@ -3,13 +3,11 @@
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models.functions import Length
+from django.db.models.functions import Concat
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 CENTRE_CODE_PATTERN = r"^[A-Z0-9]{2,12}$"
-# Each tree step in Centre.path is the centre's id, zero-padded to this width, then "/".
-PATH_STEP_WIDTH = 8
 
 
 class CentreLevel(models.IntegerChoices):
@@ -41,8 +39,9 @@ class CentreQuerySet(models.QuerySet["Centre"]):
 class Centre(models.Model):
     """A mediation centre or another body that cases move between (a court, a department).
 
-    The tree is a materialised path: ``path`` holds the ids of the root-to-self chain, so a subtree
-    is ``path LIKE 'prefix%'``, answered from the ``varchar_pattern_ops`` index on PostgreSQL.
+    The tree is a materialised path of centre codes, root first, each followed by "/"
+    (``WH/JA/JA01/``), so a subtree is ``path LIKE 'WH/JA/%'``, answered from the
+    ``varchar_pattern_ops`` index on PostgreSQL. Written only by ``cases.services.centres``.
     """
 
     code = models.CharField(
@@ -100,8 +99,8 @@ class Centre(models.Model):
                 condition=models.Q(code__regex=CENTRE_CODE_PATTERN), name="centre_code_format"
             ),
             models.CheckConstraint(
-                condition=models.Q(depth=Length("path") / (PATH_STEP_WIDTH + 1)),
-                name="centre_depth_matches_path",
+                condition=models.Q(path__endswith=Concat(models.F("code"), models.Value("/"))),
+                name="centre_path_ends_with_code",
             ),
             models.CheckConstraint(
                 condition=models.Q(parent__isnull=True, depth=1)
@@ -119,17 +118,16 @@ class Centre(models.Model):
             return self.name_en
         return self.name_zh
 
-    @staticmethod
-    def path_step(pk: int) -> str:
-        return f"{pk:0{PATH_STEP_WIDTH}d}/"
+    def path_below(self, parent: "Centre | None") -> str:
+        return f"{parent.path if parent else ''}{self.code}/"
 
     def is_within(self, other: "Centre") -> bool:
         """True if this centre is ``other`` or lies below it."""
         return self.path.startswith(other.path)
 
-    def ancestor_ids(self) -> list[int]:
-        """Ids from the root down to this centre, read from the path without a query."""
-        return [int(step) for step in self.path.split("/") if step]
+    def ancestor_codes(self) -> list[str]:
+        """Codes from the root down to this centre, read from the path without a query."""
+        return [step for step in self.path.split("/") if step]
 
 
 class Role(models.TextChoices):

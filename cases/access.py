@@ -1,0 +1,232 @@
+"""THE scope rule (DESIGN §2): which centres and cases a user may see, and what they may do to a case.
+
+Written once and used by every surface: web views, API views, exports, search and reports. Two views
+of the same rule live here and must agree (a test checks that they do):
+
+- ``visible_cases(user)``: a queryset filter, for lists, search and counts;
+- ``case_relations(user, case)``: for one loaded case, the user's relations to it, from which
+  ``can(user, action, case)`` decides and the workflow picks the transitions to offer.
+
+A case outside a user's scope is reported as missing (``CaseNotFound``), never as forbidden.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from .errors import CaseNotFound
+from .models import OPEN_STATUSES, Case, Centre, Membership, Mediator, Role
+
+
+class Relation(StrEnum):
+    """How a user stands to one case. Transitions and actions name the relations that allow them."""
+
+    ADMIN = "admin"
+    DIRECTOR = "director"  # director of a centre whose subtree holds the case's handling centre
+    RECEIVER = "receiver"  # director (or the court's liaison) where a pending transfer is going
+    OBSERVER = "observer"  # observer over the handling centre or the transfer's target
+    MEDIATOR = "mediator"  # lead or co-mediator of the case
+    QUEUE = "queue"  # mediator at the handling centre while the case has no lead mediator
+    INTAKE = "intake"  # intake officer of the handling centre
+    COURT_LIAISON = "court_liaison"  # liaison of the court that entrusted the case
+
+
+# Actions other than transitions (those are in cases.workflow.TRANSITIONS) and who may do them.
+ACTIONS: dict[str, frozenset[Relation]] = {
+    "view": frozenset(Relation),
+    "edit": frozenset({Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR, Relation.INTAKE}),
+    "reveal": frozenset(
+        {
+            Relation.ADMIN,
+            Relation.DIRECTOR,
+            Relation.MEDIATOR,
+            Relation.INTAKE,
+            Relation.COURT_LIAISON,
+        }
+    ),
+    "book_session": frozenset({Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR}),
+    "record_follow_up": frozenset({Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR}),
+    "record_fulfilment": frozenset({Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR}),
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A user's memberships, read once per request and kept on the user object."""
+
+    is_admin: bool
+    by_role: dict[str, tuple[Centre, ...]]
+    mediator: Mediator | None
+    mediator_centre_ids: frozenset[int]
+
+    def centres(self, *roles: Role) -> tuple[Centre, ...]:
+        return tuple(c for role in roles for c in self.by_role.get(role, ()))
+
+
+_SCOPE_ATTR = "_mediation_scope"
+
+
+def scope_of(user: Any) -> Scope:
+    cached = getattr(user, _SCOPE_ATTR, None)
+    if cached is not None:
+        return cached
+    if user is None or not user.is_authenticated or not user.is_active:
+        scope = Scope(is_admin=False, by_role={}, mediator=None, mediator_centre_ids=frozenset())
+    else:
+        by_role: dict[str, list[Centre]] = {}
+        for membership in Membership.objects.filter(user=user).select_related("centre"):
+            by_role.setdefault(membership.role, []).append(membership.centre)
+        mediator = Mediator.objects.filter(user=user).first()
+        mediator_centre_ids = {c.pk for c in by_role.get(Role.MEDIATOR, [])}
+        if mediator is not None:
+            mediator_centre_ids.add(mediator.home_centre_id)
+            mediator_centre_ids.update(mediator.seats.values_list("pk", flat=True))
+        scope = Scope(
+            is_admin=bool(user.is_superuser or by_role.get(Role.ADMIN)),
+            by_role={role: tuple(centres) for role, centres in by_role.items()},
+            mediator=mediator,
+            mediator_centre_ids=frozenset(mediator_centre_ids),
+        )
+    setattr(user, _SCOPE_ATTR, scope)
+    return scope
+
+
+def forget_scope(user: Any) -> None:
+    """Drop the cached scope (after memberships change)."""
+    if hasattr(user, _SCOPE_ATTR):
+        delattr(user, _SCOPE_ATTR)
+
+
+def _subtree_q(field: str, centres: Iterable[Centre]) -> Q:
+    q = Q(pk__in=[])
+    for centre in centres:
+        q |= Q(**{f"{field}__path__startswith": centre.path})
+    return q
+
+
+def visible_centres(user: Any) -> QuerySet[Centre]:
+    """Centres whose cases (some or all) the user may see; the centres a picker may offer."""
+    scope = scope_of(user)
+    if scope.is_admin:
+        return Centre.objects.all()
+    q = Q(pk__in=[])
+    for centre in scope.centres(Role.DIRECTOR, Role.OBSERVER):
+        q |= Q(path__startswith=centre.path)
+    own = {c.pk for c in scope.centres(Role.INTAKE, Role.COURT_LIAISON)} | scope.mediator_centre_ids
+    q |= Q(pk__in=own)
+    return Centre.objects.filter(q)
+
+
+def visible_cases(user: Any) -> QuerySet[Case]:
+    """Every case the user may see, as one filter on ``Case``."""
+    scope = scope_of(user)
+    cases = Case.objects.all()
+    if scope.is_admin:
+        return cases
+    supervisors = scope.centres(Role.DIRECTOR, Role.OBSERVER)
+    q = _subtree_q("centre", supervisors) | _subtree_q("transfer_target", supervisors)
+    courts = scope.centres(Role.COURT_LIAISON)
+    if courts:
+        q |= Q(entrusting_court__in=courts) | Q(transfer_target__in=courts)
+    intake = scope.centres(Role.INTAKE)
+    if intake:
+        q |= Q(centre__in=intake)
+    if scope.mediator is not None:
+        co_cases = Case.co_mediators.through.objects.filter(mediator=scope.mediator)
+        q |= Q(lead_mediator=scope.mediator) | Q(pk__in=co_cases.values("case_id"))
+    if scope.mediator_centre_ids:
+        q |= Q(
+            centre__in=scope.mediator_centre_ids,
+            lead_mediator__isnull=True,
+            status__in=OPEN_STATUSES,
+        )
+    return cases.filter(q)
+
+
+def case_relations(user: Any, case: Case) -> frozenset[Relation]:
+    """How ``user`` stands to ``case``; empty when the case is outside their scope."""
+    scope = scope_of(user)
+    relations: set[Relation] = set()
+    if scope.is_admin:
+        relations.add(Relation.ADMIN)
+    target = case.transfer_target
+
+    def supervises(role: Role, centre: Centre | None) -> bool:
+        return centre is not None and any(centre.is_within(c) for c in scope.centres(role))
+
+    if supervises(Role.DIRECTOR, case.centre):
+        relations.add(Relation.DIRECTOR)
+    if supervises(Role.DIRECTOR, target) or (
+        target is not None and target in scope.centres(Role.COURT_LIAISON)
+    ):
+        relations.add(Relation.RECEIVER)
+    if supervises(Role.OBSERVER, case.centre) or supervises(Role.OBSERVER, target):
+        relations.add(Relation.OBSERVER)
+    if case.centre_id in {c.pk for c in scope.centres(Role.INTAKE)}:
+        relations.add(Relation.INTAKE)
+    if case.entrusting_court_id and case.entrusting_court_id in {
+        c.pk for c in scope.centres(Role.COURT_LIAISON)
+    }:
+        relations.add(Relation.COURT_LIAISON)
+    if scope.mediator is not None and (
+        case.lead_mediator_id == scope.mediator.pk
+        or case.co_mediators.filter(pk=scope.mediator.pk).exists()
+    ):
+        relations.add(Relation.MEDIATOR)
+    if (
+        case.centre_id in scope.mediator_centre_ids
+        and case.lead_mediator_id is None
+        and case.status in OPEN_STATUSES
+    ):
+        relations.add(Relation.QUEUE)
+    return frozenset(relations)
+
+
+def get_case_for(user: Any, pk: Any, queryset: QuerySet[Case] | None = None) -> Case:
+    """The case with ``pk`` if the user may see it; otherwise ``CaseNotFound`` (never 'forbidden')."""
+    cases = visible_cases(user)
+    if queryset is not None:
+        cases = queryset & cases
+    try:
+        return cases.get(pk=pk)
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise CaseNotFound() from None
+
+
+def can(user: Any, action: str, case: Case, relations: frozenset[Relation] | None = None) -> bool:
+    """May ``user`` perform ``action`` (a transition name or a key of ``ACTIONS``) on ``case`` now?
+
+    For transitions this checks the actor only; ``cases.workflow`` also checks the case's status.
+    """
+    from .workflow import TRANSITIONS
+
+    relations = case_relations(user, case) if relations is None else relations
+    if action in TRANSITIONS:
+        allowed = TRANSITIONS[action].actors
+    else:
+        allowed = ACTIONS[action]
+    return bool(relations & allowed)
+
+
+def can_register_at(user: Any, centre: Centre, *, court_entrusted: bool = False) -> bool:
+    """May ``user`` register a new case at ``centre``?
+
+    Intake officers at their own centre, directors anywhere in their subtree, administrators
+    anywhere, and a court's liaison (court-entrusted cases only) at centres of the court's district.
+    """
+    scope = scope_of(user)
+    if scope.is_admin:
+        return True
+    if centre in scope.centres(Role.INTAKE):
+        return True
+    if any(centre.is_within(c) for c in scope.centres(Role.DIRECTOR)):
+        return True
+    if court_entrusted:
+        for court in scope.centres(Role.COURT_LIAISON):
+            district = court.parent or court
+            if centre.is_within(district):
+                return True
+    return False

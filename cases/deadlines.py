@@ -1,0 +1,35 @@
+"""The clocks of a case (DESIGN §4). Defaults and their sources are listed in docs/deadlines.md."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+ACCEPTANCE_DAYS = 3  # acceptance decision within 3 days of registration
+HIGH_RISK_ACCEPTANCE_DAYS = 1  # a high-risk case must be accepted within one day
+MEDIATION_DAYS = 30  # "一般在一个月内调结": concluded within 30 days of acceptance
+COURT_ENTRUSTED_DAYS = 30  # court-entrusted: 30 days from entrustment
+FOLLOW_UP_DAYS = 30  # follow-up visit after a resolved case is closed
+
+
+def acceptance_due(registered_at: datetime, *, high_risk: bool) -> datetime:
+    days = HIGH_RISK_ACCEPTANCE_DAYS if high_risk else ACCEPTANCE_DAYS
+    return registered_at + timedelta(days=days)
+
+
+def mediation_due(started_at: datetime, *, entrusted_on: date | None = None) -> datetime:
+    """Due 30 days after acceptance, or for a court-entrusted case 30 days after entrustment."""
+    if entrusted_on is not None:
+        start = timezone.make_aware(datetime.combine(entrusted_on, time.min))
+        return start + timedelta(days=COURT_ENTRUSTED_DAYS)
+    return started_at + timedelta(days=MEDIATION_DAYS)
+
+
+def resumed_due(due_at: datetime | None, suspended_at: datetime, resumed_at: datetime) -> datetime | None:
+    """Suspension pauses the clock: resuming moves the deadline by the time paused."""
+    if due_at is None:
+        return None
+    return due_at + (resumed_at - suspended_at)
+
+
+def follow_up_due(closed_at: datetime) -> date:
+    return timezone.localdate(closed_at) + timedelta(days=FOLLOW_UP_DAYS)

@@ -1,0 +1,134 @@
+"""Personal data at rest (DESIGN §6): ID-document numbers and phone numbers.
+
+Each value is kept three ways and never in clear:
+
+- encrypted with Fernet (``cryptography``) under the current key, prefixed with the key's id
+  (``"k2$gAAAA..."``) so old rows still decrypt after the key is rotated;
+- a keyed hash (HMAC-SHA256 under ``FIELD_HASH_KEY``) of the normalised value, for equality search
+  ("has this person been in a dispute before?") without decrypting any row;
+- the masked form shown everywhere: ``420***********1234``, ``138****5678``.
+
+Settings: ``FIELD_ENCRYPTION_KEY`` is ``"id:key[,id:key...]"``, the first pair encrypting, every pair
+decrypting. ``FIELD_HASH_KEY`` must not change once data exists.
+"""
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+
+from cryptography.fernet import Fernet, InvalidToken
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+
+class Kind(StrEnum):
+    ID_NUMBER = "id_number"
+    PHONE = "phone"
+
+
+@dataclass(frozen=True)
+class Sealed:
+    encrypted: str
+    digest: str
+    masked: str
+
+    def __repr__(self) -> str:  # The dataclass repr is fine: nothing here is clear text.
+        return f"Sealed(masked={self.masked!r})"
+
+
+EMPTY = Sealed(encrypted="", digest="", masked="")
+
+
+@dataclass(frozen=True)
+class _Keyring:
+    current_id: str
+    fernets: dict[str, Fernet]
+
+
+@cache
+def _keyring(spec: str) -> _Keyring:
+    fernets: dict[str, Fernet] = {}
+    current_id = ""
+    for item in spec.split(","):
+        key_id, sep, key = item.strip().partition(":")
+        if not sep or not key_id or "$" in key_id:
+            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be 'id:key[,id:key...]'.")
+        try:
+            fernets[key_id] = Fernet(key.encode())
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"FIELD_ENCRYPTION_KEY {key_id!r} is not a 32-byte url-safe base64 key."
+            ) from exc
+        current_id = current_id or key_id
+    return _Keyring(current_id=current_id, fernets=fernets)
+
+
+def keyring() -> _Keyring:
+    return _keyring(settings.FIELD_ENCRYPTION_KEY)
+
+
+def normalise(kind: Kind, value: str) -> str:
+    """The canonical form that is hashed: the same person typed two ways hashes the same."""
+    value = re.sub(r"[\s\-]", "", value or "")
+    if kind is Kind.PHONE:
+        value = re.sub(r"^(\+?86)(?=1\d{10}$)", "", value)
+    return value.upper()
+
+
+def digest(kind: Kind, value: str) -> str:
+    """The keyed hash used for equality search; empty for an empty value."""
+    value = normalise(kind, value)
+    if not value:
+        return ""
+    message = f"{kind}:{value}".encode()
+    return hmac.new(settings.FIELD_HASH_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def mask(kind: Kind, value: str) -> str:
+    """First three and last four shown: ``420***********1234``, ``138****5678``."""
+    value = normalise(kind, value)
+    if len(value) <= 7:
+        return "*" * max(len(value) - 2, 0) + value[-2:] if value else ""
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def encrypt(value: str) -> str:
+    ring = keyring()
+    token = ring.fernets[ring.current_id].encrypt(value.encode()).decode()
+    return f"{ring.current_id}${token}"
+
+
+def decrypt(stored: str) -> str:
+    if not stored:
+        return ""
+    key_id, _, token = stored.partition("$")
+    fernet = keyring().fernets.get(key_id)
+    if fernet is None:
+        raise ImproperlyConfigured(f"No FIELD_ENCRYPTION_KEY with id {key_id!r} is configured.")
+    try:
+        return fernet.decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        raise ImproperlyConfigured(f"Key {key_id!r} does not decrypt this value.") from exc
+
+
+def needs_rotation(stored: str) -> bool:
+    return bool(stored) and stored.partition("$")[0] != keyring().current_id
+
+
+def seal(kind: Kind, value: str) -> Sealed:
+    """Everything that is stored for one value."""
+    value = normalise(kind, value)
+    if not value:
+        return EMPTY
+    return Sealed(encrypted=encrypt(value), digest=digest(kind, value), masked=mask(kind, value))
+
+
+def looks_valid(kind: Kind, value: str) -> bool:
+    """A light format check: mainland ID numbers (18 chars), passports etc.; phones of 5–15 digits."""
+    value = normalise(kind, value)
+    if kind is Kind.PHONE:
+        return bool(re.fullmatch(r"\+?\d{5,15}", value))
+    return bool(re.fullmatch(r"[0-9A-Z]{6,20}", value))

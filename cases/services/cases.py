@@ -1,0 +1,91 @@
+"""Editing a case's facts, and revealing a party's personal data."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .. import personal_data
+from ..access import can, get_case_for
+from ..errors import InvalidInput, NotPermitted, VersionConflict
+from ..models import CONCLUDED_STATUSES, Case, EventKind, Party, Status
+from . import events
+
+EDITABLE_FIELDS = ("summary", "facts", "category", "amount_in_dispute", "location", "risk_level")
+
+
+def edit_case(
+    *, case: Case, actor: Any, changes: Mapping[str, Any], expected_version: int | None = None
+) -> Case:
+    """Change a case's descriptive fields (not its status). One event with before and after values."""
+    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise InvalidInput(fields={name: [_("This field cannot be edited.")] for name in unknown})
+    with transaction.atomic():
+        locked = get_case_for(actor, case.pk, Case.objects.select_for_update(of=("self",)))
+        if not can(actor, "edit", locked):
+            raise NotPermitted(_("You may not edit this case."))
+        if expected_version is not None and locked.version != expected_version:
+            raise VersionConflict(locked.version)
+        if locked.status in CONCLUDED_STATUSES | {Status.CLOSED, Status.DECLINED}:
+            raise NotPermitted(_("A concluded case can no longer be edited."))
+        before, after = {}, {}
+        for name, value in changes.items():
+            old = getattr(locked, name)
+            if old != value:
+                before[name], after[name] = old, value
+                setattr(locked, name, value)
+        if not after:
+            return locked
+        try:
+            locked.full_clean(exclude=[f for f in _all_fields() if f not in after])
+        except ValidationError as exc:
+            raise InvalidInput.from_validation_error(exc) from None
+        locked.version += 1
+        locked.save(update_fields=[*after, "version"])
+        events.record(
+            case=locked, actor=actor, kind=EventKind.EDIT, name="edit", at=timezone.now(),
+            before=before, after=after,
+        )  # fmt: skip
+    return locked
+
+
+def _all_fields() -> list[str]:
+    return [f.name for f in Case._meta.get_fields() if getattr(f, "concrete", False)]
+
+
+@dataclass(frozen=True)
+class Revealed:
+    id_number: str
+    phone: str
+
+    def __repr__(self) -> str:
+        return "Revealed(<hidden>)"
+
+
+def reveal_party(*, party: Party, actor: Any) -> Revealed:
+    """Decrypt a party's ID number and phone for a permitted user, and log that they looked."""
+    case = get_case_for(actor, party.case_id)
+    if not can(actor, "reveal", case):
+        raise NotPermitted(_("You may not see this party's personal data."))
+    with transaction.atomic():
+        events.record(
+            case=case,
+            actor=actor,
+            kind=EventKind.REVEAL,
+            name="reveal",
+            at=timezone.now(),
+            after={
+                "party": party.pk,
+                "id_number": party.id_number_masked,
+                "phone": party.phone_masked,
+            },
+        )
+    return Revealed(
+        id_number=personal_data.decrypt(party.id_number_encrypted),
+        phone=personal_data.decrypt(party.phone_encrypted),
+    )

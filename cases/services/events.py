@@ -1,0 +1,48 @@
+"""Writing the timeline. Every change to a case writes exactly one event through ``record``."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+
+from ..models import Case, Event, EventKind
+
+
+def jsonable(value: Any) -> Any:
+    """A value as it is kept in an event: ids for rows, ISO strings for times, text for decimals."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return value
+
+
+def record(
+    *,
+    case: Case,
+    actor: Any,
+    kind: EventKind,
+    name: str,
+    at: datetime,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> Event:
+    """Append one event. Callers pass masked personal data only, never clear values."""
+    return Event.objects.create(
+        case=case,
+        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
+        kind=kind,
+        name=name,
+        at=at,
+        before=jsonable(before or {}),
+        after=jsonable(after or {}),
+        centre_id=case.centre_id,
+        case_version=case.version,
+    )

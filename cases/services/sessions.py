@@ -1,0 +1,196 @@
+"""Booking mediation sessions without double-booking a mediator or a room."""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..access import can, get_case_for
+from ..errors import DoubleBooking, InvalidInput, NotPermitted, TransitionNotAllowed
+from ..models import (
+    Case,
+    EventKind,
+    Mediator,
+    Party,
+    Room,
+    Session,
+    SessionMediator,
+    SessionMode,
+    SessionStatus,
+    Status,
+)
+from . import events
+
+BOOKABLE_STATUSES = frozenset({Status.ACCEPTED, Status.IN_MEDIATION, Status.SUSPENDED})
+
+
+def _overlapping(starts_at: datetime, ends_at: datetime) -> Q:
+    return Q(starts_at__lt=ends_at, ends_at__gt=starts_at)
+
+
+def _check_free(
+    *, mediators: Sequence[Mediator], room: Room | None, starts_at: datetime, ends_at: datetime
+) -> None:
+    """The rule the database enforces on PostgreSQL, checked here for every backend with clear errors."""
+    busy = (
+        SessionMediator.objects.filter(_overlapping(starts_at, ends_at), cancelled=False)
+        .filter(mediator__in=mediators)
+        .select_related("mediator")
+    )
+    problems: dict[str, list[Any]] = {}
+    for booking in busy:
+        problems.setdefault("mediators", []).append(
+            _("%(name)s is already booked from %(start)s to %(end)s.")
+            % {
+                "name": booking.mediator.name,
+                "start": timezone.localtime(booking.starts_at).strftime("%Y-%m-%d %H:%M"),
+                "end": timezone.localtime(booking.ends_at).strftime("%H:%M"),
+            }
+        )
+    if room is not None:
+        taken = (
+            Session.objects.filter(_overlapping(starts_at, ends_at), room=room)
+            .exclude(status=SessionStatus.CANCELLED)
+            .first()
+        )
+        if taken is not None:
+            problems["room"] = [
+                _("%(room)s is already booked from %(start)s to %(end)s.")
+                % {
+                    "room": room.name,
+                    "start": timezone.localtime(taken.starts_at).strftime("%Y-%m-%d %H:%M"),
+                    "end": timezone.localtime(taken.ends_at).strftime("%H:%M"),
+                }
+            ]
+    if problems:
+        raise DoubleBooking(fields=problems)
+
+
+def book_session(
+    *,
+    case: Case,
+    actor: Any,
+    starts_at: datetime,
+    ends_at: datetime,
+    mediators: Iterable[Mediator],
+    room: Room | None = None,
+    place: str = "",
+    mode: str = SessionMode.IN_PERSON,
+    parties_present: Iterable[Party] = (),
+    at: datetime | None = None,
+) -> Session:
+    """Book a mediation session. Refuses (``DoubleBooking``) when a mediator or the room is taken.
+
+    On PostgreSQL two concurrent bookings cannot both pass: the exclusion constraints refuse the
+    second insert, which is reported as the same ``DoubleBooking`` error.
+    """
+    case = get_case_for(actor, case.pk)
+    if not can(actor, "book_session", case):
+        raise NotPermitted(_("You may not book sessions for this case."))
+    if case.status not in BOOKABLE_STATUSES:
+        raise TransitionNotAllowed(_("Sessions can be booked only while a case is being mediated."))
+    mediators = list(dict.fromkeys(mediators))
+    problems: dict[str, list[Any]] = {}
+    if ends_at <= starts_at:
+        problems["ends_at"] = [_("A session must end after it starts.")]
+    if not mediators:
+        problems["mediators"] = [_("Choose at least one mediator.")]
+    if room is not None and room.centre_id != case.centre_id:
+        problems["room"] = [_("This room belongs to another centre.")]
+    if mode not in SessionMode.values:
+        problems["mode"] = [_("Choose a valid mode.")]
+    present = list(parties_present)
+    if any(p.case_id != case.pk for p in present):
+        problems["parties_present"] = [_("Only parties to this case can be present.")]
+    if problems:
+        raise InvalidInput(fields=problems)
+
+    with transaction.atomic():
+        _check_free(mediators=mediators, room=room, starts_at=starts_at, ends_at=ends_at)
+        try:
+            with transaction.atomic():
+                session = Session.objects.create(
+                    case=case,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    room=room,
+                    place=place,
+                    mode=mode,
+                    created_by=actor if getattr(actor, "pk", None) else None,
+                )
+                SessionMediator.objects.bulk_create(
+                    SessionMediator(session=session, mediator=m, starts_at=starts_at, ends_at=ends_at)
+                    for m in mediators
+                )
+        except IntegrityError as exc:
+            # A concurrent booking won the race; the database's exclusion constraint refused ours.
+            raise DoubleBooking() from exc
+        if present:
+            session.parties_present.set(present)
+        events.record(
+            case=case,
+            actor=actor,
+            kind=EventKind.SESSION,
+            name="book_session",
+            at=at or timezone.now(),
+            after={
+                "session": session.pk,
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "room": room.pk if room else None,
+                "mediators": [m.pk for m in mediators],
+            },
+        )
+    return session
+
+
+def record_session(
+    *, session: Session, actor: Any, minutes: str, result: str, at: datetime | None = None
+) -> Session:
+    """Record what happened at a session; it becomes ``held``."""
+    case = get_case_for(actor, session.case_id)
+    if not can(actor, "book_session", case):
+        raise NotPermitted(_("You may not record sessions for this case."))
+    if session.status == SessionStatus.CANCELLED:
+        raise TransitionNotAllowed(_("This session was cancelled."))
+    with transaction.atomic():
+        before = {"status": session.status, "result": session.result}
+        session.minutes, session.result, session.status = minutes, result, SessionStatus.HELD
+        session.save(update_fields=["minutes", "result", "status"])
+        events.record(
+            case=case,
+            actor=actor,
+            kind=EventKind.SESSION,
+            name="record_session",
+            at=at or timezone.now(),
+            before={"session": session.pk, **before},
+            after={"session": session.pk, "status": session.status, "result": result},
+        )
+    return session
+
+
+def cancel_session(*, session: Session, actor: Any) -> Session:
+    """Cancel a scheduled session, freeing its room and mediators."""
+    case = get_case_for(actor, session.case_id)
+    if not can(actor, "book_session", case):
+        raise NotPermitted(_("You may not cancel sessions for this case."))
+    if session.status != SessionStatus.SCHEDULED:
+        raise TransitionNotAllowed(_("Only a scheduled session can be cancelled."))
+    with transaction.atomic():
+        session.status = SessionStatus.CANCELLED
+        session.save(update_fields=["status"])
+        session.bookings.update(cancelled=True)
+        events.record(
+            case=case,
+            actor=actor,
+            kind=EventKind.SESSION,
+            name="cancel_session",
+            at=timezone.now(),
+            before={"session": session.pk, "status": SessionStatus.SCHEDULED},
+            after={"session": session.pk, "status": SessionStatus.CANCELLED},
+        )
+    return session
