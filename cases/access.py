@@ -18,7 +18,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from .errors import CaseNotFound
-from .models import OPEN_STATUSES, Case, Centre, Membership, Mediator, Role
+from .models import OPEN_STATUSES, Case, Centre, Mediator, Membership, Role
 
 
 class Relation(StrEnum):
@@ -204,10 +204,7 @@ def can(user: Any, action: str, case: Case, relations: frozenset[Relation] | Non
     from .workflow import TRANSITIONS
 
     relations = case_relations(user, case) if relations is None else relations
-    if action in TRANSITIONS:
-        allowed = TRANSITIONS[action].actors
-    else:
-        allowed = ACTIONS[action]
+    allowed = TRANSITIONS[action].actors if action in TRANSITIONS else ACTIONS[action]
     return bool(relations & allowed)
 
 

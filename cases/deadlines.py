@@ -24,7 +24,9 @@ def mediation_due(started_at: datetime, *, entrusted_on: date | None = None) -> 
     return started_at + timedelta(days=MEDIATION_DAYS)
 
 
-def resumed_due(due_at: datetime | None, suspended_at: datetime, resumed_at: datetime) -> datetime | None:
+def resumed_due(
+    due_at: datetime | None, suspended_at: datetime, resumed_at: datetime
+) -> datetime | None:
     """Suspension pauses the clock: resuming moves the deadline by the time paused."""
     if due_at is None:
         return None

@@ -74,10 +74,17 @@ class AssignForm(forms.Form):
 class AgreementDataForm(forms.Form):
     terms = forms.CharField(label=_("Terms"), max_length=20000, widget=forms.Textarea)
     amount_agreed = forms.DecimalField(
-        label=_("Amount agreed (yuan)"), max_digits=14, decimal_places=2, min_value=0, required=False
+        label=_("Amount agreed (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
     )
     form = forms.ChoiceField(
-        label=_("Form"), choices=AgreementForm.choices, initial=AgreementForm.WRITTEN, required=False
+        label=_("Form"),
+        choices=AgreementForm.choices,
+        initial=AgreementForm.WRITTEN,
+        required=False,
     )
     signed_on = forms.DateField(label=_("Signed on"), required=False)
     effective_on = forms.DateField(label=_("Takes effect on"), required=False)
@@ -87,7 +94,9 @@ class AgreementDataForm(forms.Form):
         data = super().clean() or {}
         signed, effective = data.get("signed_on"), data.get("effective_on")
         if signed and effective and effective < signed:
-            self.add_error("effective_on", _("An agreement cannot take effect before it is signed."))
+            self.add_error(
+                "effective_on", _("An agreement cannot take effect before it is signed.")
+            )
         deadline = data.get("performance_deadline")
         if deadline and (effective or signed) and deadline < (effective or signed):
             self.add_error(
@@ -275,7 +284,9 @@ def _close(ctx: Context) -> None:
             agreement.fulfilment_recorded_at = ctx.at
             agreement.save(update_fields=["fulfilment", "fulfilment_recorded_at"])
     elif fulfilment:
-        raise InvalidInput(fields={"fulfilment": [_("Only a resolved case has an agreement to fulfil.")]})
+        raise InvalidInput(
+            fields={"fulfilment": [_("Only a resolved case has an agreement to fulfil.")]}
+        )
 
 
 def direction_between(source: Centre, target: Centre) -> TransferDirection:
@@ -303,7 +314,11 @@ def _transfer(ctx: Context) -> None:
     )
     ctx.change(transfer_target=target)
     ctx.after.update(
-        transfer={"id": transfer.pk, "direction": transfer.direction, "automatic": transfer.automatic},
+        transfer={
+            "id": transfer.pk,
+            "direction": transfer.direction,
+            "automatic": transfer.automatic,
+        },
         reason=transfer.reason,
     )
 
@@ -349,18 +364,54 @@ OPEN_FOR_TRANSFER = frozenset({S.REGISTERED, S.ACCEPTED, S.IN_MEDIATION, S.SUSPE
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
-        Transition("accept", _("Accept"), frozenset({S.REGISTERED}), S.ACCEPTED, SUPERVISORS, effect=_accept),
-        Transition("decline", _("Decline"), frozenset({S.REGISTERED}), S.DECLINED, SUPERVISORS, ReasonForm, effect=_decline),
-        Transition("assign", _("Assign mediators"), frozenset({S.ACCEPTED, S.IN_MEDIATION}), S.IN_MEDIATION, SUPERVISORS, AssignForm, effect=_assign),
-        Transition("suspend", _("Suspend"), frozenset({S.IN_MEDIATION}), S.SUSPENDED, WORKERS, ReasonForm, effect=_suspend),
-        Transition("resume", _("Resume"), frozenset({S.SUSPENDED}), S.IN_MEDIATION, WORKERS, effect=_resume),
-        Transition("resolve", _("Resolve with an agreement"), frozenset({S.IN_MEDIATION}), S.RESOLVED, WORKERS, AgreementDataForm, nested="agreement", effect=_resolve),
-        Transition("fail", _("Record failure"), frozenset({S.IN_MEDIATION}), S.FAILED, WORKERS, FailForm, effect=_fail),
-        Transition("withdraw", _("Withdraw"), frozenset({S.ACCEPTED, S.IN_MEDIATION, S.SUSPENDED}), S.WITHDRAWN, WORKERS | {R.INTAKE}, ReasonForm, effect=_withdraw),
-        Transition("close", _("Close"), frozenset({S.RESOLVED, S.FAILED, S.WITHDRAWN}), S.CLOSED, SUPERVISORS, CloseForm, effect=_close),
-        Transition("transfer", _("Transfer"), OPEN_FOR_TRANSFER, S.PENDING_TRANSFER, SUPERVISORS, TransferForm, effect=_transfer),
-        Transition("accept_transfer", _("Accept transfer"), frozenset({S.PENDING_TRANSFER}), S.ACCEPTED, RECEIVERS, effect=_accept_transfer),
-        Transition("return_transfer", _("Return transfer"), frozenset({S.PENDING_TRANSFER}), None, RECEIVERS, ReasonForm, effect=_return_transfer),
+        Transition(
+            "accept", _("Accept"), frozenset({S.REGISTERED}), S.ACCEPTED, SUPERVISORS,
+            effect=_accept,
+        ),
+        Transition(
+            "decline", _("Decline"), frozenset({S.REGISTERED}), S.DECLINED, SUPERVISORS,
+            ReasonForm, effect=_decline,
+        ),
+        Transition(
+            "assign", _("Assign mediators"), frozenset({S.ACCEPTED, S.IN_MEDIATION}),
+            S.IN_MEDIATION, SUPERVISORS, AssignForm, effect=_assign,
+        ),
+        Transition(
+            "suspend", _("Suspend"), frozenset({S.IN_MEDIATION}), S.SUSPENDED, WORKERS,
+            ReasonForm, effect=_suspend,
+        ),
+        Transition(
+            "resume", _("Resume"), frozenset({S.SUSPENDED}), S.IN_MEDIATION, WORKERS,
+            effect=_resume,
+        ),
+        Transition(
+            "resolve", _("Resolve with an agreement"), frozenset({S.IN_MEDIATION}), S.RESOLVED,
+            WORKERS, AgreementDataForm, nested="agreement", effect=_resolve,
+        ),
+        Transition(
+            "fail", _("Record failure"), frozenset({S.IN_MEDIATION}), S.FAILED, WORKERS,
+            FailForm, effect=_fail,
+        ),
+        Transition(
+            "withdraw", _("Withdraw"), frozenset({S.ACCEPTED, S.IN_MEDIATION, S.SUSPENDED}),
+            S.WITHDRAWN, WORKERS | {R.INTAKE}, ReasonForm, effect=_withdraw,
+        ),
+        Transition(
+            "close", _("Close"), frozenset({S.RESOLVED, S.FAILED, S.WITHDRAWN}), S.CLOSED,
+            SUPERVISORS, CloseForm, effect=_close,
+        ),
+        Transition(
+            "transfer", _("Transfer"), OPEN_FOR_TRANSFER, S.PENDING_TRANSFER, SUPERVISORS,
+            TransferForm, effect=_transfer,
+        ),
+        Transition(
+            "accept_transfer", _("Accept transfer"), frozenset({S.PENDING_TRANSFER}), S.ACCEPTED,
+            RECEIVERS, effect=_accept_transfer,
+        ),
+        Transition(
+            "return_transfer", _("Return transfer"), frozenset({S.PENDING_TRANSFER}), None,
+            RECEIVERS, ReasonForm, effect=_return_transfer,
+        ),
     ]
 }  # fmt: skip
 

@@ -31,14 +31,18 @@ class Agreement(models.Model):
     amount_agreed = models.DecimalField(
         _("amount agreed (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
     )
-    form = models.CharField(_("form"), max_length=10, choices=AgreementForm.choices, default=AgreementForm.WRITTEN)
+    form = models.CharField(
+        _("form"), max_length=10, choices=AgreementForm.choices, default=AgreementForm.WRITTEN
+    )
     signed_on = models.DateField(_("signed on"))
     effective_on = models.DateField(_("takes effect on"))
     performance_deadline = models.DateField(_("performance deadline"), null=True, blank=True)
     fulfilment = models.CharField(
         _("fulfilment"), max_length=16, choices=Fulfilment.choices, default=Fulfilment.PENDING
     )
-    fulfilment_recorded_at = models.DateTimeField(_("fulfilment recorded at"), null=True, blank=True)
+    fulfilment_recorded_at = models.DateTimeField(
+        _("fulfilment recorded at"), null=True, blank=True
+    )
     judicial_confirmation = models.CharField(
         _("judicial confirmation"),
         max_length=16,
@@ -69,7 +73,9 @@ class Agreement(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["performance_deadline", "fulfilment"], name="agreement_due_fulfilment"),
+            models.Index(
+                fields=["performance_deadline", "fulfilment"], name="agreement_due_fulfilment"
+            ),
         ]
 
     def __str__(self) -> str:

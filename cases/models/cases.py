@@ -165,9 +165,12 @@ class Case(models.Model):
         ordering = ["-registered_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["registering_centre", "year", "sequence"], name="case_number_per_centre_year"
+                fields=["registering_centre", "year", "sequence"],
+                name="case_number_per_centre_year",
             ),
-            models.CheckConstraint(condition=models.Q(sequence__gte=1), name="case_sequence_positive"),
+            models.CheckConstraint(
+                condition=models.Q(sequence__gte=1), name="case_sequence_positive"
+            ),
             models.CheckConstraint(
                 condition=models.Q(amount_in_dispute__isnull=True)
                 | models.Q(amount_in_dispute__gte=0),
@@ -179,7 +182,9 @@ class Case(models.Model):
                 name="case_transfer_target_iff_pending",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["resolved", "failed", "withdrawn"], outcome=models.F("status"))
+                condition=models.Q(
+                    status__in=["resolved", "failed", "withdrawn"], outcome=models.F("status")
+                )
                 | (
                     models.Q(status__in=sorted([*OPEN_STATUSES, Status.DECLINED]))
                     & models.Q(outcome="")
@@ -188,7 +193,8 @@ class Case(models.Model):
                 name="case_outcome_matches_status",
             ),
             models.CheckConstraint(
-                condition=~models.Q(channel="court_entrusted") | models.Q(entrusting_court__isnull=False),
+                condition=~models.Q(channel="court_entrusted")
+                | models.Q(entrusting_court__isnull=False),
                 name="case_court_entrusted_has_court",
             ),
         ]
@@ -257,9 +263,13 @@ class Party(models.Model):
     value is never stored and never held on this model.
     """
 
-    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="parties")
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="parties"
+    )
     role = models.CharField(_("role"), max_length=12, choices=PartyRole.choices)
-    kind = models.CharField(_("kind"), max_length=12, choices=PartyKind.choices, default=PartyKind.PERSON)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=PartyKind.choices, default=PartyKind.PERSON
+    )
     name = models.CharField(_("name"), max_length=120)
     address = models.CharField(_("address"), max_length=255, blank=True)
     agent = models.CharField(_("agent"), max_length=120, blank=True)

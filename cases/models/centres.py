@@ -92,7 +92,9 @@ class Centre(models.Model):
         indexes = [
             models.Index(fields=["parent", "kind"], name="centre_parent_kind"),
             # Prefix scans (``path LIKE 'x%'``) under any collation on PostgreSQL.
-            models.Index(fields=["path"], name="centre_path_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["path"], name="centre_path_prefix", opclasses=["varchar_pattern_ops"]
+            ),
         ]
         constraints = [
             models.CheckConstraint(

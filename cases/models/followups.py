@@ -22,8 +22,12 @@ class FollowUp(models.Model):
     )
     due_on = models.DateField(_("due on"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
-    contact_method = models.CharField(_("contact"), max_length=12, choices=ContactMethod.choices, blank=True)
-    fulfilment = models.CharField(_("fulfilment"), max_length=16, choices=Fulfilment.choices, blank=True)
+    contact_method = models.CharField(
+        _("contact"), max_length=12, choices=ContactMethod.choices, blank=True
+    )
+    fulfilment = models.CharField(
+        _("fulfilment"), max_length=16, choices=Fulfilment.choices, blank=True
+    )
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     recorded_by = models.ForeignKey(
@@ -36,7 +40,8 @@ class FollowUp(models.Model):
         ordering = ["due_on"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(satisfaction__isnull=True) | models.Q(satisfaction__gte=1, satisfaction__lte=5),
+                condition=models.Q(satisfaction__isnull=True)
+                | models.Q(satisfaction__gte=1, satisfaction__lte=5),
                 name="followup_satisfaction_1_to_5",
             ),
             models.CheckConstraint(

@@ -53,7 +53,9 @@ class Mediator(models.Model):
         help_text=_("Comma-separated, e.g. 普通话, 武汉话, English."),
     )
     capacity = models.PositiveSmallIntegerField(
-        _("capacity"), default=10, help_text=_("How many open cases this mediator can carry at once.")
+        _("capacity"),
+        default=10,
+        help_text=_("How many open cases this mediator can carry at once."),
     )
     conflicts = models.TextField(
         _("declared conflicts of interest"),
@@ -68,7 +70,9 @@ class Mediator(models.Model):
         ordering = ["name"]
         indexes = [models.Index(fields=["home_centre", "active"], name="mediator_home_active")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(capacity__gt=0), name="mediator_capacity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(capacity__gt=0), name="mediator_capacity_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -76,4 +80,6 @@ class Mediator(models.Model):
 
     @property
     def language_list(self) -> list[str]:
-        return [part.strip() for part in self.languages.replace("，", ",").split(",") if part.strip()]
+        return [
+            part.strip() for part in self.languages.replace("，", ",").split(",") if part.strip()
+        ]

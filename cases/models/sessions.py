@@ -1,11 +1,16 @@
 """Mediation sessions, the rooms they use, and the bookings that keep people and rooms single-booked."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
 from django.db import models
 from django.db.models import Func
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from .people import Mediator
 
 
 class TsTzRange(Func):
@@ -86,14 +91,21 @@ class Session(models.Model):
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     room = models.ForeignKey(
-        Room, verbose_name=_("room"), on_delete=models.PROTECT, null=True, blank=True, related_name="sessions"
+        Room,
+        verbose_name=_("room"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
     )
     place = models.CharField(_("place"), max_length=255, blank=True)
-    mode = models.CharField(_("mode"), max_length=12, choices=SessionMode.choices, default=SessionMode.IN_PERSON)
+    mode = models.CharField(
+        _("mode"), max_length=12, choices=SessionMode.choices, default=SessionMode.IN_PERSON
+    )
     status = models.CharField(
         _("status"), max_length=12, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
     )
-    mediators = models.ManyToManyField(
+    mediators: "models.ManyToManyField[Mediator, SessionMediator]" = models.ManyToManyField(
         "cases.Mediator",
         verbose_name=_("mediators"),
         through="SessionMediator",
@@ -113,7 +125,10 @@ class Session(models.Model):
         verbose_name_plural = _("sessions")
         ordering = ["starts_at"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="session_ends_after_start",
+            ),
             PostgresOnlyExclusionConstraint(
                 name="session_room_not_double_booked",
                 expressions=[
@@ -133,7 +148,9 @@ class SessionMediator(models.Model):
     """A mediator booked for a session. Carries the session's time so the database can refuse overlaps."""
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="bookings")
-    mediator = models.ForeignKey("cases.Mediator", on_delete=models.PROTECT, related_name="bookings")
+    mediator = models.ForeignKey(
+        "cases.Mediator", on_delete=models.PROTECT, related_name="bookings"
+    )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     cancelled = models.BooleanField(default=False)
@@ -142,8 +159,13 @@ class SessionMediator(models.Model):
         verbose_name = _("mediator booking")
         verbose_name_plural = _("mediator bookings")
         constraints = [
-            models.UniqueConstraint(fields=["session", "mediator"], name="booking_unique_per_session"),
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="booking_ends_after_start"),
+            models.UniqueConstraint(
+                fields=["session", "mediator"], name="booking_unique_per_session"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="booking_ends_after_start",
+            ),
             PostgresOnlyExclusionConstraint(
                 name="mediator_not_double_booked",
                 expressions=[

@@ -24,7 +24,10 @@ class Transfer(models.Model):
         "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="transfers"
     )
     from_centre = models.ForeignKey(
-        "cases.Centre", verbose_name=_("from"), on_delete=models.PROTECT, related_name="transfers_out"
+        "cases.Centre",
+        verbose_name=_("from"),
+        on_delete=models.PROTECT,
+        related_name="transfers_out",
     )
     to_centre = models.ForeignKey(
         "cases.Centre", verbose_name=_("to"), on_delete=models.PROTECT, related_name="transfers_in"
@@ -52,10 +55,13 @@ class Transfer(models.Model):
         ordering = ["-requested_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["case"], condition=models.Q(status="pending"), name="transfer_one_pending_per_case"
+                fields=["case"],
+                condition=models.Q(status="pending"),
+                name="transfer_one_pending_per_case",
             ),
             models.CheckConstraint(
-                condition=~models.Q(from_centre=models.F("to_centre")), name="transfer_to_another_centre"
+                condition=~models.Q(from_centre=models.F("to_centre")),
+                name="transfer_to_another_centre",
             ),
             models.CheckConstraint(
                 condition=models.Q(status="pending", decided_at__isnull=True)

@@ -36,7 +36,9 @@ def save_centre(centre: Centre) -> Centre:
     """Save a new or edited centre; a new parent or code moves its whole subtree in one UPDATE."""
     old_path = None
     if centre.pk:
-        old_path = Centre.objects.select_for_update().values_list("path", flat=True).get(pk=centre.pk)
+        old_path = (
+            Centre.objects.select_for_update().values_list("path", flat=True).get(pk=centre.pk)
+        )
     parent = centre.parent
     if parent is not None and centre.pk and parent.is_within(Centre(path=old_path or "")):
         raise InvalidInput(fields={"parent": [_("A centre cannot be moved below itself.")]})

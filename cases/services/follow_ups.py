@@ -44,7 +44,14 @@ def record_follow_up(
         follow_up.satisfaction, follow_up.note, follow_up.done_at = satisfaction, note, at
         follow_up.recorded_by = actor if getattr(actor, "pk", None) else None
         follow_up.save(
-            update_fields=["contact_method", "fulfilment", "satisfaction", "note", "done_at", "recorded_by"]
+            update_fields=[
+                "contact_method",
+                "fulfilment",
+                "satisfaction",
+                "note",
+                "done_at",
+                "recorded_by",
+            ]
         )
         events.record(
             case=case,

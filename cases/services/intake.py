@@ -87,7 +87,10 @@ def _build_parties(parties: Sequence[PartyData]) -> list[Party]:
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 errors.setdefault(prefix + name, []).extend(messages)
-        for kind, value in ((personal_data.Kind.ID_NUMBER, data.id_number), (personal_data.Kind.PHONE, data.phone)):
+        for kind, value in (
+            (personal_data.Kind.ID_NUMBER, data.id_number),
+            (personal_data.Kind.PHONE, data.phone),
+        ):
             if value and not personal_data.looks_valid(kind, value):
                 message = (
                     _("Enter a valid ID-document number.")

@@ -123,7 +123,9 @@ def book_session(
                     created_by=actor if getattr(actor, "pk", None) else None,
                 )
                 SessionMediator.objects.bulk_create(
-                    SessionMediator(session=session, mediator=m, starts_at=starts_at, ends_at=ends_at)
+                    SessionMediator(
+                        session=session, mediator=m, starts_at=starts_at, ends_at=ends_at
+                    )
                     for m in mediators
                 )
         except IntegrityError as exc:

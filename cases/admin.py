@@ -1,0 +1,393 @@
+"""The Django admin: every model, for administrators.
+
+Cases change only through the workflow and services, so in the admin their status, number, parties'
+personal data and timeline are read-only; centres are saved through ``cases.services.centres`` so the
+tree's paths stay right.
+"""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .errors import DomainError
+from .models import (
+    Agreement,
+    Case,
+    CaseNumberCounter,
+    Category,
+    Centre,
+    Event,
+    FollowUp,
+    Mediator,
+    Membership,
+    Party,
+    Room,
+    Session,
+    SessionMediator,
+    Transfer,
+)
+from .services.centres import save_centre
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+class ChildCentreInline(ReadOnlyInline):
+    model = Centre
+    fk_name = "parent"
+    readonly_fields = (
+        "code",
+        "name_zh",
+        "level",
+        "kind",
+        "active",
+    )
+    fields = readonly_fields
+    verbose_name_plural = _("child centres")
+
+
+@admin.register(Centre)
+class CentreAdmin(admin.ModelAdmin):
+    list_display = ["indented_name", "code", "level", "kind", "active"]
+    list_filter = ["level", "kind", "active"]
+    search_fields = ["code", "name_zh", "name_en", "path"]
+    ordering = ["path"]
+    autocomplete_fields = ["parent", "field"]
+    readonly_fields = ["path", "depth", "ancestors"]
+    list_per_page = 100
+    inlines = [MembershipInline, ChildCentreInline]
+
+    @admin.display(description=_("centre"), ordering="path")
+    def indented_name(self, obj: Centre) -> str:
+        # The tree, readable in a flat list: indent by depth, in path order.
+        return format_html(
+            '<span style="padding-left:{}em">{}{}</span>',
+            (obj.depth - 1) * 1.5,
+            "└ " if obj.depth > 1 else "",
+            obj.name_zh,
+        )
+
+    @admin.display(description=_("ancestors"))
+    def ancestors(self, obj: Centre) -> str:
+        return " › ".join(obj.ancestor_codes())
+
+    def save_model(self, request: HttpRequest, obj: Centre, form: Any, change: bool) -> None:
+        try:
+            save_centre(obj)
+        except DomainError as exc:
+            messages.error(
+                request, "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.fields.items())
+            )
+            raise
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "centre", "created_at"]
+    list_filter = ["role", "centre__level"]
+    search_fields = [
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+        "centre__code",
+        "centre__name_zh",
+    ]
+    autocomplete_fields = ["user", "centre"]
+    list_select_related = ["user", "centre"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "code", "name_en", "position", "active"]
+    list_filter = ["active", ("parent", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["code", "name_zh", "name_en"]
+    list_select_related = ["parent"]
+    ordering = ["parent__position", "position"]
+
+
+@admin.register(Mediator)
+class MediatorAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "home_centre", "capacity", "active", "user"]
+    list_filter = ["kind", "active", "home_centre__level"]
+    search_fields = ["name", "home_centre__code", "home_centre__name_zh", "user__username"]
+    autocomplete_fields = ["user", "home_centre", "seats"]
+    filter_horizontal = ["specialties"]
+    list_select_related = ["home_centre", "user"]
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ["name", "centre", "active"]
+    search_fields = ["name", "centre__code", "centre__name_zh"]
+    autocomplete_fields = ["centre"]
+    list_select_related = ["centre"]
+
+
+class PartyInline(ReadOnlyInline):
+    model = Party
+    readonly_fields = (
+        "role",
+        "kind",
+        "name",
+        "id_number_masked",
+        "phone_masked",
+        "address",
+        "agent",
+    )
+    fields = readonly_fields
+
+
+class EventInline(ReadOnlyInline):
+    model = Event
+    readonly_fields = (
+        "at",
+        "actor",
+        "kind",
+        "name",
+        "before",
+        "after",
+    )
+    fields = readonly_fields
+    show_change_link = False
+    ordering = ["at", "id"]
+
+
+class TransferInline(ReadOnlyInline):
+    model = Transfer
+    fk_name = "case"
+    readonly_fields = (
+        "requested_at",
+        "from_centre",
+        "to_centre",
+        "direction",
+        "status",
+        "reason",
+        "return_reason",
+    )
+    fields = readonly_fields
+
+
+class SessionInline(ReadOnlyInline):
+    model = Session
+    readonly_fields = (
+        "starts_at",
+        "ends_at",
+        "room",
+        "mode",
+        "status",
+        "result",
+    )
+    fields = readonly_fields
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    """Read-only: a case changes only through the workflow, the services and their events."""
+
+    list_display = [
+        "number",
+        "summary",
+        "status",
+        "centre",
+        "category",
+        "channel",
+        "risk_level",
+        "registered_at",
+    ]
+    list_filter = [
+        "status",
+        "channel",
+        "risk_level",
+        "centre__level",
+        ("category", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["number", "summary", "parties__name", "centre__code", "centre__name_zh"]
+    date_hierarchy = "registered_at"
+    list_select_related = ["centre", "category", "category__parent"]
+    show_full_result_count = False
+    inlines = [PartyInline, SessionInline, TransferInline, EventInline]
+
+    readonly_fields = ["number_zh"]
+
+    @admin.display(description=_("number (Chinese form)"))
+    def number_zh(self, obj: Case) -> str:
+        return obj.number_zh
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Party)
+class PartyAdmin(admin.ModelAdmin):
+    list_display = ["name", "role", "kind", "id_number_masked", "phone_masked", "case"]
+    list_filter = ["role", "kind"]
+    search_fields = ["name", "case__number"]
+    readonly_fields = ["case", "id_number_masked", "phone_masked"]
+    list_select_related = ["case"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = ["case", "starts_at", "ends_at", "room", "mode", "status"]
+    list_filter = ["mode", "status"]
+    search_fields = ["case__number", "room__name"]
+    date_hierarchy = "starts_at"
+    list_select_related = ["case", "room"]
+    readonly_fields = ["case", "starts_at", "ends_at", "room"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(SessionMediator)
+class SessionMediatorAdmin(admin.ModelAdmin):
+    list_display = ["mediator", "starts_at", "ends_at", "cancelled", "session"]
+    list_filter = ["cancelled"]
+    search_fields = ["mediator__name", "session__case__number"]
+    list_select_related = ["mediator", "session__case"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    list_display = [
+        "case",
+        "amount_agreed",
+        "performance_deadline",
+        "fulfilment",
+        "judicial_confirmation",
+    ]
+    list_filter = ["fulfilment", "judicial_confirmation", "form"]
+    search_fields = ["case__number", "terms", "ruling_number"]
+    list_select_related = ["case"]
+    readonly_fields = ["case", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Transfer)
+class TransferAdmin(admin.ModelAdmin):
+    list_display = [
+        "case",
+        "from_centre",
+        "to_centre",
+        "direction",
+        "status",
+        "automatic",
+        "requested_at",
+    ]
+    list_filter = ["status", "direction", "automatic"]
+    search_fields = ["case__number", "from_centre__code", "to_centre__code"]
+    list_select_related = ["case", "from_centre", "to_centre"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(admin.ModelAdmin):
+    list_display = ["case", "due_on", "done_at", "contact_method", "fulfilment", "satisfaction"]
+    list_filter = ["contact_method", "fulfilment", "satisfaction"]
+    search_fields = ["case__number"]
+    date_hierarchy = "due_on"
+    list_select_related = ["case"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """The audit trail: append-only, so read-only here."""
+
+    list_display = ["at", "case", "kind", "name", "actor", "centre"]
+    list_filter = ["kind", "name"]
+    search_fields = ["case__number", "actor__username"]
+    date_hierarchy = "at"
+    list_select_related = ["case", "actor", "centre"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(CaseNumberCounter)
+class CaseNumberCounterAdmin(admin.ModelAdmin):
+    list_display = ["centre", "year", "last"]
+    list_filter = ["year"]
+    search_fields = ["centre__code"]
+    list_select_related = ["centre"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class UserMembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["centre"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithMembershipsAdmin(UserAdmin):
+    inlines = [UserMembershipInline]
+    list_filter = [*UserAdmin.list_filter, "memberships__role"]
+
+
+admin.site.site_header = _("Mediation case tracker")
+admin.site.site_title = _("Mediation case tracker")
+admin.site.index_title = _("Administration")
