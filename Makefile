@@ -1,0 +1,41 @@
+# One command each: `make run` serves the product on a laptop, `make test` runs what CI runs.
+# Both set themselves up (.venv from uv.lock; for tests, the Debian packages they need).
+
+SHELL := /bin/bash
+PORT ?= 8000
+# Arguments for pytest in `make test`, e.g. make test PYTEST_ARGS="-k workflow -x".
+PYTEST_ARGS ?=
+export PYTEST_ARGS
+
+VENV := .venv
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test lint format
+
+help:
+	@echo "make run [PORT=8000]       set up, migrate, load the demo city once, serve on 127.0.0.1:PORT"
+	@echo "make test [PYTEST_ARGS=..] lint, migrations check, pytest on throwaway PostgreSQL + Redis, smoke"
+	@echo "make lint                  ruff check, ruff format --check, mypy"
+	@echo "make format                ruff format and ruff check --fix"
+	@echo "make venv                  create .venv and install uv.lock"
+
+venv:
+	@scripts/venv.sh
+
+run:
+	@PORT="$(PORT)" scripts/run.sh
+
+test:
+	@scripts/test.sh
+
+# All three run even when one fails, so one run shows every problem.
+lint: venv
+	@status=0; \
+	echo "$$ ruff check ."; $(VENV)/bin/ruff check . || status=1; \
+	echo "$$ ruff format --check ."; $(VENV)/bin/ruff format --check . || status=1; \
+	echo "$$ mypy ."; $(VENV)/bin/mypy . || status=1; \
+	exit $$status
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# make run: set up, migrate the SQLite database, load the demo city the first time, print the demo
+# logins and serve on 127.0.0.1:$PORT (default 8000).
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+PORT="${PORT:-8000}"
+# make run is the laptop path: the SQLite default of settings.py, tasks in-process. A DATABASE_URL
+# or broker left in the shell (say, from a PostgreSQL session) must not redirect it.
+unset DATABASE_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND REDIS_URL
+
+# Written after seed_demo succeeds. seed_demo adds nothing on a second run, but it is slow.
+SEED_STAMP="$ROOT/var/seed_demo.done"
+
+section "Virtualenv"
+"$(dirname "$0")/venv.sh"
+py="$VENV/bin/python"
+
+section "Migrate"
+"$py" manage.py migrate --noinput
+
+section "Demo data"
+# The stamp alone could outlive its database (db.sqlite3 deleted by hand), so also ask the
+# database whether it holds any centre.
+seeded_db() {
+    "$py" manage.py shell -v 0 -c '
+import sys
+from cases.models import Centre
+sys.exit(0 if Centre.objects.exists() else 1)' 2>/dev/null
+}
+if [ -f "$SEED_STAMP" ] && seeded_db; then
+    info "already loaded (remove $SEED_STAMP to run seed_demo again)"
+else
+    info "loading the demo city (seed_demo, about a minute, only the first time)"
+    "$py" manage.py seed_demo
+    mkdir -p "$(dirname "$SEED_STAMP")"
+    date -u +%Y-%m-%dT%H:%M:%SZ >"$SEED_STAMP"
+fi
+
+section "Demo logins"
+"$py" manage.py seed_demo --print-logins
+
+section "Serving on http://127.0.0.1:$PORT/ (Ctrl-C stops)"
+exec "$py" manage.py runserver "127.0.0.1:$PORT"

@@ -1,0 +1,141 @@
+"""Smoke test of the `make run` path, run by `make test` with the project's virtualenv.
+
+On a fresh SQLite file in a temporary directory: migrate, seed_demo --cases 300, print the logins,
+start the development server, and check that /healthz and the admin login page answer 200.
+Everything it starts is stopped and the directory removed, whatever happens. Exit status 0 on
+success, 1 on failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+SERVER_START_TIMEOUT = 60.0
+
+
+class SmokeFailure(Exception):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    print(f"$ python manage.py {' '.join(args)}", flush=True)
+    result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=False)
+    if result.returncode != 0:
+        raise SmokeFailure(f"manage.py {args[0]} exited with {result.returncode}")
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def wait_until_serving(server: subprocess.Popen[bytes], base: str) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SmokeFailure(f"runserver exited with {server.returncode} before answering")
+        try:
+            get(base + "/healthz")
+            return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    raise SmokeFailure(f"runserver did not answer within {SERVER_START_TIMEOUT:.0f}s")
+
+
+def check(base: str, path: str, expect_json: dict[str, str] | None = None) -> None:
+    status, body = get(base + path)
+    print(f"GET {path} -> {status}", flush=True)
+    if status != 200:
+        raise SmokeFailure(f"GET {path} answered {status}, expected 200")
+    if expect_json is not None and json.loads(body) != expect_json:
+        raise SmokeFailure(f"GET {path} answered {body!r}, expected {expect_json}")
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is not None:
+        return
+    # The server runs in its own process group: take its children along.
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+def smoke(workdir: Path) -> None:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "REDIS_URL"}
+    }
+    env["DATABASE_URL"] = f"sqlite:///{workdir / 'db.sqlite3'}"
+    env["PYTHONUNBUFFERED"] = "1"
+
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "seed_demo", "--cases", "300")
+    manage(env, "seed_demo", "--print-logins")
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = workdir / "runserver.log"
+    print(f"$ python manage.py runserver 127.0.0.1:{port} --noreload", flush=True)
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_until_serving(server, base)
+        check(base, "/healthz", {"status": "ok", "database": "ok"})
+        check(base, "/admin/login/")
+    except BaseException:
+        stop(server)
+        print("---- runserver output ----", file=sys.stderr)
+        print(log_path.read_text(errors="replace")[-5000:], file=sys.stderr)
+        raise
+    stop(server)
+
+
+def main() -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="mediation-smoke-"))
+    try:
+        smoke(workdir)
+    except SmokeFailure as failure:
+        print(f"smoke test FAILED: {failure}", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print("smoke test passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

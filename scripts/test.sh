@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# make test: the whole check, on a throwaway PostgreSQL and Redis.
+#
+#   1. install the Debian packages that are missing (postgresql, redis-server, chromium, fonts)
+#   2. set up .venv from uv.lock
+#   3. make lint, and makemigrations --check
+#   4. pytest (PYTEST_ARGS are passed on) against a throwaway PostgreSQL cluster and Redis
+#   5. smoke test of the make run path (scripts/smoke_run.py)
+#
+# Steps 3 to 5 all run even when one fails, so one run shows every failure; the exit status is
+# non-zero if any failed. The throwaway servers and their directories go on every exit path.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+SCRIPTS="$ROOT/scripts"
+PG_DIR=""
+REDIS_DIR=""
+failed=()
+
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    if [ -n "$REDIS_DIR$PG_DIR" ]; then
+        section "Clean-up"
+    fi
+    if [ -n "$REDIS_DIR" ]; then
+        "$SCRIPTS/redis.sh" stop "$REDIS_DIR" || true
+        rm -rf -- "$REDIS_DIR"
+    fi
+    if [ -n "$PG_DIR" ]; then
+        "$SCRIPTS/pg.sh" stop "$PG_DIR" || true
+        rm -rf -- "$PG_DIR"
+    fi
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Run a step; record its failure and carry on.
+step() {
+    local name="$1"
+    shift
+    section "$name"
+    if "$@"; then
+        info "$name: ok"
+    else
+        local status=$?
+        info "$name: FAILED (exit status $status)"
+        failed+=("$name")
+    fi
+}
+
+# The suite chooses its own database and broker; nothing from the calling shell leaks in.
+unset DATABASE_URL REDIS_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND
+
+section "Debian packages"
+apt_ensure postgresql redis-server chromium fonts-noto-cjk
+
+section "Virtualenv"
+"$SCRIPTS/venv.sh"
+py="$VENV/bin/python"
+
+step "Lint (make lint)" make --no-print-directory lint
+
+section "Throwaway PostgreSQL and Redis"
+PG_DIR="$(mktemp -d -t mediation-pg.XXXXXX)"
+REDIS_DIR="$(mktemp -d -t mediation-redis.XXXXXX)"
+DATABASE_URL="$("$SCRIPTS/pg.sh" start "$PG_DIR" mediation)"
+REDIS_URL="$("$SCRIPTS/redis.sh" start "$REDIS_DIR")"
+export DATABASE_URL REDIS_URL
+info "DATABASE_URL=$DATABASE_URL"
+info "REDIS_URL=$REDIS_URL"
+
+step "Migrations are up to date (makemigrations --check)" \
+    "$py" manage.py makemigrations --check --dry-run
+
+# PYTEST_ARGS is split as a shell would split it, so quotes work: PYTEST_ARGS="-k 'a or b'".
+eval "pytest_args=(${PYTEST_ARGS:-})"
+# Any non-zero status fails, 5 (no tests collected) included.
+step "pytest${PYTEST_ARGS:+ $PYTEST_ARGS}" "$VENV/bin/pytest" "${pytest_args[@]}"
+
+step "Smoke test of make run" "$py" "$SCRIPTS/smoke_run.py"
+
+section "Summary"
+if [ "${#failed[@]}" -gt 0 ]; then
+    for name in "${failed[@]}"; do
+        info "FAILED: $name"
+    done
+    exit 1
+fi
+info "all passed"
