@@ -100,7 +100,8 @@ class AgreementDataForm(forms.Form):
         deadline = data.get("performance_deadline")
         if deadline and (effective or signed) and deadline < (effective or signed):
             self.add_error(
-                "performance_deadline", _("The performance deadline is before the agreement.")
+                "performance_deadline",
+                _("The performance deadline is before the agreement takes effect."),
             )
         return data
 
@@ -478,7 +479,7 @@ def transition(
             raise VersionConflict(locked.version)
         if locked.status not in spec.sources:
             raise TransitionNotAllowed(
-                _("Cannot “%(action)s” a case that is “%(status)s”.")
+                _("“%(action)s” is not possible while the case is “%(status)s”.")
                 % {"action": spec.label, "status": locked.get_status_display()}
             )
         if not relations & spec.actors:

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AgreementForm(models.TextChoices):
@@ -10,7 +11,7 @@ class AgreementForm(models.TextChoices):
 
 
 class Fulfilment(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", pgettext_lazy("fulfilment", "Pending")
     FULFILLED = "fulfilled", _("Fulfilled")
     PARTLY = "partly", _("Partly fulfilled")
     NOT_FULFILLED = "not_fulfilled", _("Not fulfilled")

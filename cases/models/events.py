@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class EventKind(models.TextChoices):
-    INTAKE = "intake", _("Registered")
+    INTAKE = "intake", _("Registration")
     TRANSITION = "transition", _("Status change")
     EDIT = "edit", _("Edited")
     REVEAL = "reveal", _("Personal data revealed")

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TransferDirection(models.TextChoices):
@@ -12,8 +13,8 @@ class TransferDirection(models.TextChoices):
 
 
 class TransferStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    ACCEPTED = "accepted", _("Accepted")
+    PENDING = "pending", pgettext_lazy("transfer", "Pending")
+    ACCEPTED = "accepted", pgettext_lazy("transfer", "Accepted")
     RETURNED = "returned", _("Returned")
 
 
