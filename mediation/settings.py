@@ -4,6 +4,7 @@ Development works with no environment at all: an SQLite file in the project dire
 in-process, and development-only secrets. With ``DEBUG`` off, every secret must be given.
 """
 
+import warnings
 from pathlib import Path
 
 import environ
@@ -115,6 +116,8 @@ USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
 
+# Development serves static files from the apps' folders; STATIC_ROOT exists after collectstatic.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
@@ -154,6 +157,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own console handler would print every line a second time beside the root's.
+        "django": {"handlers": [], "propagate": True},
         "django.db.backends": {"level": "INFO"},
     },
 }

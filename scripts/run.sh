@@ -32,15 +32,14 @@ sys.exit(0 if Centre.objects.exists() else 1)' 2>/dev/null
 }
 if [ -f "$SEED_STAMP" ] && seeded_db; then
     info "already loaded (remove $SEED_STAMP to run seed_demo again)"
+    section "Demo logins"
+    "$py" manage.py seed_demo --print-logins
 else
-    info "loading the demo city (seed_demo, about a minute, only the first time)"
+    info "loading the demo city (seed_demo: a few minutes, only the first time)"
     "$py" manage.py seed_demo
     mkdir -p "$(dirname "$SEED_STAMP")"
-    date -u +%Y-%m-%dT%H:%M:%SZ >"$SEED_STAMP"
+    date -u +%Y-%m-%dT%H:%M:%SZ >"$SEED_STAMP"  # seed_demo printed the logins
 fi
-
-section "Demo logins"
-"$py" manage.py seed_demo --print-logins
 
 section "Serving on http://127.0.0.1:$PORT/ (Ctrl-C stops)"
 exec "$py" manage.py runserver "127.0.0.1:$PORT"
