@@ -1,0 +1,172 @@
+"""Build the Wuhan-shaped demo city: 3,503 centres, their people, and cases of the last 24 months.
+
+Every case is made through the real services (intake, workflow transitions, sessions,
+fulfilment, follow-ups), so its number, deadlines and timeline are what real use would produce.
+Running it again adds nothing. Every demo login's password is ``DEMO_PASSWORD`` (``demo12345``).
+"""
+
+import gc
+import random
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from faker import Faker
+from tqdm import tqdm
+
+from cases.demo import city
+from cases.demo.cases import CaseGenerator
+from cases.demo.network import DEMO_LOGINS, DEMO_PASSWORD, NetworkBuilder
+from cases.models import Case, Category, Centre, Mediator, Outcome, Status
+
+BATCH = 200  # cases per transaction: SQLite is fast inside one, and a crash loses little
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the demo city (a Wuhan-shaped network of 3,503 mediation centres, demo users and "
+        f"cases). Adds nothing if the city centre {city.CITY_CODE} exists. Password of every "
+        f"demo login: {DEMO_PASSWORD}."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--cases", type=int, default=5000, help="How many cases to make (default 5000)."
+        )
+        parser.add_argument(
+            "--seed", type=int, default=2026, help="Random seed: a seed always gives the same city."
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="Run even with DEBUG off (never on production)."
+        )
+        parser.add_argument(
+            "--print-logins", action="store_true", help="Only print the demo logins and exit."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["print_logins"]:
+            self._print_logins()
+            return
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "seed_demo makes demo users with a published password and thousands of fake cases; "
+                "it refuses to run with DEBUG off. Use --force if this really is a demo database."
+            )
+        if options["cases"] < 0:
+            raise CommandError("--cases must be 0 or more.")
+        if Centre.objects.filter(code=city.CITY_CODE).exists():
+            self.stdout.write("Demo city already present; nothing added.")
+            self._print_logins()
+            return
+        self._check_empty()
+        self._seed(cases=options["cases"], seed=options["seed"])
+        self._print_logins()
+
+    def _check_empty(self) -> None:
+        codes = [c.code for c in Centre.objects.all()[:5]]
+        if codes:
+            raise CommandError(
+                f"This database has centres ({', '.join(codes)}, ...) but no demo city; "
+                "seed_demo only builds its city in a database without centres."
+            )
+        if not Category.objects.filter(parent__isnull=False).exists():
+            raise CommandError("No dispute categories: run `python manage.py migrate` first.")
+
+    def _seed(self, *, cases: int, seed: int) -> None:
+        started = time.monotonic()
+        rng = random.Random(seed)
+        fake = Faker("zh_CN")
+        fake.seed_instance(seed)
+        # The demo's history ends at the last midnight (local time), so a seed gives the same city
+        # all day long; later steps (the next session of an open case) may lie in the future.
+        now = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+
+        self.stdout.write("Building the centre network, users and mediators...")
+        with transaction.atomic():
+            net = NetworkBuilder(rng, fake).build()
+        built = time.monotonic()
+
+        generator = CaseGenerator(net, rng, fake, now)
+        plans = generator.plan(cases)
+        # The network's objects live until the end: keep the garbage collector off them.
+        gc.collect()
+        gc.freeze()
+        with tqdm(
+            total=len(plans), unit="case", desc="Cases", file=sys.stderr, disable=None
+        ) as bar:
+            for start in range(0, len(plans), BATCH):
+                batch = plans[start : start + BATCH]
+                with transaction.atomic():
+                    for plan in batch:
+                        generator.run(plan)
+                        bar.update()
+        finished = time.monotonic()
+        gc.unfreeze()
+
+        self._summary(generator.stats, network_s=built - started, cases_s=finished - built)
+        for username in sorted(net.reused_usernames & {login.username for login in DEMO_LOGINS}):
+            self.stdout.write(
+                self.style.WARNING(
+                    f"User {username!r} existed already: its password was left unchanged."
+                )
+            )
+
+    def _summary(self, stats: Any, *, network_s: float, cases_s: float) -> None:
+        by_status = dict(
+            Case.objects.values_list("status").annotate(n=Count("id")).order_by("status")
+        )
+        resolved = Case.objects.filter(outcome=Outcome.RESOLVED).count()
+        failed = Case.objects.filter(outcome=Outcome.FAILED).count()
+        rate = f"{resolved / (resolved + failed):.1%}" if resolved + failed else "n/a"
+        self.stdout.write(
+            f"Centres: {Centre.objects.count()}, mediators: {Mediator.objects.count()}, "
+            f"users: {get_user_model().objects.count()} (built in {network_s:.1f} s)."
+        )
+        self.stdout.write(
+            "Cases by status: "
+            + ", ".join(f"{s.value} {by_status.get(s.value, 0)}" for s in Status)
+        )
+        refused = {k: v for k, v in stats.items() if k.startswith("refused: ")}
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded {stats['cases']} cases in {cases_s:.1f} s: success rate "
+                f"(resolved / (resolved + failed)) {rate}; sessions {stats['sessions']}, "
+                f"transfers {stats['transfers']}, follow-ups {stats['follow-ups']}, "
+                f"steps refused {stats['steps refused']}."
+            )
+        )
+        for reason, count in sorted(refused.items()):
+            self.stderr.write(f"  {count} × {reason.removeprefix('refused: ')}")
+
+    def _print_logins(self) -> None:
+        users = {
+            u.username: u
+            for u in get_user_model().objects.filter(
+                username__in=[login.username for login in DEMO_LOGINS]
+            )
+        }
+        if not users:
+            self.stdout.write("No demo logins in this database yet: run `manage.py seed_demo`.")
+            return
+        centres = {
+            c.code: c
+            for c in Centre.objects.filter(code__in=[login.centre_code for login in DEMO_LOGINS])
+        }
+        self.stdout.write(f"Demo logins (http://127.0.0.1:8000/admin/), password {DEMO_PASSWORD}:")
+        rows = [("login", "password", "role", "centre")]
+        for login in DEMO_LOGINS:
+            if login.username not in users:
+                continue
+            centre = centres.get(login.centre_code)
+            where = f"{centre.code} {centre.name_zh}" if centre else "everything"
+            rows.append((login.username, DEMO_PASSWORD, login.role, where))
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        for *cells, where in rows:  # the centre last: Chinese names do not line up in columns
+            padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=True)]
+            self.stdout.write("  " + "  ".join([*padded, where]))
