@@ -1,0 +1,39 @@
+"""Shared fixtures. Domain-core fixtures build the small centre tree of ``tests.factories``."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from tests.factories import Tree, build_tree, populate_cases
+
+# --- Domain core (tests/cases) --------------------------------------------------------------------
+
+
+@pytest.fixture
+def tree(db: None) -> Tree:
+    """City C → D1, D2 → S1 (D1), S2 (D2) → K1 (S1); a court under D1; users at each; no cases."""
+    return build_tree()
+
+
+@pytest.fixture
+def tree_with_cases(tree: Tree) -> Tree:
+    """The tree with cases at each centre in known states (see ``populate_cases``)."""
+    populate_cases(tree)
+    return tree
+
+
+@pytest.fixture(scope="module")
+def shared_tree_with_cases(django_db_setup: None, django_db_blocker: Any) -> Iterator[Tree]:
+    """``tree_with_cases`` built once per module, for modules whose tests mostly read it.
+
+    It lives in a transaction that is rolled back after the module; each test (``db``) runs in a
+    savepoint inside it, so what a test changes is undone before the next. Do not mutate the
+    Python objects it holds (users cache their scope: reload them).
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        tree = build_tree()
+        populate_cases(tree)
+        yield tree
+        transaction.set_rollback(True)
