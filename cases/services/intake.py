@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -173,6 +174,12 @@ def register_case(
         case.full_clean(exclude=["number", "year", "sequence", "registering_centre", "centre"])
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    if amount_in_dispute is not None:
+        # The model's check constraint reports a negative amount under "__all__" only.
+        try:
+            MinValueValidator(0)(amount_in_dispute)
+        except ValidationError as exc:
+            errors.setdefault("amount_in_dispute", []).extend(exc.messages)
     if not centre.active:
         errors.setdefault("centre", []).append(_("This centre is not active."))
     if category.parent_id is None and category.children.exists():
