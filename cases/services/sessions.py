@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -131,6 +131,12 @@ def book_session(
         except IntegrityError as exc:
             # A concurrent booking won the race; the database's exclusion constraint refused ours.
             raise DoubleBooking() from exc
+        except OperationalError as exc:
+            # Two overlapping inserts can each wait on the other's exclusion check: PostgreSQL
+            # then aborts one of them as a deadlock (SQLSTATE 40P01). That one lost the race too.
+            if getattr(exc.__cause__, "sqlstate", None) == "40P01":
+                raise DoubleBooking() from exc
+            raise
         if present:
             session.parties_present.set(present)
         events.record(
