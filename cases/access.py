@@ -187,7 +187,7 @@ def case_relations(user: Any, case: Case) -> frozenset[Relation]:
 
 def get_case_for(user: Any, pk: Any, queryset: QuerySet[Case] | None = None) -> Case:
     """The case with ``pk`` if the user may see it; otherwise ``CaseNotFound`` (never 'forbidden')."""
-    cases = visible_cases(user)
+    cases = visible_cases(user).select_related("centre", "transfer_target")
     if queryset is not None:
         cases = queryset & cases
     try:

@@ -117,7 +117,7 @@ TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
 
 # Development serves static files from the apps' folders; STATIC_ROOT exists after collectstatic.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at: ")
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {

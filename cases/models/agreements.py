@@ -1,5 +1,6 @@
 """Mediation agreements (调解协议) and what happens to them afterwards."""
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -30,7 +31,12 @@ class Agreement(models.Model):
     )
     terms = models.TextField(_("terms"))
     amount_agreed = models.DecimalField(
-        _("amount agreed (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+        _("amount agreed (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
     form = models.CharField(
         _("form"), max_length=10, choices=AgreementForm.choices, default=AgreementForm.WRITTEN
@@ -62,15 +68,20 @@ class Agreement(models.Model):
             models.CheckConstraint(
                 condition=models.Q(amount_agreed__isnull=True) | models.Q(amount_agreed__gte=0),
                 name="agreement_amount_not_negative",
+                violation_error_message=_("The amount agreed cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=models.Q(effective_on__gte=models.F("signed_on")),
                 name="agreement_effective_after_signing",
+                violation_error_message=_("An agreement cannot take effect before it is signed."),
             ),
             models.CheckConstraint(
                 condition=models.Q(judicial_confirmation="not_applied")
                 | models.Q(confirmation_applied_on__isnull=False),
                 name="agreement_confirmation_has_application_date",
+                violation_error_message=_(
+                    "A judicial confirmation needs the date it was applied for."
+                ),
             ),
         ]
         indexes = [

@@ -1,6 +1,7 @@
 """The case, its parties, and the counter that numbers cases per centre and year."""
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -104,7 +105,12 @@ class Case(models.Model):
     summary = models.CharField(_("summary"), max_length=200)
     facts = models.TextField(_("facts"), blank=True)
     amount_in_dispute = models.DecimalField(
-        _("amount in dispute (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+        _("amount in dispute (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
     location = models.CharField(_("location"), max_length=255, blank=True)
 
@@ -169,17 +175,23 @@ class Case(models.Model):
                 name="case_number_per_centre_year",
             ),
             models.CheckConstraint(
-                condition=models.Q(sequence__gte=1), name="case_sequence_positive"
+                condition=models.Q(sequence__gte=1),
+                name="case_sequence_positive",
+                violation_error_message=_("Case sequence numbers start at 1."),
             ),
             models.CheckConstraint(
                 condition=models.Q(amount_in_dispute__isnull=True)
                 | models.Q(amount_in_dispute__gte=0),
                 name="case_amount_not_negative",
+                violation_error_message=_("The amount in dispute cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=models.Q(status="pending_transfer", transfer_target__isnull=False)
                 | (~models.Q(status="pending_transfer") & models.Q(transfer_target__isnull=True)),
                 name="case_transfer_target_iff_pending",
+                violation_error_message=_(
+                    "A case has a transfer target exactly while a transfer is pending."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(
@@ -191,11 +203,13 @@ class Case(models.Model):
                 )
                 | (models.Q(status="closed") & ~models.Q(outcome="")),
                 name="case_outcome_matches_status",
+                violation_error_message=_("The outcome must match the case's status."),
             ),
             models.CheckConstraint(
                 condition=~models.Q(channel="court_entrusted")
                 | models.Q(entrusting_court__isnull=False),
                 name="case_court_entrusted_has_court",
+                violation_error_message=_("A court-entrusted case needs the entrusting court."),
             ),
         ]
         indexes = [

@@ -27,7 +27,9 @@ class Category(models.Model):
         ordering = ["position", "code"]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(parent=models.F("pk")), name="category_not_own_parent"
+                condition=~models.Q(parent=models.F("pk")),
+                name="category_not_own_parent",
+                violation_error_message=_("A category cannot be its own parent."),
             ),
         ]
 

@@ -98,16 +98,20 @@ class Centre(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(code__regex=CENTRE_CODE_PATTERN), name="centre_code_format"
+                condition=models.Q(code__regex=CENTRE_CODE_PATTERN),
+                name="centre_code_format",
+                violation_error_message=_("A centre code is 2–12 capital letters and digits."),
             ),
             models.CheckConstraint(
                 condition=models.Q(path__endswith=Concat(models.F("code"), models.Value("/"))),
                 name="centre_path_ends_with_code",
+                violation_error_message=_("A centre's tree path must end with its own code."),
             ),
             models.CheckConstraint(
                 condition=models.Q(parent__isnull=True, depth=1)
                 | models.Q(parent__isnull=False, depth__gt=1),
                 name="centre_root_has_no_parent",
+                violation_error_message=_("Only a root centre has no parent."),
             ),
         ]
 

@@ -43,11 +43,15 @@ class FollowUp(models.Model):
                 condition=models.Q(satisfaction__isnull=True)
                 | models.Q(satisfaction__gte=1, satisfaction__lte=5),
                 name="followup_satisfaction_1_to_5",
+                violation_error_message=_("Satisfaction is a score from 1 to 5."),
             ),
             models.CheckConstraint(
                 condition=models.Q(done_at__isnull=True)
                 | (~models.Q(contact_method="") & ~models.Q(fulfilment="")),
                 name="followup_done_has_contact_and_fulfilment",
+                violation_error_message=_(
+                    "A recorded follow-up needs the contact and the fulfilment."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["done_at", "due_on"], name="followup_done_due")]

@@ -71,7 +71,9 @@ class Mediator(models.Model):
         indexes = [models.Index(fields=["home_centre", "active"], name="mediator_home_active")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(capacity__gt=0), name="mediator_capacity_positive"
+                condition=models.Q(capacity__gt=0),
+                name="mediator_capacity_positive",
+                violation_error_message=_("Capacity must be at least 1."),
             ),
         ]
 

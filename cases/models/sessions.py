@@ -128,9 +128,11 @@ class Session(models.Model):
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")),
                 name="session_ends_after_start",
+                violation_error_message=_("A session must end after it starts."),
             ),
             PostgresOnlyExclusionConstraint(
                 name="session_room_not_double_booked",
+                violation_error_message=_("A mediator or room is already booked at that time."),
                 expressions=[
                     (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
                     ("room", RangeOperators.EQUAL),
@@ -165,9 +167,11 @@ class SessionMediator(models.Model):
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")),
                 name="booking_ends_after_start",
+                violation_error_message=_("A session must end after it starts."),
             ),
             PostgresOnlyExclusionConstraint(
                 name="mediator_not_double_booked",
+                violation_error_message=_("A mediator or room is already booked at that time."),
                 expressions=[
                     (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
                     ("mediator", RangeOperators.EQUAL),

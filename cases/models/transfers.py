@@ -63,11 +63,13 @@ class Transfer(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(from_centre=models.F("to_centre")),
                 name="transfer_to_another_centre",
+                violation_error_message=_("The case is already at this centre."),
             ),
             models.CheckConstraint(
                 condition=models.Q(status="pending", decided_at__isnull=True)
                 | (~models.Q(status="pending") & models.Q(decided_at__isnull=False)),
                 name="transfer_decided_iff_not_pending",
+                violation_error_message=_("A decided transfer needs the time of its decision."),
             ),
         ]
         indexes = [

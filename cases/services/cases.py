@@ -72,20 +72,17 @@ def reveal_party(*, party: Party, actor: Any) -> Revealed:
     case = get_case_for(actor, party.case_id)
     if not can(actor, "reveal", case):
         raise NotPermitted(_("You may not see this party's personal data."))
-    with transaction.atomic():
-        events.record(
-            case=case,
-            actor=actor,
-            kind=EventKind.REVEAL,
-            name="reveal",
-            at=timezone.now(),
-            after={
-                "party": party.pk,
-                "id_number": party.id_number_masked,
-                "phone": party.phone_masked,
-            },
-        )
-    return Revealed(
+    # Decrypt first: if a key is missing, nothing is revealed and nothing is logged as revealed.
+    revealed = Revealed(
         id_number=personal_data.decrypt(party.id_number_encrypted),
         phone=personal_data.decrypt(party.phone_encrypted),
     )
+    events.record(
+        case=case,
+        actor=actor,
+        kind=EventKind.REVEAL,
+        name="reveal",
+        at=timezone.now(),
+        after={"party": party.pk, "id_number": party.id_number_masked, "phone": party.phone_masked},
+    )
+    return revealed

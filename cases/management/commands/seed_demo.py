@@ -6,6 +6,7 @@ Running it again adds nothing. Every demo login's password is ``DEMO_PASSWORD`` 
 """
 
 import gc
+import os
 import random
 import sys
 import time
@@ -24,8 +25,6 @@ from cases.demo import city
 from cases.demo.cases import CaseGenerator
 from cases.demo.network import DEMO_LOGINS, DEMO_PASSWORD, NetworkBuilder
 from cases.models import Case, Category, Centre, Mediator, Outcome, Status
-
-BATCH = 200  # cases per transaction: SQLite is fast inside one, and a crash loses little
 
 
 class Command(BaseCommand):
@@ -65,7 +64,9 @@ class Command(BaseCommand):
             self._print_logins()
             return
         self._check_empty()
-        self._seed(cases=options["cases"], seed=options["seed"])
+        # One transaction: an interrupted run leaves nothing behind, so the next run starts afresh.
+        with transaction.atomic():
+            self._seed(cases=options["cases"], seed=options["seed"])
         self._print_logins()
 
     def _check_empty(self) -> None:
@@ -88,8 +89,7 @@ class Command(BaseCommand):
         now = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
 
         self.stdout.write("Building the centre network, users and mediators...")
-        with transaction.atomic():
-            net = NetworkBuilder(rng, fake).build()
+        net = NetworkBuilder(rng, fake).build()
         built = time.monotonic()
 
         generator = CaseGenerator(net, rng, fake, now)
@@ -100,12 +100,9 @@ class Command(BaseCommand):
         with tqdm(
             total=len(plans), unit="case", desc="Cases", file=sys.stderr, disable=None
         ) as bar:
-            for start in range(0, len(plans), BATCH):
-                batch = plans[start : start + BATCH]
-                with transaction.atomic():
-                    for plan in batch:
-                        generator.run(plan)
-                        bar.update()
+            for plan in plans:
+                generator.run(plan)
+                bar.update()
         finished = time.monotonic()
         gc.unfreeze()
 
@@ -158,7 +155,10 @@ class Command(BaseCommand):
             c.code: c
             for c in Centre.objects.filter(code__in=[login.centre_code for login in DEMO_LOGINS])
         }
-        self.stdout.write(f"Demo logins (http://127.0.0.1:8000/admin/), password {DEMO_PASSWORD}:")
+        port = os.environ.get("PORT", "8000")
+        self.stdout.write(
+            f"Demo logins (http://127.0.0.1:{port}/admin/), password {DEMO_PASSWORD}:"
+        )
         rows = [("login", "password", "role", "centre")]
         for login in DEMO_LOGINS:
             if login.username not in users:
