@@ -466,8 +466,9 @@ def transition(
     with transaction.atomic():
         locked = (
             Case.objects.select_for_update(of=("self",))
-            .select_related("centre", "transfer_target", "registering_centre")
+            .select_related("centre", "transfer_target")
             .filter(pk=case_id)
+            .order_by()
             .first()
         )
         if locked is None:
