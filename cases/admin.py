@@ -7,14 +7,14 @@ tree's paths stay right.
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django import forms
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .errors import DomainError
 from .models import (
     Agreement,
     Case,
@@ -46,6 +46,20 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Rows that only the workflow and the services write (each change with its event):
+    administrators can search and read them here, not change them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
@@ -66,8 +80,25 @@ class ChildCentreInline(ReadOnlyInline):
     verbose_name_plural = _("child centres")
 
 
+class CentreForm(forms.ModelForm):
+    class Meta:
+        model = Centre
+        fields = [
+            "code", "name_zh", "name_en", "abbreviation_zh", "level", "kind", "field", "parent",
+            "address", "timezone", "active",
+        ]  # fmt: skip
+
+    def clean_parent(self) -> Centre | None:
+        parent = self.cleaned_data.get("parent")
+        current = self.instance
+        if parent is not None and current.pk and parent.is_within(current):
+            raise forms.ValidationError(_("A centre cannot be moved below itself."))
+        return parent
+
+
 @admin.register(Centre)
 class CentreAdmin(admin.ModelAdmin):
+    form = CentreForm
     list_display = ["indented_name", "code", "level", "kind", "active"]
     list_filter = ["level", "kind", "active"]
     search_fields = ["code", "name_zh", "name_en", "path"]
@@ -92,13 +123,7 @@ class CentreAdmin(admin.ModelAdmin):
         return " › ".join(obj.ancestor_codes())
 
     def save_model(self, request: HttpRequest, obj: Centre, form: Any, change: bool) -> None:
-        try:
-            save_centre(obj)
-        except DomainError as exc:
-            messages.error(
-                request, "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.fields.items())
-            )
-            raise
+        save_centre(obj)  # the form checked the move; this keeps the subtree's paths right
 
 
 @admin.register(Membership)
@@ -201,7 +226,7 @@ class SessionInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ViewOnlyAdmin):
     """Read-only: a case changes only through the workflow, the services and their events."""
 
     list_display = [
@@ -233,57 +258,34 @@ class CaseAdmin(admin.ModelAdmin):
     def number_zh(self, obj: Case) -> str:
         return obj.number_zh
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(Party)
-class PartyAdmin(admin.ModelAdmin):
+class PartyAdmin(ViewOnlyAdmin):
     list_display = ["name", "role", "kind", "id_number_masked", "phone_masked", "case"]
     list_filter = ["role", "kind"]
     search_fields = ["name", "case__number"]
-    readonly_fields = ["case", "id_number_masked", "phone_masked"]
     list_select_related = ["case"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(ViewOnlyAdmin):
     list_display = ["case", "starts_at", "ends_at", "room", "mode", "status"]
     list_filter = ["mode", "status"]
     search_fields = ["case__number", "room__name"]
     date_hierarchy = "starts_at"
     list_select_related = ["case", "room"]
-    readonly_fields = ["case", "starts_at", "ends_at", "room"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
 
 @admin.register(SessionMediator)
-class SessionMediatorAdmin(admin.ModelAdmin):
+class SessionMediatorAdmin(ViewOnlyAdmin):
     list_display = ["mediator", "starts_at", "ends_at", "cancelled", "session"]
     list_filter = ["cancelled"]
     search_fields = ["mediator__name", "session__case__number"]
     list_select_related = ["mediator", "session__case"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(Agreement)
-class AgreementAdmin(admin.ModelAdmin):
+class AgreementAdmin(ViewOnlyAdmin):
     list_display = [
         "case",
         "amount_agreed",
@@ -294,14 +296,10 @@ class AgreementAdmin(admin.ModelAdmin):
     list_filter = ["fulfilment", "judicial_confirmation", "form"]
     search_fields = ["case__number", "terms", "ruling_number"]
     list_select_related = ["case"]
-    readonly_fields = ["case", "created_at"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
 
 
 @admin.register(Transfer)
-class TransferAdmin(admin.ModelAdmin):
+class TransferAdmin(ViewOnlyAdmin):
     list_display = [
         "case",
         "from_centre",
@@ -315,30 +313,18 @@ class TransferAdmin(admin.ModelAdmin):
     search_fields = ["case__number", "from_centre__code", "to_centre__code"]
     list_select_related = ["case", "from_centre", "to_centre"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(ViewOnlyAdmin):
     list_display = ["case", "due_on", "done_at", "contact_method", "fulfilment", "satisfaction"]
     list_filter = ["contact_method", "fulfilment", "satisfaction"]
     search_fields = ["case__number"]
     date_hierarchy = "due_on"
     list_select_related = ["case"]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ViewOnlyAdmin):
     """The audit trail: append-only, so read-only here."""
 
     list_display = ["at", "case", "kind", "name", "actor", "centre"]
@@ -348,28 +334,13 @@ class EventAdmin(admin.ModelAdmin):
     list_select_related = ["case", "actor", "centre"]
     show_full_result_count = False
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(CaseNumberCounter)
-class CaseNumberCounterAdmin(admin.ModelAdmin):
+class CaseNumberCounterAdmin(ViewOnlyAdmin):
     list_display = ["centre", "year", "last"]
     list_filter = ["year"]
     search_fields = ["centre__code"]
     list_select_related = ["centre"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class UserMembershipInline(admin.TabularInline):

@@ -72,7 +72,7 @@ class CentreFactory(factory.django.DjangoModelFactory[Centre]):
     @classmethod
     def _create(cls, model_class: type[Centre], *args: Any, **kwargs: Any) -> Centre:
         parent = kwargs.pop("parent", None)
-        centre = model_class(*args, **kwargs)
+        centre = model_class(**kwargs)
         centres.place(centre, parent)
         centre.save()
         return centre
