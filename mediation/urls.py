@@ -1,13 +1,20 @@
 """The URL root of the mediation project."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from mediation.health import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("cases.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     # Probes are configured by hand: answer with and without the slash, never redirect.
     path("healthz", healthz, name="healthz"),
     path("healthz/", healthz),
 ]
+
+handler404 = "mediation.views.not_found"
+handler500 = "mediation.views.server_error"

@@ -17,6 +17,7 @@ from .categories import Category
 from .centres import Centre, CentreKind, CentreLevel, Membership, Role
 from .events import Event, EventKind
 from .followups import ContactMethod, FollowUp
+from .idempotency import IdempotencyKey
 from .people import Mediator, MediatorKind
 from .sessions import Room, Session, SessionMediator, SessionMode, SessionStatus
 from .transfers import Transfer, TransferDirection, TransferStatus
@@ -39,6 +40,7 @@ __all__ = [
     "FailGuidance",
     "FollowUp",
     "Fulfilment",
+    "IdempotencyKey",
     "JudicialConfirmation",
     "Mediator",
     "MediatorKind",

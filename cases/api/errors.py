@@ -1,0 +1,135 @@
+"""One JSON shape for every API error (DESIGN §9):
+
+    {"error": {"code": "...", "message": "...", "fields": {"field": ["..."]}}}
+
+Messages are in the caller's language (``Accept-Language``). No stack trace or SQL reaches a client:
+anything unexpected is logged and answered with a plain 500 in the same shape.
+"""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from ..errors import (
+    CaseNotFound,
+    DomainError,
+    DoubleBooking,
+    InvalidInput,
+    NotPermitted,
+    TransitionNotAllowed,
+    VersionConflict,
+)
+
+logger = logging.getLogger(__name__)
+
+DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
+    (CaseNotFound, status.HTTP_404_NOT_FOUND),
+    (VersionConflict, status.HTTP_412_PRECONDITION_FAILED),
+    (DoubleBooking, status.HTTP_409_CONFLICT),
+    (InvalidInput, status.HTTP_400_BAD_REQUEST),
+    (TransitionNotAllowed, status.HTTP_409_CONFLICT),
+    (NotPermitted, status.HTTP_403_FORBIDDEN),
+]
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_code = "precondition_required"
+    default_detail = _lazy("This request must carry an If-Match header with the case's ETag.")
+
+
+class IdempotencyMismatch(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "idempotency_key_reused"
+    default_detail = _lazy("This Idempotency-Key was used with a different request.")
+
+
+class IdempotencyInFlight(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "idempotency_in_flight"
+    default_detail = _lazy(
+        "A request with this Idempotency-Key is still being processed. Retry shortly."
+    )
+
+
+def body(
+    code: str, message: Any, fields: dict[str, list[str]] | None = None, **extra: Any
+) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": str(message), "fields": fields or {}}
+    error.update(extra)
+    return {"error": error}
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested validation errors as ``{"parties.0.phone": ["..."]}``."""
+    if isinstance(detail, dict):
+        out: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            name = "__all__" if key == "non_field_errors" else str(key)
+            out.update(_flatten(value, f"{prefix}.{name}" if prefix else name))
+        return out
+    if isinstance(detail, list):
+        if not any(isinstance(v, dict | list) for v in detail):
+            return {prefix or "__all__": [str(v) for v in detail]}
+        out = {}
+        for index, value in enumerate(detail):
+            if value:
+                out.update(_flatten(value, f"{prefix}.{index}" if prefix else str(index)))
+        return out
+    return {prefix or "__all__": [str(detail)]}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    set_rollback()
+    headers: dict[str, str] = {}
+    if isinstance(exc, DomainError):
+        code = next(s for cls, s in DOMAIN_STATUS if isinstance(exc, cls))
+        extra = {"current_version": exc.current_version} if isinstance(exc, VersionConflict) else {}
+        return Response(body(exc.code, exc.message, exc.fields, **extra), status=code)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, exceptions.ValidationError):
+        return Response(
+            body("invalid", _("Some fields are not valid."), _flatten(exc.detail)),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, exceptions.APIException):
+        wait = getattr(exc, "wait", None)
+        if isinstance(exc, exceptions.Throttled) and wait is not None:
+            headers["Retry-After"] = str(int(wait) + 1)
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+        if isinstance(exc, IdempotencyInFlight):
+            headers["Retry-After"] = "1"
+        detail = exc.detail if isinstance(exc.detail, str) else exc.default_detail
+        return Response(body(_code(exc), detail), status=exc.status_code, headers=headers)
+    logger.exception("Unhandled error in the API", exc_info=exc)
+    return Response(
+        body("server_error", _("Something went wrong on our side. Please try again.")),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def _code(exc: exceptions.APIException) -> str:
+    codes = exc.get_codes()
+    return codes if isinstance(codes, str) else exc.default_code
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """404 for URLs the API does not have, in the same shape (handler404 delegates here)."""
+    return JsonResponse(body("not_found", _("Not found.")), status=404)
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(
+        body("server_error", _("Something went wrong on our side. Please try again.")), status=500
+    )

@@ -1,0 +1,272 @@
+"""Cases: list, intake, detail, edit, transitions and the timeline."""
+
+from typing import Any
+
+from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ... import queries, workflow
+from ...services import intake
+from ...services.cases import edit_case
+from ..base import ScopedViewSet
+from ..filters import CaseFilter
+from ..pagination import IdCursorPagination
+from ..serializers import (
+    CaseCreateSerializer,
+    CaseSerializer,
+    CaseUpdateSerializer,
+    EventSerializer,
+)
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description='The case\'s ETag from its last read, e.g. "3". Missing: 428; stale: 412.',
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Repeat a POST safely: the same key and body replay the first answer.",
+)
+
+INTAKE_EXAMPLE = OpenApiExample(
+    "A neighbour dispute with two parties",
+    request_only=True,
+    value={
+        "centre": 12,
+        "channel": "walk_in",
+        "category": 7,
+        "summary": "楼上漏水致楼下天花板受损",
+        "facts": "申请人称楼上住户卫生间漏水三个月，多次协商未果。",
+        "amount_in_dispute": "3000.00",
+        "location": "江岸区大智街道某小区5栋",
+        "risk_level": "normal",
+        "parties": [
+            {"role": "applicant", "kind": "person", "name": "张三", "phone": "13800138000",
+             "id_number": "420102199001011234"},
+            {"role": "respondent", "kind": "person", "name": "李四", "phone": "13900139000"},
+        ],
+    },
+)  # fmt: skip
+
+
+TRANSITIONS_EXAMPLE = OpenApiExample(
+    "A registered case, seen by its director",
+    response_only=True,
+    value=[
+        {"name": "accept", "label": "Accept", "fields": []},
+        {"name": "decline", "label": "Decline",
+         "fields": [{"name": "reason", "type": "string", "required": True, "choices": None}]},
+        {"name": "transfer", "label": "Transfer", "fields": [
+            {"name": "target_centre", "type": "integer", "required": True, "choices": None},
+            {"name": "reason", "type": "string", "required": True, "choices": None}]},
+    ],
+)  # fmt: skip
+
+
+def _field_type(field: forms.Field) -> str:
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        return "array[integer]"
+    if isinstance(field, forms.ModelChoiceField):
+        return "integer"
+    if isinstance(field, forms.DecimalField):
+        return "decimal"
+    if isinstance(field, forms.DateField):
+        return "date"
+    if isinstance(field, forms.ChoiceField):
+        return "choice"
+    return "string"
+
+
+def describe(form_class: type[forms.Form]) -> list[dict[str, Any]]:
+    """The fields a transition needs, from the form that validates them."""
+    described = []
+    for name, field in form_class.base_fields.items():
+        choices = None
+        if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+            choices = [
+                {"value": v, "label": str(label)}
+                for v, label in list(field.choices)  # type: ignore[arg-type]
+                if v != ""
+            ]
+        described.append(
+            {
+                "name": name,
+                "type": _field_type(field),
+                "required": field.required,
+                "choices": choices,
+            }
+        )
+    return described
+
+
+def describe_transition(spec: workflow.Transition) -> dict[str, Any]:
+    fields = describe(spec.form)
+    if spec.nested:
+        fields = [
+            {
+                "name": spec.nested,
+                "type": "object",
+                "required": True,
+                "choices": None,
+                "fields": fields,
+            }
+        ]
+    return {"name": spec.name, "label": str(spec.label), "fields": fields}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List cases in your scope"),
+    retrieve=extend_schema(summary="One case (with an ETag header of its version)"),
+    create=extend_schema(
+        summary="Register a case with all its parties",
+        request=CaseCreateSerializer,
+        responses={201: CaseSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        examples=[INTAKE_EXAMPLE],
+    ),
+    partial_update=extend_schema(
+        summary="Edit a case's descriptive fields",
+        request=CaseUpdateSerializer,
+        responses={200: CaseSerializer},
+        parameters=[IF_MATCH],
+    ),
+    update=extend_schema(
+        summary="Replace a case's descriptive fields",
+        request=CaseUpdateSerializer,
+        responses={200: CaseSerializer},
+        parameters=[IF_MATCH],
+    ),
+)  # fmt: skip
+class CaseViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    ScopedViewSet,
+):
+    scope = staticmethod(queries.cases_for)
+    serializer_class = CaseSerializer
+    filterset_class = CaseFilter
+    ordering_fields = ["id", "registered_at", "due_at", "number"]
+    ordering = ["-id"]
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        case = self.get_object()
+        return self.with_etag(Response(CaseSerializer(case).data), case.version)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incoming = CaseCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        parties = [intake.PartyData(**party) for party in data.pop("parties")]
+        case = intake.register_case(actor=request.user, parties=parties, **data)
+        case = self.get_queryset().get(pk=case.pk)
+        return self.with_etag(
+            Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED), case.version
+        )
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._edit(request, partial=True)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._edit(request, partial=False)
+
+    def _edit(self, request: Request, *, partial: bool) -> Response:
+        case = self.get_object()
+        version = self.require_version()
+        incoming = CaseUpdateSerializer(case, data=request.data, partial=partial)
+        incoming.is_valid(raise_exception=True)
+        edit_case(
+            case=case,
+            actor=request.user,
+            changes=dict(incoming.validated_data),
+            expected_version=version,
+        )
+        case = self.get_queryset().get(pk=case.pk)
+        return self.with_etag(Response(CaseSerializer(case).data), case.version)
+
+    @extend_schema(
+        summary="Transitions you may perform on this case now",
+        responses={200: OpenApiResponse(OpenApiTypes.ANY, examples=[TRANSITIONS_EXAMPLE])},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="transitions",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def transitions(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        offered = [
+            describe_transition(t) for t in workflow.available_transitions(request.user, case)
+        ]
+        return self.with_etag(Response(offered), case.version)
+
+    @extend_schema(
+        summary="Perform a transition",
+        description=(
+            "Bodies: decline {reason}; assign {lead_mediator, co_mediators}; suspend {reason}; "
+            "resume {}; resolve {agreement: {terms, amount_agreed, form, signed_on, effective_on, "
+            "performance_deadline}}; fail {guidance, note}; withdraw {reason}; close {fulfilment?}; "
+            "transfer {target_centre, reason}; accept_transfer {}; return_transfer {reason}."
+        ),
+        request=OpenApiTypes.OBJECT,
+        responses={200: CaseSerializer},
+        parameters=[
+            IF_MATCH,
+            IDEMPOTENCY_KEY,
+            OpenApiParameter(
+                "name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(workflow.TRANSITIONS)
+            ),
+        ],
+        examples=[
+            OpenApiExample("decline", value={"reason": "不属于人民调解受理范围"}, request_only=True)
+        ],
+    )
+    @action(
+        detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)", filter_backends=[]
+    )
+    def perform_transition(
+        self, request: Request, pk: str | None = None, name: str = ""
+    ) -> Response:
+        case = self.get_object()
+        version = self.require_version()
+        data = request.data if isinstance(request.data, dict) else {}
+        workflow.transition(
+            case=case, name=name, actor=request.user, data=data, expected_version=version
+        )
+        case = self.get_queryset().get(pk=case.pk)
+        return self.with_etag(Response(CaseSerializer(case).data), case.version)
+
+    @extend_schema(
+        summary="The case's timeline (read-only)", responses={200: EventSerializer(many=True)}
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="events",
+        pagination_class=IdCursorPagination,
+        filter_backends=[],
+    )
+    def events(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        events = queries.events_for(request.user).filter(case=case).order_by("id")
+        paginator = IdCursorPagination()
+        paginator.ordering = "id"
+        page = paginator.paginate_queryset(events, request, view=self)
+        return paginator.get_paginated_response(EventSerializer(page, many=True).data)
