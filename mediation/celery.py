@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mediation.settings")
@@ -24,5 +25,11 @@ app.conf.task_queues = (
 app.conf.task_routes = {
     "cases.tasks.notify_*": {"queue": QUEUE_NOTIFICATIONS},
     "cases.tasks.report_*": {"queue": QUEUE_REPORTS},
+}
+app.conf.beat_schedule = {
+    "purge-idempotency-keys": {
+        "task": "cases.tasks.purge_idempotency_keys",
+        "schedule": crontab(minute=17, hour="*/6"),
+    },
 }
 app.autodiscover_tasks()
