@@ -1,6 +1,7 @@
 """Periodic housekeeping: old Idempotency-Keys are forgotten, recent ones kept."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -13,7 +14,7 @@ from tests.factories import UserFactory
 
 @pytest.mark.django_db
 def test_purge_forgets_only_keys_past_their_retention(settings) -> None:
-    user = UserFactory()
+    user: Any = UserFactory()
     old = IdempotencyKey.objects.create(user=user, key="old", fingerprint="x")
     IdempotencyKey.objects.create(user=user, key="recent", fingerprint="y")
     IdempotencyKey.objects.filter(pk=old.pk).update(
