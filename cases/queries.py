@@ -7,10 +7,12 @@ keep a list's query count independent of its length, and a detail's of its parti
 
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from . import access
 from .models import (
+    OPEN_STATUSES,
     Agreement,
     Case,
     Category,
@@ -18,6 +20,7 @@ from .models import (
     Event,
     FollowUp,
     Mediator,
+    Membership,
     Party,
     Room,
     Session,
@@ -68,12 +71,14 @@ def agreements_for(user: Any) -> QuerySet[Agreement]:
 
 
 def follow_ups_for(user: Any) -> QuerySet[FollowUp]:
-    return FollowUp.objects.filter(case__in=_visible_case_ids(user)).select_related("case")
+    return FollowUp.objects.filter(case__in=_visible_case_ids(user)).select_related(
+        "case", "recorded_by"
+    )
 
 
 def transfers_for(user: Any) -> QuerySet[Transfer]:
     return Transfer.objects.filter(case__in=_visible_case_ids(user)).select_related(
-        "case", "from_centre", "to_centre"
+        "case", "from_centre", "to_centre", "requested_by", "decided_by"
     )
 
 
@@ -82,10 +87,14 @@ def centres_for(user: Any) -> QuerySet[Centre]:
 
 
 def mediators_for(user: Any) -> QuerySet[Mediator]:
+    """Mediators serving at a visible centre (home or seat), with ``open_load``: the open cases
+    each leads, the number ``assign`` holds against their capacity."""
     centres = access.visible_centres(user).values("pk")
+    seated = Mediator.seats.through.objects.filter(centre__in=centres).values("mediator_id")
+    # Filter through subqueries, not a join on seats, so the count below is not multiplied.
     return (
-        Mediator.objects.filter(Q(home_centre__in=centres) | Q(seats__in=centres))
-        .distinct()
+        Mediator.objects.filter(Q(home_centre__in=centres) | Q(pk__in=seated))
+        .annotate(open_load=Count("led_cases", filter=Q(led_cases__status__in=OPEN_STATUSES)))
         .select_related("home_centre")
         .prefetch_related("seats", "specialties")
     )
@@ -102,3 +111,13 @@ def categories_for(user: Any) -> QuerySet[Category]:
     if user is None or not user.is_authenticated:
         return Category.objects.none()
     return Category.objects.select_related("parent")
+
+
+def users_for(user: Any) -> QuerySet[Any]:
+    """Accounts and their memberships: administrators see all, everyone else none."""
+    users = get_user_model().objects.order_by("id")
+    if not access.scope_of(user).is_admin:
+        return users.none()
+    return users.prefetch_related(
+        Prefetch("memberships", queryset=Membership.objects.select_related("centre").order_by("id"))
+    )

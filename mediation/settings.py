@@ -189,6 +189,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Choice sets that share a field name ("kind", "role") get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "PartyKindEnum": "cases.models.PartyKind",
+        "PartyRoleEnum": "cases.models.PartyRole",
+        "MembershipRoleEnum": "cases.models.Role",
+        "CentreLevelEnum": "cases.models.CentreLevel",
+    },
 }
 
 # Throttling counters and idempotency waits share this cache: set CACHE_URL to Redis when several

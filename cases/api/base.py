@@ -72,10 +72,19 @@ class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
 
     # --- Idempotency-Key ---------------------------------------------------------------------
 
+    #: ``False`` (e.g. ``@action(..., replay_responses=False)``) for a POST whose answer must not
+    #: be stored, such as revealed personal data: it ignores Idempotency-Key (and is safe to repeat).
+    replay_responses: bool = True
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         key = request.headers.get("Idempotency-Key")
-        if request.method == "POST" and key and request.user.is_authenticated:
+        if (
+            request.method == "POST"
+            and key
+            and self.replay_responses
+            and request.user.is_authenticated
+        ):
             self._claim(request, key[:255])
 
     _idempotency_record: IdempotencyKey | None = None

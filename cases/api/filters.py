@@ -1,8 +1,15 @@
-"""Case filters (django-filter): status, centre (with subtree), category, channel, risk, mediator,
-registration dates, overdue, and search by number, party name, phone or ID number (keyed hash)."""
+"""List filters (django-filter), one FilterSet per resource.
 
+Cases: status, centre (with subtree), category, channel, risk, mediator, registration dates, overdue,
+and search by number, party name, phone or ID number (keyed hash). The others filter the scoped
+querysets of ``cases.queries``; a filter never widens them. Cases, mediators and rooms are filtered
+by plain ids (never "no such object"), so a filter does not disclose what lies outside the scope.
+"""
+
+from datetime import UTC, datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,15 +18,45 @@ from django_filters import rest_framework as filters
 from .. import personal_data
 from ..models import (
     OPEN_STATUSES,
+    Agreement,
     Case,
     Category,
     Centre,
+    CentreKind,
+    CentreLevel,
     Channel,
+    FollowUp,
+    Fulfilment,
     Mediator,
+    MediatorKind,
+    Membership,
     Party,
     RiskLevel,
+    Role,
+    Room,
+    Session,
+    SessionStatus,
     Status,
+    Transfer,
+    TransferStatus,
 )
+from ..services.transfers import incoming_for
+
+
+class UtcDateTimeFilter(filters.IsoDateTimeFilter):
+    """An ISO 8601 date-time, compared in UTC.
+
+    Python accepts offsets up to ±23:59 and PostgreSQL only up to ±15:59: converting first keeps a
+    legal but odd offset (``-18:09``) from becoming a database error.
+    """
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            try:
+                value = value.astimezone(UTC)
+            except OverflowError:  # past year 9999 or before year 1 once in UTC
+                value = (datetime.max if value.year > 1 else datetime.min).replace(tzinfo=UTC)
+        return super().filter(qs, value)
 
 
 class CaseFilter(filters.FilterSet):
@@ -29,9 +66,11 @@ class CaseFilter(filters.FilterSet):
     category = filters.ModelChoiceFilter(queryset=Category.objects.all(), method="filter_category")
     channel = filters.MultipleChoiceFilter(choices=Channel.choices)
     risk_level = filters.MultipleChoiceFilter(choices=RiskLevel.choices)
-    mediator = filters.ModelChoiceFilter(queryset=Mediator.objects.all(), method="filter_mediator")
-    registered_after = filters.IsoDateTimeFilter(field_name="registered_at", lookup_expr="gte")
-    registered_before = filters.IsoDateTimeFilter(field_name="registered_at", lookup_expr="lt")
+    mediator = filters.ModelChoiceFilter(
+        queryset=Mediator.objects.all(), field_name="lead_mediator", method="filter_mediator"
+    )
+    registered_after = UtcDateTimeFilter(field_name="registered_at", lookup_expr="gte")
+    registered_before = UtcDateTimeFilter(field_name="registered_at", lookup_expr="lt")
     overdue = filters.BooleanFilter(method="filter_overdue")
     q = filters.CharFilter(method="search", label=_("case number, party name, phone or ID number"))
 
@@ -78,3 +117,179 @@ class CaseFilter(filters.FilterSet):
                 party_q |= Q(**{f"{kind.value}_hash": digest})
         matches |= Q(pk__in=Party.objects.filter(party_q).values("case_id"))
         return queryset.filter(matches)
+
+
+class PartyFilter(filters.FilterSet):
+    case = filters.NumberFilter(field_name="case")
+
+    class Meta:
+        model = Party
+        fields: list[str] = []
+
+
+class SessionFilter(filters.FilterSet):
+    case = filters.NumberFilter(field_name="case")
+    mediator = filters.NumberFilter(method="filter_mediator", label=_("mediator id"))
+    room = filters.NumberFilter(field_name="room")
+    status = filters.MultipleChoiceFilter(choices=SessionStatus.choices)
+    starts_after = UtcDateTimeFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = UtcDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+
+    class Meta:
+        model = Session
+        fields: list[str] = []
+
+    def filter_mediator(
+        self, queryset: QuerySet[Session], name: str, value: Any
+    ) -> QuerySet[Session]:
+        booked = Session.mediators.through.objects.filter(mediator=value).values("session_id")
+        return queryset.filter(pk__in=booked)
+
+
+class AgreementFilter(filters.FilterSet):
+    case = filters.NumberFilter(field_name="case")
+    fulfilment = filters.MultipleChoiceFilter(choices=Fulfilment.choices)
+    due_after = filters.DateFilter(field_name="performance_deadline", lookup_expr="gte")
+    due_before = filters.DateFilter(field_name="performance_deadline", lookup_expr="lt")
+
+    class Meta:
+        model = Agreement
+        fields: list[str] = []
+
+
+class TransferFilter(filters.FilterSet):
+    case = filters.NumberFilter(field_name="case")
+    incoming = filters.BooleanFilter(
+        method="filter_incoming", label=_("pending transfers into centres you receive for")
+    )
+    centre = filters.NumberFilter(field_name="to_centre", label=_("receiving centre id"))
+    status = filters.MultipleChoiceFilter(choices=TransferStatus.choices)
+
+    class Meta:
+        model = Transfer
+        fields: list[str] = []
+
+    def filter_incoming(
+        self, queryset: QuerySet[Transfer], name: str, value: bool | None
+    ) -> QuerySet[Transfer]:
+        if value is None:
+            return queryset
+        incoming = incoming_for(self.request.user if self.request else None).values("pk")
+        return queryset.filter(pk__in=incoming) if value else queryset.exclude(pk__in=incoming)
+
+
+class FollowUpFilter(filters.FilterSet):
+    case = filters.NumberFilter(field_name="case")
+    due_after = filters.DateFilter(field_name="due_on", lookup_expr="gte")
+    due_before = filters.DateFilter(field_name="due_on", lookup_expr="lt")
+    done = filters.BooleanFilter(field_name="done_at", lookup_expr="isnull", exclude=True)
+
+    class Meta:
+        model = FollowUp
+        fields: list[str] = []
+
+
+class CentreFilter(filters.FilterSet):
+    parent = filters.NumberFilter(field_name="parent")
+    subtree = filters.NumberFilter(
+        method="filter_subtree", label=_("centre id: that centre and every centre below it")
+    )
+    level = filters.TypedMultipleChoiceFilter(choices=CentreLevel.choices, coerce=int)
+    kind = filters.MultipleChoiceFilter(choices=CentreKind.choices)
+    active = filters.BooleanFilter()
+    q = filters.CharFilter(method="search", label=_("code or name"))
+
+    class Meta:
+        model = Centre
+        fields: list[str] = []
+
+    def filter_subtree(self, queryset: QuerySet[Centre], name: str, value: Any) -> QuerySet[Centre]:
+        # Read the root's path first: a literal prefix uses the path index, a subquery would not.
+        path = Centre.objects.filter(pk=value).values_list("path", flat=True).first()
+        return queryset.filter(path__startswith=path) if path else queryset.none()
+
+    def search(self, queryset: QuerySet[Centre], name: str, value: str) -> QuerySet[Centre]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(code__istartswith=value) | Q(name_zh__icontains=value) | Q(name_en__icontains=value)
+        )
+
+
+class CategoryFilter(filters.FilterSet):
+    parent = filters.NumberFilter(field_name="parent")
+    active = filters.BooleanFilter()
+
+    class Meta:
+        model = Category
+        fields: list[str] = []
+
+
+class MediatorFilter(filters.FilterSet):
+    centre = filters.NumberFilter(
+        method="filter_centre", label=_("centre id: mediators based or seated there")
+    )
+    kind = filters.MultipleChoiceFilter(choices=MediatorKind.choices)
+    specialty = filters.NumberFilter(method="filter_specialty", label=_("category id"))
+    active = filters.BooleanFilter()
+
+    class Meta:
+        model = Mediator
+        fields: list[str] = []
+
+    # Subqueries, not joins: a join on a many-to-many would multiply the annotated open load.
+    def filter_centre(
+        self, queryset: QuerySet[Mediator], name: str, value: Any
+    ) -> QuerySet[Mediator]:
+        seated = Mediator.seats.through.objects.filter(centre=value).values("mediator_id")
+        return queryset.filter(Q(home_centre=value) | Q(pk__in=seated))
+
+    def filter_specialty(
+        self, queryset: QuerySet[Mediator], name: str, value: Any
+    ) -> QuerySet[Mediator]:
+        specialists = Mediator.specialties.through.objects.filter(
+            Q(category=value) | Q(category__parent=value)
+        ).values("mediator_id")
+        return queryset.filter(pk__in=specialists)
+
+
+class RoomFilter(filters.FilterSet):
+    centre = filters.NumberFilter(field_name="centre")
+    active = filters.BooleanFilter()
+
+    class Meta:
+        model = Room
+        fields: list[str] = []
+
+
+class UserFilter(filters.FilterSet):
+    centre = filters.NumberFilter(method="filter_centre", label=_("centre id of a membership"))
+    role = filters.ChoiceFilter(choices=Role.choices, method="filter_role")
+    is_active = filters.BooleanFilter()
+    q = filters.CharFilter(method="search", label=_("username, name or email"))
+
+    class Meta:
+        model = get_user_model()
+        fields: list[str] = []
+
+    def _members(self, queryset: QuerySet[Any], **lookup: Any) -> QuerySet[Any]:
+        return queryset.filter(pk__in=Membership.objects.filter(**lookup).values("user_id"))
+
+    def filter_centre(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        role = self.form.cleaned_data.get("role")
+        return self._members(queryset, centre=value, **({"role": role} if role else {}))
+
+    def filter_role(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return self._members(queryset, role=value) if value else queryset
+
+    def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(username__icontains=value)
+            | Q(first_name__icontains=value)
+            | Q(last_name__icontains=value)
+            | Q(email__icontains=value)
+        )

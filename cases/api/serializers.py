@@ -6,16 +6,28 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from ..models import (
+    Agreement,
     Case,
     Category,
     Centre,
     Channel,
+    ContactMethod,
     Event,
+    FailGuidance,
+    FollowUp,
+    Fulfilment,
+    Mediator,
     Membership,
+    Outcome,
     Party,
     PartyKind,
     PartyRole,
     RiskLevel,
+    Role,
+    Room,
+    Session,
+    SessionMode,
+    Transfer,
 )
 from ..services.cases import EDITABLE_FIELDS
 
@@ -50,6 +62,11 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
     risk_level_label = serializers.SerializerMethodField()
     number_zh = serializers.CharField(read_only=True)
     parties = PartySerializer(many=True, read_only=True)
+    # Blank until the case is concluded (and failed): the schema must allow "".
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True)
+    fail_guidance = serializers.ChoiceField(
+        choices=FailGuidance.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Case
@@ -206,3 +223,374 @@ class TokenRequestSerializer(serializers.Serializer[Any]):
 
 class TokenSerializer(serializers.Serializer[Any]):
     token = serializers.CharField()
+
+
+# --- Parties ------------------------------------------------------------------------------------
+
+
+class RevealedSerializer(serializers.Serializer[Any]):
+    """A party's personal data in clear: answered once, never stored, never cached."""
+
+    id_number = serializers.CharField(read_only=True)
+    phone = serializers.CharField(read_only=True)
+
+
+# --- Sessions -----------------------------------------------------------------------------------
+
+
+class SessionSerializer(serializers.ModelSerializer[Session]):
+    mode_label = serializers.SerializerMethodField()
+    status_label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Session
+        fields = [
+            "id",
+            "case",
+            "starts_at",
+            "ends_at",
+            "room",
+            "place",
+            "mode",
+            "mode_label",
+            "status",
+            "status_label",
+            "mediators",
+            "parties_present",
+            "minutes",
+            "result",
+        ]
+        read_only_fields = fields
+
+    def get_mode_label(self, session: Session) -> str:
+        return label_of(session, "mode")
+
+    def get_status_label(self, session: Session) -> str:
+        return label_of(session, "status")
+
+
+class SessionCreateSerializer(serializers.Serializer[Any]):
+    """A session to book. ``case`` must be in your scope; ``parties_present`` are its parties."""
+
+    case = serializers.IntegerField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    mediators = serializers.PrimaryKeyRelatedField(
+        queryset=Mediator.objects.filter(active=True), many=True, allow_empty=False
+    )
+    room = serializers.PrimaryKeyRelatedField(
+        queryset=Room.objects.filter(active=True), required=False, allow_null=True, default=None
+    )
+    place = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    mode = serializers.ChoiceField(choices=SessionMode.choices, default=SessionMode.IN_PERSON)
+    parties_present = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list
+    )
+
+
+class SessionRecordSerializer(serializers.Serializer[Any]):
+    """What happened at a session; the session becomes ``held``. Omitted fields keep their value."""
+
+    minutes = serializers.CharField(required=False, allow_blank=True)
+    result = serializers.CharField(max_length=255, required=False, allow_blank=True)
+
+
+# --- Agreements ---------------------------------------------------------------------------------
+
+
+class AgreementSerializer(serializers.ModelSerializer[Agreement]):
+    case_number = serializers.CharField(source="case.number", read_only=True)
+    form_label = serializers.SerializerMethodField()
+    fulfilment_label = serializers.SerializerMethodField()
+    judicial_confirmation_label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "id",
+            "case",
+            "case_number",
+            "terms",
+            "amount_agreed",
+            "form",
+            "form_label",
+            "signed_on",
+            "effective_on",
+            "performance_deadline",
+            "fulfilment",
+            "fulfilment_label",
+            "fulfilment_recorded_at",
+            "judicial_confirmation",
+            "judicial_confirmation_label",
+            "confirmation_applied_on",
+            "ruling_number",
+            "ruling_on",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_form_label(self, agreement: Agreement) -> str:
+        return label_of(agreement, "form")
+
+    def get_fulfilment_label(self, agreement: Agreement) -> str:
+        return label_of(agreement, "fulfilment")
+
+    def get_judicial_confirmation_label(self, agreement: Agreement) -> str:
+        return label_of(agreement, "judicial_confirmation")
+
+
+class FulfilmentSerializer(serializers.Serializer[Any]):
+    fulfilment = serializers.ChoiceField(choices=Fulfilment.choices)
+
+
+# --- Transfers ----------------------------------------------------------------------------------
+
+
+class TransferSerializer(serializers.ModelSerializer[Transfer]):
+    case_number = serializers.CharField(source="case.number", read_only=True)
+    direction_label = serializers.SerializerMethodField()
+    status_label = serializers.SerializerMethodField()
+    requested_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    decided_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Transfer
+        fields = [
+            "id",
+            "case",
+            "case_number",
+            "from_centre",
+            "to_centre",
+            "direction",
+            "direction_label",
+            "reason",
+            "automatic",
+            "previous_status",
+            "status",
+            "status_label",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "return_reason",
+        ]
+        read_only_fields = fields
+
+    def get_direction_label(self, transfer: Transfer) -> str:
+        return label_of(transfer, "direction")
+
+    def get_status_label(self, transfer: Transfer) -> str:
+        return label_of(transfer, "status")
+
+
+# --- Follow-ups ---------------------------------------------------------------------------------
+
+
+class FollowUpSerializer(serializers.ModelSerializer[FollowUp]):
+    case_number = serializers.CharField(source="case.number", read_only=True)
+    done = serializers.SerializerMethodField()
+    # Blank until the visit is recorded.
+    contact_method = serializers.ChoiceField(
+        choices=ContactMethod.choices, allow_blank=True, read_only=True
+    )
+    contact_method_label = serializers.SerializerMethodField()
+    fulfilment = serializers.ChoiceField(
+        choices=Fulfilment.choices, allow_blank=True, read_only=True
+    )
+    fulfilment_label = serializers.SerializerMethodField()
+    recorded_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "id",
+            "case",
+            "case_number",
+            "due_on",
+            "done",
+            "done_at",
+            "contact_method",
+            "contact_method_label",
+            "fulfilment",
+            "fulfilment_label",
+            "satisfaction",
+            "note",
+            "recorded_by",
+        ]
+        read_only_fields = fields
+
+    def get_done(self, follow_up: FollowUp) -> bool:
+        return follow_up.done_at is not None
+
+    def get_contact_method_label(self, follow_up: FollowUp) -> str:
+        return label_of(follow_up, "contact_method")
+
+    def get_fulfilment_label(self, follow_up: FollowUp) -> str:
+        return label_of(follow_up, "fulfilment")
+
+
+class FollowUpRecordSerializer(serializers.Serializer[Any]):
+    """The visit: how the parties were reached, whether they did what they agreed, satisfaction."""
+
+    contact_method = serializers.ChoiceField(choices=ContactMethod.choices)
+    fulfilment = serializers.ChoiceField(choices=Fulfilment.choices)
+    satisfaction = serializers.IntegerField(
+        min_value=1, max_value=5, required=False, allow_null=True, default=None
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+# --- The network: centres, categories, mediators, rooms -----------------------------------------
+
+
+class CentreSerializer(serializers.ModelSerializer[Centre]):
+    name = serializers.CharField(read_only=True)
+    level_label = serializers.SerializerMethodField()
+    kind_label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Centre
+        fields = [
+            "id",
+            "code",
+            "name_zh",
+            "name_en",
+            "name",
+            "abbreviation_zh",
+            "level",
+            "level_label",
+            "kind",
+            "kind_label",
+            "parent",
+            "path",
+            "depth",
+            "active",
+            "address",
+        ]
+        read_only_fields = fields
+
+    def get_level_label(self, centre: Centre) -> str:
+        return label_of(centre, "level")
+
+    def get_kind_label(self, centre: Centre) -> str:
+        return label_of(centre, "kind")
+
+
+class CategorySerializer(serializers.ModelSerializer[Category]):
+    name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Category
+        fields = ["id", "code", "name_zh", "name_en", "name", "parent", "active"]
+        read_only_fields = fields
+
+
+class MediatorSerializer(serializers.ModelSerializer[Mediator]):
+    kind_label = serializers.SerializerMethodField()
+    languages = serializers.ListField(
+        child=serializers.CharField(), source="language_list", read_only=True
+    )
+    has_account = serializers.SerializerMethodField()
+    open_load = serializers.IntegerField(
+        read_only=True, help_text="Open cases this mediator leads (held against capacity)."
+    )
+
+    class Meta:
+        model = Mediator
+        fields = [
+            "id",
+            "name",
+            "has_account",
+            "home_centre",
+            "seats",
+            "kind",
+            "kind_label",
+            "specialties",
+            "languages",
+            "capacity",
+            "open_load",
+            "active",
+        ]
+        read_only_fields = fields
+
+    def get_kind_label(self, mediator: Mediator) -> str:
+        return label_of(mediator, "kind")
+
+    def get_has_account(self, mediator: Mediator) -> bool:
+        return mediator.user_id is not None
+
+
+class RoomSerializer(serializers.ModelSerializer[Room]):
+    class Meta:
+        model = Room
+        fields = ["id", "centre", "name", "active"]
+        read_only_fields = fields
+
+
+# --- Users --------------------------------------------------------------------------------------
+
+
+class UserSerializer(serializers.ModelSerializer[Any]):
+    """An account as administrators see it. Passwords never leave the server."""
+
+    memberships = MembershipSerializer(many=True, read_only=True)
+    has_password = serializers.SerializerMethodField()
+    email = serializers.CharField(read_only=True)  # may be empty, so not format "email"
+
+    class Meta:
+        model = get_user_model()
+        fields = [
+            "id",
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "is_active",
+            "has_password",
+            "last_login",
+            "date_joined",
+            "memberships",
+        ]
+        read_only_fields = fields
+
+    def get_has_password(self, user: Any) -> bool:
+        return bool(user.has_usable_password())
+
+
+class MembershipInputSerializer(serializers.Serializer[Any]):
+    centre = serializers.PrimaryKeyRelatedField(queryset=Centre.objects.all())
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class UserCreateSerializer(serializers.Serializer[Any]):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_null=True,
+        default=None,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        help_text="Checked against the password rules. Omitted: the account has no usable password.",
+    )
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    is_active = serializers.BooleanField(required=False, default=True)
+    memberships = MembershipInputSerializer(many=True, required=False, default=list)
+
+
+class UserUpdateSerializer(serializers.Serializer[Any]):
+    """Omitted fields keep their value; ``memberships``, when sent, replace all of them."""
+
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    is_active = serializers.BooleanField(required=False)
+    memberships = MembershipInputSerializer(many=True, required=False)

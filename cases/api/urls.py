@@ -3,12 +3,35 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from .views.agreements import AgreementViewSet
 from .views.auth import MeView, TokenView
 from .views.cases import CaseViewSet
+from .views.categories import CategoryViewSet
+from .views.centres import CentreViewSet
+from .views.follow_ups import FollowUpViewSet
+from .views.mediators import MediatorViewSet
+from .views.parties import PartyViewSet
+from .views.rooms import RoomViewSet
+from .views.sessions import SessionViewSet
+from .views.transfers import TransferViewSet
+from .views.users import UserViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+# JSON is the only format: no "/cases/7.json" twins (whose extra ``format`` argument the actions
+# do not take).
+router.include_format_suffixes = False
 router.register("cases", CaseViewSet, basename="case")
+router.register("parties", PartyViewSet, basename="party")
+router.register("sessions", SessionViewSet, basename="session")
+router.register("agreements", AgreementViewSet, basename="agreement")
+router.register("transfers", TransferViewSet, basename="transfer")
+router.register("follow-ups", FollowUpViewSet, basename="follow-up")
+router.register("centres", CentreViewSet, basename="centre")
+router.register("categories", CategoryViewSet, basename="category")
+router.register("mediators", MediatorViewSet, basename="mediator")
+router.register("rooms", RoomViewSet, basename="room")
+router.register("users", UserViewSet, basename="user")
 
 app_name = "api"
 urlpatterns = [

@@ -27,8 +27,6 @@ def record_follow_up(
     case = get_case_for(actor, follow_up.case_id)
     if not can(actor, "record_follow_up", case):
         raise NotPermitted(_("You may not record follow-ups for this case."))
-    if follow_up.done_at is not None:
-        raise TransitionNotAllowed(_("This follow-up has already been recorded."))
     problems: dict[str, list[Any]] = {}
     if contact_method not in ContactMethod.values:
         problems["contact_method"] = [_("Choose how the parties were contacted.")]
@@ -40,6 +38,10 @@ def record_follow_up(
         raise InvalidInput(fields=problems)
     at = at or timezone.now()
     with transaction.atomic():
+        # Lock the row: two people recording the same visit at once must not both succeed.
+        follow_up = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+        if follow_up.done_at is not None:
+            raise TransitionNotAllowed(_("This follow-up has already been recorded."))
         follow_up.contact_method, follow_up.fulfilment = contact_method, fulfilment
         follow_up.satisfaction, follow_up.note, follow_up.done_at = satisfaction, note, at
         follow_up.recorded_by = actor if getattr(actor, "pk", None) else None

@@ -163,9 +163,10 @@ def record_session(
     case = get_case_for(actor, session.case_id)
     if not can(actor, "book_session", case):
         raise NotPermitted(_("You may not record sessions for this case."))
-    if session.status == SessionStatus.CANCELLED:
-        raise TransitionNotAllowed(_("This session was cancelled."))
     with transaction.atomic():
+        session = Session.objects.select_for_update().get(pk=session.pk)
+        if session.status == SessionStatus.CANCELLED:
+            raise TransitionNotAllowed(_("This session was cancelled."))
         before = {"status": session.status, "result": session.result}
         session.minutes, session.result, session.status = minutes, result, SessionStatus.HELD
         session.save(update_fields=["minutes", "result", "status"])
@@ -186,9 +187,10 @@ def cancel_session(*, session: Session, actor: Any) -> Session:
     case = get_case_for(actor, session.case_id)
     if not can(actor, "book_session", case):
         raise NotPermitted(_("You may not cancel sessions for this case."))
-    if session.status != SessionStatus.SCHEDULED:
-        raise TransitionNotAllowed(_("Only a scheduled session can be cancelled."))
     with transaction.atomic():
+        session = Session.objects.select_for_update().get(pk=session.pk)
+        if session.status != SessionStatus.SCHEDULED:
+            raise TransitionNotAllowed(_("Only a scheduled session can be cancelled."))
         session.status = SessionStatus.CANCELLED
         session.save(update_fields=["status"])
         session.bookings.update(cancelled=True)

@@ -1,0 +1,79 @@
+"""Mediation agreements (调解协议): read them, and record whether they were fulfilled.
+
+An agreement is made by the case's ``resolve`` transition; recording fulfilment needs no If-Match.
+"""
+
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ... import queries
+from ...services.agreements import record_fulfilment
+from ..base import ScopedViewSet
+from ..docs import FORBIDDEN, NOT_FOUND, error
+from ..filters import AgreementFilter
+from ..serializers import AgreementSerializer, FulfilmentSerializer
+from .cases import IDEMPOTENCY_KEY
+
+AGREEMENT_EXAMPLE = OpenApiExample(
+    "A written agreement awaiting performance",
+    response_only=True,
+    value={
+        "id": 4, "case": 12, "case_number": "JA-2026-00123", "terms": "被申请人于3月31日前赔偿申请人3000元。",
+        "amount_agreed": "3000.00", "form": "written", "form_label": "Written",
+        "signed_on": "2026-03-10", "effective_on": "2026-03-10", "performance_deadline": "2026-03-31",
+        "fulfilment": "pending", "fulfilment_label": "Pending", "fulfilment_recorded_at": None,
+        "judicial_confirmation": "not_applied", "judicial_confirmation_label": "Not applied",
+        "confirmation_applied_on": None, "ruling_number": "", "ruling_on": None,
+        "created_at": "2026-03-10T11:05:00+08:00",
+    },
+)  # fmt: skip
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List agreements of the cases in your scope", examples=[AGREEMENT_EXAMPLE]
+    ),
+    retrieve=extend_schema(summary="One agreement", examples=[AGREEMENT_EXAMPLE]),
+)
+class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    scope = staticmethod(queries.agreements_for)
+    serializer_class = AgreementSerializer
+    filterset_class = AgreementFilter
+    ordering_fields = ["id"]
+    ordering = ["-id"]
+
+    @extend_schema(
+        summary="Record whether the parties fulfilled the agreement",
+        request=FulfilmentSerializer,
+        responses={
+            200: AgreementSerializer,
+            400: error(
+                "Bad input; the field is named",
+                "invalid",
+                "Some fields are not valid.",
+                fulfilment=["“done” is not a valid choice."],
+            ),
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+        parameters=[IDEMPOTENCY_KEY],
+        examples=[
+            OpenApiExample("Fulfilled", value={"fulfilment": "fulfilled"}, request_only=True),
+            AGREEMENT_EXAMPLE,
+        ],
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def fulfilment(self, request: Request, pk: str | None = None) -> Response:
+        agreement = self.get_object()
+        incoming = FulfilmentSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        record_fulfilment(
+            agreement=agreement,
+            actor=request.user,
+            fulfilment=incoming.validated_data["fulfilment"],
+        )
+        agreement = self.get_queryset().get(pk=agreement.pk)
+        return Response(AgreementSerializer(agreement).data)

@@ -1,0 +1,222 @@
+"""Provisioning user accounts and their memberships (DESIGN §9): administrators only.
+
+Centres provision accounts in bulk, so ``create_users`` takes a list and creates all of it or
+nothing, naming each problem by its position (``"3.username"``). Passwords are checked with
+Django's password validators; an account created without one has an unusable password (its owner
+gets one set by an administrator, or logs in some other way).
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from ..access import forget_scope, scope_of
+from ..errors import InvalidInput, NotPermitted
+from ..models import Centre, Membership, Role
+
+EDITABLE_FIELDS = ("first_name", "last_name", "email", "is_active")
+MAX_BATCH = 200
+
+
+@dataclass(frozen=True)
+class MembershipData:
+    centre: Centre
+    role: str
+
+
+@dataclass(frozen=True)
+class UserData:
+    """One account to create. ``password`` is clear text here only; ``None``: unusable."""
+
+    username: str
+    password: str | None = None
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    is_active: bool = True
+    memberships: Sequence[MembershipData] = field(default_factory=tuple)
+
+    def __repr__(self) -> str:  # keep passwords out of logs and tracebacks
+        return f"UserData(username={self.username!r})"
+
+
+def require_administrator(actor: Any) -> None:
+    """``NotPermitted`` unless ``actor`` administers the system."""
+    if not scope_of(actor).is_admin:
+        raise NotPermitted(_("Only administrators may manage user accounts."))
+
+
+def _unique_username_message() -> str:
+    return str(get_user_model()._meta.get_field("username").error_messages["unique"])
+
+
+def _membership_problems(memberships: Sequence[MembershipData]) -> dict[str, list[Any]]:
+    problems: dict[str, list[Any]] = {}
+    seen: set[tuple[int, str]] = set()
+    for index, membership in enumerate(memberships):
+        if membership.role not in Role.values:
+            problems[f"memberships.{index}.role"] = [_("Choose a valid role.")]
+        if not membership.centre.active:
+            problems[f"memberships.{index}.centre"] = [_("This centre is not active.")]
+        key = (membership.centre.pk, membership.role)
+        if key in seen:
+            problems[f"memberships.{index}"] = [_("This membership is listed twice.")]
+        seen.add(key)
+    return problems
+
+
+def _build(data: UserData) -> tuple[Any, dict[str, list[Any]]]:
+    """An unsaved user from ``data``, and what is wrong with it (field → messages)."""
+    User = get_user_model()
+    user = User(
+        username=(data.username or "").strip(),
+        first_name=data.first_name,
+        last_name=data.last_name,
+        email=(data.email or "").strip(),
+        is_active=data.is_active,
+    )
+    if data.password:
+        user.set_password(data.password)
+    else:
+        user.set_unusable_password()
+    problems: dict[str, list[Any]] = {}
+    try:
+        user.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        problems.update(exc.message_dict)
+    if user.username and User.objects.filter(username__iexact=user.username).exists():
+        problems.setdefault("username", []).append(_unique_username_message())
+    if data.password:
+        try:
+            password_validation.validate_password(data.password, user)
+        except ValidationError as exc:
+            problems["password"] = list(exc.messages)
+    problems.update(_membership_problems(data.memberships))
+    return user, problems
+
+
+def _create(actor: Any, users: Sequence[UserData], *, prefixed: bool) -> list[Any]:
+    require_administrator(actor)
+
+    def name(index: int, field_name: str) -> str:
+        return f"{index}.{field_name}" if prefixed else field_name
+
+    if not users:
+        raise InvalidInput(fields={"__all__": [_("Send at least one user.")]})
+    if len(users) > MAX_BATCH:
+        raise InvalidInput(
+            fields={"__all__": [_("Send at most %(max)d users at once.") % {"max": MAX_BATCH}]}
+        )
+    problems: dict[str, list[Any]] = {}
+    built: list[Any] = []
+    first_seen: dict[str, int] = {}
+    for index, data in enumerate(users):
+        user, own = _build(data)
+        for field_name, messages in own.items():
+            problems[name(index, field_name)] = messages
+        username = user.username.casefold()
+        if username and username in first_seen:
+            problems.setdefault(name(index, "username"), []).append(
+                _("This username is also used by user %(index)d of this list.")
+                % {"index": first_seen[username]}
+            )
+        first_seen.setdefault(username, index)
+        built.append(user)
+    if problems:
+        raise InvalidInput(fields=problems)
+
+    with transaction.atomic():
+        for index, user in enumerate(built):
+            try:
+                with transaction.atomic():
+                    user.save()
+            except IntegrityError:
+                # Someone created the same username between our check and this insert.
+                raise InvalidInput(
+                    fields={name(index, "username"): [_unique_username_message()]}
+                ) from None
+        Membership.objects.bulk_create(
+            Membership(user=user, centre=m.centre, role=m.role)
+            for user, data in zip(built, users, strict=True)
+            for m in data.memberships
+        )
+    return built
+
+
+@transaction.atomic
+def create_users(*, actor: Any, users: Sequence[UserData]) -> list[Any]:
+    """Create every account of ``users`` with its memberships, or none of them.
+
+    Problems are named by position and field (``"0.username"``, ``"2.memberships.0.role"``).
+    """
+    return _create(actor, users, prefixed=True)
+
+
+@transaction.atomic
+def create_user(*, actor: Any, user: UserData) -> Any:
+    """Create one account with its memberships; problems are named by field (``"username"``)."""
+    return _create(actor, [user], prefixed=False)[0]
+
+
+@transaction.atomic
+def update_user(
+    *,
+    actor: Any,
+    user: Any,
+    changes: Mapping[str, Any],
+    memberships: Sequence[MembershipData] | None = None,
+) -> Any:
+    """Change an account's names, email or active flag; ``memberships`` (when given) replace all.
+
+    An administrator cannot deactivate their own account or drop their own administrator role,
+    so the system is never left without anyone able to manage it by accident.
+    """
+    require_administrator(actor)
+    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise InvalidInput(fields={name: [_("This field cannot be edited.")] for name in unknown})
+    locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+    is_self = locked.pk == getattr(actor, "pk", None)
+    problems: dict[str, list[Any]] = {}
+    for name, value in changes.items():
+        setattr(locked, name, value.strip() if name == "email" else value)
+    if changes:
+        try:
+            locked.full_clean(
+                exclude=[f.name for f in locked._meta.concrete_fields if f.name not in changes],
+                validate_unique=False,
+            )
+        except ValidationError as exc:
+            problems.update(exc.message_dict)
+    if is_self and changes.get("is_active") is False:
+        problems.setdefault("is_active", []).append(_("You cannot deactivate your own account."))
+    if memberships is not None:
+        problems.update(_membership_problems(memberships))
+        keeps_admin = locked.is_superuser or any(m.role == Role.ADMIN for m in memberships)
+        if is_self and not keeps_admin:
+            problems.setdefault("memberships", []).append(
+                _("You cannot remove your own administrator role.")
+            )
+    if problems:
+        raise InvalidInput(fields=problems)
+    if changes:
+        locked.save(update_fields=list(changes))
+    if memberships is not None:
+        wanted = {(m.centre.pk, m.role): m for m in memberships}
+        current = {(m.centre_id, m.role): m for m in Membership.objects.filter(user=locked)}
+        Membership.objects.filter(
+            pk__in=[m.pk for k, m in current.items() if k not in wanted]
+        ).delete()
+        Membership.objects.bulk_create(
+            Membership(user=locked, centre=m.centre, role=m.role)
+            for k, m in wanted.items()
+            if k not in current
+        )
+        forget_scope(user)
+        forget_scope(locked)
+    return locked
