@@ -23,6 +23,7 @@ from .models import (
     Centre,
     Event,
     FollowUp,
+    IdempotencyKey,
     Mediator,
     Membership,
     Party,
@@ -341,6 +342,16 @@ class CaseNumberCounterAdmin(ViewOnlyAdmin):
     list_filter = ["year"]
     search_fields = ["centre__code"]
     list_select_related = ["centre"]
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(ViewOnlyAdmin):
+    list_display = ["key", "user", "status_code", "created_at"]
+    list_filter = ["status_code"]
+    search_fields = ["key", "user__username"]
+    date_hierarchy = "created_at"
+    list_select_related = ["user"]
+    exclude = ["response"]
 
 
 class UserMembershipInline(admin.TabularInline):

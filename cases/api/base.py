@@ -10,6 +10,7 @@
 """
 
 import hashlib
+import hmac
 import json
 import time
 from datetime import timedelta
@@ -90,14 +91,17 @@ class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     _idempotency_record: IdempotencyKey | None = None
 
     def _claim(self, request: Request, key: str) -> None:
-        fingerprint = hashlib.sha256(
+        # Keyed, so a stored fingerprint reveals nothing about a body (e.g. a password) it came from.
+        fingerprint = hmac.new(
+            settings.SECRET_KEY.encode(),
             b"\n".join(
                 [
                     (request.method or "").encode(),
                     request.path.encode(),
                     json.dumps(request.data, sort_keys=True, default=str).encode(),
                 ]
-            )
+            ),
+            hashlib.sha256,
         ).hexdigest()
         expired = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
         user: Any = request.user
@@ -116,7 +120,10 @@ class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     def _wait_for(user: Any, key: str) -> IdempotencyKey:
         deadline = time.monotonic() + IDEMPOTENCY_WAIT_SECONDS
         while True:
-            record = IdempotencyKey.objects.get(user=user, key=key)
+            record = IdempotencyKey.objects.filter(user=user, key=key).first()
+            if record is None:
+                # The first attempt failed (5xx) and released the key: the client may retry it.
+                raise IdempotencyInFlight()
             if record.answered or time.monotonic() > deadline:
                 break
             time.sleep(0.05)
