@@ -12,7 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -42,19 +42,21 @@ DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
 class PreconditionRequired(exceptions.APIException):
     status_code = status.HTTP_428_PRECONDITION_REQUIRED
     default_code = "precondition_required"
-    default_detail = _lazy("This request must carry an If-Match header with the case's ETag.")
+    default_detail = gettext_lazy(
+        "This request must carry an If-Match header with the case's ETag."
+    )
 
 
 class IdempotencyMismatch(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
     default_code = "idempotency_key_reused"
-    default_detail = _lazy("This Idempotency-Key was used with a different request.")
+    default_detail = gettext_lazy("This Idempotency-Key was used with a different request.")
 
 
 class IdempotencyInFlight(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "idempotency_in_flight"
-    default_detail = _lazy(
+    default_detail = gettext_lazy(
         "A request with this Idempotency-Key is still being processed. Retry shortly."
     )
 

@@ -1,0 +1,78 @@
+"""Helpers for the API tests: clients that sign in the way integrators do, and the error shape."""
+
+from collections.abc import Iterator
+from typing import Any
+
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+# Markers that would betray a stack trace or SQL in a response body.
+LEAKS = ("Traceback", 'File "/', "psycopg", "SELECT ", "INSERT INTO", 'UPDATE "', "IntegrityError")
+
+
+def client_for(user: Any | None, *, language: str | None = "en") -> APIClient:
+    """An API client sending ``Authorization: Token <key>`` for ``user`` (anonymous for ``None``)."""
+    client = APIClient()
+    headers: dict[str, str] = {}
+    if user is not None:
+        token, _created = Token.objects.get_or_create(user=user)
+        headers["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+    if language:
+        headers["HTTP_ACCEPT_LANGUAGE"] = language
+    client.credentials(**headers)
+    return client
+
+
+def assert_error(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    """Assert the API's error shape ``{"error": {"code", "message", "fields"}}``; return ``error``."""
+    assert response.status_code == status, (response.status_code, response.content[:500])
+    assert response["Content-Type"].startswith("application/json"), response["Content-Type"]
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert {"code", "message", "fields"} <= set(error), error
+    assert isinstance(error["code"], str) and error["code"], error
+    assert isinstance(error["message"], str) and error["message"], error
+    assert isinstance(error["fields"], dict), error
+    for name, messages in error["fields"].items():
+        assert isinstance(name, str), error
+        assert isinstance(messages, list) and all(isinstance(m, str) for m in messages), error
+    assert_no_leak(response)
+    if code is not None:
+        assert error["code"] == code, error
+    return dict(error)
+
+
+def assert_no_leak(response: Any) -> None:
+    text = response.content.decode("utf-8", errors="replace")
+    for marker in LEAKS:
+        assert marker not in text, f"{marker!r} in a response body: {text[:500]}"
+
+
+def results(response: Any) -> list[dict[str, Any]]:
+    """The items of a list answer, paginated (``{"results": [...]}``) or not (``[...]``)."""
+    body = response.json()
+    items = body["results"] if isinstance(body, dict) else body
+    assert isinstance(items, list), body
+    return items
+
+
+def pages(client: APIClient, url: str, params: dict[str, Any] | None = None) -> Iterator[Any]:
+    """Every page of a list, following ``next`` (at most 100 pages)."""
+    response = client.get(url, params or {})
+    for _page in range(100):
+        yield response
+        body = response.json() if response.status_code == 200 else None
+        following = body.get("next") if isinstance(body, dict) else None
+        if not following:
+            return
+        response = client.get(following)
+    raise AssertionError(f"{url} has more than 100 pages")
+
+
+def all_ids(client: APIClient, url: str, params: dict[str, Any] | None = None) -> list[int]:
+    ids: list[int] = []
+    for response in pages(client, url, params):
+        assert response.status_code == 200, (url, response.status_code, response.content[:300])
+        ids.extend(item["id"] for item in results(response))
+    return ids

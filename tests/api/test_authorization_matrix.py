@@ -1,0 +1,649 @@
+"""Every API route × every role × an object in a centre outside the role's scope (DESIGN §2, STYLE).
+
+The routes are read from the URL resolver, not from a list kept here. ``COVERAGE`` says, for each
+route, how to reach an object through it and what a request body looks like; a route that appears in
+the resolver without an entry (or with a method its entry cannot cover) fails
+``test_every_api_route_is_covered`` with what to add. Entries for routes not built yet are harmless:
+they are exercised as soon as the route exists.
+
+What is asserted, per route and role:
+
+- anonymous: 401 in the error shape, with ``WWW-Authenticate: Token`` (except the public routes:
+  signing in, the schema and its docs);
+- a signed-in user whose scope does not hold the object: 404, with exactly the body a missing id
+  gets (existence is not disclosed), and a write changes nothing and logs nothing;
+- the administrator (everything is in scope): never 404, never 5xx;
+- lists: never an id of an object outside the caller's scope (the administrator's list has it, so
+  the comparison is not empty); creating something against a foreign object creates nothing.
+"""
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from cases import workflow
+from cases.models import Case, Event, Session
+from tests.api.support import all_ids, assert_error, assert_no_leak, client_for
+from tests.api.world import Side, build_sides
+from tests.factories import Tree, data_for, seeded_category
+
+pytestmark = pytest.mark.django_db
+
+MISSING_ID = 999_999_999
+
+# --- The routes, from the resolver ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """One URL pattern under /api/ with the methods its view answers."""
+
+    key: str  # canonical template, e.g. "/api/v1/cases/{id}/transitions/{name}/"
+    name: str  # for reverse(), e.g. "api:case-perform-transition"
+    id_kwarg: str | None  # the URL kwarg naming the object ("pk"), if any
+    kwargs: tuple[str, ...]  # every URL kwarg
+    methods: tuple[str, ...]  # upper case; HEAD when GET; OPTIONS left out (see its own test)
+    suffixed: bool  # DRF's format-suffix twin ("/cases/7.json")
+
+    def __str__(self) -> str:
+        return self.key + (" (.json)" if self.suffixed else "")
+
+
+_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)|<(?:\w+:)?(\w+)>")
+
+
+def _is_id(kwarg: str) -> bool:
+    return kwarg in {"pk", "id"} or kwarg.endswith(("_pk", "_id"))
+
+
+def _canonical(raw: str) -> tuple[str, tuple[str, ...]]:
+    kwargs: list[str] = []
+
+    def name(match: re.Match[str]) -> str:
+        kwarg = match.group(1) or match.group(2)
+        kwargs.append(kwarg)
+        return "{id}" if _is_id(kwarg) else f"{{{kwarg}}}"
+
+    template = _GROUP.sub(name, raw).replace("^", "").replace("$", "")
+    template = re.sub(r"\\\.\{format\}/\?$", "/", template)
+    return "/" + template, tuple(kwargs)
+
+
+def _methods(callback: Any) -> tuple[str, ...]:
+    actions = getattr(callback, "actions", None)
+    if actions is not None:  # a DRF viewset route: its method → action map
+        found = {m.upper() for m in actions}
+    else:
+        view = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+        assert view is not None, f"{callback!r} is not a class-based view"
+        found = {m.upper() for m in view.http_method_names if hasattr(view, m)}
+    found -= {"HEAD", "OPTIONS"}
+    if "GET" in found:
+        found.add("HEAD")
+    order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+    return tuple(sorted(found, key=lambda m: order.index(m) if m in order else len(order)))
+
+
+def api_routes() -> list[Route]:
+    """Every URL pattern whose path starts with ``api/``, walked from the root resolver."""
+    found: list[Route] = []
+
+    def walk(patterns: list[Any], prefix: str, namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = ":".join(n for n in (namespace, pattern.namespace) if n)
+                walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            elif isinstance(pattern, URLPattern):
+                raw = prefix + str(pattern.pattern)
+                if not raw.lstrip("^").startswith("api/"):
+                    continue
+                key, kwargs = _canonical(raw)
+                assert pattern.name, f"{raw} has no URL name: name it so clients can reverse it"
+                id_kwargs = [k for k in kwargs if _is_id(k)]
+                found.append(
+                    Route(
+                        key=key,
+                        name=f"{namespace}:{pattern.name}" if namespace else pattern.name,
+                        id_kwarg=id_kwargs[0] if id_kwargs else None,
+                        kwargs=kwargs,
+                        methods=_methods(pattern.callback),
+                        suffixed="format" in kwargs,
+                    )
+                )
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+ROUTES = api_routes()
+
+# --- The world: one object of each kind on each side of the city --------------------------------
+
+
+@dataclass
+class World:
+    tree: Tree
+    sides: dict[str, Side]
+    users: dict[str, Any] = field(default_factory=dict)  # role → user (None: anonymous)
+
+
+# role → (user attribute of the Tree, the side whose objects are outside the role's scope)
+ROLES: dict[str, tuple[str | None, str]] = {
+    "admin": ("admin", "d1"),
+    "foreign_director": ("director_d2", "d1"),  # directs D2; the objects are in D1's subtree
+    "observer": ("observer_d1", "d2"),
+    "intake": ("intake_s1", "d2"),
+    "mediator": ("mediator_s1_user", "d2"),
+    "court_liaison": ("court_liaison", "d2"),
+    "anonymous": (None, "d1"),
+}
+
+
+@pytest.fixture(scope="module")
+def world(shared_tree_with_cases: Tree, django_db_blocker: Any) -> World:
+    tree = shared_tree_with_cases
+    with django_db_blocker.unblock():
+        sides = build_sides(tree)
+        users = {role: getattr(tree, attr) if attr else None for role, (attr, _) in ROLES.items()}
+        for user in users.values():
+            if user is not None:
+                Token.objects.get_or_create(user=user)
+    return World(tree=tree, sides=sides, users=users)
+
+
+# --- How each route is covered ------------------------------------------------------------------
+
+Body = Callable[[World, Any, Mapping[str, str]], dict[str, Any]]
+
+
+def no_body(world: World, obj: Any, kwargs: Mapping[str, str]) -> dict[str, Any]:
+    return {}
+
+
+def constant(body: dict[str, Any]) -> Body:
+    return lambda world, obj, kwargs: body
+
+
+@dataclass(frozen=True)
+class ObjectRoute:
+    """A route about one object (``target``: an attribute of ``Side``)."""
+
+    target: str
+    body: Body = no_body  # for writes
+    each: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # other URL kwargs' values
+    centre_bound: bool = True
+    reason: str = ""  # why a route is not centre-bound
+
+
+@dataclass(frozen=True)
+class ListRoute:
+    """A collection. ``create``: a POST body that names the foreign object (``None``: no POST)."""
+
+    target: str
+    create: Body | None = None
+    created: type[models.Model] | None = None  # the model a POST would add rows to
+    probes: Callable[[World, Any], list[dict[str, Any]]] = lambda world, obj: [{}]
+    admin_only: bool = False
+    centre_bound: bool = True
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class OpenRoute:
+    """A route about no object. ``anonymous``: what it answers signed out, per method."""
+
+    anonymous: Mapping[str, int]
+    reason: str
+
+
+@dataclass(frozen=True)
+class OwnRoute:
+    """About the caller only (``me/``): 401 signed out, the caller's own data signed in."""
+
+
+Coverage = ObjectRoute | ListRoute | OpenRoute | OwnRoute
+
+
+def _case_put(world: World, case: Any, kwargs: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "summary": "越权修改",
+        "facts": "",
+        "category": case.category_id,
+        "amount_in_dispute": None,
+        "location": "",
+        "risk_level": "high",
+    }
+
+
+def _transition_body(world: World, case: Any, kwargs: Mapping[str, str]) -> dict[str, Any]:
+    side = next(s for s in world.sides.values() if s.case.pk == case.pk)
+    return data_for(kwargs["name"], mediator=side.mediator, target=side.district)
+
+
+def _intake_at(world: World, centre: Any, kwargs: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "centre": centre.pk,
+        "channel": "walk_in",
+        "category": seeded_category().pk,
+        "summary": "越权登记",
+        "parties": [{"role": "applicant", "name": "王五", "phone": "13800138000"}],
+    }
+
+
+def _session_for(world: World, case: Any, kwargs: Mapping[str, str]) -> dict[str, Any]:
+    side = next(s for s in world.sides.values() if s.case.pk == case.pk)
+    starts = timezone.now() + timedelta(days=10)
+    return {
+        "case": case.pk,
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(hours=1)).isoformat(),
+        "mediators": [side.mediator.pk],
+        "room": side.room.pk,
+        "mode": "in_person",
+    }
+
+
+def _user_at(world: World, user: Any, kwargs: Mapping[str, str]) -> dict[str, Any]:
+    centre = world.sides["d1"].centre
+    return {
+        "username": "provisioned-by-matrix",
+        "password": "a-long-Passw0rd-for-tests",
+        "memberships": [{"centre": centre.pk, "role": "intake"}],
+    }
+
+
+CATEGORIES_ARE_SHARED = (
+    "Dispute categories are one national list, not centre-bound: everyone signed in reads the "
+    "same categories (cases.queries.categories_for)."
+)
+PUBLIC_DESCRIPTION = (
+    "The API's description is public: integrators read it before they hold a token, and it "
+    "holds no data of any centre."
+)
+
+COVERAGE: dict[str, Coverage] = {
+    "/api/v1/auth/token/": OpenRoute(
+        anonymous={"POST": 400, "DELETE": 401},
+        reason="Signing in: POST must be reachable without a token (400 for bad credentials).",
+    ),
+    "/api/v1/me/": OwnRoute(),
+    "/api/schema/": OpenRoute(anonymous={"GET": 200, "HEAD": 200}, reason=PUBLIC_DESCRIPTION),
+    "/api/docs/": OpenRoute(anonymous={"GET": 200, "HEAD": 200}, reason=PUBLIC_DESCRIPTION),
+    # Cases.
+    "/api/v1/cases/": ListRoute(
+        target="case",
+        create=lambda world, case, kwargs: _intake_at(world, case.centre, kwargs),
+        created=Case,
+        probes=lambda world, case: [
+            {},
+            {"q": case.number},
+            {"q": case.parties.order_by("position")[0].name},
+            {"centre": case.centre_id, "subtree": "true"},
+            {"mediator": case.lead_mediator_id},
+        ],
+    ),
+    "/api/v1/cases/{id}/": ObjectRoute(target="case", body=_case_put),
+    "/api/v1/cases/{id}/transitions/": ObjectRoute(target="case"),
+    "/api/v1/cases/{id}/transitions/{name}/": ObjectRoute(
+        target="case", body=_transition_body, each={"name": tuple(sorted(workflow.TRANSITIONS))}
+    ),
+    "/api/v1/cases/{id}/events/": ObjectRoute(target="case"),
+    # Parties.
+    "/api/v1/parties/": ListRoute(target="party"),
+    "/api/v1/parties/{id}/": ObjectRoute(target="party", body=constant({"name": "越权"})),
+    "/api/v1/parties/{id}/reveal/": ObjectRoute(target="party"),
+    # Sessions.
+    "/api/v1/sessions/": ListRoute(
+        target="session",
+        create=lambda world, session, kwargs: _session_for(world, session.case, kwargs),
+        created=Session,
+    ),
+    "/api/v1/sessions/{id}/": ObjectRoute(
+        target="session", body=constant({"minutes": "越权记录", "result": "达成一致"})
+    ),
+    "/api/v1/sessions/{id}/cancel/": ObjectRoute(target="session"),
+    # Agreements.
+    "/api/v1/agreements/": ListRoute(target="agreement"),
+    "/api/v1/agreements/{id}/": ObjectRoute(target="agreement", body=constant({"terms": "越权"})),
+    "/api/v1/agreements/{id}/fulfilment/": ObjectRoute(
+        target="agreement", body=constant({"fulfilment": "fulfilled"})
+    ),
+    "/api/v1/agreements/{id}/judicial-confirmation/": ObjectRoute(  # DESIGN §9
+        target="agreement",
+        body=lambda world, agreement, kwargs: {
+            "status": "applied",
+            "applied_on": timezone.localdate().isoformat(),
+        },
+    ),
+    # Transfers and follow-ups.
+    "/api/v1/transfers/": ListRoute(target="transfer"),
+    "/api/v1/transfers/{id}/": ObjectRoute(target="transfer"),
+    "/api/v1/follow-ups/": ListRoute(target="follow_up"),
+    "/api/v1/follow-ups/{id}/": ObjectRoute(
+        target="follow_up",
+        body=constant({"contact_method": "phone", "fulfilment": "fulfilled", "satisfaction": 5}),
+    ),
+    # The network.
+    "/api/v1/centres/": ListRoute(target="centre"),
+    "/api/v1/centres/{id}/": ObjectRoute(target="centre", body=constant({"name_en": "Renamed"})),
+    "/api/v1/categories/": ListRoute(
+        target="category", centre_bound=False, reason=CATEGORIES_ARE_SHARED
+    ),
+    "/api/v1/categories/{id}/": ObjectRoute(
+        target="category", centre_bound=False, reason=CATEGORIES_ARE_SHARED
+    ),
+    "/api/v1/mediators/": ListRoute(target="mediator"),
+    "/api/v1/mediators/{id}/": ObjectRoute(target="mediator", body=constant({"capacity": 1})),
+    "/api/v1/rooms/": ListRoute(target="room"),
+    "/api/v1/rooms/{id}/": ObjectRoute(target="room", body=constant({"name": "越权"})),
+    # Users: administrators only (DESIGN §9); for everyone else every user is out of scope.
+    "/api/v1/users/": ListRoute(target="user", create=_user_at, created=get_user_model(), admin_only=True),
+    "/api/v1/users/{id}/": ObjectRoute(target="user", body=constant({"first_name": "越权"})),
+}  # fmt: skip
+
+
+def _uncovered(route: Route) -> str | None:
+    """Why the matrix cannot cover ``route`` (``None`` when it can)."""
+    covers = COVERAGE.get(route.key)
+    if covers is None:
+        return (
+            f"{route.key} ({route.name}, {'/'.join(route.methods)}) is not in COVERAGE: add an "
+            "ObjectRoute (an object id: which object on each side, and a body for writes), a "
+            "ListRoute (what it lists; a create body if it takes POST) or an OpenRoute (with why "
+            "it needs no scope)."
+        )
+    methods = set(route.methods)
+    if isinstance(covers, ListRoute):
+        known = {"GET", "HEAD"} | ({"POST"} if covers.create else set())
+        if methods - known:
+            return (
+                f"{route.key} now answers {sorted(methods - known)}: give its ListRoute a create "
+                "body naming a foreign object (and the model it creates)."
+            )
+    if isinstance(covers, OpenRoute) and methods - set(covers.anonymous):
+        return f"{route.key} now answers {sorted(methods - set(covers.anonymous))}: say what."
+    if isinstance(covers, OwnRoute) and methods - {"GET", "HEAD"}:
+        return f"{route.key} now answers {sorted(methods - {'GET', 'HEAD'})}: say what."
+    if isinstance(covers, ObjectRoute):
+        if route.id_kwarg is None:
+            return f"{route.key} has no object id in its URL but is an ObjectRoute."
+        others = set(route.kwargs) - {route.id_kwarg, "format"}
+        if others - set(covers.each):
+            return f"{route.key}: say which values of {sorted(others - set(covers.each))} to try."
+    elif route.id_kwarg is not None:
+        return f"{route.key} names an object in its URL: make it an ObjectRoute."
+    return None
+
+
+def test_every_api_route_is_covered() -> None:
+    assert {r.key for r in ROUTES} >= {"/api/v1/cases/", "/api/v1/cases/{id}/", "/api/v1/me/"}
+    problems = [p for p in map(_uncovered, ROUTES) if p]
+    assert not problems, "The authorization matrix cannot cover:\n" + "\n".join(problems)
+
+
+# --- The parameters -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    route: Route
+    method: str
+    extra: tuple[tuple[str, str], ...]  # values of the route's other URL kwargs
+
+    def __str__(self) -> str:
+        extra = "".join(f" {k}={v}" for k, v in self.extra)
+        return f"{self.method} {self.route}{extra}"
+
+
+def _calls() -> Iterator[Call]:
+    for route in ROUTES:
+        covers = COVERAGE.get(route.key)
+        if covers is None or _uncovered(route):
+            continue  # test_every_api_route_is_covered fails for it
+        each = covers.each if isinstance(covers, ObjectRoute) else {}
+        names = [k for k in route.kwargs if k in each]
+        combos: list[tuple[tuple[str, str], ...]] = [()]
+        for name in names:
+            combos = [(*c, (name, v)) for c in combos for v in each[name]]
+        for method in route.methods:
+            for extra in combos:
+                yield Call(route, method, extra)
+
+
+CALLS = list(_calls())
+
+
+def _url(call: Call, object_id: Any | None) -> str:
+    kwargs: dict[str, Any] = dict(call.extra)
+    if call.route.id_kwarg is not None:
+        kwargs[call.route.id_kwarg] = object_id
+    if call.route.suffixed:
+        kwargs["format"] = "json"
+    return reverse(call.route.name, kwargs=kwargs)
+
+
+def _send(client: APIClient, method: str, url: str, body: dict[str, Any] | None = None,
+          **headers: str) -> Any:  # fmt: skip
+    send = getattr(client, method.lower())
+    if method in {"GET", "HEAD", "DELETE"}:
+        return send(url, headers=headers)
+    return send(url, body or {}, format="json", headers=headers)
+
+
+def _if_match(obj: Any) -> dict[str, str]:
+    """Writes to a case carry its current ETag, so a refusal can only come from scope."""
+    case_id = obj.pk if isinstance(obj, Case) else getattr(obj, "case_id", None)
+    if case_id is None:
+        return {}
+    return {"If-Match": f'"{Case.objects.get(pk=case_id).version}"'}
+
+
+def _snapshot(obj: Any) -> dict[str, Any]:
+    return {
+        "row": type(obj).objects.filter(pk=obj.pk).values().get(),
+        "events": Event.objects.count(),
+    }
+
+
+def _assert_unauthenticated(response: Any, method: str) -> None:
+    assert response.status_code == 401, (response.status_code, response.content[:300])
+    assert response["WWW-Authenticate"].startswith("Token"), dict(response.headers)
+    if method != "HEAD":
+        assert_error(response, 401, "not_authenticated")
+
+
+# --- The matrix ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("call", CALLS, ids=str)
+def test_route_for_role(world: World, call: Call, role: str) -> None:
+    covers = COVERAGE[call.route.key]
+    user = world.users[role]
+    side = world.sides[ROLES[role][1]]
+    client = client_for(user)
+    if isinstance(covers, ObjectRoute):
+        _check_object_route(world, covers, call, role, user, side, client)
+    elif isinstance(covers, ListRoute):
+        _check_list_route(world, covers, call, role, user, side, client)
+    elif isinstance(covers, OwnRoute):
+        _check_own_route(call, user, client)
+    else:
+        _check_open_route(world, covers, call, user, side, client)
+
+
+def _check_object_route(
+    world: World,
+    covers: ObjectRoute,
+    call: Call,
+    role: str,
+    user: Any,
+    side: Side,
+    client: APIClient,
+) -> None:
+    obj = getattr(side, covers.target)
+    body = covers.body(world, obj, dict(call.extra)) if call.method not in {"GET", "HEAD"} else {}
+    headers = _if_match(obj) if call.method not in {"GET", "HEAD"} else {}
+    before = _snapshot(obj)
+    response = _send(client, call.method, _url(call, obj.pk), body, **headers)
+    if user is None:
+        _assert_unauthenticated(response, call.method)
+        assert _snapshot(obj) == before
+        return
+    if role == "admin":
+        assert response.status_code != 404, f"the administrator got 404 from {call}"
+        assert response.status_code < 500, (response.status_code, response.content[:300])
+        if call.method in {"GET", "HEAD"}:
+            assert response.status_code == 200, (response.status_code, response.content[:300])
+        return
+    if not covers.centre_bound:
+        # Shared with everyone signed in (covers.reason): readable; writes are not theirs to make.
+        if call.method in {"GET", "HEAD"}:
+            assert response.status_code == 200, (response.status_code, response.content[:300])
+        else:
+            assert_error(response, 403)
+            assert _snapshot(obj) == before
+        return
+    assert response.status_code == 404, (
+        f"{role} reached a {covers.target} outside their scope through {call}: "
+        f"{response.status_code} {response.content[:300]!r}"
+    )
+    assert _snapshot(obj) == before, f"{call} by {role} answered 404 but changed something"
+    if call.method == "HEAD":
+        return
+    error = assert_error(response, 404, "not_found")
+    # Exactly what an id that does not exist gets: nothing tells the two apart.
+    missing = _send(client, call.method, _url(call, MISSING_ID), body, **headers)
+    assert missing.status_code == 404
+    assert missing.json()["error"] == error
+
+
+def _check_list_route(
+    world: World,
+    covers: ListRoute,
+    call: Call,
+    role: str,
+    user: Any,
+    side: Side,
+    client: APIClient,
+) -> None:
+    url = _url(call, None)
+    if call.method == "POST":
+        assert covers.create is not None and covers.created is not None
+        obj = getattr(side, covers.target)
+        count = covers.created._default_manager.count()
+        response = _send(client, "POST", url, covers.create(world, obj, {}))
+        if user is None:
+            _assert_unauthenticated(response, "POST")
+        elif role == "admin":
+            assert response.status_code not in {401, 403, 404}, response.content[:300]
+            assert response.status_code < 500, (response.status_code, response.content[:300])
+            return
+        elif covers.admin_only:
+            assert_error(response, 403)
+        else:
+            assert response.status_code in {400, 403, 404}, (
+                f"{role} created something against a foreign {covers.target} through {call}: "
+                f"{response.status_code} {response.content[:300]!r}"
+            )
+            assert_error(response, response.status_code)
+        assert covers.created._default_manager.count() == count, "a refused POST created rows"
+        return
+    response = _send(client, call.method, url)
+    if user is None:
+        _assert_unauthenticated(response, call.method)
+        return
+    assert response.status_code == 200, (response.status_code, response.content[:300])
+    if call.method == "HEAD":
+        return
+    theirs = {s: getattr(world.sides[s], covers.target).pk for s in world.sides}
+    foreign = theirs[ROLES[role][1]]
+    for params in covers.probes(world, getattr(side, covers.target)):
+        ids = all_ids(client, url, params)
+        assert len(ids) == len(set(ids)), f"{url} {params} lists an object twice"
+        if role == "admin":
+            # Everything is the administrator's: the comparison below is not with an empty list.
+            expected = {foreign} if params else set(theirs.values())
+            assert expected <= set(ids), (url, params, expected, ids)
+        elif not covers.centre_bound:
+            assert foreign in ids, f"{role} does not see the shared {covers.target} in {url}"
+        elif covers.admin_only:
+            assert ids == [], f"{role} may not list {covers.target}s: {ids}"
+        else:
+            assert foreign not in ids, (
+                f"{role} sees a foreign {covers.target} ({foreign}) in {url} {params}"
+            )
+
+
+def _check_own_route(call: Call, user: Any, client: APIClient) -> None:
+    response = _send(client, call.method, _url(call, None))
+    if user is None:
+        _assert_unauthenticated(response, call.method)
+        return
+    assert response.status_code == 200
+    if call.method == "GET":
+        assert response.json()["username"] == user.username
+
+
+def _check_open_route(
+    world: World, covers: OpenRoute, call: Call, user: Any, side: Side, client: APIClient
+) -> None:
+    if call.route.key == "/api/v1/auth/token/":
+        _check_token_route(world, call, user, client)
+        return
+    response = _send(client, call.method, _url(call, None))
+    assert response.status_code == covers.anonymous[call.method], response.status_code
+    assert_no_leak(response)
+    if call.method == "GET":
+        content = response.content.decode()
+        assert side.case.number not in content
+
+
+def _check_token_route(world: World, call: Call, user: Any, client: APIClient) -> None:
+    url = _url(call, None)
+    if call.method == "POST":
+        target = world.sides["d1"].user.username
+        response = _send(client, "POST", url, {"username": target, "password": "not-it"})
+        error = assert_error(response, 400, "invalid_credentials")
+        assert "password" in error["fields"]
+        return
+    response = _send(client, call.method, url)
+    if user is None:
+        _assert_unauthenticated(response, call.method)
+        return
+    assert response.status_code == 204
+    # Only the caller's own token is revoked: everyone else's still opens the API.
+    assert not Token.objects.filter(user=user).exists()
+    others = [u for u in world.users.values() if u is not None and u.pk != user.pk]
+    assert Token.objects.filter(user__in=others).count() == len(others)
+
+
+# --- OPTIONS --------------------------------------------------------------------------------------
+
+OBJECT_ROUTES = [r for r in ROUTES if isinstance(COVERAGE.get(r.key), ObjectRoute)]
+
+
+@pytest.mark.parametrize("route", OBJECT_ROUTES, ids=str)
+def test_options_on_a_foreign_object_tells_nothing(world: World, route: Route) -> None:
+    """DRF answers OPTIONS without loading the object: a foreign id looks like a missing one."""
+    covers = COVERAGE[route.key]
+    assert isinstance(covers, ObjectRoute)
+    call = Call(route, "OPTIONS", tuple((k, v[0]) for k, v in covers.each.items()))
+    obj = getattr(world.sides["d1"], covers.target)
+    client = client_for(world.users["foreign_director"])
+    foreign = client.options(_url(call, obj.pk))
+    missing = client.options(_url(call, MISSING_ID))
+    if covers.centre_bound:
+        assert (foreign.status_code, foreign.content) == (missing.status_code, missing.content)
+    assert foreign.status_code in {200, 404}
+    _assert_unauthenticated(client_for(None).options(_url(call, obj.pk)), "OPTIONS")

@@ -1,0 +1,105 @@
+"""Objects of every kind the API serves, on two sides of the small centre tree.
+
+``build_sides(tree)`` gives, at S1 (under D1) and at S2 (under D2): a case in mediation with its
+parties and a booked session in a room; a resolved and closed case (its agreement and the follow-up
+that closing scheduled); a case sent up to the district (a transfer). Everything is made through the
+services and the workflow, as the product makes it.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from cases import workflow
+from cases.models import (
+    Agreement,
+    Case,
+    Category,
+    Centre,
+    FollowUp,
+    Mediator,
+    Party,
+    Room,
+    Session,
+    Status,
+    Transfer,
+)
+from cases.services.sessions import book_session
+from tests.factories import RoomFactory, Tree, data_for, drive, register, seeded_category
+
+
+@dataclass
+class Side:
+    """Objects at one street centre, with the district above it."""
+
+    case: Case  # in mediation
+    party: Party
+    session: Session
+    room: Room
+    agreement: Agreement  # of a resolved and closed case
+    follow_up: FollowUp  # scheduled by closing that case
+    transfer: Transfer  # a case of the street sent up to the district
+    centre: Centre
+    district: Centre
+    mediator: Mediator
+    user: Any  # a user who works there
+    category: Category  # not centre-bound: the same on both sides
+
+
+def build_side(
+    tree: Tree, *, street: Centre, district: Centre, mediator: Mediator, user: Any
+) -> Side:
+    admin = tree.admin
+    case = drive(
+        register(actor=admin, centre=street), Status.IN_MEDIATION, actor=admin, mediator=mediator
+    )
+    room = RoomFactory.create(centre=street)
+    starts = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
+    session = book_session(
+        case=case,
+        actor=admin,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        mediators=[mediator],
+        room=room,
+    )
+    settled = drive(
+        register(actor=admin, centre=street), Status.RESOLVED, actor=admin, mediator=mediator
+    )
+    workflow.transition(case=settled, name="close", actor=admin, data={})
+    moving = register(actor=admin, centre=street)
+    workflow.transition(
+        case=moving, name="transfer", actor=admin, data=data_for("transfer", target=district)
+    )
+    return Side(
+        case=case,
+        party=case.parties.order_by("position")[0],
+        session=session,
+        room=room,
+        agreement=Agreement.objects.get(case=settled),
+        follow_up=FollowUp.objects.get(case=settled),
+        transfer=Transfer.objects.get(case=moving),
+        centre=street,
+        district=district,
+        mediator=mediator,
+        user=user,
+        category=seeded_category(),
+    )
+
+
+def build_sides(tree: Tree) -> dict[str, Side]:
+    """``"d1"``: objects in D1's subtree (at S1); ``"d2"``: in D2's subtree (at S2)."""
+    return {
+        "d1": build_side(
+            tree,
+            street=tree.s1,
+            district=tree.d1,
+            mediator=tree.med_s1,
+            user=tree.mediator_s1b_user,
+        ),
+        "d2": build_side(
+            tree, street=tree.s2, district=tree.d2, mediator=tree.med_s2, user=tree.mediator_s2_user
+        ),
+    }
