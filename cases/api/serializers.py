@@ -191,6 +191,9 @@ class MeSerializer(serializers.ModelSerializer[Any]):
     memberships = MembershipSerializer(many=True, read_only=True)
     language = serializers.SerializerMethodField()
     is_administrator = serializers.SerializerMethodField()
+    mediator = serializers.SerializerMethodField(
+        help_text="Your mediator profile's id, if you have one."
+    )
 
     class Meta:
         model = get_user_model()
@@ -202,6 +205,7 @@ class MeSerializer(serializers.ModelSerializer[Any]):
             "email",
             "language",
             "is_administrator",
+            "mediator",
             "memberships",
         ]
         read_only_fields = fields
@@ -209,6 +213,12 @@ class MeSerializer(serializers.ModelSerializer[Any]):
     def get_language(self, user: Any) -> str:
         request = self.context.get("request")
         return getattr(request, "LANGUAGE_CODE", "zh-hans")
+
+    def get_mediator(self, user: Any) -> int | None:
+        from ..access import scope_of
+
+        mediator = scope_of(user).mediator
+        return mediator.pk if mediator else None
 
     def get_is_administrator(self, user: Any) -> bool:
         from ..access import scope_of
