@@ -36,6 +36,17 @@ def label_of(instance: Any, field: str) -> str:
     return str(getattr(instance, f"get_{field}_display")())
 
 
+class ChoiceLabel(serializers.CharField):
+    """The translated label of a choice field, read-only, beside its code: ``status_label``."""
+
+    def __init__(self, field: str, **kwargs: Any) -> None:
+        self.choice_field = field
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        return label_of(value, self.choice_field)
+
+
 class PartySerializer(serializers.ModelSerializer[Party]):
     id_number = serializers.CharField(source="id_number_masked", read_only=True)
     phone = serializers.CharField(source="phone_masked", read_only=True)
@@ -57,9 +68,9 @@ class PartyInputSerializer(serializers.Serializer[Any]):
 
 
 class CaseSerializer(serializers.ModelSerializer[Case]):
-    status_label = serializers.SerializerMethodField()
-    channel_label = serializers.SerializerMethodField()
-    risk_level_label = serializers.SerializerMethodField()
+    status_label = ChoiceLabel("status")
+    channel_label = ChoiceLabel("channel")
+    risk_level_label = ChoiceLabel("risk_level")
     number_zh = serializers.CharField(read_only=True)
     parties = PartySerializer(many=True, read_only=True)
     # Blank until the case is concluded (and failed): the schema must allow "".
@@ -107,15 +118,6 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
         ]
         read_only_fields = fields
 
-    def get_status_label(self, case: Case) -> str:
-        return label_of(case, "status")
-
-    def get_channel_label(self, case: Case) -> str:
-        return label_of(case, "channel")
-
-    def get_risk_level_label(self, case: Case) -> str:
-        return label_of(case, "risk_level")
-
 
 class CaseCreateSerializer(serializers.Serializer[Any]):
     """A new case with all its parties, in one request."""
@@ -155,7 +157,7 @@ class EventSerializer(serializers.ModelSerializer[Event]):
     actor: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="username", read_only=True
     )
-    kind_label = serializers.SerializerMethodField()
+    kind_label = ChoiceLabel("kind")
 
     class Meta:
         model = Event
@@ -173,9 +175,6 @@ class EventSerializer(serializers.ModelSerializer[Event]):
             "case_version",
         ]
         read_only_fields = fields
-
-    def get_kind_label(self, event: Event) -> str:
-        return label_of(event, "kind")
 
 
 class MembershipSerializer(serializers.ModelSerializer[Membership]):
@@ -249,8 +248,8 @@ class RevealedSerializer(serializers.Serializer[Any]):
 
 
 class SessionSerializer(serializers.ModelSerializer[Session]):
-    mode_label = serializers.SerializerMethodField()
-    status_label = serializers.SerializerMethodField()
+    mode_label = ChoiceLabel("mode")
+    status_label = ChoiceLabel("status")
 
     class Meta:
         model = Session
@@ -271,12 +270,6 @@ class SessionSerializer(serializers.ModelSerializer[Session]):
             "result",
         ]
         read_only_fields = fields
-
-    def get_mode_label(self, session: Session) -> str:
-        return label_of(session, "mode")
-
-    def get_status_label(self, session: Session) -> str:
-        return label_of(session, "status")
 
 
 class SessionCreateSerializer(serializers.Serializer[Any]):
@@ -310,9 +303,9 @@ class SessionRecordSerializer(serializers.Serializer[Any]):
 
 class AgreementSerializer(serializers.ModelSerializer[Agreement]):
     case_number = serializers.CharField(source="case.number", read_only=True)
-    form_label = serializers.SerializerMethodField()
-    fulfilment_label = serializers.SerializerMethodField()
-    judicial_confirmation_label = serializers.SerializerMethodField()
+    form_label = ChoiceLabel("form")
+    fulfilment_label = ChoiceLabel("fulfilment")
+    judicial_confirmation_label = ChoiceLabel("judicial_confirmation")
 
     class Meta:
         model = Agreement
@@ -339,15 +332,6 @@ class AgreementSerializer(serializers.ModelSerializer[Agreement]):
         ]
         read_only_fields = fields
 
-    def get_form_label(self, agreement: Agreement) -> str:
-        return label_of(agreement, "form")
-
-    def get_fulfilment_label(self, agreement: Agreement) -> str:
-        return label_of(agreement, "fulfilment")
-
-    def get_judicial_confirmation_label(self, agreement: Agreement) -> str:
-        return label_of(agreement, "judicial_confirmation")
-
 
 class FulfilmentSerializer(serializers.Serializer[Any]):
     fulfilment = serializers.ChoiceField(choices=Fulfilment.choices)
@@ -358,8 +342,8 @@ class FulfilmentSerializer(serializers.Serializer[Any]):
 
 class TransferSerializer(serializers.ModelSerializer[Transfer]):
     case_number = serializers.CharField(source="case.number", read_only=True)
-    direction_label = serializers.SerializerMethodField()
-    status_label = serializers.SerializerMethodField()
+    direction_label = ChoiceLabel("direction")
+    status_label = ChoiceLabel("status")
     requested_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
@@ -390,12 +374,6 @@ class TransferSerializer(serializers.ModelSerializer[Transfer]):
         ]
         read_only_fields = fields
 
-    def get_direction_label(self, transfer: Transfer) -> str:
-        return label_of(transfer, "direction")
-
-    def get_status_label(self, transfer: Transfer) -> str:
-        return label_of(transfer, "status")
-
 
 # --- Follow-ups ---------------------------------------------------------------------------------
 
@@ -407,11 +385,11 @@ class FollowUpSerializer(serializers.ModelSerializer[FollowUp]):
     contact_method = serializers.ChoiceField(
         choices=ContactMethod.choices, allow_blank=True, read_only=True
     )
-    contact_method_label = serializers.SerializerMethodField()
+    contact_method_label = ChoiceLabel("contact_method")
     fulfilment = serializers.ChoiceField(
         choices=Fulfilment.choices, allow_blank=True, read_only=True
     )
-    fulfilment_label = serializers.SerializerMethodField()
+    fulfilment_label = ChoiceLabel("fulfilment")
     recorded_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
@@ -438,12 +416,6 @@ class FollowUpSerializer(serializers.ModelSerializer[FollowUp]):
     def get_done(self, follow_up: FollowUp) -> bool:
         return follow_up.done_at is not None
 
-    def get_contact_method_label(self, follow_up: FollowUp) -> str:
-        return label_of(follow_up, "contact_method")
-
-    def get_fulfilment_label(self, follow_up: FollowUp) -> str:
-        return label_of(follow_up, "fulfilment")
-
 
 class FollowUpRecordSerializer(serializers.Serializer[Any]):
     """The visit: how the parties were reached, whether they did what they agreed, satisfaction."""
@@ -461,8 +433,8 @@ class FollowUpRecordSerializer(serializers.Serializer[Any]):
 
 class CentreSerializer(serializers.ModelSerializer[Centre]):
     name = serializers.CharField(read_only=True)
-    level_label = serializers.SerializerMethodField()
-    kind_label = serializers.SerializerMethodField()
+    level_label = ChoiceLabel("level")
+    kind_label = ChoiceLabel("kind")
 
     class Meta:
         model = Centre
@@ -485,12 +457,6 @@ class CentreSerializer(serializers.ModelSerializer[Centre]):
         ]
         read_only_fields = fields
 
-    def get_level_label(self, centre: Centre) -> str:
-        return label_of(centre, "level")
-
-    def get_kind_label(self, centre: Centre) -> str:
-        return label_of(centre, "kind")
-
 
 class CategorySerializer(serializers.ModelSerializer[Category]):
     name = serializers.CharField(read_only=True)
@@ -502,7 +468,7 @@ class CategorySerializer(serializers.ModelSerializer[Category]):
 
 
 class MediatorSerializer(serializers.ModelSerializer[Mediator]):
-    kind_label = serializers.SerializerMethodField()
+    kind_label = ChoiceLabel("kind")
     languages = serializers.ListField(
         child=serializers.CharField(), source="language_list", read_only=True
     )
@@ -528,9 +494,6 @@ class MediatorSerializer(serializers.ModelSerializer[Mediator]):
             "active",
         ]
         read_only_fields = fields
-
-    def get_kind_label(self, mediator: Mediator) -> str:
-        return label_of(mediator, "kind")
 
     def get_has_account(self, mediator: Mediator) -> bool:
         return mediator.user_id is not None
