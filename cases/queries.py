@@ -22,6 +22,7 @@ from .models import (
     Mediator,
     Membership,
     Party,
+    Role,
     Room,
     Session,
     Transfer,
@@ -90,10 +91,15 @@ def mediators_for(user: Any) -> QuerySet[Mediator]:
     """Mediators serving at a visible centre (home or seat), with ``open_load``: the open cases
     each leads, the number ``assign`` holds against their capacity."""
     centres = access.visible_centres(user).values("pk")
-    seated = Mediator.seats.through.objects.filter(centre__in=centres).values("mediator_id")
+    # Mediators of the centres above one's own serve there too (a district mediator may be assigned
+    # to a community's case), so they are listed to those who assign them.
+    scope = access.scope_of(user)
+    above = {code for centre in scope.centres(*Role) for code in centre.ancestor_codes()}
+    serving = Centre.objects.filter(Q(pk__in=centres) | Q(code__in=above)).values("pk")
+    seated = Mediator.seats.through.objects.filter(centre__in=serving).values("mediator_id")
     # Filter through subqueries, not a join on seats, so the count below is not multiplied.
     return (
-        Mediator.objects.filter(Q(home_centre__in=centres) | Q(pk__in=seated))
+        Mediator.objects.filter(Q(home_centre__in=serving) | Q(pk__in=seated))
         .annotate(open_load=Count("led_cases", filter=Q(led_cases__status__in=OPEN_STATUSES)))
         .select_related("home_centre")
         .prefetch_related("seats", "specialties")
