@@ -1,5 +1,7 @@
 """Who appears in /api/v1/mediators/: those who may be assigned to the caller's cases."""
 
+from typing import Any
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -8,7 +10,7 @@ from tests.factories import Tree
 pytestmark = pytest.mark.django_db
 
 
-def listed(user: object) -> set[int]:
+def listed(user: Any) -> set[int]:
     client = APIClient()
     client.force_authenticate(user)
     return {m["id"] for m in client.get("/api/v1/mediators/?page_size=200").json()["results"]}
