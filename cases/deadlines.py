@@ -1,14 +1,39 @@
 """The clocks of a case (DESIGN §4). Defaults and their sources are listed in docs/deadlines.md."""
 
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
+from django.db.models import Q
 from django.utils import timezone
+
+from .models import Status
 
 ACCEPTANCE_DAYS = 3  # acceptance decision within 3 days of registration
 HIGH_RISK_ACCEPTANCE_DAYS = 1  # a high-risk case must be accepted within one day
 MEDIATION_DAYS = 30  # "一般在一个月内调结": concluded within 30 days of acceptance
 COURT_ENTRUSTED_DAYS = 30  # court-entrusted: 30 days from entrustment
 FOLLOW_UP_DAYS = 30  # follow-up visit after a resolved case is closed
+DUE_SOON_DAYS = 3  # "due soon": shown in amber, and notified (docs/deadlines.md)
+
+
+class Urgency(StrEnum):
+    """How close a deadline is, for colouring lists: the same three bands everywhere."""
+
+    NONE = "none"  # no running clock (concluded, declined, suspended)
+    OK = "ok"
+    SOON = "soon"  # due within DUE_SOON_DAYS
+    OVERDUE = "overdue"
+
+
+def urgency(due: datetime | None, now: datetime | None = None) -> Urgency:
+    if due is None:
+        return Urgency.NONE
+    now = now or timezone.now()
+    if due < now:
+        return Urgency.OVERDUE
+    if due - now <= timedelta(days=DUE_SOON_DAYS):
+        return Urgency.SOON
+    return Urgency.OK
 
 
 def acceptance_due(registered_at: datetime, *, high_risk: bool) -> datetime:
@@ -35,3 +60,16 @@ def resumed_due(
 
 def follow_up_due(closed_at: datetime) -> date:
     return timezone.localdate(closed_at) + timedelta(days=FOLLOW_UP_DAYS)
+
+
+# The statuses whose clock is ``Case.due_at``; while registered the clock is ``acceptance_due_at``
+# (``Case.running_deadline`` is the same rule for one loaded case).
+MEDIATION_CLOCK_STATUSES = (Status.ACCEPTED, Status.IN_MEDIATION, Status.PENDING_TRANSFER)
+
+
+def overdue_q(now: datetime | None = None) -> Q:
+    """Open cases past their running deadline, as a filter on ``Case``."""
+    now = now or timezone.now()
+    return Q(status=Status.REGISTERED, acceptance_due_at__lt=now) | Q(
+        status__in=MEDIATION_CLOCK_STATUSES, due_at__lt=now
+    )

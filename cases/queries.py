@@ -5,13 +5,16 @@ these cannot see more than the scope rule allows. The ``select_related``/``prefe
 keep a list's query count independent of its length, and a detail's of its parties and events.
 """
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from . import access
+from . import access, deadlines
 from .models import (
+    CONCLUDED_STATUSES,
     OPEN_STATUSES,
     Agreement,
     Case,
@@ -22,9 +25,12 @@ from .models import (
     Mediator,
     Membership,
     Party,
+    RiskLevel,
     Role,
     Room,
     Session,
+    SessionStatus,
+    Status,
     Transfer,
 )
 
@@ -127,3 +133,87 @@ def users_for(user: Any) -> QuerySet[Any]:
     return users.prefetch_related(
         Prefetch("memberships", queryset=Membership.objects.select_related("centre").order_by("id"))
     )
+
+
+# --- The workbench (home page) ---------------------------------------------------------------------
+
+
+def my_open_cases(user: Any) -> QuerySet[Case]:
+    """Open cases the user mediates (lead or co-mediator), the nearest deadline first."""
+    mediator = access.scope_of(user).mediator
+    if mediator is None:
+        return Case.objects.none()
+    co = Case.co_mediators.through.objects.filter(mediator=mediator).values("case_id")
+    return (
+        cases_for(user)
+        .filter(Q(lead_mediator=mediator) | Q(pk__in=co), status__in=OPEN_STATUSES)
+        .order_by(F("due_at").asc(nulls_last=True), "id")
+    )
+
+
+def own_centres(user: Any) -> list[Centre]:
+    """The centres the user works at (every membership and every mediator seat)."""
+    scope = access.scope_of(user)
+    centres = {c.pk: c for role in Role for c in scope.centres(role)}
+    if scope.mediator_centre_ids - centres.keys():
+        for centre in Centre.objects.filter(pk__in=scope.mediator_centre_ids - centres.keys()):
+            centres[centre.pk] = centre
+    return sorted(centres.values(), key=lambda c: c.path)
+
+
+def unassigned_queue(user: Any) -> QuerySet[Case]:
+    """Cases at the user's own centres waiting for a decision or a mediator, oldest first."""
+    return (
+        cases_for(user)
+        .filter(
+            centre__in=own_centres(user),
+            status__in=[Status.REGISTERED, Status.ACCEPTED],
+            lead_mediator__isnull=True,
+        )
+        .order_by("registered_at", "id")
+    )
+
+
+def sessions_on(user: Any, day: date) -> QuerySet[Session]:
+    """Scheduled sessions on ``day`` (local): a mediator's own, otherwise those at own centres."""
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    sessions = sessions_for(user).filter(
+        starts_at__gte=start,
+        starts_at__lt=start + timedelta(days=1),
+        status=SessionStatus.SCHEDULED,
+    )
+    mediator = access.scope_of(user).mediator
+    if mediator is not None:
+        sessions = sessions.filter(mediators=mediator)
+    elif not access.scope_of(user).is_admin:
+        sessions = sessions.filter(case__centre__in=own_centres(user))
+    return sessions.select_related("case__centre").order_by("starts_at", "id")
+
+
+def supervised_subtrees(user: Any) -> list[Centre]:
+    """The centres whose subtrees the user directs or observes (administrators: the roots)."""
+    scope = access.scope_of(user)
+    if scope.is_admin:
+        return list(Centre.objects.filter(parent__isnull=True))
+    return sorted(scope.centres(Role.DIRECTOR, Role.OBSERVER), key=lambda c: c.path)
+
+
+def work_in_hand(user: Any, centre: Centre) -> dict[str, Any]:
+    """Counts over ``centre``'s subtree of the cases not yet closed or declined: by status,
+    overdue and high-risk. Closed and declined cases (the bulk of ten years) are not counted,
+    so the cost follows the work in hand, not the archive."""
+    in_hand = [*OPEN_STATUSES, *CONCLUDED_STATUSES]
+    cases = access.visible_cases(user).filter(
+        centre__path__startswith=centre.path, status__in=in_hand
+    )
+    totals = cases.aggregate(
+        overdue=Count("pk", filter=deadlines.overdue_q()),
+        high_risk=Count("pk", filter=Q(risk_level=RiskLevel.HIGH, status__in=OPEN_STATUSES)),
+    )
+    by_status = dict(cases.values_list("status").annotate(n=Count("pk")).order_by())
+    return {
+        "centre": centre,
+        "by_status": [(s, by_status.get(s.value, 0)) for s in Status if s.value in in_hand],
+        "overdue": totals["overdue"],
+        "high_risk": totals["high_risk"],
+    }

@@ -14,6 +14,8 @@ urlpatterns = [
     # Probes are configured by hand: answer with and without the slash, never redirect.
     path("healthz", healthz, name="healthz"),
     path("healthz/", healthz),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("cases.web.urls")),
 ]
 
 handler404 = "mediation.views.not_found"

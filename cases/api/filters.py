@@ -11,13 +11,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
-from .. import personal_data
+from .. import deadlines, personal_data
 from ..models import (
-    OPEN_STATUSES,
     Agreement,
     Case,
     Category,
@@ -102,7 +100,7 @@ class CaseFilter(filters.FilterSet):
     ) -> QuerySet[Case]:
         if value is None:
             return queryset
-        overdue = Q(status__in=OPEN_STATUSES, due_at__lt=timezone.now())
+        overdue = deadlines.overdue_q()
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def search(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:

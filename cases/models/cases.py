@@ -1,5 +1,7 @@
 """The case, its parties, and the counter that numbers cases per centre and year."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -227,6 +229,18 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def running_deadline(self) -> datetime | None:
+        """The deadline whose clock runs now: the acceptance decision while registered, the
+        mediation deadline while accepted or in mediation (or pending transfer); none while
+        suspended (the clock is paused) or once concluded."""
+        if self.status == Status.REGISTERED:
+            return self.acceptance_due_at
+        if self.status in {Status.ACCEPTED, Status.IN_MEDIATION, Status.PENDING_TRANSFER}:
+            # The statuses of cases.deadlines.MEDIATION_CLOCK_STATUSES (overdue_q, for querysets).
+            return self.due_at
+        return None
 
     @property
     def number_zh(self) -> str:

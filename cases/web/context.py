@@ -1,0 +1,28 @@
+"""Template context for every page: what the navigation offers this user."""
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from ..access import scope_of
+from ..models import Role
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    scope = scope_of(user)
+    roles = {role for role, centres in scope.by_role.items() if centres}
+    return {
+        "nav": {
+            "is_admin": scope.is_admin,
+            "roles": roles,
+            "is_director": scope.is_admin or Role.DIRECTOR in roles,
+            "is_mediator": scope.mediator is not None,
+            "may_register": scope.is_admin
+            or bool(roles & {Role.INTAKE, Role.DIRECTOR, Role.COURT_LIAISON}),
+            "receives_transfers": scope.is_admin
+            or bool(roles & {Role.DIRECTOR, Role.COURT_LIAISON, Role.OBSERVER}),
+        }
+    }

@@ -1,0 +1,36 @@
+"""Small template helpers of the web UI."""
+
+from datetime import datetime
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from ... import deadlines
+
+register = template.Library()
+
+URGENCY_LABELS = {
+    deadlines.Urgency.OVERDUE: _("Overdue"),
+    deadlines.Urgency.SOON: _("Due soon"),
+    deadlines.Urgency.OK: _("On time"),
+    deadlines.Urgency.NONE: "",
+}
+
+
+@register.filter
+def urgency(due: datetime | None) -> str:
+    """``{{ case.running_deadline|urgency }}`` → ``overdue``/``soon``/``ok``/``none`` (a CSS class)."""
+    return str(deadlines.urgency(due))
+
+
+@register.filter
+def urgency_label(due: datetime | None) -> Any:
+    return URGENCY_LABELS[deadlines.urgency(due)]
+
+
+@register.inclusion_tag("web/partials/deadline.html")
+def deadline(due: datetime | None) -> dict[str, Any]:
+    """A deadline as a coloured date with its band in words (colour is never the only signal)."""
+    band = deadlines.urgency(due)
+    return {"due": due, "band": str(band), "label": URGENCY_LABELS[band]}

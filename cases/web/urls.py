@@ -1,0 +1,56 @@
+"""The mediator web UI (server-rendered templates + HTMX). Every view reads through
+``cases.queries``/``cases.access`` and writes through ``cases.services``/``cases.workflow``."""
+
+from django.urls import path
+
+from .views import (
+    agreements,
+    auth,
+    case_detail,
+    case_list,
+    intake,
+    mediators,
+    sessions,
+    transfers,
+    workbench,
+)
+
+app_name = "web"
+
+urlpatterns = [
+    path("", workbench.workbench, name="workbench"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("password/", auth.PasswordChangeView.as_view(), name="password_change"),
+    # Intake.
+    path("cases/new/", intake.intake, name="intake"),
+    path("cases/new/party-row/", intake.party_row, name="intake_party_row"),
+    path("cases/new/categories/", intake.subcategories, name="intake_categories"),
+    path("cases/new/person-hint/", intake.person_hint, name="intake_person_hint"),
+    # The case list and its CSV.
+    path("cases/", case_list.case_list, name="case_list"),
+    path("cases/export.csv", case_list.case_export, name="case_export"),
+    # One case.
+    path("cases/<int:pk>/", case_detail.case_detail, name="case_detail"),
+    path("cases/<int:pk>/edit/", case_detail.case_edit, name="case_edit"),
+    path("cases/<int:pk>/actions/<str:name>/", case_detail.case_action, name="case_action"),
+    path(
+        "cases/<int:pk>/parties/<int:party_pk>/reveal/",
+        case_detail.party_reveal,
+        name="party_reveal",
+    ),
+    # Sessions.
+    path("calendar/", sessions.calendar, name="calendar"),
+    path("cases/<int:pk>/sessions/new/", sessions.session_book, name="session_book"),
+    path("sessions/<int:pk>/record/", sessions.session_record, name="session_record"),
+    path("sessions/<int:pk>/cancel/", sessions.session_cancel, name="session_cancel"),
+    # Agreements, fulfilment, follow-ups.
+    path("cases/<int:pk>/agreement/", agreements.agreement_print, name="agreement_print"),
+    path("cases/<int:pk>/agreement.pdf", agreements.agreement_pdf, name="agreement_pdf"),
+    path("agreements/<int:pk>/fulfilment/", agreements.fulfilment, name="fulfilment"),
+    path("follow-ups/<int:pk>/record/", agreements.follow_up_record, name="follow_up_record"),
+    # Transfers and mediators.
+    path("transfers/", transfers.inbox, name="transfers"),
+    path("mediators/", mediators.mediator_list, name="mediator_list"),
+    path("mediators/<int:pk>/", mediators.mediator_detail, name="mediator_detail"),
+]

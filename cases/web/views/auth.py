@@ -1,0 +1,72 @@
+"""Log in and out, change password, and the lockout after repeated failed logins (django-axes)."""
+
+from typing import Any
+
+from axes.helpers import get_cool_off
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "web/password_change.html"
+    success_url = reverse_lazy("web:workbench")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password has been changed."))
+        return response
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+def _lockout_message(request: HttpRequest) -> str:
+    cool_off = get_cool_off(request)
+    minutes = max(1, int(cool_off.total_seconds() // 60)) if cool_off else 0
+    if not minutes:
+        return str(_("This account is locked after too many failed logins. Ask an administrator."))
+    return ngettext(
+        "This account is locked after too many failed logins. Try again in %(minutes)d minute.",
+        "This account is locked after too many failed logins. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def locked_out(request: HttpRequest, response: Any, credentials: Any) -> HttpResponse:
+    """django-axes' lockout response: the API's error shape under /api/, the login page elsewhere."""
+    message = _lockout_message(request)
+    cool_off = get_cool_off(request)
+    retry_after = str(int(cool_off.total_seconds())) if cool_off else None
+    if request.path.startswith("/api/"):
+        from ...api.errors import body
+
+        reply: HttpResponse = JsonResponse(
+            body("locked_out", message, {"username": [message]}), status=429
+        )
+    else:
+        form = AuthenticationForm(request, data=request.POST or None)
+        form.is_valid()  # the backend refuses while locked; the form shows our message instead
+        form.errors.clear()
+        form.add_error(None, message)
+        reply = render(request, "web/login.html", {"form": form, "locked": True}, status=429)
+    if retry_after:
+        reply["Retry-After"] = retry_after
+    return reply
