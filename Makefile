@@ -10,7 +10,7 @@ export PYTEST_ARGS
 VENV := .venv
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format
+.PHONY: help venv run test lint format screenshots vendor
 
 help:
 	@echo "make run [PORT=8000]       set up, migrate, load the demo city once, serve on 127.0.0.1:PORT"
@@ -18,6 +18,8 @@ help:
 	@echo "make lint                  ruff check, ruff format --check, mypy"
 	@echo "make format                ruff format and ruff check --fix"
 	@echo "make venv                  create .venv and install uv.lock"
+	@echo "make screenshots           browser tests on throwaway PostgreSQL, saving docs/screenshots/"
+	@echo "make vendor                refresh the vendored htmx and Pico CSS from npm (build time)"
 
 venv:
 	@scripts/venv.sh
@@ -39,3 +41,10 @@ lint: venv
 format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# The browser tests, writing their screenshots into docs/screenshots/ (commit them).
+screenshots:
+	@SCREENSHOTS_DIR="$(CURDIR)/docs/screenshots" PYTEST_ARGS="tests/browser" scripts/test.sh
+
+vendor:
+	@scripts/vendor.sh

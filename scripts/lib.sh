@@ -59,3 +59,20 @@ apt_ensure() {
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 }
+
+# What WeasyPrint needs from Debian to write PDFs with Chinese text (agreements, reports).
+PDF_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
+
+# apt_ensure when we can become root without a password; otherwise say what is missing and go on.
+apt_offer() {
+    local missing=() pkg
+    for pkg in "$@"; do
+        deb_installed "$pkg" || missing+=("$pkg")
+    done
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    if [ "$(id -u)" -eq 0 ] || sudo -n true 2>/dev/null; then
+        apt_ensure "${missing[@]}" || info "could not install ${missing[*]}; carrying on"
+    else
+        info "not installed: ${missing[*]} (sudo apt-get install ${missing[*]}); carrying on"
+    fi
+}

@@ -14,6 +14,11 @@ unset DATABASE_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND REDIS_URL
 # Written after seed_demo succeeds. seed_demo adds nothing on a second run, but it is slow.
 SEED_STAMP="$ROOT/var/seed_demo.done"
 
+section "PDF support"
+# The printable agreement's PDF needs Pango and a Chinese font. Installed when possible; without
+# them everything else works and the PDF link says what is missing.
+apt_offer "${PDF_PACKAGES[@]}"
+
 section "Virtualenv"
 "$(dirname "$0")/venv.sh"
 py="$VENV/bin/python"

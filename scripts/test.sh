@@ -57,7 +57,8 @@ step() {
 unset DATABASE_URL REDIS_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND
 
 section "Debian packages"
-apt_ensure postgresql redis-server chromium fonts-noto-cjk
+# chromium: browser tests; fonts-noto-cjk and Pango/HarfBuzz: WeasyPrint's PDFs with Chinese text.
+apt_ensure postgresql redis-server chromium "${PDF_PACKAGES[@]}"
 
 section "Virtualenv"
 "$SCRIPTS/venv.sh"

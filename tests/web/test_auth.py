@@ -1,0 +1,181 @@
+"""Logging in and out, changing the password, and the lockout after repeated failures."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def officer(db: None, settings: Any) -> Any:
+    user = UserFactory.create(username="window1")
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def _login(client: Client, username: str, password: str) -> Any:
+    return client.post(reverse("web:login"), {"username": username, "password": password})
+
+
+def test_logging_in_lands_on_the_workbench(officer: Any) -> None:
+    client = Client()
+    response = _login(client, "window1", PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:workbench")
+    assert client.get(reverse("web:workbench")).status_code == 200
+
+
+def test_logging_in_goes_back_to_the_page_asked_for(officer: Any) -> None:
+    client = Client()
+    response = client.post(
+        reverse("web:login") + "?next=/cases/",
+        {"username": "window1", "password": PASSWORD, "next": "/cases/"},
+    )
+    assert response["Location"] == "/cases/"
+
+
+def test_a_wrong_password_is_refused_with_a_message(officer: Any) -> None:
+    client = Client(headers={"accept-language": "en"})
+    response = _login(client, "window1", "wrong")
+    assert response.status_code == 400
+    assert "Please enter a correct username and password" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_login_page_is_in_chinese_by_default(db: None, settings: Any) -> None:
+    settings.LANGUAGE_CODE = "zh-hans"
+    page = Client().get(reverse("web:login")).content.decode()
+    assert "登录" in page
+    assert 'lang="zh-hans"' in page
+
+
+def test_the_language_switch_changes_the_language(db: None, settings: Any) -> None:
+    settings.LANGUAGE_CODE = "zh-hans"
+    client = Client()
+    client.post(reverse("set_language"), {"language": "en", "next": "/login/"})
+    page = client.get(reverse("web:login")).content.decode()
+    assert 'lang="en"' in page
+    assert "Log in" in page
+
+
+def test_repeated_failures_lock_the_account_for_a_while(officer: Any, settings: Any) -> None:
+    client = Client(headers={"accept-language": "en"})
+    for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert _login(client, "window1", "wrong").status_code == 400
+    locked = _login(client, "window1", "wrong")
+    assert locked.status_code == 429
+    assert "locked after too many failed logins" in locked.content.decode()
+    assert int(locked["Retry-After"]) == 15 * 60
+    # Even the right password is refused while the lock lasts, from another browser too.
+    again = _login(Client(headers={"accept-language": "en"}), "window1", PASSWORD)
+    assert again.status_code == 429
+    # Other accounts are not affected (the window's computers share one address).
+    other = UserFactory.create(username="window2")
+    other.set_password(PASSWORD)
+    other.save()
+    assert _login(Client(), "window2", PASSWORD).status_code == 302
+
+
+def test_the_lock_message_is_translated(officer: Any, settings: Any) -> None:
+    client = Client(headers={"accept-language": "zh-hans"})
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        response = _login(client, "window1", "wrong")
+    assert response.status_code == 429
+    assert "分钟后再试" in response.content.decode()
+
+
+def test_the_lock_ends_after_the_cool_off(officer: Any, settings: Any) -> None:
+    client = Client()
+    with time_machine.travel("2026-11-23 10:00 +0800", tick=False):
+        for _attempt in range(settings.AXES_FAILURE_LIMIT):
+            _login(client, "window1", "wrong")
+        assert _login(client, "window1", PASSWORD).status_code == 429
+    with time_machine.travel("2026-11-23 10:16 +0800", tick=False):
+        assert _login(client, "window1", PASSWORD).status_code == 302
+
+
+def test_the_api_token_endpoint_counts_failures_too(officer: Any, settings: Any) -> None:
+    client = Client(headers={"accept-language": "en"})
+    url = "/api/v1/auth/token/"
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post(
+            url, {"username": "window1", "password": "wrong"}, content_type="application/json"
+        )
+    assert response.status_code == 429
+    error = response.json()["error"]
+    assert error["code"] == "locked_out"
+    assert "username" in error["fields"]
+
+
+def test_logging_out_needs_a_post_and_ends_the_session(
+    officer: Any, client_for: Callable[..., Client]
+) -> None:
+    client = client_for(officer)
+    assert client.get(reverse("web:logout")).status_code == 405
+    response = client.post(reverse("web:logout"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:login")
+    assert client.get(reverse("web:workbench")).status_code == 302
+
+
+def test_changing_the_password(officer: Any, client_for: Callable[..., Client]) -> None:
+    client = client_for(officer)
+    page = client.get(reverse("web:password_change"))
+    assert page.status_code == 200
+    response = client.post(
+        reverse("web:password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a new long passphrase",
+            "new_password2": "a new long passphrase",
+        },
+    )
+    assert response.status_code == 302
+    officer.refresh_from_db()
+    assert officer.check_password("a new long passphrase")
+    # Still logged in, and told so.
+    page = client.get(reverse("web:workbench")).content.decode()
+    assert "Your password has been changed." in page
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        (
+            {"old_password": "nope", "new_password1": "x" * 12, "new_password2": "x" * 12},
+            "old_password",
+            "Your old password was entered incorrectly",
+        ),
+        (
+            {"old_password": PASSWORD, "new_password1": "abc", "new_password2": "abc"},
+            "new_password2",
+            "This password is too short",
+        ),
+        (
+            {
+                "old_password": PASSWORD,
+                "new_password1": "a new long passphrase",
+                "new_password2": "another long passphrase",
+            },
+            "new_password2",
+            "The two password fields didn",
+        ),
+    ],
+)
+def test_a_bad_password_change_names_the_field_and_changes_nothing(
+    officer: Any, client_for: Callable[..., Client], data: dict[str, str], field: str, message: str
+) -> None:
+    response = client_for(officer).post(reverse("web:password_change"), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert field in response.context["form"].errors
+    assert get_user_model().objects.get(pk=officer.pk).check_password(PASSWORD)
