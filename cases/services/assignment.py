@@ -30,10 +30,11 @@ def assign_mediators(
 def candidates_for(case: Case) -> QuerySet[Mediator]:
     """Active mediators serving at the case's centre or above it, least loaded first."""
     ancestors = case.centre.ancestor_codes()
+    # Seats through a subquery, not a join: a join would count each led case once per seat.
+    seated = Mediator.seats.through.objects.filter(centre__code__in=ancestors).values("mediator_id")
     return (
         Mediator.objects.filter(active=True)
-        .filter(Q(home_centre__code__in=ancestors) | Q(seats__code__in=ancestors))
+        .filter(Q(home_centre__code__in=ancestors) | Q(pk__in=seated))
         .annotate(load=Count("led_cases", filter=Q(led_cases__status__in=OPEN_STATUSES)))
         .order_by("load", "name")
-        .distinct()
     )

@@ -129,8 +129,7 @@ def test_logging_out_needs_a_post_and_ends_the_session(
 
 def test_changing_the_password(officer: Any, client_for: Callable[..., Client]) -> None:
     client = client_for(officer)
-    page = client.get(reverse("web:password_change"))
-    assert page.status_code == 200
+    assert client.get(reverse("web:password_change")).status_code == 200
     response = client.post(
         reverse("web:password_change"),
         {

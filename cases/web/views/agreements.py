@@ -1,21 +1,280 @@
-"""Placeholder: being written."""
+"""The mediation agreement (调解协议书) as a printable page and as PDF; recording its fulfilment
+and the follow-up visit (回访).
 
+The document is built from the case alone (parties masked as stored, never decrypted). Writes go
+through ``cases.services.agreements.record_fulfilment`` and ``cases.services.follow_ups``.
+"""
+
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ... import queries
+from ...access import can
+from ...errors import DomainError, TransitionNotAllowed
+from ...models import Agreement, Case, Fulfilment, Party
+from ...services.agreements import record_fulfilment
+from ...services.follow_ups import record_follow_up
+from ..base import add_domain_error, case_or_404, htmx_redirect, render_form
+from ..forms.agreements import FollowUpForm, FulfilmentForm
+from ..pdf import pdf_response
+
+# --- The document ------------------------------------------------------------------------------
+
+# Parties may jointly apply to a court for judicial confirmation within 30 days of the agreement
+# taking effect (People's Mediation Law art. 33); the document states the last day.
+JUDICIAL_CONFIRMATION_DAYS = 30
+
+CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+CAPITAL_UNITS = ("", "拾", "佰", "仟")
+CAPITAL_GROUPS = ("", "万", "亿", "万亿")
 
 
-def agreement_print(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    raise Http404()
+def _capital_group(number: int) -> str:
+    """0 < number < 10000 in capital numerals, zeros inside collapsed to one 零 (1010 → 壹仟零壹拾)."""
+    text, zero = "", False
+    for position in range(3, -1, -1):
+        digit = number // 10**position % 10
+        if digit == 0:
+            zero = bool(text)
+        else:
+            text += ("零" if zero else "") + CAPITAL_DIGITS[digit] + CAPITAL_UNITS[position]
+            zero = False
+    return text
 
 
-def agreement_pdf(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    raise Http404()
+def yuan_in_capitals(amount: Decimal) -> str:
+    """An amount in yuan written in Chinese capital numerals, as documents about money state it
+    beside the figures so that they cannot be altered: 1234.5 → 壹仟贰佰叁拾肆元伍角."""
+    cents = int((amount * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    yuan, rest = divmod(cents, 100)
+    jiao, fen = divmod(rest, 10)
+    groups = []
+    while yuan:
+        yuan, group = divmod(yuan, 10000)
+        groups.append(group)
+    text, skipped = "", False
+    for index in range(len(groups) - 1, -1, -1):
+        group = groups[index]
+        if group == 0:
+            skipped = bool(text)
+            continue
+        if text and (skipped or group < 1000):
+            text += "零"
+        text += _capital_group(group) + CAPITAL_GROUPS[index]
+        skipped = False
+    if not text and not (jiao or fen):
+        return "零元整"
+    if text:
+        text += "元"
+    if not (jiao or fen):
+        return text + "整"
+    if jiao:
+        text += CAPITAL_DIGITS[jiao] + "角"
+    if fen:
+        text += ("零" if text and not jiao else "") + CAPITAL_DIGITS[fen] + "分"
+    return text
 
 
-def fulfilment(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    raise Http404()
+def format_yuan(amount: Decimal) -> str:
+    """¥1,234.56"""
+    return f"¥{amount:,.2f}"
 
 
-def follow_up_record(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    raise Http404()
+def _labels(model: Any, *names: str) -> dict[str, str]:
+    """Field labels from the model's verbose names, translated and capitalised."""
+    return {name: capfirst(model._meta.get_field(name).verbose_name) for name in names}
+
+
+def _document_context(case: Case, *, for_pdf: bool) -> dict[str, Any]:
+    agreement = case.agreement
+    parties = list(case.parties.all())
+    mediators = [m for m in [case.lead_mediator, *case.co_mediators.all()] if m is not None]
+    amount = agreement.amount_agreed
+    chinese = not (get_language() or "").startswith("en")
+    return {
+        "case": case,
+        "agreement": agreement,
+        "parties": parties,
+        "mediators": mediators,
+        "amount": format_yuan(amount) if amount is not None else "",
+        "amount_in_capitals": yuan_in_capitals(amount) if amount is not None and chinese else "",
+        "amount_in_dispute": (
+            format_yuan(case.amount_in_dispute) if case.amount_in_dispute is not None else ""
+        ),
+        "confirmation_by": agreement.effective_on + timedelta(days=JUDICIAL_CONFIRMATION_DAYS),
+        # One copy for each party and one kept by the centre.
+        "copies": len(parties) + 1,
+        "for_pdf": for_pdf,
+        # Chinese text takes full-width punctuation.
+        "colon": "：" if chinese else ": ",
+        "list_separator": "、" if chinese else ", ",
+        "party_labels": _labels(
+            Party, "kind", "id_number_masked", "phone_masked", "address", "agent"
+        ),
+        "case_labels": _labels(
+            Case, "category", "summary", "facts", "amount_in_dispute", "location"
+        ),
+        "agreement_labels": _labels(
+            Agreement, "form", "signed_on", "effective_on", "performance_deadline"
+        ),
+    }
+
+
+def _agreement_case(request: HttpRequest, pk: int) -> Case:
+    """The case and its agreement; 404 outside the user's scope or when there is no agreement."""
+    return case_or_404(request.user, pk, queries.agreement_cases_for(request.user))
+
+
+@login_required
+@require_GET
+def agreement_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The mediation agreement as an A4 page to print (or read on a phone)."""
+    case = _agreement_case(request, pk)
+    return render(request, "web/agreement.html", _document_context(case, for_pdf=False))
+
+
+@login_required
+@require_GET
+def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The same document as a PDF, with the Noto CJK fonts embedded."""
+    case = _agreement_case(request, pk)
+    return pdf_response(
+        request,
+        "web/agreement.html",
+        _document_context(case, for_pdf=True),
+        filename=f"{case.number}.pdf",
+        fallback_url=reverse("web:agreement_print", args=[case.pk]),
+    )
+
+
+# --- Fulfilment --------------------------------------------------------------------------------
+
+
+def _amount_of(agreement: Agreement | None) -> dict[str, str]:
+    amount = agreement.amount_agreed if agreement is not None else None
+    return {"agreement_amount": format_yuan(amount) if amount is not None else ""}
+
+
+def _known_fulfilment(agreement: Agreement | None) -> dict[str, str]:
+    """The fulfilment already known, to start the form from ("pending" means nobody knows yet)."""
+    if agreement is None or agreement.fulfilment == Fulfilment.PENDING:
+        return {}
+    return {"fulfilment": agreement.fulfilment}
+
+
+def _case_page(case: Case) -> str:
+    return reverse("web:case_detail", args=[case.pk])
+
+
+def _page_or_form(request: HttpRequest, page: str) -> str:
+    """The whole page, or for HTMX (a form loaded into the case page) the form alone."""
+    htmx = getattr(request, "htmx", None)
+    return page.replace(".html", "_form.html") if htmx and not htmx.boosted else page
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def fulfilment(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record whether the parties fulfilled the agreement (fulfilled, partly, not fulfilled)."""
+    user = request.user
+    agreement = get_object_or_404(queries.agreements_for(user), pk=pk)
+    case = case_or_404(user, agreement.case_id)
+    if not can(user, "record_fulfilment", case):
+        raise PermissionDenied
+    agreement.case = case
+    form = FulfilmentForm(
+        request.POST if request.method == "POST" else None,
+        initial=_known_fulfilment(agreement),
+        tz=ZoneInfo(case.centre.timezone),
+        earliest=agreement.signed_on,
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            record_fulfilment(
+                agreement=agreement,
+                actor=user,
+                fulfilment=form.cleaned_data["fulfilment"],
+                at=form.moment(not_before=agreement.created_at),
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The fulfilment of the agreement has been recorded."))
+            return htmx_redirect(request, _case_page(case))
+    context = {"case": case, "agreement": agreement, "form": form, **_amount_of(agreement)}
+    return render_form(request, _page_or_form(request, "web/fulfilment.html"), context)
+
+
+# --- Follow-up ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def follow_up_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the scheduled follow-up visit; once recorded it is shown read-only."""
+    user = request.user
+    follow_up = get_object_or_404(queries.follow_ups_for(user), pk=pk)
+    case = case_or_404(user, follow_up.case_id)
+    if not can(user, "record_follow_up", case):
+        raise PermissionDenied
+    follow_up.case = case
+    agreement = queries.agreements_for(user).filter(case=case).first()
+    context: dict[str, Any] = {
+        "case": case,
+        "follow_up": follow_up,
+        "agreement": agreement,
+        **_amount_of(agreement),
+    }
+    if follow_up.done_at is not None:
+        # Recorded once, by one person: a second recording would overwrite what they found.
+        context["already_recorded"] = True
+        status = 409 if request.method == "POST" else 200
+        return render(request, _page_or_form(request, "web/follow_up.html"), context, status=status)
+
+    tz = ZoneInfo(case.centre.timezone)
+    form = FollowUpForm(
+        request.POST if request.method == "POST" else None,
+        initial=_known_fulfilment(agreement),
+        tz=tz,
+        earliest=timezone.localdate(case.closed_at, timezone=tz) if case.closed_at else None,
+    )
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            record_follow_up(
+                follow_up=follow_up,
+                actor=user,
+                contact_method=data["contact_method"],
+                fulfilment=data["fulfilment"],
+                satisfaction=data["satisfaction"],
+                note=data["note"],
+                at=form.moment(not_before=case.closed_at),
+            )
+        except TransitionNotAllowed as error:
+            # Someone recorded it between this page loading and this post.
+            follow_up.refresh_from_db()
+            context.update(already_recorded=True, conflict=error.message)
+            return render(
+                request, _page_or_form(request, "web/follow_up.html"), context, status=409
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The follow-up has been recorded."))
+            return htmx_redirect(request, _case_page(case))
+    context["form"] = form
+    return render_form(request, _page_or_form(request, "web/follow_up.html"), context)

@@ -1,9 +1,129 @@
-"""Placeholder: being written."""
+"""The transfers inbox: pending transfers into the user's centres, to accept or return with a reason.
+
+Accepting and returning are the workflow's ``accept_transfer`` and ``return_transfer`` transitions,
+performed at the case version the page showed: if someone changed the case meanwhile, the user is
+told (409) and nothing changes.
+"""
 
 from typing import Any
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ... import queries, workflow
+from ...errors import DomainError, VersionConflict
+from ...models import Transfer, TransferStatus
+from ...services.transfers import incoming_for
+from ..base import add_domain_error, htmx_redirect
+from ..forms.transfers import ACCEPT, TransferDecisionForm
+
+LIST_LIMIT = 100
 
 
-def inbox(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    raise Http404()
+def _incoming(user: Any) -> list[Transfer]:
+    return list(
+        incoming_for(user)
+        .select_related("requested_by", "case__category")
+        .order_by("requested_at", "id")[:LIST_LIMIT]
+    )
+
+
+def _page(
+    request: HttpRequest,
+    *,
+    failed: TransferDecisionForm | None = None,
+    conflict: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The inbox; ``failed`` is the posted form whose errors are shown at its transfer's row
+    (the reason's at the reason field, the rest above the row's buttons)."""
+    failed_pk = failed.cleaned_data.get("transfer") if failed is not None else None
+    errors: list[str] = []
+    if failed is not None:
+        errors = [str(error) for error in failed.non_field_errors()]
+        if any(name in failed.errors for name in ("transfer", "action", "version")):
+            # Hidden fields: nothing the user can correct but reload.
+            errors.append(_("This request was incomplete. Reload the page and try again."))
+    rows = []
+    for transfer in _incoming(request.user):
+        mine = failed is not None and transfer.pk == failed_pk
+        rows.append(
+            {
+                "transfer": transfer,
+                "form": failed if mine else None,
+                "errors": errors if mine else [],
+                "conflict": conflict if mine else "",
+            }
+        )
+    context: dict[str, Any] = {
+        "rows": rows,
+        "limit": LIST_LIMIT,
+        "outgoing": list(
+            queries.outgoing_transfers(request.user).select_related("requested_by")[:LIST_LIMIT]
+        ),
+    }
+    if failed is not None and not any(row["form"] is failed for row in rows):
+        # The transfer is no longer listed (decided meanwhile) or was not named: say so on top.
+        context.update(errors=[*errors, *failed.errors.get("reason", [])], conflict=conflict)
+    return render(request, "web/transfers.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inbox(request: HttpRequest) -> HttpResponse:
+    """GET: the inbox. POST ``transfer``, ``action`` (accept/return), ``version``, ``reason``."""
+    if request.method == "GET":
+        return _page(request)
+
+    user = request.user
+    form = TransferDecisionForm(request.POST)
+    if not form.is_valid():
+        return _page(request, failed=form, status=400)
+    data = form.cleaned_data
+    transfer = incoming_for(user).filter(pk=data["transfer"]).first()
+    if transfer is None:
+        visible = queries.transfers_for(user).filter(pk=data["transfer"]).first()
+        if visible is None:
+            raise Http404()
+        if visible.status != TransferStatus.PENDING:
+            # Decided by someone else since the page was shown.
+            message = _("This transfer has already been decided: %(status)s.") % {
+                "status": visible.get_status_display()
+            }
+            return _page(request, failed=form, conflict=message, status=409)
+        raise PermissionDenied()  # in scope (e.g. the sending side), but not the receiver
+
+    accept = data["action"] == ACCEPT
+    try:
+        workflow.transition(
+            case=transfer.case_id,
+            name="accept_transfer" if accept else "return_transfer",
+            actor=user,
+            data={} if accept else {"reason": data["reason"]},
+            expected_version=data["version"],
+        )
+    except VersionConflict as error:
+        return _page(request, failed=form, conflict=str(error.message), status=409)
+    except DomainError as error:
+        add_domain_error(form, error)
+        return _page(request, failed=form, status=400)
+    number = transfer.case.number
+    if accept:
+        messages.success(
+            request,
+            _("Case %(number)s accepted at %(centre)s.")
+            % {"number": number, "centre": transfer.to_centre.name},
+        )
+    else:
+        messages.success(
+            request,
+            _("Case %(number)s returned to %(centre)s.")
+            % {"number": number, "centre": transfer.from_centre.name},
+        )
+    return htmx_redirect(request, reverse("web:transfers"))

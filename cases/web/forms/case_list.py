@@ -1,0 +1,216 @@
+"""The case list's filters: the API's ``CaseFilter`` as a web form.
+
+The filters and their query parameters are the API's (``status``, ``centre`` + ``subtree``,
+``category``, ``channel``, ``risk_level``, ``mediator``, ``overdue``, ``q``), so a link such as
+``/cases/?centre=3&subtree=true&overdue=true`` means the same on both. The web differs where a
+person types: the pickers offer only what the user may see (anything else is an error at the field,
+not an empty list), the registration dates are local days with the last one included, and the form
+carries the list's sort order and page.
+"""
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.db.models import F, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+
+from ... import queries
+from ...api.filters import CaseFilter
+from ...models import Case, Category, Centre, Mediator
+
+# The sort orders on offer, the default first; the keys are those of ``queries.order_case_list``.
+ORDERING_CHOICES = [
+    ("-registered_at", _("Newest first")),
+    ("registered_at", _("Oldest first")),
+    ("deadline", _("Nearest deadline first")),
+    ("-deadline", _("Furthest deadline first")),
+    ("-risk_level", _("Highest risk first")),
+    ("risk_level", _("Lowest risk first")),
+    ("status", _("Status, in lifecycle order")),
+    ("-status", _("Status, in reverse order")),
+    ("number", _("Case number, ascending")),
+    ("-number", _("Case number, descending")),
+]
+DEFAULT_ORDERING = "-registered_at"
+
+# The filters a person narrows the list with (``subtree`` only qualifies ``centre``; ``q`` has a box
+# of its own): counted on the "Filters" fold, which opens when any is set.
+NARROWING = (
+    "status",
+    "centre",
+    "category",
+    "channel",
+    "risk_level",
+    "mediator",
+    "registered_from",
+    "registered_to",
+    "overdue",
+)
+
+BOOLEAN_VALUES = {"true", "false", "1", "0"}
+INDENT = "\u00a0\u00a0\u00a0"  # no-break spaces: a <select> would collapse ordinary ones
+MAX_PAGE = 100_000  # 5 million rows at 50 a page: past the archive, well inside a bigint offset
+
+
+class CaseListForm(forms.Form):
+    """The base of the filter form: its sort order, its page and the checks across fields.
+
+    The filters' own fields are added by ``CaseListFilter`` (django-filter builds the form class).
+    """
+
+    ordering = forms.ChoiceField(label=_("Sort by"), choices=ORDERING_CHOICES, required=False)
+    page = forms.IntegerField(label=_("Page"), min_value=1, max_value=MAX_PAGE, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = {
+            "q": _("Search"),
+            "status": _("Status"),
+            "centre": _("Handling centre"),
+            "category": _("Category"),
+            "channel": _("Channel"),
+            "risk_level": _("Risk level"),
+            "mediator": _("Mediator (lead or co-mediator)"),
+            "registered_from": _("Registered from"),
+            "registered_to": _("Registered to (inclusive)"),
+            "overdue": _("Overdue only"),
+            "subtree": _("Include the centres below"),
+        }
+        for name, label in labels.items():
+            self.fields[name].label = label
+        for name in ("status", "channel", "risk_level"):
+            self.fields[name].widget = forms.CheckboxSelectMultiple(
+                choices=self.fields[name].choices  # type: ignore[attr-defined]
+            )
+        for name in ("registered_from", "registered_to"):
+            self.fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        self.fields["q"].widget = forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("Case number, party name, phone or ID number"),
+                "autocomplete": "off",
+            }
+        )
+        centre: Any = self.fields["centre"]
+        centre.label_from_instance = _centre_label
+        centre.empty_label = _("All centres")
+        category: Any = self.fields["category"]
+        category.label_from_instance = _category_label
+        category.empty_label = _("All categories")
+        mediator: Any = self.fields["mediator"]
+        mediator.label_from_instance = _mediator_label
+        mediator.empty_label = _("All mediators")
+
+    def _strict_boolean(self, name: str) -> bool | None:
+        # The API's widget reads anything but true/false/1/0 as "not set"; a person who edited the
+        # address should hear that the value was not understood.
+        raw = self.data.get(self.add_prefix(name))
+        if raw not in (None, "") and str(raw).lower() not in BOOLEAN_VALUES:
+            raise forms.ValidationError(_("Enter true or false."), code="invalid")
+        return self.cleaned_data.get(name)
+
+    def clean_subtree(self) -> bool | None:
+        return self._strict_boolean("subtree")
+
+    def clean_overdue(self) -> bool | None:
+        return self._strict_boolean("overdue")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("registered_from"), cleaned.get("registered_to")
+        if start and end and end < start:
+            self.add_error("registered_to", _("The last day cannot be before the first day."))
+        return cleaned
+
+
+def _centre_label(obj: Centre) -> str:
+    # Tree order with each centre indented by its level: the hierarchy without a second query.
+    return f"{INDENT * (obj.depth - 1)}{obj.name}"
+
+
+def _category_label(obj: Category) -> str:
+    return f"{INDENT}{obj.name}" if obj.parent_id else obj.name
+
+
+def _mediator_label(obj: Mediator) -> str:
+    return f"{obj.name} · {obj.home_centre.name}"
+
+
+def _local_midnight(day: date) -> datetime | None:
+    """The instant ``day`` begins in the current time zone (Asia/Shanghai by default), in UTC;
+    ``None`` at the calendar's ends, where there is nothing before or after to leave out."""
+    try:
+        return timezone.make_aware(datetime.combine(day, time.min)).astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+class CaseListFilter(CaseFilter):
+    """``CaseFilter`` for the web list: pickers limited to the user's scope, local-day dates.
+
+    ``request`` is required: the pickers are the requesting user's.
+    """
+
+    registered_from = filters.DateFilter(method="filter_registered_from")
+    registered_to = filters.DateFilter(method="filter_registered_to")
+
+    class Meta(CaseFilter.Meta):
+        form = CaseListForm
+
+    def __init__(self, data: Any, queryset: QuerySet[Case], *, request: Any) -> None:
+        super().__init__(data, queryset, request=request)
+        # The API's instants give way to the local days a date picker sends.
+        del self.filters["registered_after"], self.filters["registered_before"]
+        user = request.user
+        # An id outside these is "not one of the available choices": an error at the field, the
+        # same for a centre that does not exist and one that is not the user's to see.
+        self.filters["centre"].queryset = queries.centres_for(user).order_by("path")
+        self.filters["mediator"].queryset = queries.mediator_choices(user)
+        # Each top-level category followed by its sub-categories.
+        self.filters["category"].queryset = queries.categories_for(user).order_by(
+            Coalesce("parent__position", "position"),
+            Coalesce("parent__code", "code"),
+            F("parent").asc(nulls_first=True),
+            "position",
+            "code",
+        )
+
+    def filter_registered_from(
+        self, queryset: QuerySet[Case], name: str, day: date
+    ) -> QuerySet[Case]:
+        start = _local_midnight(day)
+        return queryset if start is None else queryset.filter(registered_at__gte=start)
+
+    def filter_registered_to(
+        self, queryset: QuerySet[Case], name: str, day: date
+    ) -> QuerySet[Case]:
+        # The last day is included: everything before the next day begins.
+        try:
+            end = _local_midnight(day + timedelta(days=1))
+        except OverflowError:
+            end = None
+        return queryset if end is None else queryset.filter(registered_at__lt=end)
+
+    def filter_queryset(self, queryset: QuerySet[Case]) -> QuerySet[Case]:
+        """Apply the filters (the form's other fields, sort order and page, are not filters),
+        then the sort order."""
+        cleaned = self.form.cleaned_data
+        for name, filter_ in self.filters.items():
+            if name in cleaned:
+                queryset = filter_.filter(queryset, cleaned[name])
+        return queries.order_case_list(queryset, self.ordering)
+
+    @property
+    def ordering(self) -> str:
+        """The sort order asked for, or the default (also while the form has errors)."""
+        cleaned = getattr(self.form, "cleaned_data", {})
+        return cleaned.get("ordering") or DEFAULT_ORDERING
+
+    @property
+    def page(self) -> int:
+        cleaned = getattr(self.form, "cleaned_data", {})
+        return cleaned.get("page") or 1
