@@ -177,14 +177,14 @@ def own_centres(user: Any) -> list[Centre]:
 
 
 def unassigned_queue(user: Any) -> QuerySet[Case]:
-    """Cases at the user's own centres waiting for a decision or a mediator, oldest first."""
+    """Cases waiting for a decision or a mediator, oldest first: at the user's own centres, and
+    for a director anywhere in the subtree (the director accepts and assigns there)."""
+    where = Q(centre__in=own_centres(user))
+    for centre in access.scope_of(user).centres(Role.DIRECTOR):
+        where |= Q(centre__path__startswith=centre.path)
     return (
         cases_for(user)
-        .filter(
-            centre__in=own_centres(user),
-            status__in=[Status.REGISTERED, Status.ACCEPTED],
-            lead_mediator__isnull=True,
-        )
+        .filter(where, status__in=[Status.REGISTERED, Status.ACCEPTED], lead_mediator__isnull=True)
         .order_by("registered_at", "id")
     )
 
