@@ -33,7 +33,7 @@ class RosterFilterForm(forms.Form):
     specialty = forms.ModelChoiceField(
         label=_("Specialty"), queryset=Category.objects.none(), required=False, empty_label=_("Any")
     )
-    active = forms.ChoiceField(label=_("Active"), choices=ACTIVE_CHOICES, required=False)
+    active = forms.ChoiceField(label=_("Active or not"), choices=ACTIVE_CHOICES, required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -38,7 +38,7 @@ class CalendarForm(forms.Form):
     """Whose week to show: one centre, one mediator or one room, each limited to the user's scope."""
 
     week = forms.DateField(
-        label=_("Week of"),
+        label=_("Show the week of"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
