@@ -157,19 +157,36 @@ def book_session(
 
 
 def record_session(
-    *, session: Session, actor: Any, minutes: str, result: str, at: datetime | None = None
+    *,
+    session: Session,
+    actor: Any,
+    minutes: str,
+    result: str,
+    parties_present: Iterable[Party] | None = None,
+    at: datetime | None = None,
 ) -> Session:
-    """Record what happened at a session; it becomes ``held``."""
+    """Record what happened at a session; it becomes ``held``. ``parties_present``, when given,
+    replaces who attended (parties to the case only)."""
     case = get_case_for(actor, session.case_id)
     if not can(actor, "book_session", case):
         raise NotPermitted(_("You may not record sessions for this case."))
+    present = None if parties_present is None else list(parties_present)
+    if present is not None and any(party.case_id != case.pk for party in present):
+        raise InvalidInput(
+            fields={"parties_present": [_("Only parties to this case can be present.")]}
+        )
     with transaction.atomic():
         session = Session.objects.select_for_update().get(pk=session.pk)
         if session.status == SessionStatus.CANCELLED:
             raise TransitionNotAllowed(_("This session was cancelled."))
-        before = {"status": session.status, "result": session.result}
+        before: dict[str, Any] = {"status": session.status, "result": session.result}
+        after: dict[str, Any] = {"status": SessionStatus.HELD, "result": result}
         session.minutes, session.result, session.status = minutes, result, SessionStatus.HELD
         session.save(update_fields=["minutes", "result", "status"])
+        if present is not None:
+            before["parties_present"] = sorted(session.parties_present.values_list("pk", flat=True))
+            after["parties_present"] = sorted(party.pk for party in present)
+            session.parties_present.set(present)
         events.record(
             case=case,
             actor=actor,
@@ -177,7 +194,7 @@ def record_session(
             name="record_session",
             at=at or timezone.now(),
             before={"session": session.pk, **before},
-            after={"session": session.pk, "status": session.status, "result": result},
+            after={"session": session.pk, **after},
         )
     return session
 

@@ -237,3 +237,36 @@ def test_two_concurrent_bookings_of_one_mediator_cannot_both_succeed(
     assert SessionMediator.objects.filter(mediator=mediator, cancelled=False).count() == 1
     assert Session.objects.count() == 1
     assert Event.objects.filter(name="book_session").count() == 1
+
+
+def test_recording_a_session_may_say_who_was_present(tree: Tree) -> None:
+    case = s1_case_in_mediation(tree)
+    session = book(tree, case, hours(9, 10))
+    applicant = case.parties.order_by("position", "id").first()
+    assert applicant is not None
+    sessions.record_session(
+        session=session,
+        actor=tree.mediator_s1_user,
+        minutes="",
+        result="被申请人未到场",
+        parties_present=[applicant],
+    )
+    assert list(session.parties_present.all()) == [applicant]
+
+
+def test_only_the_cases_parties_can_be_recorded_present(tree: Tree) -> None:
+    case = s1_case_in_mediation(tree)
+    other = s1_case_in_mediation(tree)
+    session = book(tree, case, hours(9, 10))
+    before = counts()
+    with pytest.raises(InvalidInput) as refused:
+        sessions.record_session(
+            session=session,
+            actor=tree.mediator_s1_user,
+            minutes="",
+            result="达成初步共识",
+            parties_present=list(other.parties.all()),
+        )
+    assert "parties_present" in refused.value.fields
+    session.refresh_from_db()
+    assert session.status == SessionStatus.SCHEDULED and counts() == before

@@ -555,6 +555,40 @@ def test_recording_a_session(
     assert Event.objects.filter(case=session.case, name="record_session").count() == 1
 
 
+def test_recording_who_was_present(
+    tree_with_cases: Tree, session: Session, client_for: Callable[..., Client]
+) -> None:
+    tree = tree_with_cases
+    case = tree.cases["s1_mine"]
+    applicant, respondent = case.parties.order_by("position", "id")[:2]
+    url = reverse("web:session_record", args=[session.pk])
+    client = client_for(tree.mediator_s1_user)
+    page = client.get(url).content.decode()
+    assert applicant.name in page and respondent.name in page  # offered, ticked as booked
+    response = client.post(url, {"result": "被申请人未到场", "parties_present": [applicant.pk]})
+    assert response.status_code == 303
+    assert list(session.parties_present.all()) == [applicant]
+    event = Event.objects.get(case=case, name="record_session")
+    assert event.after["parties_present"] == [applicant.pk]
+
+
+def test_a_party_of_another_case_cannot_be_recorded_present(
+    tree_with_cases: Tree, session: Session, client_for: Callable[..., Client]
+) -> None:
+    tree = tree_with_cases
+    stranger = tree.cases["s1_other"].parties.first()
+    assert stranger is not None
+    url = reverse("web:session_record", args=[session.pk])
+    before = counts()
+    response = client_for(tree.mediator_s1_user).post(
+        url, {"result": "达成初步共识", "parties_present": [stranger.pk]}
+    )
+    assert response.status_code == 400
+    assert "Select a valid choice" in errors_at(response.content.decode(), "parties_present")
+    session.refresh_from_db()
+    assert session.status == SessionStatus.SCHEDULED and counts() == before
+
+
 def test_recording_without_a_result_is_refused_at_the_field(
     tree_with_cases: Tree, session: Session, client_for: Callable[..., Client]
 ) -> None:

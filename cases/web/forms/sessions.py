@@ -245,6 +245,18 @@ class SessionRecordForm(forms.Form):
     minutes = forms.CharField(
         label=_("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 8})
     )
+    parties_present = PartiesField(
+        label=_("Parties present"),
+        queryset=Party.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["parties_present"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = case.parties.order_by("position", "id")
 
 
 class ConfirmForm(forms.Form):

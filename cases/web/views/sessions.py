@@ -182,9 +182,16 @@ def session_record(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the minutes and result of a session; it becomes held."""
     session, case = _session_for_work(request, pk)
     if request.method == "POST":
-        form = SessionRecordForm(request.POST)
+        form = SessionRecordForm(request.POST, case=case)
     else:
-        form = SessionRecordForm(initial={"minutes": session.minutes, "result": session.result})
+        form = SessionRecordForm(
+            case=case,
+            initial={
+                "minutes": session.minutes,
+                "result": session.result,
+                "parties_present": list(session.parties_present.all()),
+            },
+        )
     context = {"case": case, "session": session, "form": form}
     if request.method == "POST" and form.is_valid():
         try:
@@ -193,6 +200,7 @@ def session_record(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 minutes=form.cleaned_data["minutes"],
                 result=form.cleaned_data["result"],
+                parties_present=form.cleaned_data["parties_present"],
             )
         except DomainError as error:
             add_domain_error(form, error)
