@@ -16,8 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from ...models import Case, Category, Centre, Fulfilment, Mediator, Status, TransferDirection
 from ...services.cases import EDITABLE_FIELDS
 from ...workflow import Transition
-
-BLANK = ("", "---------")
+from .categories import BLANK, category_choices
 
 
 class VersionField(forms.IntegerField):
@@ -134,26 +133,9 @@ def _case_field(name: str, **kwargs: Any) -> Any:
     return field.formfield(**kwargs)
 
 
-def category_choices(categories: Iterable[Category], current: Category | None) -> list[Any]:
-    """Sub-categories grouped under their category (``<optgroup>``); a category without
-    sub-categories is offered itself. Inactive ones are left out unless the case has one."""
-    tops: list[Category] = []
-    children: dict[int, list[Category]] = {}
-    for category in categories:
-        if not category.active and category != current:
-            continue
-        if category.parent_id is None:
-            tops.append(category)
-        else:
-            children.setdefault(category.parent_id, []).append(category)
-    choices: list[Any] = [BLANK]
-    for top in tops:
-        below = children.get(top.pk)
-        if below:
-            choices.append((top.name, [(c.pk, c.name) for c in below]))
-        else:
-            choices.append((top.pk, top.name))
-    return choices
+def _edit_category_choices(categories: Iterable[Category], current: Category) -> list[Any]:
+    """Active categories, and the case's own even if it has been retired since."""
+    return category_choices([c for c in categories if c.active or c == current])
 
 
 class CaseEditForm(forms.Form):
@@ -180,7 +162,7 @@ class CaseEditForm(forms.Form):
         super().__init__(data, initial=initial, **kwargs)
         field = self.fields["category"]
         field.queryset = categories  # type: ignore[attr-defined]
-        field.choices = category_choices(categories, case.category)  # type: ignore[attr-defined]
+        field.choices = _edit_category_choices(categories, case.category)  # type: ignore[attr-defined]
 
     def changes(self) -> dict[str, Any]:
         """The edited values, for ``edit_case`` (it records only those that differ)."""

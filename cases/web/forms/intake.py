@@ -6,7 +6,7 @@ are ``cases.services.intake.register_case``'s, whose ``InvalidInput`` the view p
 """
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
@@ -19,12 +19,11 @@ from ... import personal_data, queries
 from ...access import scope_of
 from ...models import Case, Category, Centre, Channel, Party, PartyRole, RiskLevel, Role
 from ...services.intake import PartyData
+from .categories import category_choices
 
 # A formset row's fields and the management form use this prefix: ``parties-0-name``.
 PARTIES_PREFIX = "parties"
 MAX_PARTIES = 50
-
-Choices = list[tuple[Any, Any]]
 
 
 def _model_field(model: type[models.Model], name: str, **kwargs: Any) -> Any:
@@ -42,32 +41,6 @@ def court_only(user: Any) -> bool:
     """Whether the user registers court-entrusted cases only (a court liaison and nothing else)."""
     scope = scope_of(user)
     return not scope.is_admin and not scope.centres(Role.INTAKE, Role.DIRECTOR)
-
-
-def category_choices(categories: Iterable[Category], parent: Category | None = None) -> Choices:
-    """The options of the sub-category select.
-
-    With ``parent``: its sub-categories (or the parent itself, when it has none). Without: every
-    sub-category grouped under its top-level category, so the page works without JavaScript.
-    """
-    categories = list(categories)
-    children: dict[int, list[Category]] = {}
-    for category in categories:
-        if category.parent_id is not None:
-            children.setdefault(category.parent_id, []).append(category)
-    choices: Choices = [("", "---------")]
-    if parent is not None:
-        kids = children.get(parent.pk)
-        return choices + [(c.pk, c.name) for c in kids] if kids else [(parent.pk, parent.name)]
-    for top in categories:
-        if top.parent_id is not None:
-            continue
-        kids = children.get(top.pk)
-        if kids:
-            choices.append((top.name, [(c.pk, c.name) for c in kids]))
-        else:
-            choices.append((top.pk, top.name))
-    return choices
 
 
 class NamedChoiceField(forms.ModelChoiceField):

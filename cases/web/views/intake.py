@@ -23,12 +23,12 @@ from ...errors import DomainError, InvalidInput, NotPermitted
 from ...services.intake import register_case
 from ..base import add_domain_error, htmx_redirect, render_form
 from ..context import navigation
+from ..forms.categories import category_choices
 from ..forms.intake import (
     MAX_PARTIES,
     PARTIES_PREFIX,
     BasePartyFormSet,
     IntakeForm,
-    category_choices,
     new_party_form,
     party_formset,
     with_extra_row,
