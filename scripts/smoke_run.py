@@ -1,15 +1,18 @@
 """Smoke test of the `make run` path, run by `make test` with the project's virtualenv.
 
 On a fresh SQLite file in a temporary directory: migrate, seed_demo --cases 300, print the logins,
-start the development server, and check that /healthz and the admin login page answer 200.
+start the development server, check that /healthz and the admin login page answer 200, and log in
+through the web login form as each demo role and open its pages on the demo city's data.
 Everything it starts is stopped and the directory removed, whatever happens. Exit status 0 on
 success, 1 on failure.
 """
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -18,12 +21,24 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SERVER_START_TIMEOUT = 60.0
+DEMO_PASSWORD = "demo12345"
+# The demo logins and the pages each opens after logging in (all must answer 200).
+PAGES = ["/", "/cases/", "/calendar/", "/mediators/"]
+ROLE_PAGES = {
+    "admin": [*PAGES, "/cases/new/", "/transfers/"],
+    "director_ja": [*PAGES, "/cases/new/", "/transfers/", "/cases/export.csv"],
+    "intake": [*PAGES, "/cases/new/"],
+    "mediator": PAGES,
+    "observer": [*PAGES, "/transfers/"],
+    "court": [*PAGES, "/cases/new/", "/transfers/"],
+}
 
 
 class SmokeFailure(Exception):
@@ -74,6 +89,35 @@ def check(base: str, path: str, expect_json: dict[str, str] | None = None) -> No
         raise SmokeFailure(f"GET {path} answered {body!r}, expected {expect_json}")
 
 
+def log_in_and_browse(base: str, username: str, paths: list[str]) -> None:
+    """Log in through the web form (with its CSRF token) and open ``paths`` and one case."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(base + "/login/", timeout=10).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if token is None:
+        raise SmokeFailure("the login page has no CSRF token")
+    form = {"username": username, "password": DEMO_PASSWORD, "csrfmiddlewaretoken": token[1]}
+    request = urllib.request.Request(
+        base + "/login/", data=urllib.parse.urlencode(form).encode(), headers={"Referer": base}
+    )
+    with opener.open(request, timeout=10) as response:
+        if urllib.parse.urlparse(response.url).path != "/":
+            raise SmokeFailure(f"logging in as {username} did not reach the workbench")
+    for path in paths:
+        try:
+            with opener.open(base + path, timeout=30) as response:
+                body = response.read().decode("utf-8-sig")
+        except urllib.error.HTTPError as error:
+            raise SmokeFailure(f"{username}: GET {path} answered {error.code}") from None
+        print(f"{username}: GET {path} -> 200", flush=True)
+        if path == "/cases/":
+            case = re.search(r'href="(/cases/\d+/)"', body)
+            if case is not None:
+                with opener.open(base + case[1], timeout=30):
+                    print(f"{username}: GET {case[1]} -> 200", flush=True)
+
+
 def stop(server: subprocess.Popen[bytes]) -> None:
     if server.poll() is not None:
         return
@@ -116,6 +160,8 @@ def smoke(workdir: Path) -> None:
         wait_until_serving(server, base)
         check(base, "/healthz", {"status": "ok", "database": "ok"})
         check(base, "/admin/login/")
+        for username, paths in ROLE_PAGES.items():
+            log_in_and_browse(base, username, paths)
     except BaseException:
         stop(server)
         print("---- runserver output ----", file=sys.stderr)
