@@ -50,6 +50,8 @@ ACTIONS: dict[str, frozenset[Relation]] = {
     "book_session": frozenset({Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR}),
     "record_follow_up": frozenset({Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR}),
     "record_fulfilment": frozenset({Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR}),
+    # The court that entrusted the case rules on its agreement (DESIGN §9).
+    "record_judicial_confirmation": frozenset({Relation.ADMIN, Relation.COURT_LIAISON}),
 }
 
 

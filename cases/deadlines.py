@@ -14,6 +14,9 @@ MEDIATION_DAYS = 30  # "一般在一个月内调结": concluded within 30 days o
 COURT_ENTRUSTED_DAYS = 30  # court-entrusted: 30 days from entrustment
 FOLLOW_UP_DAYS = 30  # follow-up visit after a resolved case is closed
 DUE_SOON_DAYS = 3  # "due soon": shown in amber, and notified (docs/deadlines.md)
+# A director's one extension of the running deadline (DESIGN §4): at most this many days. A policy
+# default of ours, not a legal limit: the law and the guidance set none (docs/deadlines.md).
+MAX_EXTENSION_DAYS = 30
 
 
 class Urgency(StrEnum):
@@ -56,6 +59,11 @@ def resumed_due(
     if due_at is None:
         return None
     return due_at + (resumed_at - suspended_at)
+
+
+def extended_due(due: datetime, days: int) -> datetime:
+    """The running deadline moved by an extension of ``days`` 24-hour periods."""
+    return due + timedelta(days=days)
 
 
 def follow_up_due(closed_at: datetime) -> date:

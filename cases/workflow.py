@@ -1,9 +1,10 @@
 """The case lifecycle (DESIGN §4): the transition table as data, and the one function that performs it.
 
 ``TRANSITIONS`` says, for each transition, the statuses it leaves from, the status it leads to, who may
-perform it (``cases.access.Relation``) and the data it needs (a form). ``transition()`` locks the case
-row, checks all of that, applies the transition's effect, writes one event and bumps the version, in
-one transaction. Nothing else sets ``Case.status``.
+perform it (``cases.access.Relation``), the data it needs (a form) and any further condition on the
+case (``extend``: once). ``transition()`` locks the case row, checks all of that, applies the
+transition's effect, writes one event and bumps the version, in one transaction. Nothing else sets
+``Case.status``.
 """
 
 from collections.abc import Callable, Mapping
@@ -117,6 +118,16 @@ class CloseForm(forms.Form):
     )
 
 
+class ExtendForm(forms.Form):
+    days = forms.IntegerField(
+        label=_("Extra days"),
+        min_value=1,
+        max_value=deadlines.MAX_EXTENSION_DAYS,
+        help_text=_("Added to the running deadline. A case's deadline can be extended once."),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea)
+
+
 class TransferForm(forms.Form):
     target_centre = forms.ModelChoiceField(
         label=_("Transfer to"), queryset=Centre.objects.filter(active=True)
@@ -152,11 +163,21 @@ class Transition:
     name: str
     label: Any
     sources: frozenset[Status]
-    target: Status | None  # None: the effect decides (return_transfer goes back where it was)
+    # None: the status stays as it is, unless the effect sets it (return_transfer goes back where
+    # it was before the transfer; extend leaves it unchanged).
+    target: Status | None
     actors: frozenset[Relation]
     form: type[forms.Form] = NoData
     nested: str = ""  # the key holding the form's data, e.g. resolve {"agreement": {...}}
     effect: Callable[[Context], None] | None = None
+    # A condition on the case beyond its status (extend: not extended yet). When it is false the
+    # transition is not offered, and performing it is refused with ``unavailable``.
+    available: Callable[[Case], bool] | None = None
+    unavailable: Any = None  # the refusal's message; None: TransitionNotAllowed's own
+
+    def possible_on(self, case: Case) -> bool:
+        """Does the case, as it is now, allow this transition (whoever asks)?"""
+        return case.status in self.sources and (self.available is None or self.available(case))
 
 
 def _accept(ctx: Context) -> None:
@@ -232,6 +253,30 @@ def _resume(ctx: Context) -> None:
     assert case.suspended_at is not None
     ctx.change(
         due_at=deadlines.resumed_due(case.due_at, case.suspended_at, ctx.at), suspended_at=None
+    )
+
+
+def _not_extended(case: Case) -> bool:
+    return case.extended_at is None
+
+
+def _extend(ctx: Context) -> None:
+    """Move the running deadline by the days given, once (DESIGN §4).
+
+    While registered the clock is the acceptance decision; otherwise it is ``due_at``, also while
+    suspended: resuming then moves the extended deadline by the time paused, as before.
+    """
+    case = ctx.case
+    clock = "acceptance_due_at" if case.status == Status.REGISTERED else "due_at"
+    due = getattr(case, clock)
+    if due is None:
+        raise TransitionNotAllowed(_("This case has no running deadline to extend."))
+    days = ctx.data["days"]
+    ctx.change(
+        **{clock: deadlines.extended_due(due, days)},
+        extended_at=ctx.at,
+        extension_days=days,
+        extension_reason=ctx.data["reason"],
     )
 
 
@@ -361,6 +406,9 @@ def _return_transfer(ctx: Context) -> None:
 
 
 OPEN_FOR_TRANSFER = frozenset({S.REGISTERED, S.ACCEPTED, S.IN_MEDIATION, S.SUSPENDED})
+# The statuses with a deadline of the case's own to extend (suspended: the paused ``due_at``).
+# Not pending transfer: the receiving centre starts its own clock when it accepts.
+EXTENDABLE = frozenset({S.REGISTERED, S.ACCEPTED, S.IN_MEDIATION, S.SUSPENDED})
 
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
@@ -413,6 +461,11 @@ TRANSITIONS: dict[str, Transition] = {
             "return_transfer", _("Return transfer"), frozenset({S.PENDING_TRANSFER}), None,
             RECEIVERS, ReasonForm, effect=_return_transfer,
         ),
+        Transition(
+            "extend", _("Extend the deadline"), EXTENDABLE, None, SUPERVISORS, ExtendForm,
+            effect=_extend, available=_not_extended,
+            unavailable=_("The deadline has already been extended once."),
+        ),
     ]
 }  # fmt: skip
 
@@ -423,7 +476,20 @@ TRANSITIONS: dict[str, Transition] = {
 def available_transitions(user: Any, case: Case) -> list[Transition]:
     """The transitions ``user`` may perform on ``case`` now: what the UI and API offer."""
     relations = case_relations(user, case)
-    return [t for t in TRANSITIONS.values() if case.status in t.sources and relations & t.actors]
+    return [t for t in TRANSITIONS.values() if relations & t.actors and t.possible_on(case)]
+
+
+def refusal(spec: Transition, case: Case) -> TransitionNotAllowed | None:
+    """Why ``case``, as it is now, does not allow ``spec`` whoever asks (its status, or the
+    transition's further condition); None when it does."""
+    if case.status not in spec.sources:
+        return TransitionNotAllowed(
+            _("“%(action)s” is not possible while the case is “%(status)s”.")
+            % {"action": spec.label, "status": case.get_status_display()}
+        )
+    if not spec.possible_on(case):
+        return TransitionNotAllowed(spec.unavailable)
+    return None
 
 
 def _clean(spec: Transition, data: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -454,8 +520,10 @@ def transition(
     """Perform transition ``name`` on ``case`` as ``actor``; return the updated case.
 
     Raises ``CaseNotFound`` when the case is outside the actor's scope, ``VersionConflict`` when
-    ``expected_version`` is stale, ``TransitionNotAllowed`` for a wrong status or actor, and
-    ``InvalidInput`` (naming the fields) for missing or bad data. On any error nothing changes.
+    ``expected_version`` is stale, ``TransitionNotAllowed`` for a wrong status, actor or condition
+    (``Transition.available``: a second extension), and ``InvalidInput`` (naming the fields) for
+    missing or bad data. On any error nothing changes.
+    A transition with ``target=None`` leaves the status as it is unless its effect sets it.
     ``system=True`` is for the application's own sweeps (automatic escalation): no user scope.
     """
     spec = TRANSITIONS.get(name)
@@ -478,11 +546,10 @@ def transition(
             raise CaseNotFound()
         if expected_version is not None and locked.version != expected_version:
             raise VersionConflict(locked.version)
-        if locked.status not in spec.sources:
-            raise TransitionNotAllowed(
-                _("“%(action)s” is not possible while the case is “%(status)s”.")
-                % {"action": spec.label, "status": locked.get_status_display()}
-            )
+        # Checked on the locked row: two directors extending at once cannot both succeed.
+        refused = refusal(spec, locked)
+        if refused is not None:
+            raise refused
         if not relations & spec.actors:
             raise TransitionNotAllowed(
                 _("You may not “%(action)s” this case.") % {"action": spec.label}

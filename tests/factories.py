@@ -224,6 +224,8 @@ def data_for(
     if name == "transfer":
         assert target is not None, "transfer needs a target"
         return {"target_centre": target.pk, "reason": "需上级调处"}
+    if name == "extend":
+        return {"days": 10, "reason": "当事人外出务工，需延期"}
     return {}
 
 

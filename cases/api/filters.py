@@ -25,6 +25,7 @@ from ..models import (
     Channel,
     FollowUp,
     Fulfilment,
+    JudicialConfirmation,
     Mediator,
     MediatorKind,
     Membership,
@@ -147,6 +148,7 @@ class SessionFilter(filters.FilterSet):
 class AgreementFilter(filters.FilterSet):
     case = filters.NumberFilter(field_name="case")
     fulfilment = filters.MultipleChoiceFilter(choices=Fulfilment.choices)
+    judicial_confirmation = filters.MultipleChoiceFilter(choices=JudicialConfirmation.choices)
     due_after = filters.DateFilter(field_name="performance_deadline", lookup_expr="gte")
     due_before = filters.DateFilter(field_name="performance_deadline", lookup_expr="lt")
 

@@ -16,6 +16,7 @@ from ..models import (
     FailGuidance,
     FollowUp,
     Fulfilment,
+    JudicialConfirmation,
     Mediator,
     Membership,
     Outcome,
@@ -29,6 +30,7 @@ from ..models import (
     SessionMode,
     Transfer,
 )
+from ..services.agreements import RULING_NUMBER_LENGTH
 from ..services.cases import EDITABLE_FIELDS
 
 
@@ -106,6 +108,9 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
             "closed_at",
             "acceptance_due_at",
             "due_at",
+            "extended_at",
+            "extension_days",
+            "extension_reason",
             "lead_mediator",
             "co_mediators",
             "outcome",
@@ -335,6 +340,36 @@ class AgreementSerializer(serializers.ModelSerializer[Agreement]):
 
 class FulfilmentSerializer(serializers.Serializer[Any]):
     fulfilment = serializers.ChoiceField(choices=Fulfilment.choices)
+
+
+class JudicialConfirmationSerializer(serializers.Serializer[Any]):
+    """The application for judicial confirmation (司法确认), or the court's ruling on it."""
+
+    status = serializers.ChoiceField(
+        choices=[
+            c for c in JudicialConfirmation.choices if c[0] != JudicialConfirmation.NOT_APPLIED
+        ],
+        help_text="`applied`, then `confirmed` or `rejected` (final).",
+    )
+    applied_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The day the parties applied to the court; required unless already recorded.",
+    )
+    ruling_number = serializers.CharField(
+        max_length=RULING_NUMBER_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The court's ruling number; required with `confirmed` or `rejected`.",
+    )
+    ruling_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The day of the court's ruling; required with `confirmed` or `rejected`.",
+    )
 
 
 # --- Transfers ----------------------------------------------------------------------------------

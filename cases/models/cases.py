@@ -150,6 +150,11 @@ class Case(models.Model):
     acceptance_due_at = models.DateTimeField(_("acceptance decision due"), null=True, blank=True)
     due_at = models.DateTimeField(_("mediation due"), null=True, blank=True)
 
+    # A director's one extension of the running deadline (DESIGN §4; cases.workflow "extend").
+    extended_at = models.DateTimeField(_("deadline extended at"), null=True, blank=True)
+    extension_days = models.PositiveSmallIntegerField(_("extension (days)"), null=True, blank=True)
+    extension_reason = models.TextField(_("reason for the extension"), blank=True)
+
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
     decline_reason = models.TextField(_("reason for declining"), blank=True)
     fail_guidance = models.CharField(
@@ -212,6 +217,19 @@ class Case(models.Model):
                 | models.Q(entrusting_court__isnull=False),
                 name="case_court_entrusted_has_court",
                 violation_error_message=_("A court-entrusted case needs the entrusting court."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    extended_at__isnull=True, extension_days__isnull=True, extension_reason=""
+                )
+                | (
+                    models.Q(extended_at__isnull=False, extension_days__gte=1)
+                    & ~models.Q(extension_reason="")
+                ),
+                name="case_extension_complete",
+                violation_error_message=_(
+                    "An extension records when it was made, its days and its reason together."
+                ),
             ),
         ]
         indexes = [

@@ -1,7 +1,8 @@
-"""After the agreement: recording whether it was fulfilled."""
+"""After the agreement: recording whether it was fulfilled, and its judicial confirmation."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -9,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..access import can, get_case_for
 from ..errors import InvalidInput, NotPermitted
-from ..models import Agreement, EventKind, Fulfilment
+from ..models import Agreement, Case, EventKind, Fulfilment, JudicialConfirmation, Status
 from . import events
 
 
@@ -37,3 +38,176 @@ def record_fulfilment(
             after={"fulfilment": fulfilment},
         )
     return agreement
+
+
+# --- Judicial confirmation (司法确认) ------------------------------------------------------------
+
+# Parties may jointly apply to the court for judicial confirmation within 30 days of the agreement
+# taking effect (People's Mediation Law art. 33). A later application is the court's to judge, so
+# it is recorded (and marked late), not refused.
+JUDICIAL_CONFIRMATION_DAYS = 30
+
+# What may be recorded from each state: the application, then the court's ruling, which is final.
+# A ruling may also be recorded at once when the application date comes with it.
+NEXT_CONFIRMATION: dict[str, frozenset[str]] = {
+    JudicialConfirmation.NOT_APPLIED: frozenset(
+        {
+            JudicialConfirmation.APPLIED,
+            JudicialConfirmation.CONFIRMED,
+            JudicialConfirmation.REJECTED,
+        }
+    ),
+    JudicialConfirmation.APPLIED: frozenset(
+        {JudicialConfirmation.CONFIRMED, JudicialConfirmation.REJECTED}
+    ),
+    JudicialConfirmation.CONFIRMED: frozenset(),
+    JudicialConfirmation.REJECTED: frozenset(),
+}
+RULING_NUMBER_LENGTH = 64  # Agreement.ruling_number's max_length
+RULINGS = frozenset({JudicialConfirmation.CONFIRMED, JudicialConfirmation.REJECTED})
+CONFIRMATION_FIELDS = [
+    "judicial_confirmation",
+    "confirmation_applied_on",
+    "ruling_number",
+    "ruling_on",
+]
+
+
+def confirmation_deadline(agreement: Agreement) -> date:
+    """The last day of the 30-day period for applying (People's Mediation Law art. 33)."""
+    return agreement.effective_on + timedelta(days=JUDICIAL_CONFIRMATION_DAYS)
+
+
+def _local_today(case: Case, at: datetime) -> date:
+    """The day ``at`` falls on where the handling centre is (dates are the centre's dates)."""
+    try:
+        zone = ZoneInfo(case.centre.timezone)
+    except (ValueError, KeyError):
+        zone = ZoneInfo("Asia/Shanghai")
+    return timezone.localdate(at, timezone=zone)
+
+
+def _confirmation_problems(
+    agreement: Agreement,
+    *,
+    status: str,
+    applied_on: date | None,
+    ruling_number: str,
+    ruling_on: date | None,
+    today: date,
+) -> dict[str, list[Any]]:
+    """What is wrong with recording ``status`` on ``agreement`` as it is now, field by field."""
+    current = agreement.judicial_confirmation
+    if current in RULINGS:
+        return {"status": [_("The court has ruled; its ruling can no longer be changed.")]}
+    if status not in NEXT_CONFIRMATION[JudicialConfirmation.NOT_APPLIED]:
+        return {"status": [_("Choose applied, confirmed or rejected.")]}
+    if status not in NEXT_CONFIRMATION[current]:
+        return {"status": [_("The application has already been recorded.")]}
+    problems: dict[str, list[Any]] = {}
+    recorded = agreement.confirmation_applied_on
+    if recorded is not None and applied_on is not None and applied_on != recorded:
+        problems["applied_on"] = [
+            _("The application was recorded as made on %(date)s.") % {"date": recorded}
+        ]
+    applied_on = recorded or applied_on
+    if applied_on is None:
+        problems["applied_on"] = [_("Give the date the application was made.")]
+    elif recorded is None:
+        if applied_on < agreement.effective_on:
+            problems["applied_on"] = [
+                _("The application cannot be made before the agreement takes effect (%(date)s).")
+                % {"date": agreement.effective_on}
+            ]
+        elif applied_on > today:
+            problems["applied_on"] = [_("This date is in the future.")]
+    if status in RULINGS:
+        if not ruling_number:
+            problems["ruling_number"] = [_("Give the number of the court's ruling.")]
+        elif len(ruling_number) > RULING_NUMBER_LENGTH:
+            problems["ruling_number"] = [
+                _("A ruling number has at most %(limit)d characters.")
+                % {"limit": RULING_NUMBER_LENGTH}
+            ]
+        if ruling_on is None:
+            problems["ruling_on"] = [_("Give the date of the court's ruling.")]
+        elif ruling_on > today:
+            problems["ruling_on"] = [_("This date is in the future.")]
+        elif applied_on is not None and ruling_on < applied_on:
+            problems["ruling_on"] = [_("The ruling cannot come before the application.")]
+    else:
+        # An application alone has no ruling yet: a number or date given now would be a mistake.
+        if ruling_number:
+            problems["ruling_number"] = [
+                _("A ruling number goes with a confirmed or rejected ruling.")
+            ]
+        if ruling_on is not None:
+            problems["ruling_on"] = [_("A ruling date goes with a confirmed or rejected ruling.")]
+    return problems
+
+
+@transaction.atomic
+def record_judicial_confirmation(
+    *,
+    agreement: Agreement,
+    actor: Any,
+    status: str,
+    applied_on: date | None = None,
+    ruling_number: str = "",
+    ruling_on: date | None = None,
+    at: datetime | None = None,
+) -> Agreement:
+    """Record the parties' application to the court for judicial confirmation (司法确认) of the
+    agreement, and the court's ruling: confirmed or rejected (People's Mediation Law art. 33).
+
+    The entrusting court's liaison or an administrator records it; the order is not applied →
+    applied → confirmed | rejected (a ruling may come with its application date in one call), and
+    a ruling is final. Dates are the handling centre's local dates and none may lie in the future;
+    the application is not before the agreement takes effect, the ruling not before the
+    application. An application made after the 30-day period is recorded and marked ``late`` in
+    the event. Writes exactly one event; any refusal changes nothing.
+    """
+    case = get_case_for(actor, agreement.case_id)
+    if not can(actor, "record_judicial_confirmation", case):
+        raise NotPermitted(_("You may not record judicial confirmation for this case."))
+    at = at or timezone.now()
+    # Lock the row: the order of the steps (and the finality of a ruling) holds under concurrency.
+    locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    if case.status not in (Status.RESOLVED, Status.CLOSED):
+        raise InvalidInput(
+            fields={"__all__": [_("Only a resolved or closed case's agreement can be confirmed.")]}
+        )
+    ruling_number = (ruling_number or "").strip()
+    problems = _confirmation_problems(
+        locked,
+        status=status,
+        applied_on=applied_on,
+        ruling_number=ruling_number,
+        ruling_on=ruling_on,
+        today=_local_today(case, at),
+    )
+    if problems:
+        raise InvalidInput(fields=problems)
+    before = {name: getattr(locked, name) for name in CONFIRMATION_FIELDS}
+    applying = locked.confirmation_applied_on is None
+    applied = locked.confirmation_applied_on or applied_on
+    assert applied is not None  # checked above: an application date is known or given
+    locked.judicial_confirmation, locked.confirmation_applied_on = status, applied
+    if status in RULINGS:
+        locked.ruling_number, locked.ruling_on = ruling_number, ruling_on
+    changed = [name for name in CONFIRMATION_FIELDS if getattr(locked, name) != before[name]]
+    locked.save(update_fields=changed)
+    after: dict[str, Any] = {name: getattr(locked, name) for name in changed}
+    if applying:
+        after["late"] = applied > confirmation_deadline(locked)
+    events.record(
+        case=case,
+        actor=actor,
+        kind=EventKind.AGREEMENT,
+        name="judicial_confirmation",
+        at=at,
+        before={name: before[name] for name in changed},
+        after=after,
+    )
+    locked.case = case
+    return locked

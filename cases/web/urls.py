@@ -48,6 +48,11 @@ urlpatterns = [
     path("cases/<int:pk>/agreement/", agreements.agreement_print, name="agreement_print"),
     path("cases/<int:pk>/agreement.pdf", agreements.agreement_pdf, name="agreement_pdf"),
     path("agreements/<int:pk>/fulfilment/", agreements.fulfilment, name="fulfilment"),
+    path(
+        "agreements/<int:pk>/judicial-confirmation/",
+        agreements.judicial_confirmation,
+        name="judicial_confirmation",
+    ),
     path("follow-ups/<int:pk>/record/", agreements.follow_up_record, name="follow_up_record"),
     # Transfers and mediators.
     path("transfers/", transfers.inbox, name="transfers"),

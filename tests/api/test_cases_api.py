@@ -335,7 +335,7 @@ def offered(client: APIClient, case: Case) -> dict[str, dict[str, Any]]:
 def test_a_director_is_offered_the_decisions_and_an_observer_nothing(city: Tree) -> None:
     registered = city.cases["d1_open"]
     director = offered(client_for(city.director_d1), registered)
-    assert set(director) == {"accept", "decline", "transfer"}
+    assert set(director) == {"accept", "decline", "transfer", "extend"}
     assert director["accept"]["fields"] == []
     assert director["decline"]["fields"] == [
         {"name": "reason", "type": "string", "required": True, "choices": None}
@@ -356,6 +356,7 @@ def test_what_is_offered_follows_the_status_and_the_role(city: Tree) -> None:
         "fail",
         "withdraw",
         "transfer",
+        "extend",
     }
     as_mediator = offered(client_for(city.mediator_s1_user), mine)
     assert set(as_mediator) == {"suspend", "resolve", "fail", "withdraw"}

@@ -106,8 +106,9 @@ def test_allowed_transition_changes_status_writes_one_event_and_bumps_version(
     before = snapshot(case)
     actor = actor_for(tree, name)
     spec = workflow.TRANSITIONS[name]
-    # return_transfer goes back to the status before the transfer (here: registered).
-    expected = spec.target or Status.REGISTERED
+    # return_transfer goes back to the status before the transfer (here: registered); extend
+    # leaves the status as it is.
+    expected = spec.target or (Status.REGISTERED if name == "return_transfer" else source)
 
     result = workflow.transition(
         case=case,
@@ -663,14 +664,14 @@ def test_available_transitions_follow_status_and_role(tree: Tree) -> None:
     def offered(user: Any) -> set[str]:
         return {t.name for t in workflow.available_transitions(user, case)}
 
-    assert offered(tree.director_d1) == {"accept", "decline", "transfer"}
+    assert offered(tree.director_d1) == {"accept", "decline", "transfer", "extend"}
     assert offered(tree.observer_d1) == set()
     assert offered(tree.intake_s1) == set()
     assert offered(tree.director_d2) == set()
 
     case = workflow.transition(case=case, name="accept", actor=tree.director_d1)
     assert offered(tree.intake_s1) == {"withdraw"}
-    assert offered(tree.director_d1) == {"assign", "withdraw", "transfer"}
+    assert offered(tree.director_d1) == {"assign", "withdraw", "transfer", "extend"}
 
 
 # --- No lost updates ------------------------------------------------------------------------------

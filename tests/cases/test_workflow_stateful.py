@@ -103,6 +103,7 @@ class Expected:
     transfers: int = 0
     agreements: int = 0
     follow_ups: int = 0
+    extended: bool = False  # the deadline's one extension is used
 
 
 class WorkflowMachine(RuleBasedStateMachine):
@@ -219,7 +220,11 @@ class WorkflowMachine(RuleBasedStateMachine):
         }[version]
         visible = access.visible_cases(actor).filter(pk=case_id).exists()
         spec = workflow.TRANSITIONS.get(name)
-        allowed_from_here = spec is not None and expected.status in spec.sources
+        allowed_from_here = (
+            spec is not None
+            and expected.status in spec.sources
+            and not (name == "extend" and expected.extended)
+        )
 
         try:
             case = workflow.transition(
@@ -249,8 +254,12 @@ class WorkflowMachine(RuleBasedStateMachine):
         assert allowed_from_here, f"{name} performed from {expected.status}"
         if spec.target is not None:
             assert case.status == spec.target
-        else:  # return_transfer: back where it was before the transfer
+        elif name == "return_transfer":  # back where it was before the transfer
             assert case.status == expected.status_before_transfer
+        else:  # extend: the status stays
+            assert case.status == expected.status
+        if name == "extend":
+            expected.extended = True
         if name == "transfer":
             expected.transfers += 1
             expected.status_before_transfer = expected.status
@@ -275,7 +284,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         rows = {
             row["pk"]: row
             for row in Case.objects.filter(pk__in=self.order).values(
-                "pk", "status", "version", "centre_id", "transfer_target_id"
+                "pk", "status", "version", "centre_id", "transfer_target_id", "extended_at"
             )
         }
         events = dict(
@@ -291,6 +300,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             assert events[case_id] == expected.events, (case_id, events[case_id], expected)
             assert row["centre_id"] == expected.centre_id, (case_id, row, expected)
             assert row["transfer_target_id"] == expected.transfer_target_id, (case_id, row)
+            assert (row["extended_at"] is not None) == expected.extended, (case_id, row)
             assert (row["transfer_target_id"] is not None) == (
                 expected.status == Status.PENDING_TRANSFER
             )

@@ -91,17 +91,17 @@ class Snapshot:
 @pytest.mark.parametrize(
     ("label", "role", "expected"),
     [
-        ("d1_open", "director_d1", ["accept", "decline", "transfer"]),
-        ("d1_open", "director_c", ["accept", "decline", "transfer"]),
-        ("d1_open", "admin", ["accept", "decline", "transfer"]),
+        ("d1_open", "director_d1", ["accept", "decline", "transfer", "extend"]),
+        ("d1_open", "director_c", ["accept", "decline", "transfer", "extend"]),
+        ("d1_open", "admin", ["accept", "decline", "transfer", "extend"]),
         ("d1_open", "observer_d1", []),
-        ("d1_accepted", "director_d1", ["assign", "withdraw", "transfer"]),
+        ("d1_accepted", "director_d1", ["assign", "withdraw", "transfer", "extend"]),
         ("s1_mine", "mediator_s1", ["suspend", "resolve", "fail", "withdraw"]),
         ("s1_co", "mediator_s1", ["suspend", "resolve", "fail", "withdraw"]),
         (
             "s1_mine",
             "director_d1",
-            ["assign", "suspend", "resolve", "fail", "withdraw", "transfer"],
+            ["assign", "suspend", "resolve", "fail", "withdraw", "transfer", "extend"],
         ),
         ("s1_mine", "intake_s1", ["withdraw"]),
         ("s1_mine", "observer_d1", []),
@@ -165,6 +165,7 @@ FORMS: dict[str, tuple[str, str, list[str]]] = {
     ),
     "fail": ("s1_mine", "mediator_s1", ["guidance", "note"]),
     "withdraw": ("s1_mine", "mediator_s1", ["reason"]),
+    "extend": ("s1_mine", "director_d1", ["days", "reason"]),
 }
 
 
@@ -340,6 +341,13 @@ def _setup(tree: Tree, name: str) -> tuple[Case, Any, dict[str, Any], str]:
             tree.director_d1,
             {"target_centre": tree.d1.pk, "reason": "需上级调处"},
             Status.PENDING_TRANSFER,
+        ),
+        # The status stays; the deadline moves (tests/web/test_extension.py).
+        "extend": (
+            Status.IN_MEDIATION,
+            tree.director_d1,
+            {"days": 10, "reason": "当事人外出务工"},
+            Status.IN_MEDIATION,
         ),
     }
     status, actor, data, after = plans[name]

@@ -1,6 +1,8 @@
-"""Mediation agreements (调解协议): read them, and record whether they were fulfilled.
+"""Mediation agreements (调解协议): read them, record whether they were fulfilled, and record their
+judicial confirmation (司法确认).
 
-An agreement is made by the case's ``resolve`` transition; recording fulfilment needs no If-Match.
+An agreement is made by the case's ``resolve`` transition; recording fulfilment or judicial
+confirmation needs no If-Match (DESIGN §9).
 """
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
@@ -10,11 +12,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ... import queries
-from ...services.agreements import record_fulfilment
+from ...services.agreements import record_fulfilment, record_judicial_confirmation
 from ..base import ScopedViewSet
 from ..docs import FORBIDDEN, NOT_FOUND, error
 from ..filters import AgreementFilter
-from ..serializers import AgreementSerializer, FulfilmentSerializer
+from ..serializers import (
+    AgreementSerializer,
+    FulfilmentSerializer,
+    JudicialConfirmationSerializer,
+)
 from .cases import IDEMPOTENCY_KEY
 
 AGREEMENT_EXAMPLE = OpenApiExample(
@@ -74,6 +80,72 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
             agreement=agreement,
             actor=request.user,
             fulfilment=incoming.validated_data["fulfilment"],
+        )
+        agreement = self.get_queryset().get(pk=agreement.pk)
+        return Response(AgreementSerializer(agreement).data)
+
+    @extend_schema(
+        summary="Record the judicial confirmation (司法确认) of the agreement",
+        description=(
+            "The entrusting court's liaison (or an administrator) records the parties' application "
+            "to the court (`applied`, with `applied_on`), then the court's ruling (`confirmed` or "
+            "`rejected`, with `ruling_number` and `ruling_on`); a ruling may be recorded at once "
+            "with its `applied_on`. A ruling is final. Dates are the centre's local dates, none in "
+            "the future; the application is not before the agreement takes effect, the ruling not "
+            "before the application. An application made more than 30 days after the agreement "
+            "took effect (People's Mediation Law art. 33) is recorded, and the timeline event "
+            "marks it `late`. The case must be resolved or closed. No If-Match is needed."
+        ),
+        request=JudicialConfirmationSerializer,
+        responses={
+            200: AgreementSerializer,
+            400: error(
+                "Bad input; the field is named",
+                "invalid",
+                "Some fields are not valid.",
+                ruling_number=["Give the number of the court's ruling."],
+            ),
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+        parameters=[IDEMPOTENCY_KEY],
+        examples=[
+            OpenApiExample(
+                "Applied",
+                value={"status": "applied", "applied_on": "2026-03-20"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Confirmed",
+                value={
+                    "status": "confirmed",
+                    "ruling_number": "（2026）鄂0102民特123号",
+                    "ruling_on": "2026-03-27",
+                },
+                request_only=True,
+            ),
+            AGREEMENT_EXAMPLE,
+        ],
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="judicial-confirmation",
+        url_name="judicial-confirmation",
+        filter_backends=[],
+    )
+    def judicial_confirmation(self, request: Request, pk: str | None = None) -> Response:
+        agreement = self.get_object()
+        incoming = JudicialConfirmationSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        record_judicial_confirmation(
+            agreement=agreement,
+            actor=request.user,
+            status=data["status"],
+            applied_on=data["applied_on"],
+            ruling_number=data["ruling_number"],
+            ruling_on=data["ruling_on"],
         )
         agreement = self.get_queryset().get(pk=agreement.pk)
         return Response(AgreementSerializer(agreement).data)

@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ... import queries, workflow
+from ... import deadlines, queries, workflow
 from ...services import intake
 from ...services.cases import edit_case
 from ..base import ScopedViewSet
@@ -86,6 +86,8 @@ def _field_type(field: forms.Field) -> str:
         return "integer"
     if isinstance(field, forms.DecimalField):
         return "decimal"
+    if isinstance(field, forms.IntegerField):  # after DecimalField, which is one
+        return "integer"
     if isinstance(field, forms.DateField):
         return "date"
     if isinstance(field, forms.ChoiceField):
@@ -223,7 +225,8 @@ class CaseViewSet(
             "Bodies: decline {reason}; assign {lead_mediator, co_mediators}; suspend {reason}; "
             "resume {}; resolve {agreement: {terms, amount_agreed, form, signed_on, effective_on, "
             "performance_deadline}}; fail {guidance, note}; withdraw {reason}; close {fulfilment?}; "
-            "transfer {target_centre, reason}; accept_transfer {}; return_transfer {reason}."
+            "transfer {target_centre, reason}; accept_transfer {}; return_transfer {reason}; "
+            f"extend {{days, reason}} (once per case; days 1-{deadlines.MAX_EXTENSION_DAYS})."
         ),
         request=OpenApiTypes.OBJECT,
         responses={200: CaseSerializer},

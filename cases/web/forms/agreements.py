@@ -1,4 +1,5 @@
-"""Forms for what happens after an agreement: its fulfilment, and the follow-up visit (回访).
+"""Forms for what happens after an agreement: its fulfilment, the follow-up visit (回访), and its
+judicial confirmation (司法确认).
 
 They check what a person can get wrong on a form (a date in the future, a score out of range);
 the services check the rest and their errors are put back on the same fields.
@@ -9,10 +10,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.db import models
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from ...models import ContactMethod, Fulfilment
+from ...models import Agreement, ContactMethod, Fulfilment, JudicialConfirmation
+from ...services.agreements import RULING_NUMBER_LENGTH, RULINGS, confirmation_deadline
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -125,3 +129,69 @@ class FollowUpForm(_DatedForm):
 
     def clean_done_on(self) -> date:
         return self._clean_day()
+
+
+# What can be recorded: the application, then the court's ruling ("not applied" is the start).
+CONFIRMATION_CHOICES = [
+    (c.value, c.label) for c in JudicialConfirmation if c != JudicialConfirmation.NOT_APPLIED
+]
+
+
+def _verbose(name: str) -> Any:
+    """The agreement field's name (lazily translated), as the case page shows it."""
+    field = Agreement._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return capfirst(field.verbose_name)
+
+
+class JudicialConfirmationForm(forms.Form):
+    """The parties' application to the court for judicial confirmation, or the court's ruling.
+
+    Once the application is recorded its date is shown, not asked again, and only a ruling can
+    follow. The service checks the order of the steps and the dates against each other.
+    """
+
+    # The current state is shown above the form under the agreement field's own name.
+    status = forms.ChoiceField(
+        label=_("What to record"), choices=CONFIRMATION_CHOICES, widget=forms.RadioSelect
+    )
+    applied_on = forms.DateField(label=_verbose("confirmation_applied_on"), widget=DATE_INPUT)
+    ruling_number = forms.CharField(
+        label=_verbose("ruling_number"),
+        max_length=RULING_NUMBER_LENGTH,
+        required=False,
+        help_text=_("As written on the court's ruling."),
+    )
+    ruling_on = forms.DateField(label=_verbose("ruling_on"), widget=DATE_INPUT, required=False)
+
+    def __init__(self, *args: Any, agreement: Agreement, tz: ZoneInfo, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.tz = tz
+        today = timezone.localdate(timezone=tz).isoformat()
+        applied, ruling_on = self.fields["applied_on"], self.fields["ruling_on"]
+        applied.widget.attrs.update(min=agreement.effective_on.isoformat(), max=today)
+        ruling_on.widget.attrs.update(min=agreement.effective_on.isoformat(), max=today)
+        applied.help_text = _(
+            "Within 30 days of the agreement taking effect: by %(date)s. A later application "
+            "is recorded too, marked as late."
+        ) % {"date": confirmation_deadline(agreement).isoformat()}
+        if agreement.confirmation_applied_on is not None:
+            # Recorded already: the date stays as it is and only the ruling can follow.
+            applied.disabled, applied.required = True, False
+            applied.initial = agreement.confirmation_applied_on
+            status = self.fields["status"]
+            assert isinstance(status, forms.ChoiceField)
+            status.choices = [c for c in CONFIRMATION_CHOICES if c[0] in RULINGS]
+            ruling_on.widget.attrs["min"] = agreement.confirmation_applied_on.isoformat()
+
+    def _not_future(self, name: str) -> date | None:
+        day: date | None = self.cleaned_data.get(name)
+        if day is not None and day > timezone.localdate(timezone=self.tz):
+            raise forms.ValidationError(_("This date is in the future."), code="future")
+        return day
+
+    def clean_applied_on(self) -> date | None:
+        return self._not_future("applied_on")
+
+    def clean_ruling_on(self) -> date | None:
+        return self._not_future("ruling_on")

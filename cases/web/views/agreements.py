@@ -1,11 +1,11 @@
-"""The mediation agreement (调解协议书) as a printable page and as PDF; recording its fulfilment
-and the follow-up visit (回访).
+"""The mediation agreement (调解协议书) as a printable page and as PDF; recording its fulfilment,
+the follow-up visit (回访) and its judicial confirmation (司法确认).
 
 The document is built from the case alone (parties masked as stored, never decrypted). Writes go
-through ``cases.services.agreements.record_fulfilment`` and ``cases.services.follow_ups``.
+through ``cases.services.agreements`` (``record_fulfilment``, ``record_judicial_confirmation``)
+and ``cases.services.follow_ups``.
 """
 
-from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,17 +26,18 @@ from ... import queries
 from ...access import can
 from ...errors import DomainError, TransitionNotAllowed
 from ...models import Agreement, Case, Fulfilment, Party
-from ...services.agreements import record_fulfilment
+from ...services.agreements import (
+    RULINGS,
+    confirmation_deadline,
+    record_fulfilment,
+    record_judicial_confirmation,
+)
 from ...services.follow_ups import record_follow_up
 from ..base import add_domain_error, case_or_404, htmx_redirect, render_form
-from ..forms.agreements import FollowUpForm, FulfilmentForm
+from ..forms.agreements import FollowUpForm, FulfilmentForm, JudicialConfirmationForm
 from ..pdf import pdf_response
 
 # --- The document ------------------------------------------------------------------------------
-
-# Parties may jointly apply to a court for judicial confirmation within 30 days of the agreement
-# taking effect (People's Mediation Law art. 33); the document states the last day.
-JUDICIAL_CONFIRMATION_DAYS = 30
 
 CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
 CAPITAL_UNITS = ("", "拾", "佰", "仟")
@@ -115,7 +116,9 @@ def _document_context(case: Case, *, for_pdf: bool) -> dict[str, Any]:
         "amount_in_dispute": (
             format_yuan(case.amount_in_dispute) if case.amount_in_dispute is not None else ""
         ),
-        "confirmation_by": agreement.effective_on + timedelta(days=JUDICIAL_CONFIRMATION_DAYS),
+        # The parties may apply for judicial confirmation until then (People's Mediation Law
+        # art. 33); the document states the last day.
+        "confirmation_by": confirmation_deadline(agreement),
         # One copy for each party and one kept by the centre.
         "copies": len(parties) + 1,
         "for_pdf": for_pdf,
@@ -278,3 +281,62 @@ def follow_up_record(request: HttpRequest, pk: int) -> HttpResponse:
             return htmx_redirect(request, _case_page(case))
     context["form"] = form
     return render_form(request, _page_or_form(request, "web/follow_up.html"), context)
+
+
+# --- Judicial confirmation -----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def judicial_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the parties' application to the court for judicial confirmation (司法确认) of the
+    agreement, then the court's ruling (confirmed or rejected). Once the court has ruled the page
+    shows the ruling, read-only: a ruling is final."""
+    user = request.user
+    agreement = get_object_or_404(queries.agreements_for(user), pk=pk)
+    case = case_or_404(user, agreement.case_id)
+    if not can(user, "record_judicial_confirmation", case):
+        raise PermissionDenied
+    agreement.case = case
+    template = _page_or_form(request, "web/judicial_confirmation.html")
+    context: dict[str, Any] = {
+        "case": case,
+        "agreement": agreement,
+        "confirmation_by": confirmation_deadline(agreement),
+        "agreement_labels": _labels(
+            Agreement,
+            "judicial_confirmation",
+            "effective_on",
+            "confirmation_applied_on",
+            "ruling_number",
+            "ruling_on",
+        ),
+        **_amount_of(agreement),
+    }
+    if agreement.judicial_confirmation in RULINGS:
+        context["ruled"] = True
+        status = 409 if request.method == "POST" else 200
+        return render(request, template, context, status=status)
+    form = JudicialConfirmationForm(
+        request.POST if request.method == "POST" else None,
+        agreement=agreement,
+        tz=ZoneInfo(case.centre.timezone),
+    )
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            record_judicial_confirmation(
+                agreement=agreement,
+                actor=user,
+                status=data["status"],
+                applied_on=data["applied_on"],
+                ruling_number=data["ruling_number"],
+                ruling_on=data["ruling_on"],
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The judicial confirmation has been recorded."))
+            return htmx_redirect(request, _case_page(case))
+    context["form"] = form
+    return render_form(request, template, context)

@@ -63,6 +63,7 @@ from ...models import (
     TransferDirection,
     TransferStatus,
 )
+from ...services.agreements import RULINGS, confirmation_deadline
 from ...services.assignment import candidates_for
 from ...services.cases import Revealed, edit_case, reveal_party
 from ...services.sessions import BOOKABLE_STATUSES
@@ -131,6 +132,7 @@ EVENT_TITLES: dict[str, Any] = {
     "record_session": _("Session recorded"),
     "cancel_session": _("Session cancelled"),
     "record_fulfilment": _("Fulfilment recorded"),
+    "judicial_confirmation": _("Judicial confirmation recorded"),
     "record_follow_up": _("Follow-up recorded"),
 }
 
@@ -194,6 +196,8 @@ EXTRA_LABELS: dict[str, Any] = {
     "id_number": _("ID number"),
     "phone": _("phone"),
     "mediators": _("mediators"),
+    # A judicial confirmation applied for after the 30 days of People's Mediation Law art. 33.
+    "late": _("applied after the 30-day period"),
 }
 
 
@@ -389,6 +393,8 @@ def _page_context(
     parties = list(case.parties.all())
     revealed = revealed or {}
     timeline = Timeline(list(queries.case_timeline(user, case)), parties=parties, sessions=sessions)
+    agreement = queries.case_agreement(user, case)
+    applied_on = agreement.confirmation_applied_on if agreement is not None else None
     return {
         "case": case,
         "error": error,
@@ -401,7 +407,14 @@ def _page_context(
         "party_rows": [PartyRow(p, revealed.get(p.pk)) for p in parties],
         "co_mediators": list(case.co_mediators.all()),
         "sessions": sessions,
-        "agreement": queries.case_agreement(user, case),
+        "agreement": agreement,
+        # Until the court has ruled: a ruling is final.
+        "may_confirm": may["record_judicial_confirmation"]
+        and agreement is not None
+        and agreement.judicial_confirmation not in RULINGS,
+        "confirmation_late": agreement is not None
+        and applied_on is not None
+        and applied_on > confirmation_deadline(agreement),
         "transfers": list(queries.case_transfers(user, case)),
         "follow_ups": list(queries.case_follow_ups(user, case)),
         "timeline": timeline.entries(),
@@ -503,12 +516,9 @@ def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     case = _load(user, pk)
     if not can(user, name, case):
         raise PermissionDenied()
-    if case.status not in spec.sources:
-        message = _("“%(action)s” is not possible while the case is “%(status)s”.") % {
-            "action": spec.label,
-            "status": case.get_status_display(),
-        }
-        return _refused(request, pk, TransitionNotAllowed(message), spec)
+    refused = workflow.refusal(spec, case)
+    if refused is not None:
+        return _refused(request, pk, refused, spec)
     if request.method == "GET":
         return _render_action(request, case, spec, _transition_form(spec, case))
 
