@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from tests.factories import Tree, build_tree, populate_cases
+from tests.factories import Tree, add_filter_cases, build_tree, populate_cases
 
 # --- Domain core (tests/cases) --------------------------------------------------------------------
 
@@ -37,3 +37,11 @@ def shared_tree_with_cases(django_db_setup: None, django_db_blocker: Any) -> Ite
         populate_cases(tree)
         yield tree
         transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def city(shared_tree_with_cases: Tree, django_db_blocker: Any) -> Tree:
+    """``shared_tree_with_cases`` plus the cases of ``add_filter_cases`` (for list filters)."""
+    with django_db_blocker.unblock():
+        add_filter_cases(shared_tree_with_cases)
+    return shared_tree_with_cases

@@ -7,7 +7,7 @@ registered through ``cases.services.intake.register_case`` and moved only by
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import count
 from typing import Any
 
@@ -450,3 +450,58 @@ def aware(year: int, month: int, day: int, hour: int = 10, minute: int = 0) -> d
 
 def local_year() -> int:
     return timezone.localdate().year
+
+
+# --- Cases for list filters: the tree's cases plus three that differ in every filtered field ----
+
+# The labels of ``populate_cases`` plus those ``add_filter_cases`` adds.
+CITY_LABELS = {
+    "c_open", "d1_open", "d1_accepted", "d1_court", "d2_open", "s1_queue", "s1_mine", "s1_other",
+    "s1_co", "s1_declined", "s2_assigned", "s2_court", "k1_open", "water", "loan", "overdue",
+}  # fmt: skip
+
+
+def category(code: str) -> Category:
+    """A category seeded by migration 0002."""
+    found = Category.objects.filter(code=code).first()
+    assert found is not None, f"category {code} is seeded by migration 0002"
+    return found
+
+
+def add_filter_cases(tree: Tree) -> None:
+    """Add to the populated tree's cases (all "noise", walk-in or court-entrusted, normal risk,
+    registered now):
+
+    - ``water``: K1, water leak, hotline, high risk, registered 60 days ago, party 欧阳修 with
+      phone 13800138000 (no ID number);
+    - ``loan``: S2, private loan, grid report, attention, registered 10 days ago;
+    - ``overdue``: S1, passage and daylight (under neighbours, like noise), accepted 45 days ago,
+      past its deadline.
+    """
+    now = timezone.now()
+    tree.cases["water"] = register(
+        actor=tree.admin,
+        centre=tree.k1,
+        category=category("water_leak"),
+        channel="hotline",
+        risk_level="high",
+        at=now - timedelta(days=60),
+        parties=[PartyData(name="欧阳修", role=PartyRole.APPLICANT, phone="13800138000")],
+    )
+    tree.cases["loan"] = register(
+        actor=tree.admin,
+        centre=tree.s2,
+        category=category("loan"),
+        channel="grid",
+        risk_level="attention",
+        at=now - timedelta(days=10),
+    )
+    late = register(
+        actor=tree.admin,
+        centre=tree.s1,
+        category=category("right_of_way"),
+        at=now - timedelta(days=46),
+    )
+    tree.cases["overdue"] = workflow.transition(
+        case=late, name="accept", actor=tree.admin, at=now - timedelta(days=45)
+    )

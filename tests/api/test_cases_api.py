@@ -8,66 +8,17 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from cases import workflow
-from cases.models import Case, Category, Event, FollowUp, PartyRole, Status
-from cases.services.intake import PartyData
+from cases.models import Case, Event, FollowUp, Status
 from tests.api.support import all_ids, assert_error, client_for, results
-from tests.factories import Tree, data_for, register, seeded_category
+from tests.factories import CITY_LABELS as EVERY
+from tests.factories import Tree, category, data_for, seeded_category
 
 pytestmark = pytest.mark.django_db
 
 CASES = "/api/v1/cases/"
 
 
-def category(code: str) -> Category:
-    found = Category.objects.filter(code=code).first()
-    assert found is not None, f"category {code} is seeded by migration 0002"
-    return found
-
-
 # --- Filters, search, ordering ------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def city(shared_tree_with_cases: Tree, django_db_blocker: Any) -> Tree:
-    """The tree's cases (all "noise", walk-in or court-entrusted, normal risk, registered now) plus:
-
-    - ``water``: K1, water leak, hotline, high risk, registered 60 days ago, party 欧阳修 with
-      phone 13800138000;
-    - ``loan``: S2, private loan, grid report, attention, registered 10 days ago;
-    - ``overdue``: S1, passage and daylight (under neighbours, like noise), accepted 45 days ago,
-      past its deadline.
-    """
-    tree = shared_tree_with_cases
-    now = timezone.now()
-    with django_db_blocker.unblock():
-        tree.cases["water"] = register(
-            actor=tree.admin,
-            centre=tree.k1,
-            category=category("water_leak"),
-            channel="hotline",
-            risk_level="high",
-            at=now - timedelta(days=60),
-            parties=[PartyData(name="欧阳修", role=PartyRole.APPLICANT, phone="13800138000")],
-        )
-        tree.cases["loan"] = register(
-            actor=tree.admin,
-            centre=tree.s2,
-            category=category("loan"),
-            channel="grid",
-            risk_level="attention",
-            at=now - timedelta(days=10),
-        )
-        late = register(
-            actor=tree.admin,
-            centre=tree.s1,
-            category=category("right_of_way"),
-            at=now - timedelta(days=46),
-        )
-        tree.cases["overdue"] = workflow.transition(
-            case=late, name="accept", actor=tree.admin, at=now - timedelta(days=45)
-        )
-    return tree
 
 
 # --- Intake -------------------------------------------------------------------------------------
@@ -160,12 +111,6 @@ def labels(city: Tree, ids: list[int]) -> set[str]:
 
 def listed(city: Tree, client: APIClient, **params: Any) -> set[str]:
     return labels(city, all_ids(client, CASES, params))
-
-
-EVERY = {
-    "c_open", "d1_open", "d1_accepted", "d1_court", "d2_open", "s1_queue", "s1_mine", "s1_other",
-    "s1_co", "s1_declined", "s2_assigned", "s2_court", "k1_open", "water", "loan", "overdue",
-}  # fmt: skip
 
 
 @pytest.fixture
