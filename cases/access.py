@@ -173,9 +173,11 @@ def case_relations(user: Any, case: Case) -> frozenset[Relation]:
         c.pk for c in scope.centres(Role.COURT_LIAISON)
     }:
         relations.add(Relation.COURT_LIAISON)
+    # ``.all()`` rather than a query of its own: a list that prefetched the co-mediators asks
+    # nothing more per case.
     if scope.mediator is not None and (
         case.lead_mediator_id == scope.mediator.pk
-        or case.co_mediators.filter(pk=scope.mediator.pk).exists()
+        or any(m.pk == scope.mediator.pk for m in case.co_mediators.all())
     ):
         relations.add(Relation.MEDIATOR)
     if (

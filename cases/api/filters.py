@@ -151,10 +151,28 @@ class AgreementFilter(filters.FilterSet):
     judicial_confirmation = filters.MultipleChoiceFilter(choices=JudicialConfirmation.choices)
     due_after = filters.DateFilter(field_name="performance_deadline", lookup_expr="gte")
     due_before = filters.DateFilter(field_name="performance_deadline", lookup_expr="lt")
+    # Inclusive, unlike due_before: "due by this day", the question a due list asks.
+    performance_deadline_before = filters.DateFilter(
+        field_name="performance_deadline",
+        lookup_expr="lte",
+        label=_("performance deadline on or before this date"),
+    )
+    unfulfilled = filters.BooleanFilter(
+        method="filter_unfulfilled",
+        label=_("true: not (yet) fulfilled (pending, partly or not fulfilled); false: fulfilled"),
+    )
 
     class Meta:
         model = Agreement
         fields: list[str] = []
+
+    def filter_unfulfilled(
+        self, queryset: QuerySet[Agreement], name: str, value: bool | None
+    ) -> QuerySet[Agreement]:
+        if value is None:
+            return queryset
+        fulfilled = Q(fulfilment=Fulfilment.FULFILLED)
+        return queryset.exclude(fulfilled) if value else queryset.filter(fulfilled)
 
 
 class TransferFilter(filters.FilterSet):

@@ -8,6 +8,7 @@ from .views import (
     auth,
     case_detail,
     case_list,
+    due,
     intake,
     mediators,
     sessions,
@@ -56,6 +57,7 @@ urlpatterns = [
     path("follow-ups/<int:pk>/record/", agreements.follow_up_record, name="follow_up_record"),
     # Transfers and mediators.
     path("transfers/", transfers.inbox, name="transfers"),
+    path("due/", due.due_lists, name="due"),
     path("mediators/", mediators.mediator_list, name="mediator_list"),
     path("mediators/<int:pk>/", mediators.mediator_detail, name="mediator_detail"),
 ]
