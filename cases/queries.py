@@ -13,8 +13,10 @@ from django.db.models import Case as SqlCase
 from django.db.models import (
     Count,
     DateTimeField,
+    Exists,
     F,
     IntegerField,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -37,6 +39,7 @@ from .models import (
     Fulfilment,
     Mediator,
     Membership,
+    Notification,
     Party,
     RiskLevel,
     Role,
@@ -644,4 +647,22 @@ def follow_ups_due(user: Any, *, until: date) -> QuerySet[FollowUp]:
         .select_related(*_DUE_RELATED)
         .prefetch_related(*_due_prefetches())
         .order_by("due_on", "id")
+    )
+
+
+# --- Notifications ---------------------------------------------------------------------------------
+
+
+def notifications_for(user: Any) -> QuerySet[Notification]:
+    """The user's notifications, newest first, each with its case and ``case_visible``.
+
+    ``case_visible`` is whether the user may still see the case (a case may have moved out of
+    their scope since): one ``EXISTS`` per row, so a page of the list is one query.
+    """
+    visible = access.visible_cases(user).filter(pk=OuterRef("case_id"))
+    return (
+        Notification.objects.filter(user=user)
+        .select_related("case")
+        .annotate(case_visible=Exists(visible))
+        .order_by("-created_at", "-pk")
     )

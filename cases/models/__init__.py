@@ -18,6 +18,7 @@ from .centres import Centre, CentreKind, CentreLevel, Membership, Role
 from .events import Event, EventKind
 from .followups import ContactMethod, FollowUp
 from .idempotency import IdempotencyKey
+from .notifications import Notification, NotificationKind
 from .people import Mediator, MediatorKind
 from .sessions import Room, Session, SessionMediator, SessionMode, SessionStatus
 from .transfers import Transfer, TransferDirection, TransferStatus
@@ -45,6 +46,8 @@ __all__ = [
     "Mediator",
     "MediatorKind",
     "Membership",
+    "Notification",
+    "NotificationKind",
     "Outcome",
     "Party",
     "PartyKind",

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from .. import personal_data
 from ..access import can, get_case_for
 from ..errors import InvalidInput, NotPermitted, VersionConflict
-from ..models import CONCLUDED_STATUSES, Case, EventKind, Party, Status
-from . import events
+from ..models import CONCLUDED_STATUSES, Case, EventKind, Party, RiskLevel, Status
+from . import events, notifications
 
 EDITABLE_FIELDS = ("summary", "facts", "category", "amount_in_dispute", "location", "risk_level")
 
@@ -51,6 +51,8 @@ def edit_case(
             case=locked, actor=actor, kind=EventKind.EDIT, name="edit", at=timezone.now(),
             before=before, after=after,
         )  # fmt: skip
+        if after.get("risk_level") == RiskLevel.HIGH:
+            notifications.notify_high_risk(locked)
     return locked
 
 

@@ -27,7 +27,7 @@ from ..models import (
     PartyRole,
     RiskLevel,
 )
-from . import events
+from . import events, notifications
 
 
 @dataclass(frozen=True)
@@ -235,4 +235,6 @@ def register_case(
                 ],
             },
         )
+        if risk_level == RiskLevel.HIGH:
+            notifications.notify_high_risk(case)
     return case

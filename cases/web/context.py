@@ -1,11 +1,13 @@
 """Template context for every page: what the navigation offers this user."""
 
+from functools import cache, partial
 from typing import Any
 
 from django.http import HttpRequest
 
 from ..access import scope_of
 from ..models import Role
+from ..services.notifications import unread_count
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -24,5 +26,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             or bool(roles & {Role.INTAKE, Role.DIRECTOR, Role.COURT_LIAISON}),
             "receives_transfers": scope.is_admin
             or bool(roles & {Role.DIRECTOR, Role.COURT_LIAISON, Role.OBSERVER}),
+            # The bell's count, on first use (templates call it): one query on a page with the
+            # nav, none on an HTMX fragment.
+            "unread": cache(partial(unread_count, user)),
         }
     }

@@ -11,6 +11,7 @@ from .views import (
     due,
     intake,
     mediators,
+    notifications,
     sessions,
     transfers,
     workbench,
@@ -60,4 +61,7 @@ urlpatterns = [
     path("due/", due.due_lists, name="due"),
     path("mediators/", mediators.mediator_list, name="mediator_list"),
     path("mediators/<int:pk>/", mediators.mediator_detail, name="mediator_detail"),
+    # Notifications (the bell).
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/read/", notifications.notifications_read, name="notifications_read"),
 ]

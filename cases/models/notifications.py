@@ -1,0 +1,53 @@
+"""In-app notifications (the bell), each also sent by e-mail once."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationKind(models.TextChoices):
+    HIGH_RISK = "high_risk", _("High-risk case registered")
+    DUE_SOON = "due_soon", _("Deadline approaching")
+    OVERDUE = "overdue", _("Deadline passed")
+    ESCALATED = "escalated", _("Overdue case escalated")
+
+
+class Notification(models.Model):
+    """One message to one user about (usually) one case. Written by ``services.notifications``.
+
+    ``key`` names the occurrence (``high_risk:<case id>``); (user, key) is unique, so a retried
+    intake or an hourly sweep that sees the same thing again notifies nobody twice.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("case"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    key = models.CharField(_("key"), max_length=120)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="notification_once_per_user")
+        ]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()}"
