@@ -26,6 +26,7 @@ from .models import (
     IdempotencyKey,
     Mediator,
     Membership,
+    Notification,
     Party,
     Room,
     Session,
@@ -334,6 +335,17 @@ class EventAdmin(ViewOnlyAdmin):
     date_hierarchy = "at"
     list_select_related = ["case", "actor", "centre"]
     show_full_result_count = False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ViewOnlyAdmin):
+    """Written by ``cases.services.notifications``; read here to answer "was I told?"."""
+
+    list_display = ["created_at", "user", "kind", "case", "read_at", "emailed_at"]
+    list_filter = ["kind"]
+    search_fields = ["user__username", "case__number", "key"]
+    date_hierarchy = "created_at"
+    list_select_related = ["user", "case"]
 
 
 @admin.register(CaseNumberCounter)
