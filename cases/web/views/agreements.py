@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -179,6 +180,17 @@ def _known_fulfilment(agreement: Agreement | None) -> dict[str, str]:
     return {"fulfilment": agreement.fulfilment}
 
 
+def _for_recording(user: Any, rows: QuerySet[Any], pk: int, action: str) -> tuple[Any, Case]:
+    """The agreement or follow-up ``pk`` among the user's ``rows`` (404 when out of scope) and its
+    case, when the user may perform ``action`` on that case (403 otherwise)."""
+    row = get_object_or_404(rows, pk=pk)
+    case = case_or_404(user, row.case_id)
+    if not can(user, action, case):
+        raise PermissionDenied
+    row.case = case
+    return row, case
+
+
 def _case_page(case: Case) -> str:
     return reverse("web:case_detail", args=[case.pk])
 
@@ -194,11 +206,7 @@ def _page_or_form(request: HttpRequest, page: str) -> str:
 def fulfilment(request: HttpRequest, pk: int) -> HttpResponse:
     """Record whether the parties fulfilled the agreement (fulfilled, partly, not fulfilled)."""
     user = request.user
-    agreement = get_object_or_404(queries.agreements_for(user), pk=pk)
-    case = case_or_404(user, agreement.case_id)
-    if not can(user, "record_fulfilment", case):
-        raise PermissionDenied
-    agreement.case = case
+    agreement, case = _for_recording(user, queries.agreements_for(user), pk, "record_fulfilment")
     form = FulfilmentForm(
         request.POST if request.method == "POST" else None,
         initial=_known_fulfilment(agreement),
@@ -230,11 +238,7 @@ def fulfilment(request: HttpRequest, pk: int) -> HttpResponse:
 def follow_up_record(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the scheduled follow-up visit; once recorded it is shown read-only."""
     user = request.user
-    follow_up = get_object_or_404(queries.follow_ups_for(user), pk=pk)
-    case = case_or_404(user, follow_up.case_id)
-    if not can(user, "record_follow_up", case):
-        raise PermissionDenied
-    follow_up.case = case
+    follow_up, case = _for_recording(user, queries.follow_ups_for(user), pk, "record_follow_up")
     agreement = queries.agreements_for(user).filter(case=case).first()
     context: dict[str, Any] = {
         "case": case,
@@ -293,11 +297,9 @@ def judicial_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
     agreement, then the court's ruling (confirmed or rejected). Once the court has ruled the page
     shows the ruling, read-only: a ruling is final."""
     user = request.user
-    agreement = get_object_or_404(queries.agreements_for(user), pk=pk)
-    case = case_or_404(user, agreement.case_id)
-    if not can(user, "record_judicial_confirmation", case):
-        raise PermissionDenied
-    agreement.case = case
+    agreement, case = _for_recording(
+        user, queries.agreements_for(user), pk, "record_judicial_confirmation"
+    )
     template = _page_or_form(request, "web/judicial_confirmation.html")
     context: dict[str, Any] = {
         "case": case,
