@@ -231,3 +231,20 @@ def can_register_at(user: Any, centre: Centre, *, court_entrusted: bool = False)
             if centre.is_within(district):
                 return True
     return False
+
+
+def report_centres(user: Any) -> QuerySet[Centre]:
+    """Centres whose monthly reports the user may read: any for an administrator; for a director
+    or an observer, every centre of the subtrees they supervise (DESIGN §2). Others read none."""
+    scope = scope_of(user)
+    if scope.is_admin:
+        return Centre.objects.all()
+    q = Q(pk__in=[])
+    for centre in scope.centres(Role.DIRECTOR, Role.OBSERVER):
+        q |= Q(path__startswith=centre.path)
+    return Centre.objects.filter(q)
+
+
+def can_read_reports(user: Any) -> bool:
+    scope = scope_of(user)
+    return scope.is_admin or bool(scope.centres(Role.DIRECTOR, Role.OBSERVER))

@@ -20,6 +20,15 @@ from .followups import ContactMethod, FollowUp
 from .idempotency import IdempotencyKey
 from .notifications import Notification, NotificationKind
 from .people import Mediator, MediatorKind
+from .reports import (
+    Dimension,
+    DurationBucket,
+    ReportRun,
+    ReportSnapshot,
+    Rollup,
+    RollupState,
+    Scope,
+)
 from .sessions import Room, Session, SessionMediator, SessionMode, SessionStatus
 from .transfers import Transfer, TransferDirection, TransferStatus
 
@@ -36,6 +45,8 @@ __all__ = [
     "CentreLevel",
     "Channel",
     "ContactMethod",
+    "Dimension",
+    "DurationBucket",
     "Event",
     "EventKind",
     "FailGuidance",
@@ -52,9 +63,14 @@ __all__ = [
     "Party",
     "PartyKind",
     "PartyRole",
+    "ReportRun",
+    "ReportSnapshot",
     "RiskLevel",
     "Role",
+    "Rollup",
+    "RollupState",
     "Room",
+    "Scope",
     "Session",
     "SessionMediator",
     "SessionMode",

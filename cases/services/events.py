@@ -1,4 +1,5 @@
-"""Writing the timeline. Every change to a case writes exactly one event through ``record``."""
+"""Writing the timeline. Every change to a case writes exactly one event through ``record``, which
+also counts it in the report counters."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -7,6 +8,7 @@ from typing import Any
 from django.db import models
 
 from ..models import Case, Event, EventKind
+from ..reports import rollups
 
 
 def jsonable(value: Any) -> Any:
@@ -35,7 +37,7 @@ def record(
     after: dict[str, Any] | None = None,
 ) -> Event:
     """Append one event. Callers pass masked personal data only, never clear values."""
-    return Event.objects.create(
+    event = Event.objects.create(
         case=case,
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
         kind=kind,
@@ -46,3 +48,6 @@ def record(
         centre_id=case.centre_id,
         case_version=case.version,
     )
+    # The report counters move in the same transaction as the change (docs/reports.md).
+    rollups.record_event(event, case)
+    return event

@@ -1,0 +1,371 @@
+"""A centre's monthly report (DESIGN §5), read from the counters: never from the cases themselves,
+except the live month's overdue cases, whose deadlines pass without any event.
+
+``report`` gives language-neutral data (ids and codes, the JSON a snapshot keeps); ``labelled``
+adds the names in the active language for whoever shows it.
+"""
+
+import copy
+from collections import Counter, defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from .. import deadlines
+from ..models import (
+    OPEN_STATUSES,
+    Case,
+    Category,
+    Centre,
+    Channel,
+    Dimension,
+    DurationBucket,
+    Mediator,
+    RiskLevel,
+    Rollup,
+    RollupState,
+    Scope,
+)
+from ..models.reports import MEASURES, STOCK_MEASURES
+from . import figures
+from .periods import add_months, current_month, format_month
+from .rollups import level_key
+
+Measures = dict[str, Any]
+_BREAKDOWN_DIMENSIONS = (
+    Dimension.CATEGORY,
+    Dimension.CHANNEL,
+    Dimension.RISK_LEVEL,
+    Dimension.MEDIATOR,
+)
+
+
+def _empty() -> Measures:
+    return dict.fromkeys(MEASURES, 0)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _amount(value: Any) -> str:
+    return f"{Decimal(value or 0):.2f}"
+
+
+def _nearest_rank(histogram: Counter[int], numerator: int, denominator: int) -> float | None:
+    """The nearest-rank percentile numerator/denominator of the durations (in tenths of a day)."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    rank = -(-total * numerator // denominator)  # ceil
+    seen = 0
+    for tenths in sorted(histogram):
+        seen += histogram[tenths]
+        if seen >= rank:
+            return tenths / 10
+    raise AssertionError("unreachable: the ranks add up to the total")
+
+
+def _figures(m: Measures, histogram: Counter[int] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "received": m["received"],
+        "accepted": m["accepted"],
+        "declined": m["declined"],
+        "transferred_in": m["transferred_in"],
+        "transferred_out": m["transferred_out"],
+        "resolved": m["resolved"],
+        "failed": m["failed"],
+        "withdrawn": m["withdrawn"],
+        "success_rate": _rate(m["resolved"], m["resolved"] + m["failed"]),
+        "open_at_month_end": m["open"],
+        "overdue_at_month_end": m["overdue"],
+        "high_risk_open": m["high_risk_open"],
+        "days_to_conclusion_median": None,
+        "days_to_conclusion_p90": None,
+        "amount_in_dispute": _amount(m["amount_in_dispute"]),
+        "amount_agreed": _amount(m["amount_agreed"]),
+        "agreements_due": m["agreements_due"],
+        "agreements_fulfilled": m["agreements_fulfilled"],
+        "fulfilment_rate": _rate(m["agreements_fulfilled"], m["agreements_due"]),
+        "judicial_confirmations_applied": m["judicial_confirmations_applied"],
+        "judicial_confirmations_confirmed": m["judicial_confirmations_confirmed"],
+        "follow_ups_done": m["follow_ups_done"],
+        "mean_satisfaction": (
+            round(m["satisfaction_sum"] / m["satisfaction_count"], 2)
+            if m["satisfaction_count"]
+            else None
+        ),
+    }
+    if histogram is None:
+        return {key: out[key] for key in figures.BREAKDOWN_KEYS}
+    out["days_to_conclusion_median"] = _nearest_rank(histogram, 1, 2)
+    out["days_to_conclusion_p90"] = _nearest_rank(histogram, 9, 10)
+    return out
+
+
+def _anything(m: Measures) -> bool:
+    return any(m[k] for k in MEASURES)
+
+
+class _Reader:
+    """The counter rows one report needs, read in a fixed number of queries."""
+
+    def __init__(self, centre: Centre, month: date, subtree: bool, now: datetime) -> None:
+        self.centre, self.month, self.subtree, self.now = centre, month, subtree, now
+        self.live = month == current_month(now)
+        self.months = [month, add_months(month, -1), add_months(month, -12)]
+        state = RollupState.objects.order_by("pk").first()
+        self.rolled = state.stocks_through if state else None
+        self.children = list(Centre.objects.filter(parent=centre).values_list("pk", "path"))
+        self.top_category = dict(
+            (pk, parent or pk) for pk, parent in Category.objects.values_list("pk", "parent_id")
+        )
+
+    def _stock_months(self, month: date) -> Q:
+        """The rows whose stock columns add up to the position at ``month``'s end."""
+        if self.rolled is None:
+            return Q(month__lte=month)
+        if month <= self.rolled:
+            return Q(month=month)
+        return Q(month__gte=self.rolled, month__lte=month)
+
+    def _stock_month_set(self, month: date, row_month: date) -> bool:
+        if self.rolled is None:
+            return row_month <= month
+        if month <= self.rolled:
+            return row_month == month
+        return self.rolled <= row_month <= month
+
+    def rows(self) -> list[dict[str, Any]]:
+        in_months = Q(month__in=self.months)
+        for month in self.months:
+            in_months |= self._stock_months(month)
+        mine = Q(centre=self.centre, subtree=self.subtree)
+        if self.subtree:
+            mine |= Q(centre=self.centre, subtree=False, dimension=Dimension.TOTAL)
+            mine |= Q(
+                centre__in=[pk for pk, _ in self.children],
+                subtree=True,
+                dimension=Dimension.TOTAL,
+            )
+        return list(Rollup.objects.filter(mine & in_months).values())
+
+    def measures(
+        self, rows: list[dict[str, Any]]
+    ) -> dict[tuple[date, int, bool, str, str], Measures]:
+        """Per (report month, centre, subtree, dimension, value): flows of the month, stocks at
+        its end."""
+        out: dict[tuple[date, int, bool, str, str], Measures] = defaultdict(_empty)
+        for row in rows:
+            value = row["value"]
+            if row["dimension"] == Dimension.CATEGORY:
+                value = str(self.top_category.get(int(value), value))
+            for month in self.months:
+                key = (month, row["centre_id"], row["subtree"], row["dimension"], value)
+                if row["month"] == month:
+                    target = out[key]
+                    for measure in MEASURES:
+                        if measure not in STOCK_MEASURES:
+                            target[measure] += row[measure]
+                if self._stock_month_set(month, row["month"]):
+                    target = out[key]
+                    for measure in STOCK_MEASURES:
+                        target[measure] += row[measure]
+        return out
+
+    def durations(self) -> dict[date, Counter[int]]:
+        out: dict[date, Counter[int]] = defaultdict(Counter)
+        buckets = DurationBucket.objects.filter(
+            centre=self.centre, subtree=self.subtree, month__in=self.months
+        ).values_list("month", "tenths", "count")
+        for month, tenths, count in buckets:
+            out[month][tenths] += count
+        return out
+
+    def live_overdue(self) -> list[tuple[int, str, int, str, str, int | None]]:
+        """Open cases past their running deadline now (the live month's overdue figure)."""
+        scope = (
+            Q(centre__path__startswith=self.centre.path) if self.subtree else Q(centre=self.centre)
+        )
+        return list(
+            Case.objects.filter(scope, deadlines.overdue_q(self.now), status__in=OPEN_STATUSES)
+            .order_by()
+            .values_list(
+                "centre_id",
+                "centre__path",
+                "category_id",
+                "channel",
+                "risk_level",
+                "lead_mediator_id",
+            )
+        )
+
+
+def report(
+    centre: Centre, month: date, scope: str = Scope.SUBTREE, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """``centre``'s report for ``month`` (its first day), for the centre alone or its subtree.
+
+    Reads counters only (plus, for the current month, the cases overdue now), in a number of
+    queries that does not depend on how many cases there are.
+    """
+    now = now or timezone.now()
+    if scope not in Scope.values:
+        raise ValueError(f"unknown scope {scope!r}")
+    if month > current_month(now):
+        raise ValueError("the month has not begun")
+    subtree = scope == Scope.SUBTREE
+    reader = _Reader(centre, month, subtree, now)
+    measures = reader.measures(reader.rows())
+    if reader.live:
+        _replace_overdue(measures, reader)
+    durations = reader.durations()
+    previous, last_year = reader.months[1], reader.months[2]
+
+    def total(m: date) -> Measures:
+        return measures.get((m, centre.pk, subtree, Dimension.TOTAL, ""), _empty())
+
+    breakdowns: dict[str, list[dict[str, Any]]] = {}
+    for dimension in _BREAKDOWN_DIMENSIONS:
+        entries = [
+            (value, m)
+            for (mo, c, s, d, value), m in measures.items()
+            if mo == month and c == centre.pk and s == subtree and d == dimension and _anything(m)
+        ]
+        breakdowns[dimension] = [
+            {"key": value, "figures": _figures(m)} for value, m in sorted(entries, key=_order)
+        ]
+    breakdowns["child_centre"] = _children(measures, reader) if subtree else []
+    breakdowns = {key: breakdowns[key] for key, _title in figures.BREAKDOWNS}
+
+    return {
+        "centre": {
+            "id": centre.pk,
+            "code": centre.code,
+            "name_zh": centre.name_zh,
+            "name_en": centre.name_en,
+            "level": centre.level,
+            "kind": centre.kind,
+        },
+        "month": format_month(month),
+        "scope": scope,
+        "live": reader.live,
+        "as_of": timezone.localtime(now).isoformat(timespec="seconds"),
+        "figures": _figures(total(month), durations.get(month, Counter())),
+        "previous_month": _figures(total(previous), durations.get(previous, Counter())),
+        "same_month_last_year": _figures(total(last_year), durations.get(last_year, Counter())),
+        "comparison_months": {
+            "previous_month": format_month(previous),
+            "same_month_last_year": format_month(last_year),
+        },
+        "breakdowns": breakdowns,
+        "level_resolution": _level_resolution(measures, reader),
+    }
+
+
+def _order(item: tuple[str, Measures]) -> tuple[Any, ...]:
+    value, m = item
+    return (-(m["received"] + m["resolved"] + m["failed"] + m["withdrawn"] + m["open"]), value)
+
+
+def _children(measures: dict[Any, Measures], reader: _Reader) -> list[dict[str, Any]]:
+    month, centre = reader.month, reader.centre
+    out = []
+    own = measures.get((month, centre.pk, False, Dimension.TOTAL, ""))
+    if own is not None and _anything(own):
+        out.append({"key": str(centre.pk), "own": True, "figures": _figures(own)})
+    for pk, _path in reader.children:
+        child = measures.get((month, pk, True, Dimension.TOTAL, ""))
+        if child is not None and _anything(child):
+            out.append({"key": str(pk), "own": False, "figures": _figures(child)})
+    return out
+
+
+def _level_resolution(measures: dict[Any, Measures], reader: _Reader) -> dict[str, float | None]:
+    month, centre = reader.month, reader.centre
+    if reader.subtree:
+        by_level = {
+            value: m["resolved"]
+            for (mo, c, s, d, value), m in measures.items()
+            if mo == month and c == centre.pk and s and d == Dimension.LEVEL
+        }
+    else:
+        own = measures.get((month, centre.pk, False, Dimension.TOTAL, ""), _empty())
+        by_level = {level_key(centre): own["resolved"]}
+    resolved = sum(by_level.values())
+    return {key: _rate(by_level.get(key, 0), resolved) for key, _label in figures.LEVELS}
+
+
+def _replace_overdue(measures: dict[Any, Measures], reader: _Reader) -> None:
+    """The live month's overdue figures are the cases overdue now, not at the month's end."""
+    month, centre, subtree = reader.month, reader.centre, reader.subtree
+    for key, m in measures.items():
+        if key[0] == month:
+            m["overdue"] = 0
+    children = [(pk, path) for pk, path in reader.children]
+    for centre_id, path, category, channel, risk, mediator in reader.live_overdue():
+        values = {
+            Dimension.TOTAL: "",
+            Dimension.CATEGORY: str(reader.top_category.get(category, category)),
+            Dimension.CHANNEL: channel,
+            Dimension.RISK_LEVEL: risk,
+            Dimension.MEDIATOR: "" if mediator is None else str(mediator),
+        }
+        for dimension, value in values.items():
+            measures[(month, centre.pk, subtree, dimension, value)]["overdue"] += 1
+        if subtree:
+            if centre_id == centre.pk:
+                measures[(month, centre.pk, False, Dimension.TOTAL, "")]["overdue"] += 1
+            for pk, child_path in children:
+                if path.startswith(child_path):
+                    measures[(month, pk, True, Dimension.TOTAL, "")]["overdue"] += 1
+
+
+# --- Names, for whoever shows a report ------------------------------------------------------------
+
+
+def labelled(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with names in the active language: the centre's, every breakdown entry's, the
+    figures' and their definitions."""
+    out = copy.deepcopy(data)
+    english = (get_language() or "").startswith("en")
+    centre = out["centre"]
+    centre["label"] = (centre["name_en"] or centre["name_zh"]) if english else centre["name_zh"]
+    names = _names(out["breakdowns"])
+    for dimension, entries in out["breakdowns"].items():
+        for entry in entries:
+            entry["label"] = names[dimension].get(entry["key"], entry["key"])
+    out["figure_labels"] = {f.key: str(f.label) for f in figures.FIGURES}
+    out["definitions"] = {f.key: str(f.definition) for f in figures.FIGURES}
+    out["breakdown_labels"] = {key: str(title) for key, title in figures.BREAKDOWNS}
+    out["level_labels"] = {key: str(label) for key, label in figures.LEVELS}
+    out["level_resolution_definition"] = str(figures.LEVEL_RESOLUTION_DEFINITION)
+    out["scope_label"] = str(Scope(out["scope"]).label)
+    return out
+
+
+def _names(breakdowns: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, str]]:
+    def keys(dimension: str) -> list[int]:
+        return [int(e["key"]) for e in breakdowns.get(dimension, []) if e["key"]]
+
+    names: dict[str, dict[str, str]] = {
+        "category": {str(c.pk): c.name for c in Category.objects.filter(pk__in=keys("category"))},
+        "channel": {value: str(label) for value, label in Channel.choices},
+        "risk_level": {value: str(label) for value, label in RiskLevel.choices},
+        "child_centre": {
+            str(c.pk): c.name for c in Centre.objects.filter(pk__in=keys("child_centre"))
+        },
+        "mediator": {
+            str(pk): name
+            for pk, name in Mediator.objects.filter(pk__in=keys("mediator")).values_list(
+                "pk", "name"
+            )
+        },
+    }
+    names["mediator"][""] = _("Unassigned")
+    return names
