@@ -51,11 +51,11 @@ STOCK_MEASURES = ("open", "overdue", "high_risk_open")
 MEASURES = FLOW_MEASURES + AMOUNT_MEASURES + STOCK_MEASURES
 
 
-def _count(verbose_name: str) -> models.IntegerField:
+def _count(verbose_name: Any) -> models.IntegerField:
     return models.IntegerField(verbose_name, default=0, db_default=0)
 
 
-def _amount(verbose_name: str) -> models.DecimalField:
+def _amount(verbose_name: Any) -> models.DecimalField:
     return models.DecimalField(
         verbose_name, max_digits=18, decimal_places=2, default=0, db_default=0
     )

@@ -9,7 +9,7 @@ import copy
 from collections import Counter, defaultdict
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Q
 from django.utils import timezone
@@ -153,7 +153,7 @@ class _Reader:
                 subtree=True,
                 dimension=Dimension.TOTAL,
             )
-        return list(Rollup.objects.filter(mine & in_months).values())
+        return cast(list[dict[str, Any]], list(Rollup.objects.filter(mine & in_months).values()))
 
     def measures(
         self, rows: list[dict[str, Any]]
