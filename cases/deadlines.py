@@ -1,12 +1,13 @@
 """The clocks of a case (DESIGN §4). Defaults and their sources are listed in docs/deadlines.md."""
 
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Status
+from .models import Centre, DeadlinePolicy, Status
 
 ACCEPTANCE_DAYS = 3  # acceptance decision within 3 days of registration
 HIGH_RISK_ACCEPTANCE_DAYS = 1  # a high-risk case must be accepted within one day
@@ -17,6 +18,41 @@ DUE_SOON_DAYS = 3  # "due soon": shown in amber, and notified (docs/deadlines.md
 # A director's one extension of the running deadline (DESIGN §4): at most this many days. A policy
 # default of ours, not a legal limit: the law and the guidance set none (docs/deadlines.md).
 MAX_EXTENSION_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Clocks:
+    """The days each clock runs for at one centre and channel (``clocks_for``)."""
+
+    acceptance_days: int = ACCEPTANCE_DAYS
+    high_risk_acceptance_days: int = HIGH_RISK_ACCEPTANCE_DAYS
+    mediation_days: int = MEDIATION_DAYS
+    court_entrusted_days: int = COURT_ENTRUSTED_DAYS
+    follow_up_days: int = FOLLOW_UP_DAYS
+
+
+DEFAULT_CLOCKS = Clocks()
+CLOCK_FIELDS = tuple(f.name for f in fields(Clocks))
+
+
+def clocks_for(centre: Centre, channel: str) -> Clocks:
+    """The clocks for a case of ``channel`` at ``centre``: for each, the first value configured
+    walking up the tree from ``centre`` (at each centre, the policy for ``channel`` before the one
+    for every channel), else the default. One query."""
+    codes = centre.ancestor_codes()
+    policies = sorted(
+        DeadlinePolicy.objects.filter(centre__code__in=codes, channel__in=[channel, ""])
+        .select_related("centre")
+        .only("centre__code", "channel", *CLOCK_FIELDS),
+        # Nearest centre first; at one centre, the channel's own policy before the general one.
+        key=lambda p: (-codes.index(p.centre.code), p.channel == ""),
+    )
+    values = {}
+    for name in CLOCK_FIELDS:
+        found = next((getattr(p, name) for p in policies if getattr(p, name) is not None), None)
+        if found is not None:
+            values[name] = found
+    return Clocks(**values) if values else DEFAULT_CLOCKS
 
 
 class Urgency(StrEnum):
@@ -39,17 +75,21 @@ def urgency(due: datetime | None, now: datetime | None = None) -> Urgency:
     return Urgency.OK
 
 
-def acceptance_due(registered_at: datetime, *, high_risk: bool) -> datetime:
-    days = HIGH_RISK_ACCEPTANCE_DAYS if high_risk else ACCEPTANCE_DAYS
+def acceptance_due(
+    registered_at: datetime, *, high_risk: bool, clocks: Clocks = DEFAULT_CLOCKS
+) -> datetime:
+    days = clocks.high_risk_acceptance_days if high_risk else clocks.acceptance_days
     return registered_at + timedelta(days=days)
 
 
-def mediation_due(started_at: datetime, *, entrusted_on: date | None = None) -> datetime:
+def mediation_due(
+    started_at: datetime, *, entrusted_on: date | None = None, clocks: Clocks = DEFAULT_CLOCKS
+) -> datetime:
     """Due 30 days after acceptance, or for a court-entrusted case 30 days after entrustment."""
     if entrusted_on is not None:
         start = timezone.make_aware(datetime.combine(entrusted_on, time.min))
-        return start + timedelta(days=COURT_ENTRUSTED_DAYS)
-    return started_at + timedelta(days=MEDIATION_DAYS)
+        return start + timedelta(days=clocks.court_entrusted_days)
+    return started_at + timedelta(days=clocks.mediation_days)
 
 
 def resumed_due(
@@ -66,8 +106,8 @@ def extended_due(due: datetime, days: int) -> datetime:
     return due + timedelta(days=days)
 
 
-def follow_up_due(closed_at: datetime) -> date:
-    return timezone.localdate(closed_at) + timedelta(days=FOLLOW_UP_DAYS)
+def follow_up_due(closed_at: datetime, *, clocks: Clocks = DEFAULT_CLOCKS) -> date:
+    return timezone.localdate(closed_at) + timedelta(days=clocks.follow_up_days)
 
 
 # The statuses whose clock is ``Case.due_at``; while registered the clock is ``acceptance_due_at``

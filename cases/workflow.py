@@ -180,11 +180,18 @@ class Transition:
         return case.status in self.sources and (self.available is None or self.available(case))
 
 
+def _clocks(case: Case, centre: Centre | None = None) -> deadlines.Clocks:
+    """The clocks configured where the case is handled (or is about to be) for its channel."""
+    return deadlines.clocks_for(centre or case.centre, case.channel)
+
+
 def _accept(ctx: Context) -> None:
     case = ctx.case
     ctx.change(
         accepted_at=ctx.at,
-        due_at=deadlines.mediation_due(ctx.at, entrusted_on=case.entrusted_on),
+        due_at=deadlines.mediation_due(
+            ctx.at, entrusted_on=case.entrusted_on, clocks=_clocks(case)
+        ),
     )
 
 
@@ -321,7 +328,9 @@ def _close(ctx: Context) -> None:
     fulfilment = ctx.data.get("fulfilment")
     if case.status == Status.RESOLVED:
         # Closing a resolved case schedules its follow-up visit (DESIGN §4, §9).
-        follow_up = FollowUp.objects.create(case=case, due_on=deadlines.follow_up_due(ctx.at))
+        follow_up = FollowUp.objects.create(
+            case=case, due_on=deadlines.follow_up_due(ctx.at, clocks=_clocks(case))
+        )
         ctx.after["follow_up"] = {"id": follow_up.pk, "due_on": follow_up.due_on}
         if fulfilment:
             agreement = case.agreement
@@ -389,7 +398,7 @@ def _accept_transfer(ctx: Context) -> None:
         transfer_target=None,
         lead_mediator=None,
         suspended_at=None,
-        due_at=deadlines.mediation_due(ctx.at),
+        due_at=deadlines.mediation_due(ctx.at, clocks=_clocks(case, transfer.to_centre)),
     )
     ctx.after["transfer"] = {"id": transfer.pk}
 

@@ -20,6 +20,7 @@ from .followups import ContactMethod, FollowUp
 from .idempotency import IdempotencyKey
 from .notifications import Notification, NotificationKind
 from .people import Mediator, MediatorKind
+from .policies import DeadlinePolicy
 from .reports import (
     Dimension,
     DurationBucket,
@@ -45,6 +46,7 @@ __all__ = [
     "CentreLevel",
     "Channel",
     "ContactMethod",
+    "DeadlinePolicy",
     "Dimension",
     "DurationBucket",
     "Event",

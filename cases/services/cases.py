@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import personal_data
+from .. import deadlines, personal_data
 from ..access import can, get_case_for
 from ..errors import InvalidInput, NotPermitted, VersionConflict
 from ..models import CONCLUDED_STATUSES, Case, EventKind, Party, RiskLevel, Status
@@ -45,10 +45,22 @@ def edit_case(
             locked.full_clean(exclude=[f for f in _all_fields() if f not in after])
         except ValidationError as exc:
             raise InvalidInput.from_validation_error(exc) from None
+        at = timezone.now()
+        if after.get("risk_level") == RiskLevel.HIGH and locked.status == Status.REGISTERED:
+            # A high-risk case must be accepted within a day (DESIGN §4): from now, unless the
+            # decision was due sooner anyway.
+            clocks = deadlines.clocks_for(locked.centre, locked.channel)
+            due = deadlines.acceptance_due(at, high_risk=True, clocks=clocks)
+            if locked.acceptance_due_at is None or due < locked.acceptance_due_at:
+                before["acceptance_due_at"], after["acceptance_due_at"] = (
+                    locked.acceptance_due_at,
+                    due,
+                )
+                locked.acceptance_due_at = due
         locked.version += 1
         locked.save(update_fields=[*after, "version"])
         events.record(
-            case=locked, actor=actor, kind=EventKind.EDIT, name="edit", at=timezone.now(),
+            case=locked, actor=actor, kind=EventKind.EDIT, name="edit", at=at,
             before=before, after=after,
         )  # fmt: skip
         if after.get("risk_level") == RiskLevel.HIGH:
