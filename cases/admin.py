@@ -21,6 +21,8 @@ from .models import (
     CaseNumberCounter,
     Category,
     Centre,
+    DeadlinePolicy,
+    DurationBucket,
     Event,
     FollowUp,
     IdempotencyKey,
@@ -28,6 +30,10 @@ from .models import (
     Membership,
     Notification,
     Party,
+    ReportRun,
+    ReportSnapshot,
+    Rollup,
+    RollupState,
     Room,
     Session,
     SessionMediator,
@@ -82,6 +88,21 @@ class ChildCentreInline(ReadOnlyInline):
     verbose_name_plural = _("child centres")
 
 
+class DeadlinePolicyInline(admin.TabularInline):
+    """The centre's own deadline settings; centres below inherit what they leave blank."""
+
+    model = DeadlinePolicy
+    extra = 0
+    fields = [
+        "channel",
+        "acceptance_days",
+        "high_risk_acceptance_days",
+        "mediation_days",
+        "court_entrusted_days",
+        "follow_up_days",
+    ]
+
+
 class CentreForm(forms.ModelForm):
     class Meta:
         model = Centre
@@ -108,7 +129,7 @@ class CentreAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent", "field"]
     readonly_fields = ["path", "depth", "ancestors"]
     list_per_page = 100
-    inlines = [MembershipInline, ChildCentreInline]
+    inlines = [MembershipInline, DeadlinePolicyInline, ChildCentreInline]
 
     @admin.display(description=_("centre"), ordering="path")
     def indented_name(self, obj: Centre) -> str:
@@ -126,6 +147,24 @@ class CentreAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Centre, form: Any, change: bool) -> None:
         save_centre(obj)  # the form checked the move; this keeps the subtree's paths right
+
+
+@admin.register(DeadlinePolicy)
+class DeadlinePolicyAdmin(admin.ModelAdmin):
+    """Deadlines per centre and channel, inherited down the tree (docs/deadlines.md)."""
+
+    list_display = [
+        "centre",
+        "channel",
+        "acceptance_days",
+        "high_risk_acceptance_days",
+        "mediation_days",
+        "court_entrusted_days",
+        "follow_up_days",
+    ]
+    list_filter = ["channel"]
+    search_fields = ["centre__code", "centre__name_zh", "centre__name_en"]
+    autocomplete_fields = ["centre"]
 
 
 @admin.register(Membership)
@@ -385,3 +424,59 @@ class UserWithMembershipsAdmin(UserAdmin):
 admin.site.site_header = _("Mediation case tracker")
 admin.site.site_title = _("Mediation case tracker")
 admin.site.index_title = _("Administration")
+
+
+@admin.register(ReportRun)
+class ReportRunAdmin(ViewOnlyAdmin):
+    """Written by ``cases.reports.snapshots`` (the schedule or ``build_reports``): read-only."""
+
+    list_display = ["month", "version", "started_at", "finished_at", "centres", "requested_by"]
+    list_filter = ["month"]
+    search_fields = ["requested_by__username"]
+    date_hierarchy = "started_at"
+    list_select_related = ["requested_by"]
+
+
+@admin.register(ReportSnapshot)
+class ReportSnapshotAdmin(ViewOnlyAdmin):
+    """A month's report as it was generated and sent: nobody changes or deletes one."""
+
+    list_display = ["centre", "month", "version", "generated_at", "emailed_at"]
+    list_filter = ["month", "version"]
+    search_fields = ["centre__code", "centre__name_zh"]
+    date_hierarchy = "generated_at"
+    list_select_related = ["centre"]
+    show_full_result_count = False
+
+
+@admin.register(Rollup)
+class RollupAdmin(ViewOnlyAdmin):
+    """The report counters, for looking into a figure; written only with the changes themselves
+    and by ``rebuild_rollups`` (docs/reports.md)."""
+
+    list_display = [
+        "centre",
+        "subtree",
+        "month",
+        "dimension",
+        "value",
+        "received",
+        "resolved",
+        "open",
+    ]
+    list_filter = ["subtree", "dimension", "month"]
+    search_fields = ["centre__code"]
+    list_select_related = ["centre"]
+
+
+@admin.register(DurationBucket)
+class DurationBucketAdmin(ViewOnlyAdmin):
+    list_display = ["centre", "subtree", "month", "tenths", "count"]
+    list_filter = ["subtree", "month"]
+    search_fields = ["centre__code"]
+    list_select_related = ["centre"]
+
+
+@admin.register(RollupState)
+class RollupStateAdmin(ViewOnlyAdmin):
+    list_display = ["stocks_through"]

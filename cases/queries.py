@@ -40,6 +40,7 @@ from .models import (
     Mediator,
     Membership,
     Notification,
+    Outcome,
     Party,
     RiskLevel,
     Role,
@@ -398,6 +399,22 @@ def agreement_cases_for(user: Any) -> QuerySet[Case]:
     )
 
 
+# The outcomes with which a court-entrusted case goes back to its court, with a closing summary.
+RETURNED_TO_COURT = (Outcome.FAILED, Outcome.WITHDRAWN)
+
+
+def returned_to_court_cases_for(user: Any) -> QuerySet[Case]:
+    """Court-entrusted cases concluded without agreement, with what their closing summary for the
+    court shows: parties, the sessions held and the mediators, in a fixed number of queries."""
+    held = Session.objects.filter(status=SessionStatus.HELD).order_by("starts_at")
+    return (
+        cases_for(user)
+        .filter(entrusting_court__isnull=False, outcome__in=RETURNED_TO_COURT)
+        .select_related("category__parent")
+        .prefetch_related(Prefetch("sessions", queryset=held, to_attr="held_sessions"))
+    )
+
+
 # --- Intake ---------------------------------------------------------------------------------------
 
 
@@ -659,6 +676,8 @@ def notifications_for(user: Any) -> QuerySet[Notification]:
     ``case_visible`` is whether the user may still see the case (a case may have moved out of
     their scope since): one ``EXISTS`` per row, so a page of the list is one query.
     """
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
     visible = access.visible_cases(user).filter(pk=OuterRef("case_id"))
     return (
         Notification.objects.filter(user=user)

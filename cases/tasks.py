@@ -1,9 +1,16 @@
 """Celery tasks: thin wrappers that call services. Each is idempotent."""
 
+from typing import Any
+
 from celery import shared_task
 
+from .models import ReportRun
+from .reports import rollups, snapshots
+from .reports.periods import parse_month
 from .services.idempotency import purge_expired_keys
 from .services.notifications import send_emails
+from .services.sweep import sweep
+from .web.pdf import PdfUnavailable
 
 
 @shared_task(name="cases.tasks.purge_idempotency_keys")
@@ -16,3 +23,66 @@ def purge_idempotency_keys() -> int:
 def send_notification_emails(ids: list[int]) -> int:
     """E-mail the notifications ``ids`` not yet e-mailed; return how many were sent."""
     return send_emails(ids)
+
+
+# The ``report_`` prefix routes these to the "reports" queue (mediation/celery.py): a month-end run
+# of every centre never delays the interactive notifications. Each retries with a growing delay.
+_REPORT_RETRIES: dict[str, Any] = {
+    "autoretry_for": (Exception,),
+    "dont_autoretry_for": (PdfUnavailable,),  # a missing library does not come back by waiting
+    "retry_backoff": 10,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
+
+
+@shared_task(
+    name="cases.tasks.report_monthly_run",
+    **{**_REPORT_RETRIES, "dont_autoretry_for": (ValueError,)},  # a month not over stays so
+)
+def report_monthly_run(month: str | None = None) -> int:
+    """The schedule's run of ``month`` (``YYYY-MM``; the previous month by default): started if
+    the month has none, its missing centres dispatched in chunks. Returns the run's id.
+
+    Sent again for a month that has a run, it finishes that run (``snapshots.complete``).
+    """
+    run = snapshots.scheduled_run(parse_month(month) if month else snapshots.previous_month())
+    snapshots.complete(run)
+    return run.pk
+
+
+@shared_task(name="cases.tasks.report_generate", **_REPORT_RETRIES)
+def report_generate(run_id: int, centre_ids: list[int]) -> int:
+    """Write the run's missing snapshots of ``centre_ids`` (one chunk); finish the run if this
+    was the last. Returns how many snapshots were written."""
+    run = ReportRun.objects.get(pk=run_id)
+    written = snapshots.generate(run, centre_ids)
+    snapshots.finish_if_complete(run)
+    return written
+
+
+@shared_task(name="cases.tasks.report_email", **_REPORT_RETRIES)
+def report_email(snapshot_ids: list[int]) -> int:
+    """E-mail the snapshots ``snapshot_ids`` not yet e-mailed to their directors."""
+    return snapshots.send_emails(snapshot_ids)
+
+
+@shared_task(name="cases.tasks.sweep_deadlines")
+def sweep_deadlines() -> dict[str, int]:
+    """The hourly deadline sweep (services.sweep): warnings once each, overdue high-risk cases
+    raised to the centre above. Returns what this run did."""
+    result = sweep()
+    return {
+        "due_soon": result.due_soon,
+        "overdue": result.overdue,
+        "escalated": len(result.escalated),
+    }
+
+
+# The ``report_`` prefix sends it to the "reports" queue with the month-end run.
+@shared_task(name="cases.tasks.report_roll_stocks")
+def report_roll_stocks() -> str | None:
+    """Carry the report counters' month-end positions into the new month (docs/reports.md)."""
+    rolled = rollups.roll_stocks()
+    return rolled.isoformat() if rolled else None

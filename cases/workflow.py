@@ -36,7 +36,7 @@ from .models import (
     TransferDirection,
     TransferStatus,
 )
-from .services import events
+from .services import events, notifications
 
 S = Status
 R = Relation
@@ -316,10 +316,19 @@ def _fail(ctx: Context) -> None:
         fail_guidance=ctx.data["guidance"],
         outcome_note=ctx.data.get("note") or "",
     )
+    _return_to_court(ctx)
 
 
 def _withdraw(ctx: Context) -> None:
     ctx.change(outcome=Status.WITHDRAWN, concluded_at=ctx.at, outcome_note=ctx.data["reason"])
+    _return_to_court(ctx)
+
+
+def _return_to_court(ctx: Context) -> None:
+    """A court-entrusted case that ends without agreement goes back to its court: the court's
+    liaisons are told (the closing summary is on the case's page)."""
+    if ctx.case.entrusting_court_id is not None:
+        notifications.notify_returned_to_court(ctx.case)
 
 
 def _close(ctx: Context) -> None:

@@ -31,5 +31,22 @@ app.conf.beat_schedule = {
         "task": "cases.tasks.purge_idempotency_keys",
         "schedule": crontab(minute=17, hour="*/6"),
     },
+    # Every centre's report for the month just ended, at 02:00 on the 1st in the reporting time
+    # zone (CELERY_TIMEZONE is TIME_ZONE, Asia/Shanghai), while the centres are closed.
+    "monthly-reports": {
+        "task": "cases.tasks.report_monthly_run",
+        "schedule": crontab(minute=0, hour=2, day_of_month=1),
+    },
+    # Deadlines due soon and passed, and overdue high-risk cases raised (services.sweep).
+    "sweep-deadlines": {
+        "task": "cases.tasks.sweep_deadlines",
+        "schedule": crontab(minute=5),
+    },
+    # The report counters' month-end positions carried into the new month; daily, so a missed
+    # run is made up the next day (reports are right either way: docs/reports.md).
+    "roll-report-counters": {
+        "task": "cases.tasks.report_roll_stocks",
+        "schedule": crontab(minute=10, hour=0),
+    },
 }
 app.autodiscover_tasks()

@@ -244,6 +244,9 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # One line per login attempt at INFO; failures and lockouts are WARNING.
         "axes": {"level": "WARNING"},
+        # The PDF renderer narrates every step of every document at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 

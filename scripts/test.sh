@@ -58,7 +58,8 @@ unset DATABASE_URL REDIS_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND
 
 section "Debian packages"
 # chromium: browser tests; fonts-noto-cjk and Pango/HarfBuzz: WeasyPrint's PDFs with Chinese text.
-apt_ensure postgresql redis-server chromium "${PDF_PACKAGES[@]}"
+# poppler-utils: pdftotext, with which the report tests read the PDFs back.
+apt_ensure postgresql redis-server chromium poppler-utils "${PDF_PACKAGES[@]}"
 
 section "Virtualenv"
 "$SCRIPTS/venv.sh"

@@ -1,9 +1,10 @@
 """List filters (django-filter), one FilterSet per resource.
 
-Cases: status, centre (with subtree), category, channel, risk, mediator, registration dates, overdue,
-and search by number, party name, phone or ID number (keyed hash). The others filter the scoped
-querysets of ``cases.queries``; a filter never widens them. Cases, mediators and rooms are filtered
-by plain ids (never "no such object"), so a filter does not disclose what lies outside the scope.
+Cases: status, centre and registering centre (with subtree), category, channel, risk, mediator,
+registration dates, outcome and conclusion dates, overdue, and search by number, party name, phone
+or ID number (keyed hash). The others filter the scoped querysets of ``cases.queries``; a filter
+never widens them. Cases, mediators and rooms are filtered by plain ids (never "no such object"),
+so a filter does not disclose what lies outside the scope.
 """
 
 from datetime import UTC, datetime
@@ -29,6 +30,9 @@ from ..models import (
     Mediator,
     MediatorKind,
     Membership,
+    Notification,
+    NotificationKind,
+    Outcome,
     Party,
     RiskLevel,
     Role,
@@ -62,6 +66,11 @@ class CaseFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=Status.choices)
     centre = filters.ModelChoiceFilter(queryset=Centre.objects.all(), method="filter_centre")
     subtree = filters.BooleanFilter(method="noop", label=_("include the centre's subtree"))
+    registering_centre = filters.ModelChoiceFilter(
+        queryset=Centre.objects.all(),
+        method="filter_registering_centre",
+        label=_("the centre that registered the case (with subtree: or one below it)"),
+    )
     category = filters.ModelChoiceFilter(queryset=Category.objects.all(), method="filter_category")
     channel = filters.MultipleChoiceFilter(choices=Channel.choices)
     risk_level = filters.MultipleChoiceFilter(choices=RiskLevel.choices)
@@ -70,6 +79,9 @@ class CaseFilter(filters.FilterSet):
     )
     registered_after = UtcDateTimeFilter(field_name="registered_at", lookup_expr="gte")
     registered_before = UtcDateTimeFilter(field_name="registered_at", lookup_expr="lt")
+    outcome = filters.MultipleChoiceFilter(choices=Outcome.choices)
+    concluded_after = UtcDateTimeFilter(field_name="concluded_at", lookup_expr="gte")
+    concluded_before = UtcDateTimeFilter(field_name="concluded_at", lookup_expr="lt")
     overdue = filters.BooleanFilter(method="filter_overdue")
     q = filters.CharFilter(method="search", label=_("case number, party name, phone or ID number"))
 
@@ -81,9 +93,18 @@ class CaseFilter(filters.FilterSet):
         return queryset
 
     def filter_centre(self, queryset: QuerySet[Case], name: str, centre: Centre) -> QuerySet[Case]:
+        return self._at_centre(queryset, "centre", centre)
+
+    def filter_registering_centre(
+        self, queryset: QuerySet[Case], name: str, centre: Centre
+    ) -> QuerySet[Case]:
+        return self._at_centre(queryset, "registering_centre", centre)
+
+    def _at_centre(self, queryset: QuerySet[Case], field: str, centre: Centre) -> QuerySet[Case]:
+        # ``subtree`` widens both centre filters: a report's counts of a subtree link here.
         if self.form.cleaned_data.get("subtree"):
-            return queryset.filter(centre__path__startswith=centre.path)
-        return queryset.filter(centre=centre)
+            return queryset.filter(**{f"{field}__path__startswith": centre.path})
+        return queryset.filter(**{field: centre})
 
     def filter_category(
         self, queryset: QuerySet[Case], name: str, category: Category
@@ -311,3 +332,14 @@ class UserFilter(filters.FilterSet):
             | Q(last_name__icontains=value)
             | Q(email__icontains=value)
         )
+
+
+class NotificationFilter(filters.FilterSet):
+    unread = filters.BooleanFilter(
+        field_name="read_at", lookup_expr="isnull", label=_("not read yet")
+    )
+    kind = filters.MultipleChoiceFilter(choices=NotificationKind.choices)
+
+    class Meta:
+        model = Notification
+        fields: list[str] = []

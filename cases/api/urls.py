@@ -10,7 +10,9 @@ from .views.categories import CategoryViewSet
 from .views.centres import CentreViewSet
 from .views.follow_ups import FollowUpViewSet
 from .views.mediators import MediatorViewSet
+from .views.notifications import NotificationViewSet
 from .views.parties import PartyViewSet
+from .views.reports import ReportViewSet
 from .views.rooms import RoomViewSet
 from .views.sessions import SessionViewSet
 from .views.transfers import TransferViewSet
@@ -32,10 +34,16 @@ router.register("categories", CategoryViewSet, basename="category")
 router.register("mediators", MediatorViewSet, basename="mediator")
 router.register("rooms", RoomViewSet, basename="room")
 router.register("users", UserViewSet, basename="user")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("me/", MeView.as_view(), name="me"),
+    path(
+        "reports/monthly/",
+        ReportViewSet.as_view({"get": "monthly"}),
+        name="report-monthly",
+    ),
     path("", include(router.urls)),
 ]

@@ -11,6 +11,7 @@ class NotificationKind(models.TextChoices):
     DUE_SOON = "due_soon", _("Deadline approaching")
     OVERDUE = "overdue", _("Deadline passed")
     ESCALATED = "escalated", _("Overdue case escalated")
+    RETURNED_TO_COURT = "returned_to_court", _("Entrusted case returned to the court")
 
 
 class Notification(models.Model):

@@ -1,5 +1,7 @@
 """Deadline settings per centre and channel, inherited down the tree (DESIGN §4)."""
 
+from typing import Any
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from .cases import Channel
 
 
-def _days(verbose_name: object, help_text: object) -> models.PositiveSmallIntegerField:
+def _days(verbose_name: Any, help_text: Any) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(
         verbose_name,
         null=True,

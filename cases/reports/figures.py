@@ -124,7 +124,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure(
         "days_to_conclusion_p90",
         _("Days to conclusion, 90th percentile"),
-        _("The same days; 90% of the cases concluded within this many (nearest rank)."),
+        _("The same days; nine cases in ten concluded within this many (nearest rank)."),
         Kind.DAYS,
         in_breakdowns=False,
     ),

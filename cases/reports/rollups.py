@@ -51,6 +51,9 @@ from .periods import add_months, current_month, month_end, month_of
 ROLL_LOCK = 0x6D656469
 
 DECISIONS = {"accept": "accepted", "decline": "declined"}
+# The events that change an agreement's fulfilment (a follow-up records what the visit found,
+# in the follow-up, not in the agreement).
+FULFILMENT_CHANGES = frozenset({"record_fulfilment", "close"})
 CONCLUSIONS = {"resolve": "resolved", "fail": "failed", "withdraw": "withdrawn"}
 SECONDS_PER_TENTH = 8640  # a tenth of a day
 
@@ -238,7 +241,7 @@ def facts(
                 if deadline is not None:
                     out.append(Fact("agreements_due", month_of(deadline), after.centre, after))
 
-    if "fulfilment" in data_after and performance_deadline is not None:
+    if name in FULFILMENT_CHANGES and "fulfilment" in data_after and performance_deadline:
         # Fulfilled in full by the end of the month the performance deadline falls in.
         due_month = month_of(performance_deadline)
         if at < month_end(due_month):
@@ -449,7 +452,7 @@ def record_event(event: Event, case: Case) -> None:
         return
     intake = after if before is None else _intake_state(event, case)
     deadline = None
-    if "fulfilment" in event.after:
+    if event.name in FULFILMENT_CHANGES and "fulfilment" in event.after:
         deadline = (
             Agreement.objects.filter(case_id=case.pk)
             .values_list("performance_deadline", flat=True)
@@ -485,7 +488,7 @@ _COUNTED_NAMES = frozenset(
 def _may_count(event: Event, before: State, after: State) -> bool:
     return (
         event.name in _COUNTED_NAMES
-        or "fulfilment" in event.after
+        or (event.name in FULFILMENT_CHANGES and "fulfilment" in event.after)
         or "amount_in_dispute" in event.after
         or _stock_key(before) != _stock_key(after)
     )

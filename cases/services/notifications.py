@@ -83,6 +83,18 @@ def notify_high_risk(case: Case) -> list[Notification]:
     )
 
 
+def notify_returned_to_court(case: Case) -> list[Notification]:
+    """Tell the entrusting court's liaisons that mediation of their case ended without agreement,
+    so the court can resume its proceedings (the closing summary is on the case's page)."""
+    liaisons = Membership.objects.filter(role=Role.COURT_LIAISON, centre=case.entrusting_court)
+    return notify(
+        users=get_user_model().objects.filter(is_active=True, pk__in=liaisons.values("user_id")),
+        case=case,
+        kind=NotificationKind.RETURNED_TO_COURT,
+        key=f"returned_to_court:{case.pk}",
+    )
+
+
 def _enqueue_emails(ids: list[int]) -> None:
     from ..tasks import send_notification_emails  # the tasks module imports this one
 

@@ -35,8 +35,9 @@ def nearest_directors(centre: Centre) -> QuerySet[Any]:
     """The active directors of ``centre``, or of the nearest centre above it that has any."""
     codes = centre.ancestor_codes()
     memberships = list(
-        Membership.objects.filter(role=Role.DIRECTOR, centre__code__in=codes, user__is_active=True)
-        .values_list("user_id", "centre__code")
+        Membership.objects.filter(
+            role=Role.DIRECTOR, centre__code__in=codes, user__is_active=True
+        ).values_list("user_id", "centre__code")
     )
     if not memberships:
         return get_user_model().objects.none()

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from ..access import scope_of
+from ..access import can_read_reports, scope_of
 from ..models import Role
 from ..services.notifications import unread_count
 
@@ -26,6 +26,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             or bool(roles & {Role.INTAKE, Role.DIRECTOR, Role.COURT_LIAISON}),
             "receives_transfers": scope.is_admin
             or bool(roles & {Role.DIRECTOR, Role.COURT_LIAISON, Role.OBSERVER}),
+            "reads_reports": can_read_reports(user),
             # The bell's count, on first use (templates call it): one query on a page with the
             # nav, none on an HTMX fragment.
             "unread": cache(partial(unread_count, user)),

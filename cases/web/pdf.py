@@ -1,4 +1,4 @@
-"""PDF documents rendered from templates with WeasyPrint (the agreement now, reports later).
+"""PDF documents rendered from templates with WeasyPrint: the agreement, the monthly report.
 
 WeasyPrint needs system libraries (Pango, HarfBuzz) that a developer's laptop may lack, so it is
 imported only when a PDF is asked for: the rest of the product starts and works without it, and a
@@ -83,8 +83,15 @@ def _local_fetcher(weasyprint: Any) -> Any:
     return LocalStaticFetcher()
 
 
-def render_pdf(template_name: str, context: dict[str, Any], request: HttpRequest) -> bytes:
-    """Render ``template_name`` with ``context`` (as for the request) into a PDF.
+# Where relative URLs of a document made without a request (a task's e-mail attachment) point: the
+# fetcher reads only the path of a static URL, so the host does not matter.
+OFFLINE_BASE_URL = "http://localhost/"
+
+
+def render_pdf(
+    template_name: str, context: dict[str, Any], request: HttpRequest | None = None
+) -> bytes:
+    """Render ``template_name`` with ``context`` (as for the request, if any) into a PDF.
 
     Raises ``PdfUnavailable`` when WeasyPrint cannot be loaded on this machine.
     """
@@ -92,7 +99,7 @@ def render_pdf(template_name: str, context: dict[str, Any], request: HttpRequest
     html = render_to_string(template_name, context, request=request)
     document = weasyprint.HTML(
         string=html,
-        base_url=request.build_absolute_uri("/"),
+        base_url=request.build_absolute_uri("/") if request is not None else OFFLINE_BASE_URL,
         url_fetcher=_local_fetcher(weasyprint),
         media_type="print",
     )

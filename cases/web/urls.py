@@ -8,10 +8,12 @@ from .views import (
     auth,
     case_detail,
     case_list,
+    court,
     due,
     intake,
     mediators,
     notifications,
+    reports,
     sessions,
     transfers,
     workbench,
@@ -49,6 +51,10 @@ urlpatterns = [
     # Agreements, fulfilment, follow-ups.
     path("cases/<int:pk>/agreement/", agreements.agreement_print, name="agreement_print"),
     path("cases/<int:pk>/agreement.pdf", agreements.agreement_pdf, name="agreement_pdf"),
+    path("cases/<int:pk>/closing-summary/", court.closing_summary, name="closing_summary"),
+    path(
+        "cases/<int:pk>/closing-summary.pdf", court.closing_summary_pdf, name="closing_summary_pdf"
+    ),
     path("agreements/<int:pk>/fulfilment/", agreements.fulfilment, name="fulfilment"),
     path(
         "agreements/<int:pk>/judicial-confirmation/",
@@ -64,4 +70,6 @@ urlpatterns = [
     # Notifications (the bell).
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
+    # Monthly reports.
+    path("reports/", reports.reports, name="reports"),
 ]

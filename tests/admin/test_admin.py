@@ -2,14 +2,15 @@
 written by the services are read-only there; centres saved through the admin keep their paths."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
-from cases.models import Case, Centre, CentreKind, CentreLevel, Event
-from tests.factories import Tree
+from cases.models import Case, Centre, CentreKind, CentreLevel, DeadlinePolicy, Event
+from tests.factories import Tree, register
 
 pytestmark = pytest.mark.django_db
 
@@ -116,12 +117,19 @@ def test_a_centre_added_in_the_admin_gets_its_path(
             "memberships-INITIAL_FORMS": "0",
             "children-TOTAL_FORMS": "0",
             "children-INITIAL_FORMS": "0",
+            # Its own deadlines, set on the same page.
+            "deadline_policies-TOTAL_FORMS": "1",
+            "deadline_policies-INITIAL_FORMS": "0",
+            "deadline_policies-0-channel": "",
+            "deadline_policies-0-mediation_days": "12",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     created = Centre.objects.get(code="NEW1")
     assert created.path == t.s1.path + "NEW1/"
     assert created.depth == t.s1.depth + 1
+    policies = DeadlinePolicy.objects.filter(centre=created)
+    assert list(policies.values_list("channel", "mediation_days")) == [("", 12)]
 
 
 def test_moving_a_centre_below_itself_is_refused_at_the_field(
@@ -144,9 +152,31 @@ def test_moving_a_centre_below_itself_is_refused_at_the_field(
             "memberships-INITIAL_FORMS": "0",
             "children-TOTAL_FORMS": "0",
             "children-INITIAL_FORMS": "0",
+            "deadline_policies-TOTAL_FORMS": "0",
+            "deadline_policies-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 200
     assert "errorlist" in response.content.decode()
     t.d1.refresh_from_db()
     assert t.d1.path == before
+
+
+def test_deadlines_set_on_a_centre_in_the_admin_apply_below_it(
+    client_admin: Client, tree_with_cases: Tree
+) -> None:
+    tree = tree_with_cases
+    response = client_admin.post(
+        reverse("admin:cases_deadlinepolicy_add"),
+        {"centre": tree.d1.pk, "channel": "hotline", "acceptance_days": "5"},
+    )
+    assert response.status_code == 302, response.content[:500]
+    duplicate = client_admin.post(
+        reverse("admin:cases_deadlinepolicy_add"),
+        {"centre": tree.d1.pk, "channel": "hotline", "mediation_days": "10"},
+    )
+    assert "本中心已有该渠道的期限设置" in duplicate.content.decode()  # the admin speaks Chinese
+
+    case = register(actor=tree.admin, centre=tree.k1, channel="hotline")
+
+    assert case.acceptance_due_at == case.registered_at + timedelta(days=5)

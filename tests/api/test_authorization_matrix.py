@@ -32,7 +32,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases import workflow
-from cases.models import Case, Event, Session
+from cases.models import Case, Event, Notification, NotificationKind, Session
 from tests.api.support import all_ids, assert_error, assert_no_leak, client_for
 from tests.api.world import Side, build_sides
 from tests.factories import Tree, data_for, seeded_category
@@ -40,6 +40,7 @@ from tests.factories import Tree, data_for, seeded_category
 pytestmark = pytest.mark.django_db
 
 MISSING_ID = 999_999_999
+BYSTANDER_KEY = "matrix:bystander"
 
 # --- The routes, from the resolver ----------------------------------------------------------------
 
@@ -158,6 +159,15 @@ def world(shared_tree_with_cases: Tree, django_db_blocker: Any) -> World:
         for user in users.values():
             if user is not None:
                 Token.objects.get_or_create(user=user)
+                Notification.objects.create(
+                    user=user, case=sides["d1"].case, kind=NotificationKind.OVERDUE,
+                    key=f"matrix:{user.pk}",
+                )  # fmt: skip
+        # Someone who is none of the roles: no call may read or mark theirs.
+        Notification.objects.create(
+            user=tree.director_c, case=sides["d2"].case, kind=NotificationKind.OVERDUE,
+            key=BYSTANDER_KEY,
+        )  # fmt: skip
     return World(tree=tree, sides=sides, users=users)
 
 
@@ -206,12 +216,51 @@ class OpenRoute:
     reason: str
 
 
+def _is_me(user: Any, response: Any) -> bool:
+    return bool(response.json()["username"] == user.username)
+
+
 @dataclass(frozen=True)
 class OwnRoute:
-    """About the caller only (``me/``): 401 signed out, the caller's own data signed in."""
+    """About the caller only (``me/``, your notifications): 401 signed out, 200 signed in with
+    only the caller's own data (``owns``). ``body``: for a POST."""
+
+    methods: frozenset[str] = frozenset({"GET", "HEAD"})
+    body: dict[str, Any] = field(default_factory=dict)
+    owns: Callable[[Any, Any], bool] = _is_me
 
 
-Coverage = ObjectRoute | ListRoute | OpenRoute | OwnRoute
+@dataclass(frozen=True)
+class QueryRoute:
+    """A read about one object named in the query string (``?centre=<id>``), not in the path.
+
+    ``readers``: the roles that read such objects in their own scope; for everyone else an
+    object on their own side answers 404 too. ``params``: the other query parameters to send.
+    """
+
+    target: str
+    param: str
+    readers: frozenset[str]
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+Coverage = ObjectRoute | ListRoute | OpenRoute | OwnRoute | QueryRoute
+
+
+def _lists_only_own_notifications(user: Any, response: Any) -> bool:
+    ids = [row["id"] for row in response.json()["results"]]
+    return set(Notification.objects.filter(pk__in=ids).values_list("user_id", flat=True)) <= {
+        user.pk
+    }
+
+
+def _marked_only_own_notifications(user: Any, response: Any) -> bool:
+    bystanders = Notification.objects.filter(key=BYSTANDER_KEY)
+    return bool(
+        response.json() == {"marked": response.json()["marked"], "unread": 0}
+        and bystanders.exists()
+        and not bystanders.filter(read_at__isnull=False).exists()
+    )
 
 
 def _case_put(world: World, case: Any, kwargs: Mapping[str, str]) -> dict[str, Any]:
@@ -277,6 +326,11 @@ COVERAGE: dict[str, Coverage] = {
         reason="Signing in: POST must be reachable without a token (400 for bad credentials).",
     ),
     "/api/v1/me/": OwnRoute(),
+    # Notifications are the caller's own: the list shows only theirs, marking touches only theirs.
+    "/api/v1/notifications/": OwnRoute(owns=_lists_only_own_notifications),
+    "/api/v1/notifications/read/": OwnRoute(
+        methods=frozenset({"POST"}), body={"all": True}, owns=_marked_only_own_notifications
+    ),
     "/api/schema/": OpenRoute(anonymous={"GET": 200, "HEAD": 200}, reason=PUBLIC_DESCRIPTION),
     "/api/docs/": OpenRoute(anonymous={"GET": 200, "HEAD": 200}, reason=PUBLIC_DESCRIPTION),
     # Cases.
@@ -298,6 +352,7 @@ COVERAGE: dict[str, Coverage] = {
         target="case", body=_transition_body, each={"name": tuple(sorted(workflow.TRANSITIONS))}
     ),
     "/api/v1/cases/{id}/events/": ObjectRoute(target="case"),
+    "/api/v1/cases/{id}/closing-summary/": ObjectRoute(target="returned"),
     # Parties.
     "/api/v1/parties/": ListRoute(target="party"),
     "/api/v1/parties/{id}/": ObjectRoute(target="party", body=constant({"name": "越权"})),
@@ -349,6 +404,11 @@ COVERAGE: dict[str, Coverage] = {
     # Users: administrators only (DESIGN §9); for everyone else every user is out of scope.
     "/api/v1/users/": ListRoute(target="user", create=_user_at, created=get_user_model(), admin_only=True),
     "/api/v1/users/{id}/": ObjectRoute(target="user", body=constant({"first_name": "越权"})),
+    # Monthly reports: directors and observers read their subtrees' (DESIGN §2), no one else.
+    "/api/v1/reports/monthly/": QueryRoute(
+        target="district", param="centre", readers=frozenset({"foreign_director", "observer"}),
+        params={"month": "2026-01"},
+    ),
 }  # fmt: skip
 
 
@@ -359,8 +419,8 @@ def _uncovered(route: Route) -> str | None:
         return (
             f"{route.key} ({route.name}, {'/'.join(route.methods)}) is not in COVERAGE: add an "
             "ObjectRoute (an object id: which object on each side, and a body for writes), a "
-            "ListRoute (what it lists; a create body if it takes POST) or an OpenRoute (with why "
-            "it needs no scope)."
+            "ListRoute (what it lists; a create body if it takes POST), a QueryRoute (an object "
+            "named in the query string) or an OpenRoute (with why it needs no scope)."
         )
     methods = set(route.methods)
     if isinstance(covers, ListRoute):
@@ -372,7 +432,9 @@ def _uncovered(route: Route) -> str | None:
             )
     if isinstance(covers, OpenRoute) and methods - set(covers.anonymous):
         return f"{route.key} now answers {sorted(methods - set(covers.anonymous))}: say what."
-    if isinstance(covers, OwnRoute) and methods - {"GET", "HEAD"}:
+    if isinstance(covers, OwnRoute) and methods - covers.methods:
+        return f"{route.key} now answers {sorted(methods - covers.methods)}: say what."
+    if isinstance(covers, QueryRoute) and methods - {"GET", "HEAD"}:
         return f"{route.key} now answers {sorted(methods - {'GET', 'HEAD'})}: say what."
     if isinstance(covers, ObjectRoute):
         if route.id_kwarg is None:
@@ -477,7 +539,9 @@ def test_route_for_role(world: World, call: Call, role: str) -> None:
     elif isinstance(covers, ListRoute):
         _check_list_route(world, covers, call, role, user, side, client)
     elif isinstance(covers, OwnRoute):
-        _check_own_route(call, user, client)
+        _check_own_route(covers, call, user, client)
+    elif isinstance(covers, QueryRoute):
+        _check_query_route(world, covers, call, role, user, side, client)
     else:
         _check_open_route(world, covers, call, user, side, client)
 
@@ -585,14 +649,54 @@ def _check_list_route(
             )
 
 
-def _check_own_route(call: Call, user: Any, client: APIClient) -> None:
-    response = _send(client, call.method, _url(call, None))
+def _check_own_route(covers: OwnRoute, call: Call, user: Any, client: APIClient) -> None:
+    response = _send(client, call.method, _url(call, None), covers.body)
     if user is None:
         _assert_unauthenticated(response, call.method)
         return
-    assert response.status_code == 200
-    if call.method == "GET":
-        assert response.json()["username"] == user.username
+    assert response.status_code == 200, (response.status_code, response.content[:300])
+    if call.method != "HEAD":
+        assert covers.owns(user, response)
+
+
+def _check_query_route(
+    world: World,
+    covers: QueryRoute,
+    call: Call,
+    role: str,
+    user: Any,
+    side: Side,
+    client: APIClient,
+) -> None:
+    url = _url(call, None)
+    send = getattr(client, call.method.lower())
+
+    def ask(obj_id: Any) -> Any:
+        return send(url, {**covers.params, covers.param: obj_id})
+
+    response = ask(getattr(side, covers.target).pk)
+    if user is None:
+        _assert_unauthenticated(response, call.method)
+        return
+    if role == "admin":
+        assert response.status_code == 200, (response.status_code, response.content[:300])
+        return
+    assert response.status_code == 404, (
+        f"{role} reached a {covers.target} outside their scope through {call}: "
+        f"{response.status_code} {response.content[:300]!r}"
+    )
+    # In their own scope: read by its readers, 404 for everyone else.
+    own = next(s for s in world.sides.values() if s is not side)
+    mine = ask(getattr(own, covers.target).pk)
+    assert mine.status_code == (200 if role in covers.readers else 404), (
+        role,
+        mine.status_code,
+        mine.content[:300],
+    )
+    if call.method == "HEAD":
+        return
+    error = assert_error(response, 404, "not_found")
+    assert ask(MISSING_ID).json()["error"] == error
 
 
 def _check_open_route(

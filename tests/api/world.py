@@ -18,6 +18,8 @@ from cases.models import (
     Case,
     Category,
     Centre,
+    CentreKind,
+    CentreLevel,
     FollowUp,
     Mediator,
     Party,
@@ -27,7 +29,16 @@ from cases.models import (
     Transfer,
 )
 from cases.services.sessions import book_session
-from tests.factories import RoomFactory, Tree, data_for, drive, register, seeded_category
+from tests.factories import (
+    CentreFactory,
+    RoomFactory,
+    Tree,
+    data_for,
+    drive,
+    register,
+    register_entrusted,
+    seeded_category,
+)
 
 
 @dataclass
@@ -41,6 +52,7 @@ class Side:
     agreement: Agreement  # of a resolved and closed case
     follow_up: FollowUp  # scheduled by closing that case
     transfer: Transfer  # a case of the street sent up to the district
+    returned: Case  # court-entrusted, failed: back to the court with a closing summary
     centre: Centre
     district: Centre
     mediator: Mediator
@@ -69,6 +81,23 @@ def build_side(
         register(actor=admin, centre=street), Status.RESOLVED, actor=admin, mediator=mediator
     )
     workflow.transition(case=settled, name="close", actor=admin, data={})
+    # Each side's own court: the other side's court liaison must not reach this case.
+    court = (
+        tree.court
+        if district == tree.d1
+        else CentreFactory.create(
+            parent=district,
+            level=CentreLevel.STREET,
+            kind=CentreKind.COURT,
+            name_zh="江汉区人民法院",
+        )
+    )
+    returned = drive(
+        register_entrusted(actor=admin, centre=street, court=court),
+        Status.FAILED,
+        actor=admin,
+        mediator=mediator,
+    )
     moving = register(actor=admin, centre=street)
     workflow.transition(
         case=moving, name="transfer", actor=admin, data=data_for("transfer", target=district)
@@ -81,6 +110,7 @@ def build_side(
         agreement=Agreement.objects.get(case=settled),
         follow_up=FollowUp.objects.get(case=settled),
         transfer=Transfer.objects.get(case=moving),
+        returned=returned,
         centre=street,
         district=district,
         mediator=mediator,

@@ -3,6 +3,8 @@
 from typing import Any
 
 from django import forms
+from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -13,14 +15,20 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ... import deadlines, queries, workflow
 from ...services import intake
 from ...services.cases import edit_case
+from ...web.pdf import PdfUnavailable, render_pdf
+from ...web.views.court import closing_summary_context
 from ..base import ScopedViewSet
+from ..docs import NOT_FOUND, error
+from ..errors import body
 from ..filters import CaseFilter
+from ..negotiation import IgnoreFormatParameter
 from ..pagination import IdCursorPagination
 from ..serializers import (
     CaseCreateSerializer,
@@ -63,6 +71,11 @@ INTAKE_EXAMPLE = OpenApiExample(
         ],
     },
 )  # fmt: skip
+
+CLOSING_SUMMARY_UNAVAILABLE = _(
+    "PDF documents cannot be produced on this server: the PDF renderer (WeasyPrint and its "
+    "system libraries) is not installed. The case page's printable closing summary has the same."
+)
 
 
 TRANSITIONS_EXAMPLE = OpenApiExample(
@@ -255,6 +268,50 @@ class CaseViewSet(
         )
         case = self.get_queryset().get(pk=case.pk)
         return self.with_etag(Response(CaseSerializer(case).data), case.version)
+
+    @extend_schema(
+        summary="The closing summary for the court (PDF)",
+        description=(
+            "For a court-entrusted case that ended without agreement (failed or withdrawn): the "
+            "summary it goes back to the court with (parties masked, the sessions held, the "
+            "outcome and the guidance given), in your language. Any other case: 404."
+        ),
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="A4"),
+            404: NOT_FOUND,
+            503: error(
+                "The PDF renderer is not installed on this server",
+                "pdf_unavailable",
+                str(CLOSING_SUMMARY_UNAVAILABLE),
+            ),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="closing-summary",
+        filter_backends=[],
+        content_negotiation_class=IgnoreFormatParameter,
+    )
+    def closing_summary(self, request: Request, pk: str | None = None) -> Response | HttpResponse:
+        case = self.get_object()
+        returned = queries.returned_to_court_cases_for(request.user).filter(pk=case.pk).first()
+        if returned is None:
+            raise NotFound(_("This case did not go back to a court: it has no closing summary."))
+        try:
+            content = render_pdf(
+                "web/closing_summary.html", closing_summary_context(returned, for_pdf=True)
+            )
+        except PdfUnavailable:
+            return Response(
+                body("pdf_unavailable", CLOSING_SUMMARY_UNAVAILABLE),
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{returned.number}-closing-summary.pdf"'
+        )
+        return response
 
     @extend_schema(
         summary="The case's timeline (read-only)", responses={200: EventSerializer(many=True)}

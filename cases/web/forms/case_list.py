@@ -1,11 +1,12 @@
 """The case list's filters: the API's ``CaseFilter`` as a web form.
 
-The filters and their query parameters are the API's (``status``, ``centre`` + ``subtree``,
-``category``, ``channel``, ``risk_level``, ``mediator``, ``overdue``, ``q``), so a link such as
-``/cases/?centre=3&subtree=true&overdue=true`` means the same on both. The web differs where a
-person types: the pickers offer only what the user may see (anything else is an error at the field,
-not an empty list), the registration dates are local days with the last one included, and the form
-carries the list's sort order and page.
+The filters and their query parameters are the API's (``status``, ``centre`` or
+``registering_centre`` + ``subtree``, ``category``, ``channel``, ``risk_level``, ``mediator``,
+``outcome``, ``overdue``, ``q``), so a link such as ``/cases/?centre=3&subtree=true&overdue=true``
+means the same on both. The web differs where a person types: the pickers offer only what the user
+may see (anything else is an error at the field, not an empty list), the registration and
+conclusion dates are local days with the last one included, and the form carries the list's sort
+order and page. The monthly report links its counts here (``cases.web.views.reports``).
 """
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -48,6 +49,10 @@ NARROWING = (
     "mediator",
     "registered_from",
     "registered_to",
+    "registering_centre",
+    "outcome",
+    "concluded_from",
+    "concluded_to",
     "overdue",
 )
 
@@ -77,16 +82,20 @@ class CaseListForm(forms.Form):
             "mediator": _("Mediator (lead or co-mediator)"),
             "registered_from": _("Registered from"),
             "registered_to": _("Registered to (inclusive)"),
+            "registering_centre": _("Registering centre"),
+            "outcome": _("Outcome"),
+            "concluded_from": _("Concluded from"),
+            "concluded_to": _("Concluded to (inclusive)"),
             "overdue": _("Overdue only"),
             "subtree": _("Include the centres below"),
         }
         for name, label in labels.items():
             self.fields[name].label = label
-        for name in ("status", "channel", "risk_level"):
+        for name in ("status", "channel", "risk_level", "outcome"):
             self.fields[name].widget = forms.CheckboxSelectMultiple(
                 choices=self.fields[name].choices  # type: ignore[attr-defined]
             )
-        for name in ("registered_from", "registered_to"):
+        for name in ("registered_from", "registered_to", "concluded_from", "concluded_to"):
             self.fields[name].widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
         self.fields["q"].widget = forms.TextInput(
             attrs={
@@ -98,12 +107,22 @@ class CaseListForm(forms.Form):
         centre: Any = self.fields["centre"]
         centre.label_from_instance = _centre_label
         centre.empty_label = _("All centres")
+        registering: Any = self.fields["registering_centre"]
+        registering.empty_label = _("Any centre")
+        registering.widget.choices = self._registering_choices(registering)
         category: Any = self.fields["category"]
         category.label_from_instance = _category_label
         category.empty_label = _("All categories")
         mediator: Any = self.fields["mediator"]
         mediator.label_from_instance = _mediator_label
         mediator.empty_label = _("All mediators")
+
+    def _registering_choices(self, field: Any) -> list[tuple[Any, str]]:
+        """The registering centre is a filter the monthly report's links set, not one to pick
+        from thousands of centres: the form offers only the centre asked for, or none."""
+        raw = str(self.data.get(self.add_prefix("registering_centre")) or "")
+        chosen = field.queryset.filter(pk=int(raw)) if raw.isdigit() else field.queryset.none()
+        return [("", field.empty_label), *((c.pk, c.name) for c in chosen)]
 
     def _strict_boolean(self, name: str) -> bool | None:
         # The API's widget reads anything but true/false/1/0 as "not set"; a person who edited the
@@ -121,9 +140,13 @@ class CaseListForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        start, end = cleaned.get("registered_from"), cleaned.get("registered_to")
-        if start and end and end < start:
-            self.add_error("registered_to", _("The last day cannot be before the first day."))
+        for first, last in (
+            ("registered_from", "registered_to"),
+            ("concluded_from", "concluded_to"),
+        ):
+            start, end = cleaned.get(first), cleaned.get(last)
+            if start and end and end < start:
+                self.add_error(last, _("The last day cannot be before the first day."))
         return cleaned
 
 
@@ -149,6 +172,20 @@ def _local_midnight(day: date) -> datetime | None:
         return None
 
 
+def _from_day(queryset: QuerySet[Case], field: str, day: date) -> QuerySet[Case]:
+    start = _local_midnight(day)
+    return queryset if start is None else queryset.filter(**{f"{field}__gte": start})
+
+
+def _to_day(queryset: QuerySet[Case], field: str, day: date) -> QuerySet[Case]:
+    # The last day is included: everything before the next day begins.
+    try:
+        end = _local_midnight(day + timedelta(days=1))
+    except OverflowError:
+        end = None
+    return queryset if end is None else queryset.filter(**{f"{field}__lt": end})
+
+
 class CaseListFilter(CaseFilter):
     """``CaseFilter`` for the web list: pickers limited to the user's scope, local-day dates.
 
@@ -157,6 +194,8 @@ class CaseListFilter(CaseFilter):
 
     registered_from = filters.DateFilter(method="filter_registered_from")
     registered_to = filters.DateFilter(method="filter_registered_to")
+    concluded_from = filters.DateFilter(method="filter_concluded_from")
+    concluded_to = filters.DateFilter(method="filter_concluded_to")
 
     class Meta(CaseFilter.Meta):
         form = CaseListForm
@@ -164,11 +203,13 @@ class CaseListFilter(CaseFilter):
     def __init__(self, data: Any, queryset: QuerySet[Case], *, request: Any) -> None:
         super().__init__(data, queryset, request=request)
         # The API's instants give way to the local days a date picker sends.
-        del self.filters["registered_after"], self.filters["registered_before"]
+        for instants in ("registered", "concluded"):
+            del self.filters[f"{instants}_after"], self.filters[f"{instants}_before"]
         user = request.user
         # An id outside these is "not one of the available choices": an error at the field, the
         # same for a centre that does not exist and one that is not the user's to see.
         self.filters["centre"].queryset = queries.centres_for(user).order_by("path")
+        self.filters["registering_centre"].queryset = queries.centres_for(user).order_by("path")
         self.filters["mediator"].queryset = queries.mediator_choices(user)
         # Each top-level category followed by its sub-categories.
         self.filters["category"].queryset = queries.categories_for(user).order_by(
@@ -182,18 +223,20 @@ class CaseListFilter(CaseFilter):
     def filter_registered_from(
         self, queryset: QuerySet[Case], name: str, day: date
     ) -> QuerySet[Case]:
-        start = _local_midnight(day)
-        return queryset if start is None else queryset.filter(registered_at__gte=start)
+        return _from_day(queryset, "registered_at", day)
 
     def filter_registered_to(
         self, queryset: QuerySet[Case], name: str, day: date
     ) -> QuerySet[Case]:
-        # The last day is included: everything before the next day begins.
-        try:
-            end = _local_midnight(day + timedelta(days=1))
-        except OverflowError:
-            end = None
-        return queryset if end is None else queryset.filter(registered_at__lt=end)
+        return _to_day(queryset, "registered_at", day)
+
+    def filter_concluded_from(
+        self, queryset: QuerySet[Case], name: str, day: date
+    ) -> QuerySet[Case]:
+        return _from_day(queryset, "concluded_at", day)
+
+    def filter_concluded_to(self, queryset: QuerySet[Case], name: str, day: date) -> QuerySet[Case]:
+        return _to_day(queryset, "concluded_at", day)
 
     def filter_queryset(self, queryset: QuerySet[Case]) -> QuerySet[Case]:
         """Apply the filters (the form's other fields, sort order and page, are not filters),

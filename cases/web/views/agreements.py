@@ -96,7 +96,7 @@ def format_yuan(amount: Decimal) -> str:
     return f"¥{amount:,.2f}"
 
 
-def _labels(model: Any, *names: str) -> dict[str, str]:
+def field_labels(model: Any, *names: str) -> dict[str, str]:
     """Field labels from the model's verbose names, translated and capitalised."""
     return {name: capfirst(model._meta.get_field(name).verbose_name) for name in names}
 
@@ -126,13 +126,13 @@ def _document_context(case: Case, *, for_pdf: bool) -> dict[str, Any]:
         # Chinese text takes full-width punctuation.
         "colon": "：" if chinese else ": ",
         "list_separator": "、" if chinese else ", ",
-        "party_labels": _labels(
+        "party_labels": field_labels(
             Party, "kind", "id_number_masked", "phone_masked", "address", "agent"
         ),
-        "case_labels": _labels(
+        "case_labels": field_labels(
             Case, "category", "summary", "facts", "amount_in_dispute", "location"
         ),
-        "agreement_labels": _labels(
+        "agreement_labels": field_labels(
             Agreement, "form", "signed_on", "effective_on", "performance_deadline"
         ),
     }
@@ -305,7 +305,7 @@ def judicial_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
         "case": case,
         "agreement": agreement,
         "confirmation_by": confirmation_deadline(agreement),
-        "agreement_labels": _labels(
+        "agreement_labels": field_labels(
             Agreement,
             "judicial_confirmation",
             "effective_on",

@@ -408,6 +408,8 @@ def _page_context(
         "co_mediators": list(case.co_mediators.all()),
         "sessions": sessions,
         "agreement": agreement,
+        "closing_summary": case.entrusting_court_id is not None
+        and case.outcome in queries.RETURNED_TO_COURT,
         # Until the court has ruled: a ruling is final.
         "may_confirm": may["record_judicial_confirmation"]
         and agreement is not None

@@ -193,7 +193,8 @@ class _Echo:
         return value
 
 
-def _cell(value: Any) -> str:
+def spreadsheet_cell(value: Any) -> str:
+    """``value`` as CSV text that no spreadsheet reads as a formula (see FORMULA_STARTS)."""
     text = "" if value is None else str(value)
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
@@ -242,7 +243,7 @@ def _csv_lines(cases: QuerySet[Case], language: str | None, zone: tzinfo) -> Ite
         # The byte order mark tells Excel the file is UTF-8 (it would read Chinese as mojibake).
         yield "\ufeff" + writer.writerow([capfirst(str(label)) for label in CSV_HEADER])
         for case in cases.iterator(chunk_size=CSV_CHUNK):
-            yield writer.writerow([_cell(value) for value in _csv_row(case, zone)])
+            yield writer.writerow([spreadsheet_cell(value) for value in _csv_row(case, zone)])
 
 
 @login_required

@@ -1,0 +1,71 @@
+"""Your notifications (the web UI's bell): what the hourly sweep, a high-risk case, an escalation or
+a case returned to its court told you. Only ever your own."""
+
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ... import queries
+from ...services.notifications import mark_read, unread_count
+from ..base import ScopedViewSet
+from ..docs import error
+from ..filters import NotificationFilter
+from ..serializers import (
+    NotificationReadResultSerializer,
+    NotificationReadSerializer,
+    NotificationSerializer,
+)
+
+NOTIFICATION_EXAMPLE = OpenApiExample(
+    "A deadline passed",
+    response_only=True,
+    value={
+        "id": 41, "kind": "overdue", "kind_label": "Deadline passed", "case": 12,
+        "case_number": "JA01-2026-00042", "case_visible": True,
+        "created_at": "2026-03-11T09:05:00+08:00", "read": False, "read_at": None,
+    },
+)  # fmt: skip
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your notifications, newest first",
+        description="`unread=true`: only those not read yet; `kind`: one or more kinds.",
+        examples=[NOTIFICATION_EXAMPLE],
+    ),
+)
+class NotificationViewSet(mixins.ListModelMixin, ScopedViewSet):
+    scope = staticmethod(queries.notifications_for)
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+    ordering_fields = ["id"]
+    ordering = ["-id"]
+
+    @extend_schema(
+        summary="Mark notifications read",
+        description='`{"ids": [41, 42]}` or `{"all": true}`. Ids of other people\'s '
+        "notifications are ignored. Answers how many were marked and how many are left unread.",
+        request=NotificationReadSerializer,
+        responses={
+            200: NotificationReadResultSerializer,
+            400: error(
+                "Neither ids nor all",
+                "invalid",
+                "Some fields are not valid.",
+                ids=["Give the ids of the notifications to mark, or all: true."],
+            ),
+        },
+        examples=[
+            OpenApiExample("Two of them", request_only=True, value={"ids": [41, 42]}),
+            OpenApiExample("The answer", response_only=True, value={"marked": 2, "unread": 3}),
+        ],
+    )
+    @action(detail=False, methods=["post"], url_path="read")
+    def read(self, request: Request) -> Response:
+        incoming = NotificationReadSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        marked = mark_read(user=request.user, ids=None if data["all"] else data["ids"])
+        return Response({"marked": marked, "unread": unread_count(request.user)})

@@ -1,0 +1,289 @@
+"""Monthly reports (DESIGN §5): a centre's figures for a month as JSON, or as a CSV, XLSX or PDF file.
+
+The centre must be one whose reports the caller reads (``access.report_centres``: directors and
+observers their subtrees, administrators all); any other answers 404, as a missing one does.
+
+``format`` names what comes back (``json`` by default, or a file). It is a query parameter of this
+operation, not DRF's renderer switch of the same name: the view always renders with JSON (errors
+included) and sends files as they are, so a bad ``format`` is a 400 naming it like any other field.
+"""
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ... import access
+from ...models import Scope
+from ...reports import exports, monthly
+from ...reports.figures import FIGURES, LEVELS, Kind
+from ...reports.periods import current_month, parse_month
+from ...web.pdf import PdfUnavailable
+from ..base import ScopedViewSet
+from ..docs import NOT_FOUND, error
+from ..errors import body
+from ..negotiation import IgnoreFormatParameter
+
+FORMATS = ("json", "csv", "xlsx", "pdf")
+
+
+class MonthlyReportQuery(serializers.Serializer):  # type: ignore[type-arg]
+    """The query parameters, checked the way request bodies are (400 naming the field)."""
+
+    centre = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text="The centre's id."
+    )
+    month = serializers.RegexField(
+        r"^\d{4}-\d{2}$",
+        required=False,
+        help_text="`YYYY-MM`, not after the current month (Asia/Shanghai). Default: this month.",
+    )
+    scope = serializers.ChoiceField(
+        choices=Scope.choices,
+        default=Scope.SUBTREE,
+        help_text="`subtree`: the centre and every centre below it; `centre`: the centre alone.",
+    )
+    format = serializers.ChoiceField(
+        choices=[(f, f) for f in FORMATS],
+        default="json",
+        help_text="`json`, or a file: `csv`, `xlsx` or `pdf` (names in your language).",
+    )
+
+    def validate_month(self, value: str) -> str:
+        try:
+            month = parse_month(value)
+        except ValueError:
+            raise serializers.ValidationError(_("Give a month as YYYY-MM.")) from None
+        if month > current_month(self.context["now"]):
+            raise serializers.ValidationError(_("This month has not begun yet."))
+        return value
+
+
+# --- The schema of the JSON answer (cases.reports.monthly.report + labelled) ------------------------
+
+_VALUE_SCHEMAS: dict[Kind, dict[str, Any]] = {
+    Kind.COUNT: {"type": "integer", "minimum": 0},
+    Kind.RATE: {"type": "number", "minimum": 0, "maximum": 1, "nullable": True},
+    Kind.DAYS: {"type": "number", "nullable": True},
+    Kind.AMOUNT: {"type": "string", "pattern": r"^\d+\.\d{2}$"},
+    Kind.MEAN: {"type": "number", "nullable": True},
+}
+
+
+def _figures_schema(*, breakdown: bool) -> dict[str, Any]:
+    chosen = [f for f in FIGURES if f.in_breakdowns or not breakdown]
+    return {
+        "type": "object",
+        "required": [f.key for f in chosen],
+        "properties": {
+            f.key: {**_VALUE_SCHEMAS[f.kind], "description": str(f.definition)} for f in chosen
+        },
+    }
+
+
+def _names_schema() -> dict[str, Any]:
+    return {"type": "object", "additionalProperties": {"type": "string"}}
+
+
+_ENTRY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["key", "label", "figures"],
+    "properties": {
+        "key": {"type": "string", "description": 'An id or a choice; mediator "": unassigned.'},
+        "label": {"type": "string"},
+        "own": {"type": "boolean", "description": "By centre: the centre's own cases."},
+        "figures": _figures_schema(breakdown=True),
+    },
+}
+
+REPORT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": [
+        "centre", "month", "scope", "live", "as_of", "figures", "previous_month",
+        "same_month_last_year", "comparison_months", "breakdowns", "level_resolution",
+        "figure_labels", "definitions",
+    ],
+    "properties": {
+        "centre": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"}, "code": {"type": "string"},
+                "name_zh": {"type": "string"}, "name_en": {"type": "string"},
+                "level": {"type": "integer"}, "kind": {"type": "string"},
+                "label": {"type": "string"},
+            },
+        },
+        "month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+        "scope": {"type": "string", "enum": list(Scope.values)},
+        "scope_label": {"type": "string"},
+        "live": {"type": "boolean", "description": "The current month: figures as of now."},
+        "as_of": {"type": "string", "format": "date-time"},
+        "figures": _figures_schema(breakdown=False),
+        "previous_month": _figures_schema(breakdown=False),
+        "same_month_last_year": _figures_schema(breakdown=False),
+        "comparison_months": {
+            "type": "object",
+            "properties": {
+                "previous_month": {"type": "string"},
+                "same_month_last_year": {"type": "string"},
+            },
+        },
+        "breakdowns": {
+            "type": "object",
+            "properties": {
+                key: {"type": "array", "items": _ENTRY_SCHEMA}
+                for key in ("category", "channel", "risk_level", "child_centre", "mediator")
+            },
+        },
+        "level_resolution": {
+            "type": "object",
+            "properties": {
+                key: {"type": "number", "minimum": 0, "maximum": 1, "nullable": True}
+                for key, _label in LEVELS
+            },
+        },
+        "figure_labels": _names_schema(),
+        "definitions": _names_schema(),
+        "breakdown_labels": _names_schema(),
+        "level_labels": _names_schema(),
+        "level_resolution_definition": {"type": "string"},
+    },
+}  # fmt: skip
+
+_EXAMPLE_FIGURES = {
+    "received": 412, "accepted": 398, "declined": 9, "transferred_in": 3, "transferred_out": 5,
+    "resolved": 371, "failed": 6, "withdrawn": 11, "success_rate": 0.9841,
+    "open_at_month_end": 58, "overdue_at_month_end": 2, "high_risk_open": 4,
+    "days_to_conclusion_median": 6.5, "days_to_conclusion_p90": 21.0,
+    "amount_in_dispute": "1860500.00", "amount_agreed": "1422300.00", "agreements_due": 40,
+    "agreements_fulfilled": 37, "fulfilment_rate": 0.925, "judicial_confirmations_applied": 12,
+    "judicial_confirmations_confirmed": 10, "follow_ups_done": 96, "mean_satisfaction": 4.71,
+}  # fmt: skip
+_EXAMPLE_ENTRY = {
+    key: value
+    for key, value in _EXAMPLE_FIGURES.items()
+    if not key.startswith("days_to_conclusion")
+}
+
+REPORT_EXAMPLE = OpenApiExample(
+    "A district's subtree in October",
+    response_only=True,
+    media_type="application/json",
+    value={
+        "centre": {
+            "id": 2, "code": "JA", "name_zh": "江岸区矛盾纠纷调处化解中心",
+            "name_en": "Jiang'an District Mediation Centre", "level": 2,
+            "kind": "comprehensive", "label": "Jiang'an District Mediation Centre",
+        },
+        "month": "2026-10", "scope": "subtree", "scope_label": "The centre and every centre below it",
+        "live": False, "as_of": "2026-11-01T02:00:05+08:00",
+        "figures": _EXAMPLE_FIGURES,
+        "previous_month": {**_EXAMPLE_FIGURES, "received": 388},
+        "same_month_last_year": {**_EXAMPLE_FIGURES, "received": 655},
+        "comparison_months": {"previous_month": "2026-09", "same_month_last_year": "2025-10"},
+        "breakdowns": {
+            "category": [{"key": "1", "label": "Neighbours", "figures": _EXAMPLE_ENTRY}],
+            "channel": [{"key": "walk_in", "label": "Walk-in", "figures": _EXAMPLE_ENTRY}],
+            "risk_level": [{"key": "normal", "label": "Normal", "figures": _EXAMPLE_ENTRY}],
+            "child_centre": [
+                {"key": "2", "own": True, "label": "Jiang'an District Mediation Centre",
+                 "figures": _EXAMPLE_ENTRY},
+                {"key": "21", "own": False, "label": "Dazhi Street Mediation Centre",
+                 "figures": _EXAMPLE_ENTRY},
+            ],
+            "mediator": [{"key": "", "label": "Unassigned", "figures": _EXAMPLE_ENTRY}],
+        },
+        "level_resolution": {
+            "community": 0.62, "street": 0.3, "district": 0.08, "city": 0.0,
+            "professional": 0.0, "grid": 0.0,
+        },
+        "figure_labels": {"received": "Received", "success_rate": "Success rate"},
+        "definitions": {"received": "Cases registered in the month by a centre in scope."},
+        "breakdown_labels": {"category": "By category"},
+        "level_labels": {"community": "Community / village"},
+        "level_resolution_definition": "Of the cases resolved in the subtree in the month, …",
+    },
+)  # fmt: skip
+
+PDF_UNAVAILABLE = _(
+    "PDF documents cannot be produced on this server: the PDF renderer (WeasyPrint and its "
+    "system libraries) is not installed. Ask for format=xlsx or format=csv instead."
+)
+
+
+class ReportViewSet(ScopedViewSet):
+    scope = staticmethod(access.report_centres)
+    content_negotiation_class = IgnoreFormatParameter
+
+    @extend_schema(
+        summary="A centre's monthly report, as JSON or as a CSV, XLSX or PDF file",
+        description=(
+            "Every figure of DESIGN §5 for the month, with the previous month and the same month "
+            "last year, the breakdowns and the level-resolution shares; names and definitions "
+            "in your language (`Accept-Language`). The current month is live (`live`: figures "
+            "as of now). Only centres whose reports you read (directors and observers: their "
+            "subtrees) are found; any other is 404. `format=csv|xlsx|pdf` sends a file "
+            "(`Content-Disposition: attachment`); a PDF is 503 where its renderer is not "
+            "installed. See docs/api.md, “Monthly reports”."
+        ),
+        parameters=[MonthlyReportQuery],
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                REPORT_SCHEMA, description="format=json (the default)", examples=[REPORT_EXAMPLE]
+            ),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="format=csv: UTF-8 with a byte order mark"
+            ),
+            (200, exports.CONTENT_TYPES["xlsx"]): OpenApiResponse(
+                OpenApiTypes.BINARY, description="format=xlsx"
+            ),
+            (200, exports.CONTENT_TYPES["pdf"]): OpenApiResponse(
+                OpenApiTypes.BINARY, description="format=pdf (A4)"
+            ),
+            400: error(
+                "A parameter is missing or not valid; it is named",
+                "invalid",
+                "Some fields are not valid.",
+                month=["This month has not begun yet."],
+            ),
+            404: NOT_FOUND,
+            503: error(
+                "format=pdf where the PDF renderer is not installed",
+                "pdf_unavailable",
+                str(PDF_UNAVAILABLE),
+            ),
+        },
+    )
+    def monthly(self, request: Request) -> Response | HttpResponse:
+        now = timezone.now()
+        query = MonthlyReportQuery(data=request.query_params, context={"now": now})
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        centre = self.get_queryset().filter(pk=params["centre"]).first()
+        if centre is None:
+            raise NotFound()
+        month = parse_month(params["month"]) if "month" in params else current_month(now)
+        data = monthly.labelled(monthly.report(centre, month, params["scope"], now=now))
+        if params["format"] == "json":
+            return Response(data)
+        return _file(data, params["format"])
+
+
+def _file(data: dict[str, Any], kind: str) -> Response | HttpResponse:
+    makers = {"csv": exports.to_csv, "xlsx": exports.to_xlsx, "pdf": exports.to_pdf}
+    try:
+        content = makers[kind](data)
+    except PdfUnavailable:
+        return Response(
+            body("pdf_unavailable", PDF_UNAVAILABLE), status=status.HTTP_503_SERVICE_UNAVAILABLE
+        )
+    response = HttpResponse(content, content_type=exports.CONTENT_TYPES[kind])
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(data, kind)}"'
+    return response

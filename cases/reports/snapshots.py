@@ -1,0 +1,288 @@
+"""Month-end snapshots: every centre's report for a past month, kept as it was generated, and
+e-mailed to the centre's directors (DESIGN §5).
+
+A ``ReportRun`` is one generation of a month; its snapshots are written centre by centre, each in
+its own transaction, and (run, centre) is unique, so a chunk that is retried, delivered twice, or
+taken over after its worker died writes no snapshot twice. ``complete`` is the way back from any
+interruption: it dispatches whatever centres are still missing and finishes the run when none is.
+E-mails go out after the snapshot's commit, each claimed by stamping ``emailed_at``, so a retried
+or duplicated task sends nothing twice. docs/reports.md ("Snapshots on schedule") tells the whole story.
+"""
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+from itertools import groupby
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import Max, QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from ..models import Centre, Membership, ReportRun, ReportSnapshot, Role, Scope
+from .figures import BY_KEY
+from .monthly import labelled, report
+from .periods import add_months, current_month, format_month, zone
+
+# Centres per generation task: a chunk is a few seconds of work (a report is a few dozen
+# milliseconds), and a 3,500-centre city is 18 chunks that several workers can share.
+CHUNK_SIZE = 200
+
+# The figures quoted in the e-mail's text; the attached PDF has them all.
+EMAIL_FIGURES = ("received", "resolved", "failed", "open_at_month_end", "overdue_at_month_end")
+
+
+def previous_month() -> date:
+    """The month the schedule reports on: the one before the current month (Asia/Shanghai)."""
+    return add_months(current_month(), -1)
+
+
+def _check_month(month: date) -> None:
+    if month >= current_month():
+        raise ValueError(
+            f"{format_month(month)} is not over yet: snapshots are kept for past months only."
+        )
+
+
+def start_run(month: date, requested_by: Any = None) -> ReportRun:
+    """Start the next version of ``month``'s run (1 for the first). Writes no snapshot: the
+    caller generates them (``generate``) or has them dispatched (``complete``).
+
+    Raises ``ValueError`` for the current month or a later one.
+    """
+    _check_month(month)
+    while True:
+        version = (ReportRun.objects.filter(month=month).aggregate(v=Max("version"))["v"] or 0) + 1
+        try:
+            with transaction.atomic():
+                return _create_run(month, version, requested_by)
+        except IntegrityError:
+            if not ReportRun.objects.filter(month=month, version=version).exists():
+                raise
+            # Another run of the month took that version a moment ago: take the next.
+
+
+def scheduled_run(month: date) -> ReportRun:
+    """The schedule's run of ``month``: its latest run if it has one, else version 1, started now.
+
+    A beat tick delivered twice, or a worker that dies after starting the run and has the task
+    redelivered, therefore finds the run already there instead of starting a second one.
+    """
+    _check_month(month)
+    existing = ReportRun.objects.filter(month=month).order_by("-version").first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return _create_run(month, 1, None)
+    except IntegrityError:
+        return ReportRun.objects.filter(month=month).order_by("-version")[0]
+
+
+def _create_run(month: date, version: int, requested_by: Any) -> ReportRun:
+    return ReportRun.objects.create(
+        month=month,
+        version=version,
+        started_at=timezone.now(),
+        centres=Centre.objects.count(),
+        requested_by=requested_by,
+    )
+
+
+def missing_centres(run: ReportRun) -> QuerySet[Centre]:
+    """The centres that have no snapshot in ``run`` yet, in tree order."""
+    return Centre.objects.exclude(
+        pk__in=ReportSnapshot.objects.filter(run=run).values("centre_id")
+    ).order_by("path")
+
+
+def generate(run: ReportRun, centre_ids: Sequence[int]) -> int:
+    """Write ``run``'s missing snapshots for ``centre_ids``; return how many were written now.
+
+    Each snapshot is computed and inserted in its own transaction; one that exists already (an
+    earlier attempt of this chunk, or a duplicate delivered to another worker at the same time) is
+    skipped, or its insert loses on the unique (run, centre) and is dropped. Each written snapshot
+    has its directors' e-mail queued once its transaction commits.
+    """
+    done = set(
+        ReportSnapshot.objects.filter(run=run, centre_id__in=centre_ids).values_list(
+            "centre_id", flat=True
+        )
+    )
+    written = 0
+    for centre in Centre.objects.filter(pk__in=set(centre_ids) - done).order_by("path"):
+        if _write_snapshot(run, centre):
+            written += 1
+    return written
+
+
+def _write_snapshot(run: ReportRun, centre: Centre) -> bool:
+    try:
+        with transaction.atomic():
+            # To the second, as the report's ``as_of`` says it: the two are the same moment.
+            now = timezone.now().replace(microsecond=0)
+            snapshot = ReportSnapshot.objects.create(
+                run=run,
+                centre=centre,
+                month=run.month,
+                version=run.version,
+                generated_at=now,
+                data=report(centre, run.month, Scope.SUBTREE, now=now),
+            )
+            pk = snapshot.pk
+            # ``robust``: a broker that cannot be reached must not undo the snapshot; the e-mail
+            # is queued again by ``complete``.
+            transaction.on_commit(lambda: _enqueue_emails([pk]), robust=True)
+    except IntegrityError:
+        if ReportSnapshot.objects.filter(run=run, centre=centre).exists():
+            return False  # written by a duplicate of this chunk in the meantime
+        raise
+    return True
+
+
+def finish_if_complete(run: ReportRun) -> bool:
+    """Set ``run``'s ``finished_at`` (and its centre count) once every centre has its snapshot;
+    return whether it is finished. Concurrent callers set it once."""
+    if missing_centres(run).exists():
+        return False
+    ReportRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(
+        finished_at=timezone.now(), centres=ReportSnapshot.objects.filter(run=run).count()
+    )
+    run.refresh_from_db(fields=["finished_at", "centres"])
+    return True
+
+
+def complete(run: ReportRun, *, chunk_size: int = CHUNK_SIZE) -> int:
+    """Finish ``run``, or dispatch its missing centres in chunks; return how many were dispatched.
+
+    Starts a fresh run's work, and finishes one interrupted by a dead worker when called again:
+    only centres without a snapshot are dispatched. E-mails still owed for the snapshots already
+    written are queued again (a queued e-mail lost with its worker); none is sent twice.
+    """
+    missing = list(missing_centres(run).values_list("pk", flat=True))
+    _enqueue_emails(list(owed_emails(run).values_list("pk", flat=True)))
+    if not missing:
+        finish_if_complete(run)
+        return 0
+    from ..tasks import report_generate  # the tasks module imports this one
+
+    for chunk in _chunks(missing, chunk_size):
+        report_generate.delay(run.pk, chunk)
+    return len(missing)
+
+
+def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+# --- E-mail to the directors ----------------------------------------------------------------------
+
+
+def directors(centre_id: int) -> QuerySet[Any]:
+    """The active directors of the centre (not of the centres above it) who have an address."""
+    memberships = Membership.objects.filter(centre_id=centre_id, role=Role.DIRECTOR)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=memberships.values("user_id"))
+        .exclude(email="")
+        .order_by("pk")
+    )
+
+
+def owed_emails(run: ReportRun) -> QuerySet[ReportSnapshot]:
+    """``run``'s snapshots not e-mailed yet whose centre has someone to e-mail."""
+    with_directors = Membership.objects.filter(role=Role.DIRECTOR, user__is_active=True).exclude(
+        user__email=""
+    )
+    return ReportSnapshot.objects.filter(
+        run=run,
+        emailed_at__isnull=True,
+        centre_id__in=with_directors.values("centre_id"),
+    ).order_by("pk")
+
+
+def _enqueue_emails(ids: list[int]) -> None:
+    if not ids:
+        return
+    from ..tasks import report_email
+
+    for chunk in _chunks(ids, CHUNK_SIZE):
+        report_email.delay(chunk)
+
+
+def language_of(user: Any) -> str:
+    """The language ``user`` reads their e-mail in.
+
+    Users have no stored language preference yet (``/me/`` answers the request's language), so
+    this is the product's default language, Chinese unless ``LANGUAGE_CODE`` says otherwise.
+    """
+    return str(settings.LANGUAGE_CODE)
+
+
+def send_emails(snapshot_ids: Sequence[int]) -> int:
+    """E-mail each snapshot in ``snapshot_ids`` to its centre's directors, once; return how many
+    messages were sent.
+
+    Each director gets one message in their language with the report attached as a PDF (rendered
+    once per language). The snapshot is locked and ``emailed_at`` stamped in the transaction that
+    sends it: a second run, or a concurrent worker, finds it stamped and sends nothing; a failed
+    send rolls the stamp back so a retry sends it.
+    """
+    sent = 0
+    for pk in snapshot_ids:
+        with transaction.atomic():
+            snapshot = (
+                ReportSnapshot.objects.select_for_update(of=("self",))
+                .select_related("centre")
+                .filter(pk=pk, emailed_at__isnull=True)
+                .first()
+            )
+            if snapshot is None:
+                continue
+            recipients = list(directors(snapshot.centre_id))
+            if not recipients:
+                continue
+            messages = list(_messages(snapshot, recipients))
+            get_connection().send_messages(messages)
+            snapshot.emailed_at = timezone.now()
+            snapshot.save(update_fields=["emailed_at"])
+            sent += len(messages)
+    return sent
+
+
+def _messages(snapshot: ReportSnapshot, recipients: list[Any]) -> Iterator[EmailMessage]:
+    from .exports import filename, to_pdf  # WeasyPrint is loaded only when a PDF is made
+
+    for language, users in groupby(sorted(recipients, key=language_of), key=language_of):
+        with translation.override(language):
+            data = labelled(snapshot.data)
+            subject, body = _email_text(snapshot, data)
+            attachment = to_pdf(data)
+            for user in users:
+                message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+                message.attach(filename(data, "pdf"), attachment, "application/pdf")
+                yield message
+
+
+def _email_text(snapshot: ReportSnapshot, data: dict[str, Any]) -> tuple[str, str]:
+    """The subject and the text of a snapshot's e-mail, in the active language."""
+    names = {"centre": data["centre"]["label"], "month": data["month"]}
+    subject = gettext("Monthly report of %(centre)s for %(month)s") % names
+    generated = timezone.localtime(snapshot.generated_at, zone()).strftime("%Y-%m-%d %H:%M")
+    lines = [
+        gettext(
+            "The monthly report of %(centre)s and every centre below it for %(month)s is "
+            "attached (version %(version)s, generated %(generated)s)."
+        )
+        % {**names, "version": snapshot.version, "generated": generated},
+        "",
+    ]
+    colon = "：" if not (translation.get_language() or "").startswith("en") else ": "
+    for key in EMAIL_FIGURES:
+        lines.append(f"{BY_KEY[key].label}{colon}{data['figures'][key]}")
+    lines += ["", gettext("Each figure's definition is printed in the report.")]
+    return subject, "\n".join(lines) + "\n"

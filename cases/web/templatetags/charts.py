@@ -1,0 +1,257 @@
+"""Charts drawn on the server as inline SVG: no chart library, no script, nothing from a CDN.
+
+A chart is data (``Chart``: series and bars) built by the view and drawn here as horizontal bars,
+one row per bar with its label above it and its total at its end: long Chinese or English labels fit
+a 375 px phone, and the text stays text (searchable, translatable, read by screen readers). Each
+chart is an ``<svg role="img">`` whose ``<title>`` names it and whose ``<desc>`` says every value in
+words; each bar and segment has a ``<title>`` of its own (shown on hover); the legend is HTML under
+the drawing. Colour is never the only signal: every value is also written as text somewhere.
+
+``bar_chart`` and ``share_bar`` are template tags (``{% load charts %}`` where the library is
+registered in ``TEMPLATES``) and plain functions: the report view calls them itself, so the page
+does not depend on that registration.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+WIDTH = 360  # the drawing's own units; it is scaled to its box (about 1:1 on a phone)
+ROW = 40  # one bar: its label line, then the bar
+LABEL_Y = 14
+BAR_Y = 20
+BAR_HEIGHT = 14
+VALUE_ROOM = 56  # right of the longest bar: its total
+SHARE_HEIGHT = 30
+WIDE_CHAR = 14  # a CJK character at the chart's font size (14), in drawing units
+NARROW_CHAR = 8  # a Latin letter or a digit (a generous average)
+MIN_TEXT_SHARE = 0.09  # a share segment narrower than this carries no text inside
+
+
+@dataclass(frozen=True)
+class Series:
+    """One kind of value in a chart: ``key`` names its CSS class (``series-<key>``)."""
+
+    key: str
+    label: Any
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    values: tuple[float, ...]  # one per series
+    url: str = ""  # the label links here (the same report for a child centre)
+
+    @property
+    def total(self) -> float:
+        return sum(self.values)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Bars of one or more series (stacked when several), or the shares of one whole."""
+
+    id: str
+    title: Any
+    series: tuple[Series, ...]
+    bars: Sequence[Bar] = field(default_factory=tuple)
+    empty: Any = ""  # said instead of the drawing when there is nothing to draw
+
+
+def text_width(text: str) -> int:
+    """The width ``text`` takes in drawing units, near enough to decide where to cut it."""
+    return sum(WIDE_CHAR if ord(char) >= 0x2E80 else NARROW_CHAR for char in text)
+
+
+def fit(text: str, room: int) -> str:
+    """``text``, cut with an ellipsis if it would be wider than ``room``."""
+    if text_width(text) <= room:
+        return text
+    while text and text_width(text) + NARROW_CHAR > room:
+        text = text[:-1]
+    return f"{text}…"
+
+
+def number(value: float) -> str:
+    """A count with thousands separators; other values with up to two decimals."""
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{Decimal(str(value)).quantize(Decimal('0.01')):,}"
+
+
+def percent(share: float) -> str:
+    return f"{share * 100:.1f}%"
+
+
+def _num(value: float) -> str:
+    """A coordinate: SVG needs a dot as the decimal mark whatever the language."""
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _describe_bar(chart: Chart, bar: Bar) -> str:
+    if len(chart.series) == 1:
+        return f"{bar.label}: {number(bar.total)}"
+    parts = ", ".join(
+        f"{series.label} {number(value)}"
+        for series, value in zip(chart.series, bar.values, strict=True)
+    )
+    total = _("total")
+    return f"{bar.label}: {parts} ({total} {number(bar.total)})"
+
+
+def _legend(chart: Chart, values: Sequence[float | None] = ()) -> SafeString:
+    if len(chart.series) < 2:
+        return mark_safe("")
+    items = []
+    for index, series in enumerate(chart.series):
+        share = values[index] if index < len(values) else None
+        items.append(
+            format_html(
+                '<li><span class="swatch series-{}" aria-hidden="true"></span>{}{}</li>',
+                series.key,
+                series.label,
+                f" {percent(share)}" if share is not None else "",
+            )
+        )
+    return format_html('<ul class="chart-legend">{}</ul>', mark_safe("".join(items)))
+
+
+def _figure(chart: Chart, svg: SafeString, legend: SafeString) -> SafeString:
+    return format_html(
+        '<figure class="chart" id="{}"><figcaption>{}</figcaption>{}{}</figure>',
+        chart.id,
+        chart.title,
+        svg,
+        legend,
+    )
+
+
+def _empty(chart: Chart) -> SafeString:
+    message = chart.empty or _("Nothing to show for this month.")
+    return _figure(chart, format_html('<p class="chart-empty">{}</p>', message), mark_safe(""))
+
+
+def _svg(chart: Chart, height: int, description: str, body: str) -> SafeString:
+    return format_html(
+        '<svg class="chart-drawing" viewBox="0 0 {} {}" width="{}" height="{}" role="img" '
+        'aria-labelledby="{}-title {}-desc" preserveAspectRatio="xMinYMin meet">'
+        '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>{}</svg>',
+        WIDTH,
+        height,
+        WIDTH,
+        height,
+        chart.id,
+        chart.id,
+        chart.id,
+        chart.title,
+        chart.id,
+        description,
+        mark_safe(body),
+    )
+
+
+@register.simple_tag
+def bar_chart(chart: Chart) -> SafeString:
+    """Horizontal bars, one per ``chart.bars``, stacked by series, each with its total written at
+    its end and its label (a link when the bar has a ``url``) above it."""
+    bars = [bar for bar in chart.bars if bar.total > 0]
+    if not bars:
+        return _empty(chart)
+    longest = max(bar.total for bar in bars)
+    scale = (WIDTH - VALUE_ROOM) / longest
+    rows = []
+    for index, bar in enumerate(bars):
+        top = 4 + index * ROW
+        description = _describe_bar(chart, bar)
+        label = format_html(
+            '<text x="0" y="{}" class="chart-label">{}</text>',
+            top + LABEL_Y,
+            fit(bar.label, WIDTH),
+        )
+        if bar.url:
+            label = format_html('<a href="{}">{}</a>', bar.url, label)
+        segments, x = [], 0.0
+        for series, value in zip(chart.series, bar.values, strict=True):
+            if value <= 0:
+                continue
+            width = max(value * scale, 1.0)
+            segments.append(
+                format_html(
+                    '<rect x="{}" y="{}" width="{}" height="{}" class="series-{}">'
+                    "<title>{}: {} {}</title></rect>",
+                    _num(x),
+                    top + BAR_Y,
+                    _num(width),
+                    BAR_HEIGHT,
+                    series.key,
+                    bar.label,
+                    series.label,
+                    number(value),
+                )
+            )
+            x += width
+        rows.append(
+            format_html(
+                '<g class="chart-bar"><title>{}</title>{}{}'
+                '<text x="{}" y="{}" class="chart-value">{}</text></g>',
+                description,
+                label,
+                mark_safe("".join(segments)),
+                _num(x + 4),
+                top + BAR_Y + BAR_HEIGHT - 2,
+                number(bar.total),
+            )
+        )
+    description = "; ".join(_describe_bar(chart, bar) for bar in bars)
+    svg = _svg(chart, 8 + len(bars) * ROW, description, "".join(rows))
+    return _figure(chart, svg, _legend(chart))
+
+
+@register.simple_tag
+def share_bar(chart: Chart, shares: Sequence[float | None]) -> SafeString:
+    """One bar split into ``shares`` (fractions of a whole, one per series; ``None`` when the
+    whole is empty), with each share written inside its segment when it fits and in the legend."""
+    if not any(shares):
+        return _empty(chart)
+    parts, x = [], 0.0
+    for series, share in zip(chart.series, shares, strict=True):
+        if not share:
+            continue
+        width = share * WIDTH
+        text = ""
+        if share >= MIN_TEXT_SHARE:
+            text = format_html(
+                '<text x="{}" y="{}" class="chart-inside" text-anchor="middle">{}</text>',
+                _num(x + width / 2),
+                SHARE_HEIGHT / 2 + 5,
+                percent(share),
+            )
+        parts.append(
+            format_html(
+                '<g><title>{}: {}</title><rect x="{}" y="0" width="{}" height="{}" '
+                'class="series-{}"></rect>{}</g>',
+                series.label,
+                percent(share),
+                _num(x),
+                _num(width),
+                SHARE_HEIGHT,
+                series.key,
+                text,
+            )
+        )
+        x += width
+    description = ", ".join(
+        f"{series.label} {percent(share)}"
+        for series, share in zip(chart.series, shares, strict=True)
+        if share
+    )
+    svg = _svg(chart, SHARE_HEIGHT, description, "".join(parts))
+    return _figure(chart, svg, _legend(chart, list(shares)))
