@@ -503,6 +503,8 @@ def _intake_state(event: Event, case: Case) -> State:
     ).first()
     values = dict(registration["after"]) if registration else {}
     values["centre"] = registration["centre_id"] if registration else case.registering_centre_id
+    # A case is registered without a mediator; the registration event does not say so.
+    values["lead_mediator"] = None
     return overlay(state_of(case), values)
 
 
