@@ -109,17 +109,21 @@ def _subtree_q(field: str, centres: Iterable[Centre]) -> Q:
     return q
 
 
+def _supervised_q(scope: Scope) -> Q:
+    """Centres of the subtrees the user directs or observes, as a filter on ``Centre``."""
+    q = Q(pk__in=[])
+    for centre in scope.centres(Role.DIRECTOR, Role.OBSERVER):
+        q |= Q(path__startswith=centre.path)
+    return q
+
+
 def visible_centres(user: Any) -> QuerySet[Centre]:
     """Centres whose cases (some or all) the user may see; the centres a picker may offer."""
     scope = scope_of(user)
     if scope.is_admin:
         return Centre.objects.all()
-    q = Q(pk__in=[])
-    for centre in scope.centres(Role.DIRECTOR, Role.OBSERVER):
-        q |= Q(path__startswith=centre.path)
     own = {c.pk for c in scope.centres(Role.INTAKE, Role.COURT_LIAISON)} | scope.mediator_centre_ids
-    q |= Q(pk__in=own)
-    return Centre.objects.filter(q)
+    return Centre.objects.filter(_supervised_q(scope) | Q(pk__in=own))
 
 
 def visible_cases(user: Any) -> QuerySet[Case]:
@@ -239,10 +243,7 @@ def report_centres(user: Any) -> QuerySet[Centre]:
     scope = scope_of(user)
     if scope.is_admin:
         return Centre.objects.all()
-    q = Q(pk__in=[])
-    for centre in scope.centres(Role.DIRECTOR, Role.OBSERVER):
-        q |= Q(path__startswith=centre.path)
-    return Centre.objects.filter(q)
+    return Centre.objects.filter(_supervised_q(scope))
 
 
 def can_read_reports(user: Any) -> bool:
