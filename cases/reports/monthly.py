@@ -8,7 +8,7 @@ adds the names in the active language for whoever shows it.
 import copy
 from collections import Counter, defaultdict
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
 from django.db.models import Q
@@ -49,8 +49,17 @@ def _empty() -> Measures:
     return dict.fromkeys(MEASURES, 0)
 
 
+def ratio(part: int | Decimal, whole: int, places: int) -> float | None:
+    """``part / whole`` to ``places`` decimals, rounded half up like every figure of a report
+    (1/32 is 0.0313, not the 0.0312 of Python's ``round``); None when ``whole`` is 0."""
+    if not whole:
+        return None
+    exact = Decimal(part) / Decimal(whole)
+    return float(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
 def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
+    return ratio(part, whole, 4)
 
 
 def _amount(value: Any) -> str:
@@ -95,11 +104,7 @@ def _figures(m: Measures, histogram: Counter[int] | None = None) -> dict[str, An
         "judicial_confirmations_applied": m["judicial_confirmations_applied"],
         "judicial_confirmations_confirmed": m["judicial_confirmations_confirmed"],
         "follow_ups_done": m["follow_ups_done"],
-        "mean_satisfaction": (
-            round(m["satisfaction_sum"] / m["satisfaction_count"], 2)
-            if m["satisfaction_count"]
-            else None
-        ),
+        "mean_satisfaction": ratio(m["satisfaction_sum"], m["satisfaction_count"], 2),
     }
     if histogram is None:
         return {key: out[key] for key in figures.BREAKDOWN_KEYS}

@@ -189,3 +189,10 @@ def test_durations_are_tenths_of_a_day_rounded_half_up() -> None:
     assert rollups.tenths_of_a_day(start, start + timedelta(hours=1, minutes=11)) == 0
     assert rollups.tenths_of_a_day(start, start + timedelta(hours=1, minutes=12)) == 1
     assert rollups.tenths_of_a_day(start, start + timedelta(days=3, hours=14, minutes=24)) == 36
+
+
+def test_rates_and_means_round_half_up_like_the_days() -> None:
+    assert monthly.ratio(1, 32, 4) == 0.0313  # 0.03125
+    assert monthly.ratio(25, 8, 2) == 3.13  # a mean satisfaction of 3.125
+    assert monthly.ratio(2, 3, 4) == 0.6667
+    assert monthly.ratio(0, 0, 4) is None
