@@ -9,6 +9,7 @@ success, 1 on failure.
 
 from __future__ import annotations
 
+import datetime
 import http.cookiejar
 import json
 import os
@@ -29,14 +30,27 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SERVER_START_TIMEOUT = 60.0
 DEMO_PASSWORD = "demo12345"
+# Last month, as the report's month picker writes it.
+_today = datetime.date.today()
+LAST_MONTH = f"{_today.year - (_today.month == 1)}-{(_today.month - 2) % 12 + 1:02d}"
+
 # The demo logins and the pages each opens after logging in (all must answer 200).
 PAGES = ["/", "/cases/", "/calendar/", "/mediators/"]
 ROLE_PAGES = {
-    "admin": [*PAGES, "/cases/new/", "/transfers/"],
-    "director_ja": [*PAGES, "/cases/new/", "/transfers/", "/cases/export.csv"],
+    # The reports read the counters the demo's history built on SQLite: this month (live) and the
+    # last one (rolled), whole subtree.
+    "admin": [*PAGES, "/cases/new/", "/transfers/", "/reports/"],
+    "director_ja": [
+        *PAGES,
+        "/cases/new/",
+        "/transfers/",
+        "/cases/export.csv",
+        "/reports/",
+        "/reports/?month=" + LAST_MONTH,
+    ],
     "intake": [*PAGES, "/cases/new/"],
     "mediator": PAGES,
-    "observer": [*PAGES, "/transfers/"],
+    "observer": [*PAGES, "/transfers/", "/reports/"],
     "court": [*PAGES, "/cases/new/", "/transfers/"],
 }
 
