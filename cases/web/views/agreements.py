@@ -123,6 +123,7 @@ def _document_context(case: Case, *, for_pdf: bool) -> dict[str, Any]:
         # One copy for each party and one kept by the centre.
         "copies": len(parties) + 1,
         "for_pdf": for_pdf,
+        "pdf_url": reverse("web:agreement_pdf", args=[case.pk]),
         # Chinese text takes full-width punctuation.
         "colon": "：" if chinese else ": ",
         "list_separator": "、" if chinese else ", ",

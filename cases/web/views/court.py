@@ -31,6 +31,7 @@ def closing_summary_context(case: Case, *, for_pdf: bool) -> dict[str, Any]:
         "sessions": case.held_sessions,  # type: ignore[attr-defined]
         "mediators": mediators,
         "for_pdf": for_pdf,
+        "pdf_url": reverse("web:closing_summary_pdf", args=[case.pk]),
         "colon": "：" if chinese else ": ",
         "list_separator": "、" if chinese else ", ",
         "party_labels": field_labels(Party, "kind", "id_number_masked", "phone_masked"),
