@@ -36,9 +36,11 @@ from .figures import (
     BREAKDOWN_KEYS,
     BREAKDOWNS,
     BY_KEY,
+    EMPTY,
     KEYS,
     LEVELS,
     Kind,
+    shown,
 )
 from .periods import zone
 
@@ -291,7 +293,6 @@ def _widths(sheet: Worksheet, *, first_row: int, header_width: int | None = None
 
 # --- PDF -----------------------------------------------------------------------------------------
 
-EMPTY = "—"
 # Columns of figures per breakdown table on a landscape page; more would not be legible.
 PDF_COLUMNS = 8
 
@@ -362,23 +363,12 @@ def _chunks(keys: tuple[str, ...], size: int) -> list[tuple[str, ...]]:
 
 
 def display_rate(value: float | None) -> str:
-    return EMPTY if value is None else f"{value * 100:.1f}%"
+    return shown(value, Kind.RATE)
 
 
 def display(key: str, value: Any) -> str:
     """A figure's value as the PDF prints it."""
-    if value is None:
-        return EMPTY
-    kind = BY_KEY[key].kind
-    if kind == Kind.COUNT:
-        return f"{value:,}"
-    if kind == Kind.RATE:
-        return display_rate(value)
-    if kind == Kind.DAYS:
-        return f"{value:.1f}"
-    if kind == Kind.AMOUNT:
-        return f"{Decimal(value):,.2f}"
-    return f"{value:.2f}"
+    return shown(value, BY_KEY[key].kind)
 
 
 def change(key: str, now: Any, before: Any) -> str:

@@ -5,6 +5,7 @@ names and definitions from here, and docs/reports.md says the same in prose.
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -185,6 +186,27 @@ FIGURES: tuple[Figure, ...] = (
 )
 
 BY_KEY = {figure.key: figure for figure in FIGURES}
+
+# How an empty figure (nothing to divide by, nothing to compare) is shown.
+EMPTY = "—"
+
+
+def shown(value: Any, kind: Kind) -> str:
+    """A figure as the page and the PDF show it: counts with separators, rates as percentages,
+    days with one decimal, amounts in yuan with two, means with two; empty as a dash."""
+    if value is None:
+        return EMPTY
+    if kind == Kind.COUNT:
+        return f"{value:,}"
+    if kind == Kind.RATE:
+        return f"{value * 100:.1f}%"
+    if kind == Kind.DAYS:
+        return f"{value:.1f}"
+    if kind == Kind.AMOUNT:
+        return f"{Decimal(value):,.2f}"
+    return f"{value:.2f}"
+
+
 KEYS = tuple(figure.key for figure in FIGURES)
 BREAKDOWN_KEYS = tuple(figure.key for figure in FIGURES if figure.in_breakdowns)
 

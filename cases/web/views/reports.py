@@ -43,7 +43,7 @@ from django_htmx.http import reswap, retarget
 from ...access import can_read_reports, report_centres, scope_of
 from ...models import OPEN_STATUSES, Centre, Role, Scope, Status
 from ...reports import figures, monthly, periods
-from ...reports.figures import Kind
+from ...reports.figures import Kind, shown
 from ..forms.reports import ReportForm
 from ..templatetags.charts import Bar, Chart, Series, bar_chart, share_bar
 
@@ -158,22 +158,6 @@ def export_urls(centre_id: int, month: date, scope: str) -> list[tuple[str, str]
 
 
 # --- Numbers as shown -------------------------------------------------------------------------------
-
-
-def shown(value: Any, kind: Kind) -> str:
-    """A figure as the page shows it: counts with separators, rates as percentages, amounts in
-    yuan with two decimals; an empty figure (nothing to divide by) as a dash."""
-    if value is None:
-        return "—"
-    if kind == Kind.COUNT:
-        return f"{value:,}"
-    if kind == Kind.RATE:
-        return f"{value * 100:.1f}%"
-    if kind == Kind.AMOUNT:
-        return f"{Decimal(value):,.2f}"
-    if kind == Kind.DAYS:
-        return f"{value:.1f}"
-    return f"{value:.2f}"
 
 
 def change(value: Any, base: Any, kind: Kind) -> str:
