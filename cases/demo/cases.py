@@ -271,13 +271,25 @@ class CaseGenerator:
             raise ValueError(f"No demo story for categories: {', '.join(sorted(missing))}")
         self.demo_mediator = net.demo_mediator
         self.court_numbers: Counter[tuple[int, int]] = Counter()
+        self.span_days = SPAN_DAYS  # registrations spread over this many days before ``now``
 
     # --- planning --------------------------------------------------------------------------
 
     def plan(self, n: int) -> list[Plan]:
+        plans = self.plans_for(self._registration_times(n))
+        self.finish_plans(plans)
+        return plans
+
+    def finish_plans(self, plans: list[Plan]) -> None:
+        """Give the demo logins their cases and every status a few (among the latest plans)."""
+        self._give_demo_logins_cases(plans)
+        self._show_every_status(plans)
+
+    def plans_for(self, times: list[tuple[datetime, str]], first: int = 0) -> list[Plan]:
+        """Plans for registrations at ``times`` (with their channels), numbered from ``first``."""
         rng = self.rng
         plans = []
-        for index, (at, channel) in enumerate(self._registration_times(n)):
+        for index, (at, channel) in enumerate(times, start=first):
             district = self._pick_district()
             top = self._pick_top()
             centre, court = self._pick_centre(channel, district, top)
@@ -301,14 +313,12 @@ class CaseGenerator:
             plan.outcome = self._choose(CLOSED_OUTCOMES)
             plan.transfer = self._pick_transfer(plan.target)
             plans.append(plan)
-        self._give_demo_logins_cases(plans)
-        self._show_every_status(plans)
         return plans
 
     def _registration_times(self, n: int) -> list[tuple[datetime, str]]:
         rng = self.rng
         end = self.now - timedelta(minutes=30)
-        start = end - timedelta(days=SPAN_DAYS)
+        start = end - timedelta(days=self.span_days)
         span = (end - start).total_seconds()
         channels, weights = list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values())
         out: list[tuple[datetime, str]] = []
@@ -956,10 +966,24 @@ class CaseGenerator:
 
     def _follow_up(self, st: _State, at: datetime) -> None:
         assert st.case is not None
-        rng = self.rng
         follow_up = FollowUp.objects.filter(case_id=st.case.pk, done_at__isnull=True).first()
         if follow_up is None:
             return
+        method, fulfilment, satisfaction, note = self._visit(st, at)
+        record_follow_up(
+            follow_up=follow_up,
+            actor=self._worker(st),
+            contact_method=method,
+            fulfilment=fulfilment,
+            satisfaction=satisfaction,
+            note=note,
+            at=at,
+        )
+        self.stats["follow-ups"] += 1
+
+    def _visit(self, st: _State, at: datetime) -> tuple[str, str, int, str]:
+        """What a follow-up visit at ``at`` finds: contact, fulfilment, satisfaction and note."""
+        rng = self.rng
         known = st.fulfilment_recorded or (
             st.deadline is not None and st.deadline < timezone.localdate(at)
         )
@@ -972,21 +996,8 @@ class CaseGenerator:
                 Fulfilment.NOT_FULFILLED: ([3, 2, 1], [40, 40, 20]),
             }[Fulfilment(fulfilment)]
         )[0]
-        record_follow_up(
-            follow_up=follow_up,
-            actor=self._worker(st),
-            contact_method=rng.choices(
-                [
-                    ContactMethod.PHONE,
-                    ContactMethod.VISIT,
-                    ContactMethod.AT_CENTRE,
-                    ContactMethod.ONLINE,
-                ],
-                [70, 20, 5, 5],
-            )[0],
-            fulfilment=fulfilment,
-            satisfaction=satisfaction,
-            note=rng.choice(stories.FOLLOW_UP_NOTES[fulfilment]),
-            at=at,
-        )
-        self.stats["follow-ups"] += 1
+        method = rng.choices(
+            [ContactMethod.PHONE, ContactMethod.VISIT, ContactMethod.AT_CENTRE, ContactMethod.ONLINE],
+            [70, 20, 5, 5],
+        )[0]
+        return method, fulfilment, satisfaction, rng.choice(stories.FOLLOW_UP_NOTES[fulfilment])

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import connection, transaction
 from django.db.models import Min, Prefetch
@@ -193,8 +193,18 @@ def _parse_date(value: Any) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+class EventLike(Protocol):
+    """What ``facts`` reads of an event (an ``Event``, or a step of ``generate_city``)."""
+
+    at: datetime
+    kind: str
+    name: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
 def facts(
-    event: Event,
+    event: EventLike,
     before: State | None,
     after: State,
     *,
@@ -634,6 +644,51 @@ def _bulk_write(totals: Totals) -> None:
     copy_rows(
         DurationBucket._meta.db_table, ["centre_id", "subtree", "month", "tenths", "count"], buckets
     )
+
+
+def merge(totals: Totals) -> None:
+    """Add ``totals`` to the counters, whatever rows exist already: COPY into a temporary table,
+    then one upsert (PostgreSQL); batched upserts elsewhere. For bulk loads (``generate_city``)."""
+    rows = totals.nonzero_rows()
+    buckets = {key: n for key, n in totals.durations.items() if n}
+    if connection.vendor != "postgresql":
+        for start in range(0, len(rows), 500):
+            _upsert_rows(rows[start : start + 500])
+        items = sorted(buckets.items())
+        for start in range(0, len(items), 500):
+            _upsert_durations(dict(items[start : start + 500]))
+        return
+    table = connection.ops.quote_name(Rollup._meta.db_table)
+    columns = ", ".join([*_KEY_COLUMNS, *MEASURES])
+    updates = ", ".join(f"{m} = {table}.{m} + EXCLUDED.{m}" for m in MEASURES)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE rollup_in (LIKE {table} INCLUDING DEFAULTS)")
+        cursor.execute("ALTER TABLE rollup_in DROP COLUMN id")
+        copy_rows(
+            "rollup_in",
+            [*_KEY_COLUMNS, *MEASURES],
+            [(*key, *(values.get(m, 0) for m in MEASURES)) for key, values in rows],
+        )
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM rollup_in "
+            f"ORDER BY {', '.join(_KEY_COLUMNS)} "
+            f"ON CONFLICT ({', '.join(_KEY_COLUMNS)}) DO UPDATE SET {updates}"
+        )
+        cursor.execute("DROP TABLE rollup_in")
+        buckets_table = connection.ops.quote_name(DurationBucket._meta.db_table)
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE bucket_in (LIKE {buckets_table} INCLUDING DEFAULTS)"
+        )
+        cursor.execute("ALTER TABLE bucket_in DROP COLUMN id")
+        bucket_columns = ["centre_id", "subtree", "month", "tenths", "count"]
+        copy_rows("bucket_in", bucket_columns, [(*key, n) for key, n in sorted(buckets.items())])
+        cursor.execute(
+            f"INSERT INTO {buckets_table} ({', '.join(bucket_columns)}) "
+            f"SELECT {', '.join(bucket_columns)} FROM bucket_in "
+            f"ON CONFLICT (centre_id, subtree, month, tenths) "
+            f"DO UPDATE SET count = {buckets_table}.count + EXCLUDED.count"
+        )
+        cursor.execute("DROP TABLE bucket_in")
 
 
 def copy_rows(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:

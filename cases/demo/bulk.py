@@ -1,0 +1,776 @@
+"""City-scale data: the demo's cases, performed in memory and written with PostgreSQL COPY.
+
+``manage.py generate_city`` needs millions of cases in minutes; running each step through the
+services (a transaction, a dozen queries) makes about 3 cases a second. ``BulkGenerator`` keeps
+the demo's plans and timelines (``CaseGenerator``: where each case is registered, what it is
+about, the steps it goes through and when) and replaces each service call by what that service
+writes — the same columns, the same event with the same ``before``/``after``, the same version
+and deadlines — applied to an in-memory case. Each case's rows are written once its last step is
+done; ``Writer`` sends them to the tables by COPY in chunks, with the report counters computed
+by ``cases.reports.rollups.facts`` from the very events written.
+
+What is not made: notifications (nothing reads them back in bulk), and the checks that stop a
+user (mediator capacity, declared conflicts): the plans never ask for what they would refuse,
+except capacity, which bulk data may exceed on a busy day.
+"""
+
+import json
+import random
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import Max
+from django.utils import timezone
+from faker import Faker
+
+from .. import deadlines
+from ..models import (
+    Agreement,
+    AgreementForm,
+    Case,
+    CaseNumberCounter,
+    Centre,
+    EventKind,
+    FollowUp,
+    Fulfilment,
+    Party,
+    PartyKind,
+    PartyRole,
+    RiskLevel,
+    Session,
+    SessionMediator,
+    SessionMode,
+    SessionStatus,
+    Status,
+    Transfer,
+    TransferStatus,
+)
+from ..models import Event as EventModel
+from ..reports import rollups
+from ..services.events import jsonable
+from ..services.intake import PartyData, _build_parties, format_number
+from ..workflow import direction_between
+from . import stories
+from .cases import BOOKABLE, CaseGenerator, Plan, Timeline, _State
+from .network import Network
+
+S = Status
+SLOT_SECONDS = 1800  # sessions start on the half hour; bookings are checked per half-hour slot
+PERSON_POOL = 40_000  # sealed people drawn on by the cases (a person may appear in several)
+ORGANISATION_POOL = 8_000
+
+
+def _columns(model: Any) -> list[str]:
+    return [f.column for f in model._meta.concrete_fields]
+
+
+class LiveCase:
+    """A case being performed in memory: the columns of ``Case`` as attributes, plus the Centre
+    objects the demo's steps look at (``centre``, ``transfer_target``)."""
+
+    COLUMNS = _columns(Case)
+
+    def __init__(self, centres: dict[int, Centre], **values: Any) -> None:
+        self._centres = centres
+        for column in self.COLUMNS:
+            setattr(self, column, None)
+        self.__dict__.update(values)
+
+    @property
+    def pk(self) -> int:
+        return int(self.id)
+
+    @property
+    def centre(self) -> Centre:
+        return self._centres[self.centre_id]
+
+    @property
+    def transfer_target(self) -> Centre | None:
+        return self._centres[self.transfer_target_id] if self.transfer_target_id else None
+
+    def row(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, column) for column in self.COLUMNS)
+
+
+@dataclass(frozen=True)
+class Step:
+    """An event as ``rollups.facts`` reads it."""
+
+    at: datetime
+    kind: str
+    name: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+@dataclass
+class Rows:
+    """The rows of the cases performed since the last write, table by table."""
+
+    tables: dict[str, list[tuple[Any, ...]]] = field(default_factory=lambda: defaultdict(list))
+    cases: int = 0
+
+    def add(self, table: str, row: tuple[Any, ...]) -> None:
+        self.tables[table].append(row)
+
+
+class Ids:
+    """Primary keys handed out in memory, from above each table's current maximum."""
+
+    def __init__(self, models: list[Any]) -> None:
+        self.next: dict[Any, int] = {}
+        for model in models:
+            self.next[model] = (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+
+    def take(self, model: Any) -> int:
+        value = self.next[model]
+        self.next[model] = value + 1
+        return value
+
+
+PRESENT = Session.parties_present.through
+CO_MEDIATORS = Case.co_mediators.through
+MODELS = [
+    Case,
+    Party,
+    EventModel,
+    Session,
+    SessionMediator,
+    PRESENT,
+    CO_MEDIATORS,
+    Agreement,
+    FollowUp,
+    Transfer,
+]
+
+
+@dataclass
+class _Bulk(_State):
+    """A running case's rows, besides the ``_State`` the demo's steps use."""
+
+    live: LiveCase | None = None
+    report: rollups.State | None = None  # the case's state for the counters, after the last event
+    intake: rollups.State | None = None
+    party_ids: list[int] = field(default_factory=list)
+    sessions: dict[int, dict[str, Any]] = field(default_factory=dict)
+    bookings: list[tuple[Any, ...]] = field(default_factory=list)
+    present: list[tuple[Any, ...]] = field(default_factory=list)
+    co_ids: list[int] = field(default_factory=list)
+    agreement_row: dict[str, Any] | None = None
+    follow_up_row: dict[str, Any] | None = None
+    transfers: list[dict[str, Any]] = field(default_factory=list)
+    events: list[tuple[Any, ...]] = field(default_factory=list)
+    facts: list[rollups.Fact] = field(default_factory=list)
+    durations: list[rollups.Duration] = field(default_factory=list)
+
+
+class BulkGenerator(CaseGenerator):
+    """The demo's cases at city scale: ``perform(plan)`` adds one case's rows to ``rows``."""
+
+    def __init__(
+        self, net: Network, rng: random.Random, fake: Faker, now: datetime, *, years: float
+    ) -> None:
+        super().__init__(net, rng, fake, now)
+        self.span_days = max(1, round(years * 365.25))
+        self.ids = Ids(MODELS)
+        self.rows = Rows()
+        self.by_pk = {c.pk: c for c in net.centres.values()}
+        self.sequences: dict[tuple[int, int], int] = dict(
+            ((c, y), last)
+            for c, y, last in CaseNumberCounter.objects.values_list("centre_id", "year", "last")
+        )
+        self.busy: dict[tuple[str, int], set[int]] = defaultdict(set)  # mediator/room → slots
+        self.clocks: dict[tuple[int, str], deadlines.Clocks] = {}
+        self.pools: dict[tuple[str, str], list[PartyData]] = {}
+        self.sealed: dict[tuple[str, str], tuple[str, ...]] = {}  # (ID number, phone) → sealed
+        self.tree = rollups.Tree(Centre.objects.only("pk", "path", "level", "kind"))
+        self.totals = rollups.Totals()
+
+    # --- parties: drawn from pools sealed once ------------------------------------------------
+
+    def _pooled(self, key: tuple[str, str], size: int, make: Callable[[], PartyData]) -> PartyData:
+        """A party from the pool ``key``, filled with ``make()`` up to ``size`` first."""
+        pool = self.pools.setdefault(key, [])
+        if len(pool) >= size:
+            return self.rng.choice(pool)
+        data = make()
+        sealed_key = (data.id_number, data.phone)
+        if sealed_key not in self.sealed:
+            party = _build_parties([replace(data, role=PartyRole.APPLICANT)])[0]
+            self.sealed[sealed_key] = (
+                party.id_number_encrypted,
+                party.id_number_hash,
+                party.id_number_masked,
+                party.phone_encrypted,
+                party.phone_hash,
+                party.phone_masked,
+            )
+        pool.append(data)
+        return data
+
+    def _person(
+        self, role: str, district: Any, street_zh: str, *, address: str = ""
+    ) -> PartyData:
+        def make() -> PartyData:
+            return super(BulkGenerator, self)._person(role, district, street_zh)
+
+        data = self._pooled((PartyKind.PERSON, role), PERSON_POOL, make)
+        return replace(data, address=address) if address else data
+
+    def _organisation(self, role: str, name: str, district: Any) -> PartyData:
+        def make() -> PartyData:
+            return super(BulkGenerator, self)._organisation(role, name, district)
+
+        data = self._pooled((PartyKind.ORGANISATION, role), ORGANISATION_POOL, make)
+        return replace(data, name=name)
+
+    # --- planning ----------------------------------------------------------------------------
+
+    def plan_chunks(self, n: int, size: int) -> Iterator[list[Plan]]:
+        """The plans of ``n`` cases, oldest first, ``size`` at a time (the demo logins' cases and
+        the quotas of every status come from the last, most recent, chunk)."""
+        times = self._registration_times(n)
+        for start in range(0, n, size):
+            plans = self.plans_for(times[start : start + size], first=start)
+            if start + size >= n:
+                self.finish_plans(plans)
+            # Every later session starts after this chunk's first registration: earlier bookings
+            # can no longer clash with anything.
+            first_slot = int(plans[0].at.timestamp()) // SLOT_SECONDS if plans else 0
+            for key, slots in self.busy.items():
+                self.busy[key] = {slot for slot in slots if slot >= first_slot}
+            yield plans
+
+    # --- performing a plan ----------------------------------------------------------------------
+
+    def perform(self, plan: Plan) -> None:
+        """Make one case in memory (the demo's ``run``) and add its rows to ``rows``."""
+        st = _Bulk(plan, self._content(plan))
+        line = Timeline(self.rng)
+        self._build(st, line)
+        line.lay_out(plan.at, self.limit)
+        tail = self._tail(st, line)
+        steps = [(t, p.action) for t, p in zip(line.times, line.points, strict=False) if p.action]
+        steps += tail
+        for at, action in steps:
+            if at >= self.limit:
+                break
+            assert action is not None
+            action(at)
+        self._emit(st)
+        self.stats["cases"] += 1
+
+    def _clocks(self, centre_id: int, channel: str) -> deadlines.Clocks:
+        key = (centre_id, channel)
+        if key not in self.clocks:
+            self.clocks[key] = deadlines.clocks_for(self.by_pk[centre_id], channel)
+        return self.clocks[key]
+
+    def _event(
+        self,
+        st: _Bulk,
+        kind: str,
+        name: str,
+        at: datetime,
+        actor: Any,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        """What ``services.events.record`` writes, and what the change counts for."""
+        live = st.live
+        assert live is not None
+        before_json, after_json = jsonable(before or {}), jsonable(after or {})
+        st.events.append(
+            (
+                self.ids.take(EventModel),
+                live.id,
+                at,
+                getattr(actor, "pk", None),
+                kind,
+                name,
+                json.dumps(before_json, ensure_ascii=False),
+                json.dumps(after_json, ensure_ascii=False),
+                live.centre_id,
+                live.version,
+            )
+        )
+        state = rollups.State(
+            status=live.status,
+            centre=live.centre_id,
+            category=live.category_id,
+            channel=live.channel,
+            risk_level=live.risk_level,
+            lead_mediator=live.lead_mediator_id,
+            acceptance_due_at=live.acceptance_due_at,
+            due_at=live.due_at,
+            amount_in_dispute=live.amount_in_dispute,
+        )
+        previous = None if kind == EventKind.INTAKE else st.report
+        if previous is None:
+            st.intake = state
+        assert st.intake is not None
+        agreement = st.agreement_row
+        found, spans = rollups.facts(
+            Step(at, kind, name, before_json, after_json),
+            previous,
+            state,
+            registered_at=live.registered_at,
+            intake=st.intake,
+            performance_deadline=agreement["performance_deadline"] if agreement else None,
+        )
+        st.facts.extend(found)
+        st.durations.extend(spans)
+        st.report = state
+
+    def _register(self, st: _State, at: datetime) -> None:
+        assert isinstance(st, _Bulk)
+        plan, content, rng = st.plan, st.content, self.rng
+        court_number, entrusted_on = "", None
+        if plan.court is not None:
+            entrusted_on = timezone.localdate(at) - timedelta(days=rng.randint(0, 6))
+            key = (plan.court.pk, entrusted_on.year)
+            self.court_numbers[key] += rng.randint(1, 30)
+            code = self.net.places[plan.court.pk].district.court_number_code
+            court_number = f"（{entrusted_on.year}）{code}民诉前调{self.court_numbers[key]}号"
+            actor = self.net.liaisons[plan.court.pk]
+        else:
+            actor = self.net.intake_for(plan.centre)
+        centre = plan.centre
+        year = timezone.localtime(at).year
+        sequence = self.sequences.get((centre.pk, year), 0) + 1
+        self.sequences[(centre.pk, year)] = sequence
+        clocks = self._clocks(centre.pk, plan.channel)
+        live = LiveCase(
+            self.by_pk,
+            id=self.ids.take(Case),
+            number=format_number(centre, year, sequence),
+            year=year,
+            sequence=sequence,
+            registering_centre_id=centre.pk,
+            centre_id=centre.pk,
+            status=S.REGISTERED,
+            channel=plan.channel,
+            category_id=plan.category.pk,
+            risk_level=plan.risk,
+            summary=content.summary,
+            facts=content.facts,
+            amount_in_dispute=content.amount,
+            location=content.location,
+            entrusting_court_id=plan.court.pk if plan.court else None,
+            court_case_number=court_number,
+            entrusted_on=entrusted_on,
+            registered_at=at,
+            acceptance_due_at=deadlines.acceptance_due(
+                at, high_risk=plan.risk == RiskLevel.HIGH, clocks=clocks
+            ),
+            extension_reason="",
+            outcome="",
+            decline_reason="",
+            fail_guidance="",
+            outcome_note="",
+            version=1,
+            created_by_id=actor.pk,
+        )
+        st.live = st.case = live  # type: ignore[assignment]
+        masked = []
+        for position, data in enumerate(content.parties):
+            sealed = self.sealed[(data.id_number, data.phone)]
+            party_id = self.ids.take(Party)
+            st.party_ids.append(party_id)
+            self.rows.add(
+                "party",
+                (party_id, live.id, data.role, data.kind, data.name.strip(), data.address,
+                 data.agent, *sealed, position),
+            )  # fmt: skip
+            masked.append(
+                {"name": data.name.strip(), "role": data.role, "kind": data.kind,
+                 "id_number": sealed[2], "phone": sealed[5]}
+            )  # fmt: skip
+        self._event(
+            st, EventKind.INTAKE, "register", at, actor,
+            after={"number": live.number, "status": live.status, "centre": live.centre_id,
+                   "channel": live.channel, "category": live.category_id,
+                   "risk_level": live.risk_level, "parties": masked},
+        )  # fmt: skip
+        self.stats["registered"] += 1
+
+    # --- transitions: what ``workflow.transition`` and each effect write ---------------------
+
+    def _do(self, st: _State, name: str, actor: Any, at: datetime, **data: Any) -> None:
+        assert isinstance(st, _Bulk) and st.live is not None
+        live = st.live
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+
+        def change(**values: Any) -> None:
+            for key, value in values.items():
+                old = getattr(live, key)
+                if old != value:
+                    before[key], after[key] = old, value
+                    setattr(live, key, value)
+
+        status_before = live.status
+        getattr(self, f"_effect_{name}")(st, live, change, before, after, actor, at, data)
+        before.setdefault("status", status_before)
+        after.setdefault("status", live.status)
+        live.version += 1
+        # Ids in events, as ``jsonable`` writes model instances.
+        for values in (before, after):
+            for key in ("centre", "transfer_target", "lead_mediator"):
+                if f"{key}_id" in values:
+                    values[key] = values.pop(f"{key}_id")
+        self._event(st, EventKind.TRANSITION, name, at, actor, before, after)
+
+    def _effect_accept(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+        clocks = self._clocks(live.centre_id, live.channel)
+        change(
+            accepted_at=at,
+            due_at=deadlines.mediation_due(at, entrusted_on=live.entrusted_on, clocks=clocks),
+        )
+        change(status=S.ACCEPTED)
+
+    def _effect_decline(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+        change(decline_reason=data["reason"])
+        change(status=S.DECLINED)
+
+    def _effect_assign(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+        lead, co = data["lead_mediator"], sorted(data["co_mediators"] or [])
+        old_co = sorted(st.co_ids)
+        change(lead_mediator_id=lead)
+        if live.assigned_at is None:
+            change(assigned_at=at)
+        if old_co != co:
+            st.co_ids = list(co)
+            before["co_mediators"], after["co_mediators"] = old_co, co
+        change(status=S.IN_MEDIATION)
+
+    def _effect_suspend(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+        change(suspended_at=at)
+        after["reason"] = data["reason"]
+        change(status=S.SUSPENDED)
+
+    def _effect_resume(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+        change(
+            due_at=deadlines.resumed_due(live.due_at, live.suspended_at, at), suspended_at=None
+        )
+        change(status=S.IN_MEDIATION)
+
+    def _effect_resolve(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+        terms = data["agreement"]
+        signed = terms.get("signed_on") or timezone.localdate(at)
+        row = {
+            "id": self.ids.take(Agreement),
+            "terms": terms["terms"],
+            "amount_agreed": terms.get("amount_agreed"),
+            "form": terms.get("form") or AgreementForm.WRITTEN,
+            "signed_on": signed,
+            "effective_on": terms.get("effective_on") or signed,
+            "performance_deadline": terms.get("performance_deadline"),
+            "fulfilment": Fulfilment.PENDING,
+            "fulfilment_recorded_at": None,
+            "created_at": at,
+        }
+        st.agreement_row = row
+        change(outcome=S.RESOLVED, concluded_at=at)
+        after["agreement"] = {
+            "id": row["id"],
+            "amount_agreed": row["amount_agreed"],
+            "performance_deadline": row["performance_deadline"],
+        }
+        change(status=S.RESOLVED)
+
+    def _effect_fail(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+        change(
+            outcome=S.FAILED,
+            concluded_at=at,
+            fail_guidance=data["guidance"],
+            outcome_note=data.get("note") or "",
+        )
+        change(status=S.FAILED)
+
+    def _effect_withdraw(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+        change(outcome=S.WITHDRAWN, concluded_at=at, outcome_note=data["reason"])
+        change(status=S.WITHDRAWN)
+
+    def _effect_close(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+        change(closed_at=at)
+        fulfilment = data.get("fulfilment")
+        if live.status == S.RESOLVED:
+            clocks = self._clocks(live.centre_id, live.channel)
+            st.follow_up_row = {
+                "id": self.ids.take(FollowUp),
+                "due_on": deadlines.follow_up_due(at, clocks=clocks),
+            }
+            after["follow_up"] = dict(st.follow_up_row)
+            if fulfilment:
+                agreement = st.agreement_row
+                assert agreement is not None
+                before["fulfilment"], after["fulfilment"] = agreement["fulfilment"], fulfilment
+                agreement["fulfilment"], agreement["fulfilment_recorded_at"] = fulfilment, at
+        change(status=S.CLOSED)
+
+    def _effect_transfer(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+        target = self.by_pk[data["target_centre"]]
+        row = {
+            "id": self.ids.take(Transfer),
+            "from_centre_id": live.centre_id,
+            "to_centre_id": target.pk,
+            "direction": direction_between(live.centre, target).value,
+            "reason": data["reason"],
+            "automatic": False,
+            "previous_status": live.status,
+            "status": TransferStatus.PENDING,
+            "requested_by_id": actor.pk,
+            "requested_at": at,
+            "decided_by_id": None,
+            "decided_at": None,
+            "return_reason": "",
+        }
+        st.transfers.append(row)
+        change(transfer_target_id=target.pk)
+        after.update(
+            transfer={"id": row["id"], "direction": row["direction"], "automatic": False},
+            reason=row["reason"],
+        )
+        change(status=S.PENDING_TRANSFER)
+
+    def _effect_accept_transfer(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+        transfer = st.transfers[-1]
+        transfer.update(status=TransferStatus.ACCEPTED, decided_at=at, decided_by_id=actor.pk)
+        if st.co_ids:
+            before["co_mediators"], after["co_mediators"] = sorted(st.co_ids), []
+            st.co_ids = []
+        clocks = self._clocks(transfer["to_centre_id"], live.channel)
+        change(
+            centre_id=transfer["to_centre_id"],
+            transfer_target_id=None,
+            lead_mediator_id=None,
+            suspended_at=None,
+            due_at=deadlines.mediation_due(at, clocks=clocks),
+        )
+        after["transfer"] = {"id": transfer["id"]}
+        change(status=S.ACCEPTED)
+
+    def _effect_return_transfer(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+        transfer = st.transfers[-1]
+        transfer.update(
+            status=TransferStatus.RETURNED,
+            decided_at=at,
+            decided_by_id=actor.pk,
+            return_reason=data["reason"],
+        )
+        change(transfer_target_id=None, status=transfer["previous_status"])
+        after.update(transfer={"id": transfer["id"]}, reason=transfer["return_reason"])
+
+    # --- sessions, fulfilment, follow-ups -----------------------------------------------------
+
+    def _free(self, keys: list[tuple[str, int]], starts_at: datetime, ends_at: datetime) -> bool:
+        first = int(starts_at.timestamp()) // SLOT_SECONDS
+        last = (int(ends_at.timestamp()) - 1) // SLOT_SECONDS
+        slots = range(first, last + 1)
+        if any(slot in self.busy[key] for key in keys for slot in slots):
+            return False
+        for key in keys:
+            self.busy[key].update(slots)
+        return True
+
+    def _book(self, st: _State, line: Timeline, index: int, at: datetime) -> None:
+        assert isinstance(st, _Bulk)
+        live, rng = st.live, self.rng
+        if live is None or live.status not in BOOKABLE or st.lead is None:
+            return
+        starts_at, ends_at = line.times[index + 1], line.times[index + 2]
+        mode = rng.choices(
+            [SessionMode.IN_PERSON, SessionMode.PHONE, SessionMode.VIDEO], [80, 8, 12]
+        )[0]
+        mediators = [st.lead.pk, *st.co_ids]
+        people = [("mediator", m) for m in mediators]
+        if not self._free(people, starts_at, ends_at):
+            self.stats["double bookings avoided"] += 1
+            st.session = None
+            return
+        rooms = self.net.rooms.get(live.centre_id, []) if mode == SessionMode.IN_PERSON else []
+        room = rng.choice(rooms) if rooms else None
+        if room is not None and not self._free([("room", room.pk)], starts_at, ends_at):
+            self.stats["double bookings avoided"] += 1
+            room = None
+        here = mode == SessionMode.IN_PERSON and room is None
+        session_id = self.ids.take(Session)
+        st.sessions[session_id] = {
+            "id": session_id,
+            "case_id": live.id,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "room_id": room.pk if room else None,
+            "place": live.centre.address if here else "",
+            "mode": mode,
+            "status": SessionStatus.SCHEDULED,
+            "minutes": "",
+            "result": "",
+            "created_by_id": self._worker(st).pk,
+        }
+        for mediator in mediators:
+            st.bookings.append(
+                (self.ids.take(SessionMediator), session_id, mediator, starts_at, ends_at, False)
+            )
+        for party_id in st.party_ids:
+            st.present.append((self.ids.take(PRESENT), session_id, party_id))
+        self._event(
+            st, EventKind.SESSION, "book_session", at, self._worker(st),
+            after={"session": session_id, "starts_at": starts_at, "ends_at": ends_at,
+                   "room": room.pk if room else None, "mediators": mediators},
+        )  # fmt: skip
+        st.session = session_id  # type: ignore[assignment]
+        self.stats["sessions"] += 1
+
+    def _record_session(self, st: _State, at: datetime, agreed: bool) -> None:
+        assert isinstance(st, _Bulk)
+        if st.session is None:
+            return
+        minutes, result = (
+            stories.SESSION_RESULTS[2]
+            if agreed
+            else self.rng.choice([stories.SESSION_RESULTS[i] for i in (0, 1, 3)])
+        )
+        session = st.sessions[st.session]  # type: ignore[index]
+        before = {"session": session["id"], "status": session["status"], "result": ""}
+        session.update(status=SessionStatus.HELD, minutes=minutes, result=result)
+        after = {"session": session["id"], "status": SessionStatus.HELD, "result": result}
+        self._event(st, EventKind.SESSION, "record_session", at, self._worker(st), before, after)
+        st.session = None
+
+    def _record_fulfilment(self, st: _State, at: datetime) -> None:
+        assert isinstance(st, _Bulk) and st.agreement_row is not None
+        agreement = st.agreement_row
+        before = {"fulfilment": agreement["fulfilment"]}
+        agreement["fulfilment"], agreement["fulfilment_recorded_at"] = st.fulfilment, at
+        self._event(
+            st, EventKind.AGREEMENT, "record_fulfilment", at, self._worker(st),
+            before, {"fulfilment": st.fulfilment},
+        )  # fmt: skip
+        st.fulfilment_recorded = True
+
+    def _follow_up(self, st: _State, at: datetime) -> None:
+        assert isinstance(st, _Bulk)
+        row = st.follow_up_row
+        if row is None or row.get("done_at") is not None:
+            return
+        method, fulfilment, satisfaction, note = self._visit(st, at)
+        worker = self._worker(st)
+        row.update(
+            done_at=at,
+            contact_method=method,
+            fulfilment=fulfilment,
+            satisfaction=satisfaction,
+            note=note,
+            recorded_by_id=worker.pk,
+        )
+        self._event(
+            st, EventKind.FOLLOW_UP, "record_follow_up", at, worker,
+            {"follow_up": row["id"], "done": False},
+            {"follow_up": row["id"], "done": True, "fulfilment": fulfilment,
+             "satisfaction": satisfaction},
+        )  # fmt: skip
+        self.stats["follow-ups"] += 1
+
+    # --- the rows of one finished case --------------------------------------------------------
+
+    def _emit(self, st: _Bulk) -> None:
+        live = st.live
+        assert live is not None
+        add = self.rows.add
+        add("case", live.row())
+        for co in st.co_ids:
+            add("co_mediators", (self.ids.take(CO_MEDIATORS), live.id, co))
+        for session in st.sessions.values():
+            add("session", tuple(session[c] for c in SESSION_COLUMNS))
+        for booking in st.bookings:
+            cancelled = st.sessions[booking[1]]["status"] == SessionStatus.CANCELLED
+            add("booking", (*booking[:5], cancelled))
+        for present in st.present:
+            add("present", present)
+        if st.agreement_row is not None:
+            row = {**AGREEMENT_DEFAULTS, **st.agreement_row, "case_id": live.id}
+            add("agreement", tuple(row[c] for c in AGREEMENT_COLUMNS))
+        if st.follow_up_row is not None:
+            row = {**FOLLOW_UP_DEFAULTS, **st.follow_up_row, "case_id": live.id}
+            add("follow_up", tuple(row[c] for c in FOLLOW_UP_COLUMNS))
+        for transfer in st.transfers:
+            add("transfer", tuple({**transfer, "case_id": live.id}[c] for c in TRANSFER_COLUMNS))
+        for event in st.events:
+            add("event", event)
+        self.totals.add(st.facts, st.durations, self.tree, None)
+        self.rows.cases += 1
+
+
+SESSION_COLUMNS = _columns(Session)
+AGREEMENT_COLUMNS = _columns(Agreement)
+AGREEMENT_DEFAULTS = {
+    "judicial_confirmation": "not_applied",
+    "confirmation_applied_on": None,
+    "ruling_number": "",
+    "ruling_on": None,
+}
+FOLLOW_UP_COLUMNS = _columns(FollowUp)
+FOLLOW_UP_DEFAULTS = {
+    "done_at": None,
+    "contact_method": "",
+    "fulfilment": "",
+    "satisfaction": None,
+    "note": "",
+    "recorded_by_id": None,
+}
+TRANSFER_COLUMNS = _columns(Transfer)
+TABLES: dict[str, tuple[Any, list[str]]] = {
+    "case": (Case, LiveCase.COLUMNS),
+    "party": (Party, _columns(Party)),
+    "co_mediators": (CO_MEDIATORS, _columns(CO_MEDIATORS)),
+    "session": (Session, SESSION_COLUMNS),
+    "booking": (SessionMediator, _columns(SessionMediator)),
+    "present": (PRESENT, _columns(PRESENT)),
+    "agreement": (Agreement, AGREEMENT_COLUMNS),
+    "follow_up": (FollowUp, FOLLOW_UP_COLUMNS),
+    "transfer": (Transfer, TRANSFER_COLUMNS),
+    "event": (EventModel, _columns(EventModel)),
+}
+
+
+def write(generator: BulkGenerator) -> None:
+    """Send the rows gathered so far to their tables (parents first), add what they count for to
+    the report counters, and forget them."""
+    rows = generator.rows
+    for name, (model, columns) in TABLES.items():
+        rollups.copy_rows(model._meta.db_table, columns, rows.tables.get(name, []))
+    rows.tables.clear()
+    rows.cases = 0
+    rollups.merge(generator.totals)
+    generator.totals = rollups.Totals()
+
+
+def finish(generator: BulkGenerator) -> None:
+    """After the last write: the numbering counters, and the id sequences past the new rows."""
+    existing = {
+        (c, y): pk
+        for pk, c, y in CaseNumberCounter.objects.values_list("pk", "centre_id", "year")
+    }
+    for (centre, year), last in generator.sequences.items():
+        if (centre, year) in existing:
+            CaseNumberCounter.objects.filter(pk=existing[(centre, year)]).update(last=last)
+    CaseNumberCounter.objects.bulk_create(
+        CaseNumberCounter(centre_id=centre, year=year, last=last)
+        for (centre, year), last in sorted(generator.sequences.items())
+        if (centre, year) not in existing
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in MODELS:
+                table = model._meta.db_table
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 1) FROM {connection.ops.quote_name(table)}))",
+                    [table],
+                )
