@@ -34,6 +34,7 @@ from ..models import (
     Case,
     CaseNumberCounter,
     Centre,
+    DeadlinePolicy,
     EventKind,
     FollowUp,
     Fulfilment,
@@ -60,8 +61,10 @@ from .network import Network
 
 S = Status
 SLOT_SECONDS = 1800  # sessions start on the half hour; bookings are checked per half-hour slot
-PERSON_POOL = 40_000  # sealed people drawn on by the cases (a person may appear in several)
-ORGANISATION_POOL = 8_000
+# Sealed parties the cases draw on, per role: a person may appear in several cases (as they do),
+# and sealing (encryption, keyed hashes) is done once per person, not once per case.
+PERSON_POOL = 4_000
+ORGANISATION_POOL = 1_500
 
 
 def _columns(model: Any) -> list[str]:
@@ -185,10 +188,10 @@ class BulkGenerator(CaseGenerator):
         )
         self.busy: dict[tuple[str, int], set[int]] = defaultdict(set)  # mediator/room → slots
         self.clocks: dict[tuple[int, str], deadlines.Clocks] = {}
+        self.policies = DeadlinePolicy.objects.exists()
         self.pools: dict[tuple[str, str], list[PartyData]] = {}
         self.sealed: dict[tuple[str, str], tuple[str, ...]] = {}  # (ID number, phone) → sealed
-        self.tree = rollups.Tree(Centre.objects.only("pk", "path", "level", "kind"))
-        self.totals = rollups.Totals()
+        self.counters = rollups.BulkCounters()
 
     # --- parties: drawn from pools sealed once ------------------------------------------------
 
@@ -212,9 +215,7 @@ class BulkGenerator(CaseGenerator):
         pool.append(data)
         return data
 
-    def _person(
-        self, role: str, district: Any, street_zh: str, *, address: str = ""
-    ) -> PartyData:
+    def _person(self, role: str, district: Any, street_zh: str, *, address: str = "") -> PartyData:
         def make() -> PartyData:
             return super(BulkGenerator, self)._person(role, district, street_zh)
 
@@ -237,7 +238,7 @@ class BulkGenerator(CaseGenerator):
         for start in range(0, n, size):
             plans = self.plans_for(times[start : start + size], first=start)
             if start + size >= n:
-                self.finish_plans(plans)
+                self.finish_plans(plans[-5000:])
             # Every later session starts after this chunk's first registration: earlier bookings
             # can no longer clash with anything.
             first_slot = int(plans[0].at.timestamp()) // SLOT_SECONDS if plans else 0
@@ -265,6 +266,8 @@ class BulkGenerator(CaseGenerator):
         self.stats["cases"] += 1
 
     def _clocks(self, centre_id: int, channel: str) -> deadlines.Clocks:
+        if not self.policies:
+            return deadlines.DEFAULT_CLOCKS
         key = (centre_id, channel)
         if key not in self.clocks:
             self.clocks[key] = deadlines.clocks_for(self.by_pk[centre_id], channel)
@@ -454,9 +457,7 @@ class BulkGenerator(CaseGenerator):
         change(status=S.SUSPENDED)
 
     def _effect_resume(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
-        change(
-            due_at=deadlines.resumed_due(live.due_at, live.suspended_at, at), suspended_at=None
-        )
+        change(due_at=deadlines.resumed_due(live.due_at, live.suspended_at, at), suspended_at=None)
         change(status=S.IN_MEDIATION)
 
     def _effect_resolve(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
@@ -703,7 +704,7 @@ class BulkGenerator(CaseGenerator):
             add("transfer", tuple({**transfer, "case_id": live.id}[c] for c in TRANSFER_COLUMNS))
         for event in st.events:
             add("event", event)
-        self.totals.add(st.facts, st.durations, self.tree, None)
+        self.counters.add(st.facts, st.durations)
         self.rows.cases += 1
 
 
@@ -740,22 +741,20 @@ TABLES: dict[str, tuple[Any, list[str]]] = {
 
 
 def write(generator: BulkGenerator) -> None:
-    """Send the rows gathered so far to their tables (parents first), add what they count for to
-    the report counters, and forget them."""
+    """Send the rows gathered so far to their tables (parents first) and forget them."""
     rows = generator.rows
     for name, (model, columns) in TABLES.items():
         rollups.copy_rows(model._meta.db_table, columns, rows.tables.get(name, []))
     rows.tables.clear()
     rows.cases = 0
-    rollups.merge(generator.totals)
-    generator.totals = rollups.Totals()
 
 
 def finish(generator: BulkGenerator) -> None:
-    """After the last write: the numbering counters, and the id sequences past the new rows."""
+    """After the last write: the report counters, the numbering counters, and the id sequences
+    past the new rows."""
+    generator.counters.finish()
     existing = {
-        (c, y): pk
-        for pk, c, y in CaseNumberCounter.objects.values_list("pk", "centre_id", "year")
+        (c, y): pk for pk, c, y in CaseNumberCounter.objects.values_list("pk", "centre_id", "year")
     }
     for (centre, year), last in generator.sequences.items():
         if (centre, year) in existing:

@@ -997,7 +997,12 @@ class CaseGenerator:
             }[Fulfilment(fulfilment)]
         )[0]
         method = rng.choices(
-            [ContactMethod.PHONE, ContactMethod.VISIT, ContactMethod.AT_CENTRE, ContactMethod.ONLINE],
+            [
+                ContactMethod.PHONE,
+                ContactMethod.VISIT,
+                ContactMethod.AT_CENTRE,
+                ContactMethod.ONLINE,
+            ],
             [70, 20, 5, 5],
         )[0]
         return method, fulfilment, satisfaction, rng.choice(stories.FOLLOW_UP_NOTES[fulfilment])

@@ -611,22 +611,29 @@ def rebuild(cases: Iterable[Case] | None = None, progress: Any = None) -> int:
         DurationBucket.objects.all().delete()
         RollupState.objects.all().delete()
         tree = Tree(Centre.objects.only("pk", "path", "level", "kind"))
+        bulk = BulkCounters() if connection.vendor == "postgresql" else None
         totals = Totals()
         count = 0
-        queryset = cases if cases is not None else _all_cases()
+        queryset = cases if cases is not None else all_cases()
         for case in queryset:
             events = list(case.events.all())
             found, durations = case_facts(case, events)
-            totals.add(found, durations, tree, None)
+            if bulk is not None:
+                bulk.add(found, durations)
+            else:
+                totals.add(found, durations, tree, None)
             count += 1
             if progress is not None:
                 progress.update(1)
-        _bulk_write(totals)
+        if bulk is not None:
+            bulk.finish()
+        else:
+            _bulk_write(totals)
         roll_stocks()
     return count
 
 
-def _all_cases() -> Iterator[Case]:
+def all_cases() -> Iterator[Case]:
     return (
         Case.objects.order_by("pk")
         .select_related("agreement")
@@ -646,49 +653,165 @@ def _bulk_write(totals: Totals) -> None:
     )
 
 
-def merge(totals: Totals) -> None:
-    """Add ``totals`` to the counters, whatever rows exist already: COPY into a temporary table,
-    then one upsert (PostgreSQL); batched upserts elsewhere. For bulk loads (``generate_city``)."""
-    rows = totals.nonzero_rows()
-    buckets = {key: n for key, n in totals.durations.items() if n}
-    if connection.vendor != "postgresql":
-        for start in range(0, len(rows), 500):
-            _upsert_rows(rows[start : start + 500])
-        items = sorted(buckets.items())
-        for start in range(0, len(items), 500):
-            _upsert_durations(dict(items[start : start + 500]))
-        return
-    table = connection.ops.quote_name(Rollup._meta.db_table)
-    columns = ", ".join([*_KEY_COLUMNS, *MEASURES])
-    updates = ", ".join(f"{m} = {table}.{m} + EXCLUDED.{m}" for m in MEASURES)
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE rollup_in (LIKE {table} INCLUDING DEFAULTS)")
-        cursor.execute("ALTER TABLE rollup_in DROP COLUMN id")
-        copy_rows(
-            "rollup_in",
-            [*_KEY_COLUMNS, *MEASURES],
-            [(*key, *(values.get(m, 0) for m in MEASURES)) for key, values in rows],
+MEASURE_INDEX = {measure: i for i, measure in enumerate(MEASURES)}
+
+
+class BulkCounters:
+    """The counters of many cases at once, on PostgreSQL: the facts go to temporary tables by
+    COPY, and ``finish`` adds them up in SQL into ``Rollup`` and ``DurationBucket`` rows (added to
+    what is there). Used by ``rebuild`` and ``generate_city``; the rows are exactly those that
+    ``Totals`` makes, computed without a Python step per row.
+
+    Subtree rows are summed bottom-up, one tree level at a time (a centre's subtree row is its
+    own row plus its children's subtree rows), except transfers, whose subtree rows stop below the
+    lowest centre above both sides (``_row_keys``).
+    """
+
+    FACT_COLUMNS = (
+        "measure", "month", "centre_id", "category", "channel", "risk_level", "mediator",
+        "amount", "other",
+    )  # fmt: skip
+    FLUSH_AT = 200_000
+
+    def __init__(self) -> None:
+        self.facts: list[tuple[Any, ...]] = []
+        self.spans: list[tuple[date, int, int]] = []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE tally_fact (measure smallint, month date, centre_id integer, "
+                "category text, channel text, risk_level text, mediator text, amount numeric, "
+                "other integer)"
+            )
+            cursor.execute(
+                "CREATE TEMPORARY TABLE tally_span (month date, centre_id integer, tenths integer)"
+            )
+
+    def add(self, found: Iterable[Fact], durations: Iterable[Duration]) -> None:
+        facts, index = self.facts, MEASURE_INDEX
+        for fact in found:
+            state = fact.state
+            mediator = state.lead_mediator
+            facts.append(
+                (index[fact.measure], fact.month, fact.centre, str(state.category), state.channel,
+                 state.risk_level, "" if mediator is None else str(mediator), fact.amount,
+                 fact.other)
+            )  # fmt: skip
+        self.spans.extend((d.month, d.centre, d.tenths) for d in durations)
+        if len(facts) >= self.FLUSH_AT:
+            self.write()
+
+    def write(self) -> None:
+        copy_rows("tally_fact", list(self.FACT_COLUMNS), self.facts)
+        copy_rows("tally_span", ["month", "centre_id", "tenths"], self.spans)
+        self.facts, self.spans = [], []
+
+    def finish(self) -> None:
+        self.write()
+        tree = Tree(Centre.objects.only("pk", "path", "level", "kind"))
+        up = [(c, a) for c in tree.paths for a in tree.ancestors(c)]
+        nodes = []
+        for centre, path in tree.paths.items():
+            chain = tree.ancestors(centre)
+            parent = chain[-2] if len(chain) > 1 else None
+            nodes.append((centre, parent, path.count("/"), tree.levels[centre]))
+        depth = max((n[2] for n in nodes), default=0)
+        rollup = connection.ops.quote_name(Rollup._meta.db_table)
+        buckets = connection.ops.quote_name(DurationBucket._meta.db_table)
+        dims = (
+            "(VALUES ('total', ''), ('category', f.category), ('channel', f.channel), "
+            "('risk_level', f.risk_level), ('mediator', f.mediator)) AS d (dim, val)"
         )
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM rollup_in "
-            f"ORDER BY {', '.join(_KEY_COLUMNS)} "
-            f"ON CONFLICT ({', '.join(_KEY_COLUMNS)}) DO UPDATE SET {updates}"
-        )
-        cursor.execute("DROP TABLE rollup_in")
-        buckets_table = connection.ops.quote_name(DurationBucket._meta.db_table)
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE bucket_in (LIKE {buckets_table} INCLUDING DEFAULTS)"
-        )
-        cursor.execute("ALTER TABLE bucket_in DROP COLUMN id")
-        bucket_columns = ["centre_id", "subtree", "month", "tenths", "count"]
-        copy_rows("bucket_in", bucket_columns, [(*key, n) for key, n in sorted(buckets.items())])
-        cursor.execute(
-            f"INSERT INTO {buckets_table} ({', '.join(bucket_columns)}) "
-            f"SELECT {', '.join(bucket_columns)} FROM bucket_in "
-            f"ON CONFLICT (centre_id, subtree, month, tenths) "
-            f"DO UPDATE SET count = {buckets_table}.count + EXCLUDED.count"
-        )
-        cursor.execute("DROP TABLE bucket_in")
+        with connection.cursor() as cursor:
+            run = cursor.execute
+            run("SET LOCAL work_mem = '256MB'")
+            run("CREATE TEMPORARY TABLE tally_up (centre_id integer, ancestor_id integer)")
+            copy_rows("tally_up", ["centre_id", "ancestor_id"], up)
+            run(
+                "CREATE TEMPORARY TABLE tally_node "
+                "(centre_id integer PRIMARY KEY, parent_id integer, depth integer, level text)"
+            )
+            copy_rows("tally_node", ["centre_id", "parent_id", "depth", "level"], nodes)
+            run("ANALYZE tally_fact")
+            run("ANALYZE tally_up")
+            run("ANALYZE tally_node")
+            # The centre's own rows, every dimension; transfers ("moved") kept apart.
+            run(
+                "CREATE TEMPORARY TABLE tally_own AS "
+                "SELECT f.centre_id, n.depth, n.level, f.month, d.dim, d.val, f.measure, "
+                "sum(f.amount) AS amount, f.other IS NOT NULL AS moved "
+                f"FROM tally_fact f JOIN tally_node n USING (centre_id) CROSS JOIN LATERAL {dims} "
+                "GROUP BY 1, 2, 3, 4, 5, 6, 7, 9"
+            )
+            # Subtree rows from the deepest level up: a centre's own rows (and its level as one
+            # more dimension) plus its children's subtree rows.
+            run(
+                "CREATE TEMPORARY TABLE tally_sub (centre_id integer, depth integer, month date, "
+                "dim text, val text, measure smallint, amount numeric)"
+            )
+            for level in range(depth, 0, -1):
+                run(
+                    "INSERT INTO tally_sub "
+                    "SELECT centre_id, %(depth)s, month, dim, val, measure, sum(amount) FROM ("
+                    " SELECT centre_id, month, dim, val, measure, amount FROM tally_own"
+                    " WHERE depth = %(depth)s AND NOT moved"
+                    " UNION ALL"
+                    " SELECT centre_id, month, 'level', level, measure, amount FROM tally_own"
+                    " WHERE depth = %(depth)s AND NOT moved AND dim = 'total'"
+                    " UNION ALL"
+                    " SELECT n.parent_id, s.month, s.dim, s.val, s.measure, s.amount"
+                    " FROM tally_sub s JOIN tally_node n USING (centre_id)"
+                    " WHERE s.depth = %(depth)s + 1"
+                    ") AS rows GROUP BY centre_id, month, dim, val, measure",
+                    {"depth": level},
+                )
+            # Transfers: every centre above the one counted, but not above the other side too.
+            run(
+                "INSERT INTO tally_sub "
+                "SELECT u.ancestor_id, 0, f.month, d.dim, d.val, f.measure, sum(f.amount) "
+                "FROM tally_fact f JOIN tally_up u ON u.centre_id = f.centre_id "
+                "JOIN tally_node n ON n.centre_id = f.centre_id "
+                "CROSS JOIN LATERAL (VALUES ('total', ''), ('category', f.category), "
+                "('channel', f.channel), ('risk_level', f.risk_level), ('mediator', f.mediator), "
+                "('level', n.level)) AS d (dim, val) "
+                "WHERE f.other IS NOT NULL AND NOT EXISTS (SELECT 1 FROM tally_up o "
+                "WHERE o.centre_id = f.other AND o.ancestor_id = u.ancestor_id) "
+                "GROUP BY 1, 2, 3, 4, 5, 6"
+            )
+            sums = ", ".join(
+                f"sum(amount) FILTER (WHERE measure = {i})" for i, _ in enumerate(MEASURES)
+            )
+            measures = ", ".join(f"COALESCE({m}, 0)" for m in MEASURES)
+            columns = ", ".join([*_KEY_COLUMNS, *MEASURES])
+            updates = ", ".join(f"{m} = {rollup}.{m} + EXCLUDED.{m}" for m in MEASURES)
+            # One row per key with a measure that is not zero (as ``Totals.nonzero_rows``).
+            run(
+                f"INSERT INTO {rollup} ({columns}) "
+                f"SELECT {', '.join(_KEY_COLUMNS)}, {measures} FROM ("
+                f" SELECT centre_id, subtree, month, dim, val, {sums} FROM ("
+                "  SELECT centre_id, subtree, month, dim, val, measure, sum(amount) AS amount FROM ("
+                "   SELECT centre_id, false AS subtree, month, dim, val, measure, amount"
+                "   FROM tally_own"
+                "   UNION ALL"
+                "   SELECT centre_id, true, month, dim, val, measure, amount FROM tally_sub"
+                "  ) AS rows GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(amount) <> 0"
+                " ) AS kept GROUP BY 1, 2, 3, 4, 5"
+                f") AS pivoted ({', '.join(_KEY_COLUMNS)}, {', '.join(MEASURES)}) "
+                "ORDER BY 1, 2, 3, 4, 5 "
+                f"ON CONFLICT ({', '.join(_KEY_COLUMNS)}) DO UPDATE SET {updates}"
+            )
+            run(
+                f"INSERT INTO {buckets} (centre_id, subtree, month, tenths, count) "
+                "SELECT centre_id, subtree, month, tenths, count(*) FROM ("
+                " SELECT centre_id, false AS subtree, month, tenths FROM tally_span"
+                " UNION ALL"
+                " SELECT u.ancestor_id, true, s.month, s.tenths"
+                " FROM tally_span s JOIN tally_up u ON u.centre_id = s.centre_id"
+                ") AS rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 "
+                "ON CONFLICT (centre_id, subtree, month, tenths) "
+                f"DO UPDATE SET count = {buckets}.count + EXCLUDED.count"
+            )
+            for table in ("fact", "span", "up", "node", "own", "sub"):
+                run(f"DROP TABLE tally_{table}")
 
 
 def copy_rows(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:

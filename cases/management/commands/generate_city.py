@@ -58,7 +58,9 @@ class Command(BaseCommand):
                 "DEBUG off. Use --force if this really is a benchmark database."
             )
         if Centre.objects.exists():
-            raise CommandError("This database has centres already: generate_city needs an empty one.")
+            raise CommandError(
+                "This database has centres already: generate_city needs an empty one."
+            )
         if not Category.objects.filter(parent__isnull=False).exists():
             raise CommandError("No dispute categories: run `python manage.py migrate` first.")
         # One transaction: an interrupted run leaves nothing behind.
