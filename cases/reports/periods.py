@@ -14,7 +14,7 @@ def zone() -> ZoneInfo:
 def month_of(moment: datetime | date) -> date:
     """The first day of the month ``moment`` falls in (a date is taken as it is)."""
     if isinstance(moment, datetime):
-        moment = timezone.localtime(moment, zone()).date()
+        moment = moment.astimezone(zone()).date()
     return moment.replace(day=1)
 
 

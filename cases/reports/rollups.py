@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from django.db import connection, transaction
 from django.db.models import Min, Prefetch
 
+from ..bulkload import copy_rows
 from ..deadlines import MEDIATION_CLOCK_STATUSES
 from ..models import (
     OPEN_STATUSES,
@@ -44,7 +45,7 @@ from ..models import (
     RollupState,
     Status,
 )
-from ..models.reports import MEASURES, STOCK_MEASURES
+from ..models.reports import AMOUNT_MEASURES, MEASURES, STOCK_MEASURES
 from .periods import add_months, current_month, month_end, month_of
 
 # The advisory lock between counter updates (shared) and the monthly roll (exclusive).
@@ -626,7 +627,7 @@ def rebuild(cases: Iterable[Case] | None = None, progress: Any = None) -> int:
             if progress is not None:
                 progress.update(1)
         if bulk is not None:
-            bulk.finish()
+            bulk.finish(fresh=True)
         else:
             _bulk_write(totals)
         roll_stocks()
@@ -679,7 +680,7 @@ class BulkCounters:
         with connection.cursor() as cursor:
             cursor.execute(
                 "CREATE TEMPORARY TABLE tally_fact (measure smallint, month date, centre_id integer, "
-                "category text, channel text, risk_level text, mediator text, amount numeric, "
+                "category text, channel text, risk_level text, mediator text, amount bigint, "
                 "other integer)"
             )
             cursor.execute(
@@ -691,10 +692,11 @@ class BulkCounters:
         for fact in found:
             state = fact.state
             mediator = state.lead_mediator
+            # Whole numbers in SQL: amounts in cents (they have two decimal places).
+            amount = int(fact.amount * 100) if fact.measure in AMOUNT_MEASURES else fact.amount
             facts.append(
                 (index[fact.measure], fact.month, fact.centre, str(state.category), state.channel,
-                 state.risk_level, "" if mediator is None else str(mediator), fact.amount,
-                 fact.other)
+                 state.risk_level, "" if mediator is None else str(mediator), amount, fact.other)
             )  # fmt: skip
         self.spans.extend((d.month, d.centre, d.tenths) for d in durations)
         if len(facts) >= self.FLUSH_AT:
@@ -705,7 +707,9 @@ class BulkCounters:
         copy_rows("tally_span", ["month", "centre_id", "tenths"], self.spans)
         self.facts, self.spans = [], []
 
-    def finish(self) -> None:
+    def finish(self, *, fresh: bool = False) -> None:
+        """Add the facts gathered to the counters. ``fresh``: the counter tables are empty, so the
+        rows are inserted as they are (no upsert)."""
         self.write()
         tree = Tree(Centre.objects.only("pk", "path", "level", "kind"))
         up = [(c, a) for c in tree.paths for a in tree.ancestors(c)]
@@ -746,7 +750,7 @@ class BulkCounters:
             # more dimension) plus its children's subtree rows.
             run(
                 "CREATE TEMPORARY TABLE tally_sub (centre_id integer, depth integer, month date, "
-                "dim text, val text, measure smallint, amount numeric)"
+                "dim text, val text, measure smallint, amount bigint)"
             )
             for level in range(depth, 0, -1):
                 run(
@@ -778,26 +782,33 @@ class BulkCounters:
                 "GROUP BY 1, 2, 3, 4, 5, 6"
             )
             sums = ", ".join(
-                f"sum(amount) FILTER (WHERE measure = {i})" for i, _ in enumerate(MEASURES)
+                f"COALESCE(sum(amount) FILTER (WHERE measure = {i}), 0)"
+                for i, _ in enumerate(MEASURES)
             )
-            measures = ", ".join(f"COALESCE({m}, 0)" for m in MEASURES)
-            columns = ", ".join([*_KEY_COLUMNS, *MEASURES])
+            measures = ", ".join(
+                f"{m}::numeric / 100" if m in AMOUNT_MEASURES else m for m in MEASURES
+            )
             updates = ", ".join(f"{m} = {rollup}.{m} + EXCLUDED.{m}" for m in MEASURES)
+            upsert = (
+                ""
+                if fresh
+                else f"ORDER BY 1, 2, 3, 4, 5 ON CONFLICT ({', '.join(_KEY_COLUMNS)}) "
+                f"DO UPDATE SET {updates}"
+            )
+            columns = ", ".join([*_KEY_COLUMNS, *MEASURES])
             # One row per key with a measure that is not zero (as ``Totals.nonzero_rows``).
+            nonzero = " OR ".join(f"{m} <> 0" for m in MEASURES)
             run(
                 f"INSERT INTO {rollup} ({columns}) "
                 f"SELECT {', '.join(_KEY_COLUMNS)}, {measures} FROM ("
                 f" SELECT centre_id, subtree, month, dim, val, {sums} FROM ("
-                "  SELECT centre_id, subtree, month, dim, val, measure, sum(amount) AS amount FROM ("
-                "   SELECT centre_id, false AS subtree, month, dim, val, measure, amount"
-                "   FROM tally_own"
-                "   UNION ALL"
-                "   SELECT centre_id, true, month, dim, val, measure, amount FROM tally_sub"
-                "  ) AS rows GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(amount) <> 0"
-                " ) AS kept GROUP BY 1, 2, 3, 4, 5"
+                "  SELECT centre_id, false AS subtree, month, dim, val, measure, amount"
+                "  FROM tally_own"
+                "  UNION ALL"
+                "  SELECT centre_id, true, month, dim, val, measure, amount FROM tally_sub"
+                " ) AS rows GROUP BY 1, 2, 3, 4, 5"
                 f") AS pivoted ({', '.join(_KEY_COLUMNS)}, {', '.join(MEASURES)}) "
-                "ORDER BY 1, 2, 3, 4, 5 "
-                f"ON CONFLICT ({', '.join(_KEY_COLUMNS)}) DO UPDATE SET {updates}"
+                f"WHERE {nonzero} {upsert}"
             )
             run(
                 f"INSERT INTO {buckets} (centre_id, subtree, month, tenths, count) "
@@ -806,26 +817,13 @@ class BulkCounters:
                 " UNION ALL"
                 " SELECT u.ancestor_id, true, s.month, s.tenths"
                 " FROM tally_span s JOIN tally_up u ON u.centre_id = s.centre_id"
-                ") AS rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 "
-                "ON CONFLICT (centre_id, subtree, month, tenths) "
-                f"DO UPDATE SET count = {buckets}.count + EXCLUDED.count"
+                ") AS rows GROUP BY 1, 2, 3, 4 "
+                + (
+                    ""
+                    if fresh
+                    else "ORDER BY 1, 2, 3, 4 ON CONFLICT (centre_id, subtree, month, tenths) "
+                    f"DO UPDATE SET count = {buckets}.count + EXCLUDED.count"
+                )
             )
             for table in ("fact", "span", "up", "node", "own", "sub"):
                 run(f"DROP TABLE tally_{table}")
-
-
-def copy_rows(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """Insert ``rows`` into ``table``: PostgreSQL's COPY, or a plain ``executemany``."""
-    if not rows:
-        return
-    quoted = connection.ops.quote_name(table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {quoted} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(
-                f"INSERT INTO {quoted} ({', '.join(columns)}) VALUES ({marks})", rows
-            )

@@ -78,7 +78,7 @@ def test_every_generated_row_passes_its_model_validation_and_constraints(generat
         for row in model.objects.all():
             try:
                 row.full_clean(validate_unique=False)
-            except Exception as exc:  # noqa: BLE001 - every problem is listed below
+            except Exception as exc:
                 problems.append(f"{model.__name__} {row.pk}: {exc}")
             checked[model.__name__] += 1
     assert not problems, "\n".join(problems[:30])
@@ -143,7 +143,7 @@ def test_every_report_equals_the_plain_recomputation(generated: str) -> None:
                     for p in plain.differences(expected, got)
                 ]
     assert not problems, "\n".join(problems[:40])
-    assert compared > 1000
+    assert compared > 500
 
 
 @pytest.mark.django_db

@@ -17,9 +17,10 @@ from django.utils import timezone
 from faker import Faker
 from tqdm import tqdm
 
+from cases.bulkload import indexes_deferred
 from cases.demo import bulk
 from cases.demo.network import DEMO_PASSWORD, NetworkBuilder
-from cases.models import Category, Centre
+from cases.models import Category, Centre, DurationBucket, Rollup
 from cases.reports import rollups
 
 CHUNK = 20_000  # cases performed in memory between two writes
@@ -78,13 +79,17 @@ class Command(BaseCommand):
         built = time.monotonic()
 
         generator = bulk.BulkGenerator(net, rng, fake, now, years=years)
-        with tqdm(total=cases, unit="case", desc="Cases", file=sys.stderr, disable=None) as bar:
-            for plans in generator.plan_chunks(cases, CHUNK):
-                for plan in plans:
-                    generator.perform(plan)
-                bulk.write(generator)
-                bar.update(len(plans))
-        bulk.finish(generator)
+        # Indexes and constraints are built once, after the load (this database was empty).
+        with indexes_deferred([*bulk.MODELS, Rollup, DurationBucket]):
+            bar = tqdm(total=cases, unit="case", desc="Cases", file=sys.stderr, disable=None)
+            with bar:
+                for plans in generator.plan_chunks(cases, CHUNK):
+                    for plan in plans:
+                        generator.perform(plan)
+                    bulk.write(generator)
+                    bar.update(len(plans))
+            self.stdout.write("Report counters, indexes and constraints...")
+            bulk.finish(generator, fresh=True)
         rollups.roll_stocks()
         finished = time.monotonic()
         rate = cases / (finished - built) if finished > built else 0.0
