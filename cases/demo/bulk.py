@@ -62,6 +62,9 @@ from .cases import BOOKABLE, CaseGenerator, Plan, Timeline, _State
 from .network import Network
 
 S = Status
+# The version of what generate_city makes for a given seed: raise it whenever a change to the demo
+# or to this module changes the data, so that cached benchmark databases are built afresh.
+DATA_VERSION = 1
 SLOT_SECONDS = 1800  # sessions start on the half hour; bookings are checked per half-hour slot
 # Sealed parties the cases draw on, per role: a person may appear in several cases (as they do),
 # and sealing (encryption, keyed hashes) is done once per person, not once per case.
