@@ -1,0 +1,332 @@
+"""The measurements of ``make bench`` that run inside Django, one database per process.
+
+    DATABASE_URL=... python scripts/bench_probe.py COMMAND [ARGS]
+
+prints one JSON object on its last line of output. Called by ``scripts/bench.py``, which starts the
+servers, builds the databases and puts the figures together; see docs/benchmarks.md.
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mediation.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+
+from cases.models import (  # noqa: E402
+    Agreement,
+    Case,
+    CaseNumberCounter,
+    Category,
+    Centre,
+    CentreLevel,
+    Event,
+    Membership,
+    Role,
+)
+from cases.reports import monthly, rollups  # noqa: E402
+from cases.reports.periods import add_months, current_month, month_end, month_of  # noqa: E402
+
+User = get_user_model()
+CITY_DIRECTOR = "director"  # the demo login directing the whole city
+LIST_FILTER = "status=closed&page_size=20"
+DEEP_PAGE = 1000
+
+
+def timed(call: Callable[[], Any], runs: int) -> dict[str, float]:
+    """Median and 95th percentile (milliseconds) of ``runs`` calls after two warm-up calls."""
+    for _ in range(2):
+        call()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return {
+        "median_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(samples[max(0, round(0.95 * len(samples)) - 1)], 2),
+        "runs": runs,
+    }
+
+
+def queries_of(call: Callable[[], Any]) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def city() -> Centre:
+    return Centre.objects.get(level=CentreLevel.CITY, parent=None)
+
+
+def report_month() -> date:
+    """The last complete month."""
+    return add_months(current_month(), -1)
+
+
+# --- P1: the city's monthly report -------------------------------------------------------------
+
+
+def cmd_report() -> dict[str, Any]:
+    centre, month, now = city(), report_month(), timezone.now()
+
+    def call() -> Any:
+        return monthly.report(centre, month, "subtree", now=now)
+
+    result = timed(call, 30)
+    result["queries"] = len(queries_of(call))
+    result["cases"] = Case.objects.count()
+    result["rollup_rows"] = rollups.Rollup.objects.count()
+    result["month"] = f"{month:%Y-%m}"
+    return result
+
+
+# --- P1b: the report against a plain per-case aggregation, at a million cases ------------------
+
+
+def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def cmd_plain(cases: str = "1000000") -> dict[str, Any]:
+    """The city's report for the month its ``cases``-th case was registered in, computed twice:
+    from the counters (``monthly.report``) and by replaying every case registered by then, one
+    by one, with the plain computation of the tests (``tests/reports/plain.py``)."""
+    from tests.reports import plain
+
+    nth = int(cases)
+    at = Case.objects.order_by("registered_at", "pk").values_list("registered_at", flat=True)[
+        nth - 1
+    ]
+    month, now, centre = month_of(at), timezone.now(), city()
+    months = [month, add_months(month, -1), add_months(month, -12)]
+    end = month_end(month)
+
+    def counters() -> Any:
+        return monthly.report(centre, month, "subtree", now=now)
+
+    report_timing = timed(counters, 20)
+    got = counters()
+
+    started = time.perf_counter()
+    centres = {c.pk: c for c in Centre.objects.all()}
+    tops = {c.pk: c.parent_id or c.pk for c in Category.objects.all()}
+    world = plain.World(centres=centres, top_category=tops, histories=[])
+    facts: dict[date, list[Any]] = defaultdict(list)
+    ids = list(Case.objects.filter(registered_at__lt=end).order_by("pk").values_list("pk", flat=True))
+    for chunk in _chunks(ids, 5000):
+        events: dict[int, list[Event]] = defaultdict(list)
+        for event in Event.objects.filter(case_id__in=chunk).order_by("at", "id"):
+            events[event.case_id].append(event)
+        agreements = {a.case_id: a for a in Agreement.objects.filter(case_id__in=chunk)}
+        histories = [
+            plain.replay(case, events[case.pk], agreements.get(case.pk))
+            for case in Case.objects.filter(pk__in=chunk).order_by("pk")
+        ]
+        part = plain.World(centres=centres, top_category=tops, histories=histories)
+        for m in months:
+            facts[m].extend(part._month_facts(m, now))
+        reset_queries()
+    for m in months:
+        world._facts[(m, now)] = facts[m]
+    expected = plain.report(world, centre, month, "subtree", now)
+    plain_seconds = time.perf_counter() - started
+    problems = plain.differences(expected, got)
+    return {
+        "month": f"{month:%Y-%m}",
+        "cases_replayed": len(ids),
+        "report": report_timing,
+        "plain_s": round(plain_seconds, 1),
+        "ratio": round(plain_seconds * 1000 / report_timing["median_ms"]),
+        "identical": not problems,
+        "problems": problems[:10],
+    }
+
+
+# --- P2: the case list, first page and a thousand pages deep ------------------------------------
+
+
+def _client(username: str) -> APIClient:
+    token, _ = Token.objects.get_or_create(user=User.objects.get(username=username))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def cmd_list() -> dict[str, Any]:
+    client = _client(CITY_DIRECTOR)
+    first = f"/api/v1/cases/?{LIST_FILTER}"
+    url, pages = first, 1
+    while pages < DEEP_PAGE:
+        body = client.get(url).json()
+        if not body.get("next"):
+            break
+        url, pages = body["next"], pages + 1
+
+    def get(target: str) -> Callable[[], Any]:
+        def call() -> Any:
+            response = client.get(target)
+            assert response.status_code == 200, response.content[:300]
+            return response
+
+        return call
+
+    deep = url
+    result = {
+        "filter": LIST_FILTER,
+        "pages_walked": pages,
+        "first": {**timed(get(first), 40), "queries": len(queries_of(get(first)))},
+        "deep": {**timed(get(deep), 40), "queries": len(queries_of(get(deep)))},
+        "first_sql": queries_of(get(first)),
+        "deep_sql": queries_of(get(deep)),
+        "deep_url": deep,
+    }
+    return result
+
+
+# --- P3: case detail with 5 and with 200 events and parties -------------------------------------
+
+
+def _case_with(size: int, director: Any) -> Case:
+    from cases.services.cases import edit_case
+    from cases.services.intake import PartyData, register_case
+
+    centre = Membership.objects.filter(user=director, role=Role.DIRECTOR).first().centre
+    category = Category.objects.filter(parent__isnull=False).order_by("pk").first()
+    parties = [
+        PartyData(name=f"当事人{i}", role="applicant" if i == 0 else "respondent")
+        for i in range(size)
+    ]
+    case = register_case(
+        actor=director,
+        centre=centre,
+        channel="walk_in",
+        category=category,
+        summary=f"基准测试案件（{size}）",
+        parties=parties,
+    )
+    for i in range(size - 1):
+        case = edit_case(case=case, actor=director, changes={"summary": f"基准测试案件 {i}"})
+    assert case.events.count() == size and case.parties.count() == size
+    return case
+
+
+def cmd_detail() -> dict[str, Any]:
+    director = User.objects.get(username=CITY_DIRECTOR)
+    client = _client(CITY_DIRECTOR)
+    web = APIClient()
+    web.force_login(director)
+    out: dict[str, Any] = {}
+    for size in (5, 200):
+        case = _case_with(size, director)
+        api = queries_of(lambda case=case: client.get(f"/api/v1/cases/{case.pk}/"))
+        page = queries_of(lambda case=case: web.get(f"/cases/{case.pk}/"))
+        out[str(size)] = {"case": case.pk, "api_queries": len(api), "page_queries": len(page)}
+    return out
+
+
+# --- P4/P6: what the HTTP clients need, and the numbers afterwards -------------------------------
+
+
+def cmd_tokens(count: str = "16") -> dict[str, Any]:
+    """Tokens of intake officers at ``count`` different street centres, and one to read with."""
+    memberships = (
+        Membership.objects.filter(role=Role.INTAKE, centre__level=CentreLevel.STREET)
+        .select_related("user", "centre")
+        .order_by("centre__path")[: int(count)]
+    )
+    clients = []
+    for membership in memberships:
+        token, _ = Token.objects.get_or_create(user=membership.user)
+        clients.append({"token": token.key, "centre": membership.centre_id})
+    category = Category.objects.filter(parent__isnull=False).order_by("pk").first()
+    reader, _ = Token.objects.get_or_create(user=User.objects.get(username=CITY_DIRECTOR))
+    case = Case.objects.order_by("-pk").values_list("pk", flat=True).first()
+    return {"clients": clients, "category": category.pk, "reader": reader.key, "case": case}
+
+
+def cmd_gaps(since: str) -> dict[str, Any]:
+    """Are the numbers of the cases registered since ``since`` (ISO time) gap-free?"""
+    start = datetime.fromisoformat(since)
+    touched = set(
+        Case.objects.filter(registered_at__gte=start).values_list("registering_centre_id", "year")
+    )
+    problems = []
+    registered = Case.objects.filter(registered_at__gte=start).count()
+    for centre, year in sorted(touched):
+        sequences = sorted(
+            Case.objects.filter(registering_centre_id=centre, year=year).values_list(
+                "sequence", flat=True
+            )
+        )
+        last = CaseNumberCounter.objects.get(centre_id=centre, year=year).last
+        if sequences != list(range(1, len(sequences) + 1)) or last != len(sequences):
+            problems.append(f"centre {centre} year {year}: {len(sequences)} cases, last {last}")
+    return {"registered": registered, "series": len(touched), "gap_free": not problems,
+            "problems": problems[:10]}  # fmt: skip
+
+
+# --- Plans ---------------------------------------------------------------------------------------
+
+
+def explain(sql: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def cmd_explain() -> dict[str, Any]:
+    centre, month, now = city(), report_month(), timezone.now()
+    report_sql = queries_of(lambda: monthly.report(centre, month, "subtree", now=now))
+    listing = cmd_list()
+    plans = {
+        "report": [
+            {"sql": sql, "plan": explain(sql)}
+            for sql in report_sql
+            if sql.lstrip().upper().startswith("SELECT")
+        ],
+        "list_first": [{"sql": sql, "plan": explain(sql)} for sql in _cases_sql(listing["first_sql"])],
+        "list_deep": [{"sql": sql, "plan": explain(sql)} for sql in _cases_sql(listing["deep_sql"])],
+    }
+    return plans
+
+
+def _cases_sql(statements: list[str]) -> list[str]:
+    """The list's own queries (not the token lookup or the user's scope)."""
+    return [s for s in statements if '"cases_case"' in s.split("FROM", 1)[-1][:40]]
+
+
+def cmd_roll() -> dict[str, Any]:
+    """Carry the stock counters to this month (a database restored from an older dump)."""
+    return {"stocks_through": f"{rollups.roll_stocks():%Y-%m}"}
+
+
+def main() -> None:
+    command, *args = sys.argv[1:]
+    result = globals()[f"cmd_{command}"](*args)
+    print(json.dumps(result, ensure_ascii=False, default=str))
+
+
+if __name__ == "__main__":
+    main()
