@@ -10,7 +10,7 @@ export PYTEST_ARGS
 VENV := .venv
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format screenshots vendor
+.PHONY: help venv run test lint format screenshots vendor bench
 
 help:
 	@echo "make run [PORT=8000]       set up, migrate, load the demo city once, serve on 127.0.0.1:PORT"
@@ -20,6 +20,7 @@ help:
 	@echo "make venv                  create .venv and install uv.lock"
 	@echo "make screenshots           browser tests on throwaway PostgreSQL, saving docs/screenshots/"
 	@echo "make vendor                refresh the vendored htmx and Pico CSS from npm (build time)"
+	@echo "make bench                 benchmarks at 30,000 and 3,000,000 cases (docs/benchmarks.md)"
 
 venv:
 	@scripts/venv.sh
@@ -48,3 +49,7 @@ screenshots:
 
 vendor:
 	@scripts/vendor.sh
+
+# Not part of make test: the first run builds a 3,000,000-case database (cached afterwards).
+bench:
+	@scripts/bench.sh

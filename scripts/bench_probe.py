@@ -134,7 +134,9 @@ def cmd_plain(cases: str = "1000000") -> dict[str, Any]:
     tops = {c.pk: c.parent_id or c.pk for c in Category.objects.all()}
     world = plain.World(centres=centres, top_category=tops, histories=[])
     facts: dict[date, list[Any]] = defaultdict(list)
-    ids = list(Case.objects.filter(registered_at__lt=end).order_by("pk").values_list("pk", flat=True))
+    ids = list(
+        Case.objects.filter(registered_at__lt=end).order_by("pk").values_list("pk", flat=True)
+    )
     for chunk in _chunks(ids, 5000):
         events: dict[int, list[Event]] = defaultdict(list)
         for event in Event.objects.filter(case_id__in=chunk).order_by("at", "id"):
@@ -306,8 +308,12 @@ def cmd_explain() -> dict[str, Any]:
             for sql in report_sql
             if sql.lstrip().upper().startswith("SELECT")
         ],
-        "list_first": [{"sql": sql, "plan": explain(sql)} for sql in _cases_sql(listing["first_sql"])],
-        "list_deep": [{"sql": sql, "plan": explain(sql)} for sql in _cases_sql(listing["deep_sql"])],
+        "list_first": [
+            {"sql": sql, "plan": explain(sql)} for sql in _cases_sql(listing["first_sql"])
+        ],
+        "list_deep": [
+            {"sql": sql, "plan": explain(sql)} for sql in _cases_sql(listing["deep_sql"])
+        ],
     }
     return plans
 

@@ -5,7 +5,7 @@
 #   2. set up .venv from uv.lock
 #   3. make lint, and makemigrations --check
 #   4. pytest (PYTEST_ARGS are passed on) against a throwaway PostgreSQL cluster and Redis
-#   5. smoke test of the make run path (scripts/smoke_run.py)
+#   5. smoke test of the make run path (scripts/smoke_run.py), and of generate_city --cases 2000
 #
 # Steps 3 to 5 all run even when one fails, so one run shows every failure; the exit status is
 # non-zero if any failed. The throwaway servers and their directories go on every exit path.
@@ -85,6 +85,16 @@ eval "pytest_args=(${PYTEST_ARGS:-})"
 step "pytest${PYTEST_ARGS:+ $PYTEST_ARGS}" "$VENV/bin/pytest" "${pytest_args[@]}"
 
 step "Smoke test of make run" "$py" "$SCRIPTS/smoke_run.py"
+
+# generate_city (issue #8) on a database of its own: 2,000 cases, counters, indexes, constraints.
+smoke_generate_city() {
+    local url="${DATABASE_URL%/*}/city_smoke"
+    psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "DROP DATABASE IF EXISTS city_smoke" \
+        -c "CREATE DATABASE city_smoke"
+    DATABASE_URL="$url" "$py" manage.py migrate -v0
+    DATABASE_URL="$url" "$py" manage.py generate_city --cases 2000
+}
+step "Smoke test of generate_city --cases 2000" smoke_generate_city
 
 section "Summary"
 if [ "${#failed[@]}" -gt 0 ]; then
