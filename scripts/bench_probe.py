@@ -27,6 +27,7 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
+from django.db.models import Count  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
@@ -264,7 +265,15 @@ def cmd_tokens(count: str = "16") -> dict[str, Any]:
         clients.append({"token": token.key, "centre": membership.centre_id})
     category = Category.objects.filter(parent__isnull=False).order_by("pk").first()
     reader, _ = Token.objects.get_or_create(user=User.objects.get(username=CITY_DIRECTOR))
-    case = Case.objects.order_by("-pk").values_list("pk", flat=True).first()
+    # A typical case to read: the latest closed one with its two or three parties.
+    case = (
+        Case.objects.filter(status="closed", created_by__isnull=False)
+        .annotate(n=Count("parties"))
+        .filter(n__lte=3)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
     return {"clients": clients, "category": category.pk, "reader": reader.key, "case": case}
 
 

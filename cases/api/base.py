@@ -54,6 +54,14 @@ class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
             raise TypeError(f"{type(self).__name__} has no scope.")
         return self.scope(self.request.user)
 
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """The list's filters and ordering apply to lists only: one object is found by its id
+        within the caller's scope, whatever the query string says (and building the filter set
+        on every read of one case cost more than the rest of the request, issue #8)."""
+        if self.detail:
+            return queryset
+        return super().filter_queryset(queryset)
+
     # --- If-Match ----------------------------------------------------------------------------
 
     def require_version(self) -> int:
