@@ -194,7 +194,7 @@ def intake_load(base: str, setup: dict[str, Any]) -> dict[str, Any]:
     the API at once, until ``INTAKE_REQUESTS`` are sent or ``INTAKE_SECONDS`` have passed."""
     import http.client
 
-    host, port = urlsplit(base).hostname, urlsplit(base).port
+    host, port = "127.0.0.1", urlsplit(base).port
     lock = threading.Lock()
     sent = {"n": 0}
     results: dict[str, int] = {}

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import Max
@@ -121,6 +121,11 @@ class LiveCase:
     def row(self) -> tuple[Any, ...]:
         return tuple(getattr(self, column) for column in self.COLUMNS)
 
+    if TYPE_CHECKING:  # the columns, set in __init__
+
+        def __getattr__(self, name: str) -> Any: ...
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
 
 @dataclass(frozen=True)
 class Step:
@@ -160,7 +165,7 @@ class Ids:
 
 PRESENT = Session.parties_present.through
 CO_MEDIATORS = Case.co_mediators.through
-MODELS = [
+MODELS: list[Any] = [
     Case,
     Party,
     EventModel,

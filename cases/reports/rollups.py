@@ -197,11 +197,16 @@ def _parse_date(value: Any) -> date | None:
 class EventLike(Protocol):
     """What ``facts`` reads of an event (an ``Event``, or a step of ``generate_city``)."""
 
-    at: datetime
-    kind: str
-    name: str
-    before: dict[str, Any]
-    after: dict[str, Any]
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def before(self) -> dict[str, Any]: ...
+    @property
+    def after(self) -> dict[str, Any]: ...
 
 
 def facts(

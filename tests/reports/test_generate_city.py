@@ -74,7 +74,8 @@ def test_the_city_has_its_network_and_the_cases_asked_for(generated: str) -> Non
 def test_every_generated_row_passes_its_model_validation_and_constraints(generated: str) -> None:
     problems: list[str] = []
     checked: Counter[str] = Counter()
-    for model in [*bulk.MODELS, CaseNumberCounter]:
+    models: list[Any] = [*bulk.MODELS, CaseNumberCounter]
+    for model in models:
         for row in model.objects.all():
             try:
                 row.full_clean(validate_unique=False)
