@@ -132,6 +132,17 @@ def cached_city(cluster: Cluster, database: str, cases: int) -> dict[str, Any]:
     name = f"city-{cases}-seed{SEED}-years{YEARS}-v{version}"
     dump, meta = CACHE / f"{name}.dump", CACHE / f"{name}.json"
     url = cluster.url(database)
+    exists = cluster.psql(f"SELECT count(*) FROM pg_database WHERE datname = '{database}'") == "1"
+    if os.environ.get("BENCH_KEEP_LARGE") and exists:
+        # A cluster given with BENCH_PG_URL that already holds the large city (see bench.sh).
+        count = int(cluster.psql("SELECT count(*) FROM cases_case", database))
+        if count != cases:
+            sys.exit(f"{database} holds {count:,} cases, not {cases:,}")
+        log(f"using the {cases:,} cases already in {database} (BENCH_KEEP_LARGE)")
+        info = json.loads(meta.read_text()) if meta.exists() else {"cases": cases}
+        info["reused"] = True
+        probe(url, "roll")
+        return info
     if dump.exists() and meta.exists():
         log(f"restoring {cases:,} cases from {dump}")
         cluster.fresh(database)
@@ -472,7 +483,12 @@ cached, as the issue asks.""",
 def write(path: Path, r: dict[str, Any], rows: list[tuple[str, str, str, bool, str]]) -> None:
     m = r["machine"]
     large = r["large"]
-    if "restored_seconds" in large:
+    if large.get("reused"):
+        origin = (
+            "an existing database of the cluster (BENCH_KEEP_LARGE), built "
+            f"{large.get('built', '?')} at {large.get('rate', '?'):,} cases/s"
+        )
+    elif "restored_seconds" in large:
         origin = (
             f"restored from the cached dump in {large['restored_seconds']} s (built "
             f"{large.get('built', '?')} at {large['rate']:,} cases/s)"

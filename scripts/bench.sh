@@ -7,6 +7,9 @@
 #   4. scripts/bench.py: build/restore the 30,000- and 3,000,000-case cities, measure, print the
 #      table, write docs/benchmarks.md; exits non-zero if a target is missed
 #
+# BENCH_PG_URL=postgres://... uses a cluster you run instead of starting one; with BENCH_KEEP_LARGE=1
+# an existing bench_3m database there is measured as it is (no restore).
+#
 # The 3,000,000-case dump is kept in $BENCH_CACHE (default ~/.cache/mediation-bench): the first
 # run builds it (about an hour and a half on 2 cores, ~30 GB of disk while it runs), later runs
 # restore it. The cluster and its directory go on every exit path.
@@ -37,10 +40,14 @@ apt_ensure postgresql wrk
 section "Virtualenv"
 "$ROOT/scripts/venv.sh"
 
-section "Throwaway PostgreSQL"
-# Beside the cache by default: the 3,000,000-case database needs tens of gigabytes.
-PG_DIR="$(mktemp -d -p "${BENCH_TMP:-${TMPDIR:-/tmp}}" mediation-bench-pg.XXXXXX)"
-url="$("$ROOT/scripts/pg.sh" start "$PG_DIR" bench)"
+if [ -n "${BENCH_PG_URL:-}" ]; then
+    url="$BENCH_PG_URL"
+else
+    section "Throwaway PostgreSQL"
+    # The 3,000,000-case database needs tens of gigabytes: BENCH_TMP chooses where it goes.
+    PG_DIR="$(mktemp -d -p "${BENCH_TMP:-${TMPDIR:-/tmp}}" mediation-bench-pg.XXXXXX)"
+    url="$("$ROOT/scripts/pg.sh" start "$PG_DIR" bench)"
+fi
 info "cluster: $url"
 
 section "Benchmarks"
