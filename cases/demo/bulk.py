@@ -19,7 +19,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -279,16 +279,7 @@ class BulkGenerator(CaseGenerator):
     def perform(self, plan: Plan) -> None:
         """Make one case in memory (the demo's ``run``) and add its rows to ``rows``."""
         st = _Bulk(plan, self._content(plan))
-        line = Timeline(self.rng)
-        self._build(st, line)
-        line.lay_out(plan.at, self.limit)
-        tail = self._tail(st, line)
-        steps = [(t, p.action) for t, p in zip(line.times, line.points, strict=False) if p.action]
-        steps += tail
-        for at, action in steps:
-            if at >= self.limit:
-                break
-            assert action is not None
+        for at, action in self.steps(st):
             action(at)
         self._emit(st)
         self.stats["cases"] += 1
@@ -359,17 +350,8 @@ class BulkGenerator(CaseGenerator):
 
     def _register(self, st: _State, at: datetime) -> None:
         assert isinstance(st, _Bulk)
-        plan, content, rng = st.plan, st.content, self.rng
-        court_number, entrusted_on = "", None
-        if plan.court is not None:
-            entrusted_on = timezone.localdate(at) - timedelta(days=rng.randint(0, 6))
-            key = (plan.court.pk, entrusted_on.year)
-            self.court_numbers[key] += rng.randint(1, 30)
-            code = self.net.places[plan.court.pk].district.court_number_code
-            court_number = f"（{entrusted_on.year}）{code}民诉前调{self.court_numbers[key]}号"
-            actor = self.net.liaisons[plan.court.pk]
-        else:
-            actor = self.net.intake_for(plan.centre)
+        plan, content = st.plan, st.content
+        actor, court_number, entrusted_on = self.registrar(plan, at)
         centre = plan.centre
         year = timezone.localtime(at).year
         sequence = self.sequences.get((centre.pk, year), 0) + 1
@@ -613,9 +595,7 @@ class BulkGenerator(CaseGenerator):
         if live is None or live.status not in BOOKABLE or st.lead is None:
             return
         starts_at, ends_at = line.times[index + 1], line.times[index + 2]
-        mode = rng.choices(
-            [SessionMode.IN_PERSON, SessionMode.PHONE, SessionMode.VIDEO], [80, 8, 12]
-        )[0]
+        mode = self.session_mode()
         mediators = [st.lead.pk, *st.co_ids]
         people = [("mediator", m) for m in mediators]
         if not self._free(people, starts_at, ends_at):

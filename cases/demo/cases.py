@@ -8,6 +8,7 @@ and performs them with ``register_case``, ``workflow.transition``, ``book_sessio
 services, so numbers, deadlines and the event timeline are exactly what real use would produce.
 """
 
+import itertools
 import math
 import random
 from collections import Counter
@@ -478,16 +479,7 @@ class CaseGenerator:
     def run(self, plan: Plan) -> None:
         """Make one case: lay out its steps in time, then perform them through the services."""
         st = _State(plan, self._content(plan))
-        line = Timeline(self.rng)
-        self._build(st, line)
-        line.lay_out(plan.at, self.limit)
-        tail = self._tail(st, line)
-        steps = [(t, p.action) for t, p in zip(line.times, line.points, strict=False) if p.action]
-        steps += tail
-        for at, action in steps:
-            if at >= self.limit:
-                break
-            assert action is not None
+        for at, action in self.steps(st):
             try:
                 action(at)
             except DomainError as exc:
@@ -495,6 +487,16 @@ class CaseGenerator:
                 self.stats[f"refused: {type(exc).__name__}: {exc} {exc.fields}"] += 1
                 break
         self.stats["cases"] += 1
+
+    def steps(self, st: _State) -> list[tuple[datetime, Callable[[datetime], None]]]:
+        """The case's steps laid out in time, those before ``limit``, in order."""
+        line = Timeline(self.rng)
+        self._build(st, line)
+        line.lay_out(st.plan.at, self.limit)
+        tail = self._tail(st, line)
+        steps = [(t, p.action) for t, p in zip(line.times, line.points, strict=False) if p.action]
+        steps += tail
+        return list(itertools.takewhile(lambda step: step[0] < self.limit, steps))
 
     def _build(self, st: _State, line: Timeline) -> None:
         plan, rng = st.plan, self.rng
@@ -730,18 +732,21 @@ class CaseGenerator:
         assert st.case is not None
         st.case = workflow.transition(case=st.case, name=name, actor=actor, data=data, at=at)
 
+    def registrar(self, plan: Plan, at: datetime) -> tuple[Any, str, date | None]:
+        """Who registers the case, and for a court-entrusted one the court's number and the day
+        it entrusted the case."""
+        if plan.court is None:
+            return self.net.intake_for(plan.centre), "", None
+        entrusted_on = timezone.localdate(at) - timedelta(days=self.rng.randint(0, 6))
+        key = (plan.court.pk, entrusted_on.year)
+        self.court_numbers[key] += self.rng.randint(1, 30)
+        code = self.net.places[plan.court.pk].district.court_number_code
+        court_number = f"（{entrusted_on.year}）{code}民诉前调{self.court_numbers[key]}号"
+        return self.net.liaisons[plan.court.pk], court_number, entrusted_on
+
     def _register(self, st: _State, at: datetime) -> None:
-        plan, content, rng = st.plan, st.content, self.rng
-        court_number, entrusted_on = "", None
-        if plan.court is not None:
-            entrusted_on = timezone.localdate(at) - timedelta(days=rng.randint(0, 6))
-            key = (plan.court.pk, entrusted_on.year)
-            self.court_numbers[key] += rng.randint(1, 30)
-            code = self.net.places[plan.court.pk].district.court_number_code
-            court_number = f"（{entrusted_on.year}）{code}民诉前调{self.court_numbers[key]}号"
-            actor = self.net.liaisons[plan.court.pk]
-        else:
-            actor = self.net.intake_for(plan.centre)
+        plan, content = st.plan, st.content
+        actor, court_number, entrusted_on = self.registrar(plan, at)
         st.case = register_case(
             actor=actor,
             centre=plan.centre,
@@ -863,14 +868,17 @@ class CaseGenerator:
             return
         raise error or InvalidInput(fields={"lead_mediator": ["No mediator serves here."]})
 
+    def session_mode(self) -> str:
+        return self.rng.choices(
+            [SessionMode.IN_PERSON, SessionMode.PHONE, SessionMode.VIDEO], [80, 8, 12]
+        )[0]
+
     def _book(self, st: _State, line: Timeline, index: int, at: datetime) -> None:
         case, rng = st.case, self.rng
         if case is None or case.status not in BOOKABLE or st.lead is None:
             return
         starts_at, ends_at = line.times[index + 1], line.times[index + 2]
-        mode = rng.choices(
-            [SessionMode.IN_PERSON, SessionMode.PHONE, SessionMode.VIDEO], [80, 8, 12]
-        )[0]
+        mode = self.session_mode()
         rooms = self.net.rooms.get(case.centre_id, []) if mode == SessionMode.IN_PERSON else []
         if not st.parties:
             st.parties = list(case.parties.all())
