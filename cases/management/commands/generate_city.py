@@ -91,6 +91,9 @@ class Command(BaseCommand):
             self.stdout.write("Report counters, indexes and constraints...")
             bulk.finish(generator, fresh=True)
         rollups.roll_stocks()
+        with connection.cursor() as cursor:
+            # Fresh statistics for the planner: the tables went from empty to millions of rows.
+            cursor.execute("ANALYZE")
         finished = time.monotonic()
         rate = cases / (finished - built) if finished > built else 0.0
         stats = generator.stats
