@@ -150,15 +150,22 @@ class _Reader:
         in_months = Q(month__in=self.months)
         for month in self.months:
             in_months |= self._stock_months(month)
-        mine = Q(centre=self.centre, subtree=self.subtree)
+        branches = [Q(centre=self.centre, subtree=self.subtree)]
         if self.subtree:
-            mine |= Q(centre=self.centre, subtree=False, dimension=Dimension.TOTAL)
-            mine |= Q(
-                centre__in=[pk for pk, _ in self.children],
-                subtree=True,
-                dimension=Dimension.TOTAL,
+            branches.append(Q(centre=self.centre, subtree=False, dimension=Dimension.TOTAL))
+            branches.append(
+                Q(
+                    centre__in=[pk for pk, _ in self.children],
+                    subtree=True,
+                    dimension=Dimension.TOTAL,
+                )
             )
-        return cast(list[dict[str, Any]], list(Rollup.objects.filter(mine & in_months).values()))
+        # The months inside each branch, so that each reads a narrow range of the key's index
+        # (centre, subtree, month, …) rather than every month of the centre (issue #8's plans).
+        wanted = Q(pk__in=[])
+        for branch in branches:
+            wanted |= branch & in_months
+        return cast(list[dict[str, Any]], list(Rollup.objects.filter(wanted).values()))
 
     def measures(
         self, rows: list[dict[str, Any]]
