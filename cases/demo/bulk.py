@@ -57,7 +57,6 @@ from ..reports import rollups
 from ..services.events import jsonable
 from ..services.intake import PartyData, _build_parties, format_number
 from ..workflow import direction_between
-from . import stories
 from .cases import BOOKABLE, CaseGenerator, Plan, Timeline, _State
 from .network import Network
 
@@ -147,6 +146,10 @@ class Rows:
 
     def add(self, table: str, row: tuple[Any, ...]) -> None:
         self.tables[table].append(row)
+
+
+Values = dict[str, Any]
+Change = Callable[..., None]  # sets fields on the live case, noting before and after values
 
 
 class Ids:
@@ -438,7 +441,17 @@ class BulkGenerator(CaseGenerator):
                     values[key] = values.pop(f"{key}_id")
         self._event(st, EventKind.TRANSITION, name, at, actor, before, after)
 
-    def _effect_accept(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+    def _effect_accept(
+        self,
+        st: _Bulk,
+        live: LiveCase,
+        change: Change,
+        before: Values,
+        after: Values,
+        actor: Any,
+        at: datetime,
+        data: Values,
+    ) -> None:
         clocks = self._clocks(live.centre_id, live.channel)
         change(
             accepted_at=at,
@@ -446,11 +459,31 @@ class BulkGenerator(CaseGenerator):
         )
         change(status=S.ACCEPTED)
 
-    def _effect_decline(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+    def _effect_decline(
+        self,
+        st: _Bulk,
+        live: LiveCase,
+        change: Change,
+        before: Values,
+        after: Values,
+        actor: Any,
+        at: datetime,
+        data: Values,
+    ) -> None:
         change(decline_reason=data["reason"])
         change(status=S.DECLINED)
 
-    def _effect_assign(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+    def _effect_assign(
+        self,
+        st: _Bulk,
+        live: LiveCase,
+        change: Change,
+        before: Values,
+        after: Values,
+        actor: Any,
+        at: datetime,
+        data: Values,
+    ) -> None:
         lead, co = data["lead_mediator"], sorted(data["co_mediators"] or [])
         old_co = sorted(st.co_ids)
         change(lead_mediator_id=lead)
@@ -461,16 +494,46 @@ class BulkGenerator(CaseGenerator):
             before["co_mediators"], after["co_mediators"] = old_co, co
         change(status=S.IN_MEDIATION)
 
-    def _effect_suspend(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+    def _effect_suspend(
+        self,
+        st: _Bulk,
+        live: LiveCase,
+        change: Change,
+        before: Values,
+        after: Values,
+        actor: Any,
+        at: datetime,
+        data: Values,
+    ) -> None:
         change(suspended_at=at)
         after["reason"] = data["reason"]
         change(status=S.SUSPENDED)
 
-    def _effect_resume(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+    def _effect_resume(
+        self,
+        st: _Bulk,
+        live: LiveCase,
+        change: Change,
+        before: Values,
+        after: Values,
+        actor: Any,
+        at: datetime,
+        data: Values,
+    ) -> None:
         change(due_at=deadlines.resumed_due(live.due_at, live.suspended_at, at), suspended_at=None)
         change(status=S.IN_MEDIATION)
 
-    def _effect_resolve(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+    def _effect_resolve(
+        self,
+        st: _Bulk,
+        live: LiveCase,
+        change: Change,
+        before: Values,
+        after: Values,
+        actor: Any,
+        at: datetime,
+        data: Values,
+    ) -> None:
         terms = data["agreement"]
         signed = terms.get("signed_on") or timezone.localdate(at)
         row = {
@@ -494,7 +557,17 @@ class BulkGenerator(CaseGenerator):
         }
         change(status=S.RESOLVED)
 
-    def _effect_fail(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+    def _effect_fail(
+        self,
+        st: _Bulk,
+        live: LiveCase,
+        change: Change,
+        before: Values,
+        after: Values,
+        actor: Any,
+        at: datetime,
+        data: Values,
+    ) -> None:
         change(
             outcome=S.FAILED,
             concluded_at=at,
@@ -503,11 +576,31 @@ class BulkGenerator(CaseGenerator):
         )
         change(status=S.FAILED)
 
-    def _effect_withdraw(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+    def _effect_withdraw(
+        self,
+        st: _Bulk,
+        live: LiveCase,
+        change: Change,
+        before: Values,
+        after: Values,
+        actor: Any,
+        at: datetime,
+        data: Values,
+    ) -> None:
         change(outcome=S.WITHDRAWN, concluded_at=at, outcome_note=data["reason"])
         change(status=S.WITHDRAWN)
 
-    def _effect_close(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+    def _effect_close(
+        self,
+        st: _Bulk,
+        live: LiveCase,
+        change: Change,
+        before: Values,
+        after: Values,
+        actor: Any,
+        at: datetime,
+        data: Values,
+    ) -> None:
         change(closed_at=at)
         fulfilment = data.get("fulfilment")
         if live.status == S.RESOLVED:
@@ -524,7 +617,17 @@ class BulkGenerator(CaseGenerator):
                 agreement["fulfilment"], agreement["fulfilment_recorded_at"] = fulfilment, at
         change(status=S.CLOSED)
 
-    def _effect_transfer(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+    def _effect_transfer(
+        self,
+        st: _Bulk,
+        live: LiveCase,
+        change: Change,
+        before: Values,
+        after: Values,
+        actor: Any,
+        at: datetime,
+        data: Values,
+    ) -> None:
         target = self.by_pk[data["target_centre"]]
         row = {
             "id": self.ids.take(Transfer),
@@ -549,7 +652,17 @@ class BulkGenerator(CaseGenerator):
         )
         change(status=S.PENDING_TRANSFER)
 
-    def _effect_accept_transfer(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+    def _effect_accept_transfer(
+        self,
+        st: _Bulk,
+        live: LiveCase,
+        change: Change,
+        before: Values,
+        after: Values,
+        actor: Any,
+        at: datetime,
+        data: Values,
+    ) -> None:
         transfer = st.transfers[-1]
         transfer.update(status=TransferStatus.ACCEPTED, decided_at=at, decided_by_id=actor.pk)
         if st.co_ids:
@@ -566,7 +679,17 @@ class BulkGenerator(CaseGenerator):
         after["transfer"] = {"id": transfer["id"]}
         change(status=S.ACCEPTED)
 
-    def _effect_return_transfer(self, st, live, change, before, after, actor, at, data) -> None:  # type: ignore[no-untyped-def]
+    def _effect_return_transfer(
+        self,
+        st: _Bulk,
+        live: LiveCase,
+        change: Change,
+        before: Values,
+        after: Values,
+        actor: Any,
+        at: datetime,
+        data: Values,
+    ) -> None:
         transfer = st.transfers[-1]
         transfer.update(
             status=TransferStatus.RETURNED,
@@ -640,11 +763,7 @@ class BulkGenerator(CaseGenerator):
         assert isinstance(st, _Bulk)
         if st.session is None:
             return
-        minutes, result = (
-            stories.SESSION_RESULTS[2]
-            if agreed
-            else self.rng.choice([stories.SESSION_RESULTS[i] for i in (0, 1, 3)])
-        )
+        minutes, result = self.session_result(agreed)
         session = st.sessions[st.session]  # type: ignore[index]
         before = {"session": session["id"], "status": session["status"], "result": ""}
         session.update(status=SessionStatus.HELD, minutes=minutes, result=result)

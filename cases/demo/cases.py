@@ -868,6 +868,12 @@ class CaseGenerator:
             return
         raise error or InvalidInput(fields={"lead_mediator": ["No mediator serves here."]})
 
+    def session_result(self, agreed: bool) -> tuple[str, str]:
+        """The minutes and result of a session held: an agreement, or one of the others."""
+        if agreed:
+            return stories.SESSION_RESULTS[2]
+        return self.rng.choice([stories.SESSION_RESULTS[i] for i in (0, 1, 3)])
+
     def session_mode(self) -> str:
         return self.rng.choices(
             [SessionMode.IN_PERSON, SessionMode.PHONE, SessionMode.VIDEO], [80, 8, 12]
@@ -908,11 +914,7 @@ class CaseGenerator:
     def _record_session(self, st: _State, at: datetime, agreed: bool) -> None:
         if st.session is None:
             return
-        minutes, result = (
-            stories.SESSION_RESULTS[2]
-            if agreed
-            else self.rng.choice([stories.SESSION_RESULTS[i] for i in (0, 1, 3)])
-        )
+        minutes, result = self.session_result(agreed)
         record_session(
             session=st.session, actor=self._worker(st), minutes=minutes, result=result, at=at
         )
