@@ -45,6 +45,11 @@ _BREAKDOWN_DIMENSIONS = (
 )
 
 
+_COLUMNS = ("month", "centre_id", "subtree", "dimension", "value", *MEASURES)
+_FLOWS = [(5 + i, m) for i, m in enumerate(MEASURES) if m not in STOCK_MEASURES]
+_STOCKS = [(5 + i, m) for i, m in enumerate(MEASURES) if m in STOCK_MEASURES]
+
+
 def _empty() -> Measures:
     return dict.fromkeys(MEASURES, 0)
 
@@ -54,6 +59,10 @@ def ratio(part: int | Decimal, whole: int, places: int) -> float | None:
     (1/32 is 0.0313, not the 0.0312 of Python's ``round``); None when ``whole`` is 0."""
     if not whole:
         return None
+    if isinstance(part, int) and part >= 0 < whole:
+        # The same rounding in integers: a city report has thousands of rates (issue #8).
+        scale = 10**places
+        return (2 * part * scale + whole) // (2 * whole) / scale
     exact = Decimal(part) / Decimal(whole)
     return float(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
 
@@ -81,35 +90,35 @@ def _nearest_rank(histogram: Counter[int], numerator: int, denominator: int) -> 
 
 
 def _figures(m: Measures, histogram: Counter[int] | None = None) -> dict[str, Any]:
+    """The figures of ``m``: a breakdown entry's (``figures.BREAKDOWN_KEYS``), or with the
+    ``histogram`` of durations every figure (``figures.KEYS``)."""
+    resolved, failed, due = m["resolved"], m["failed"], m["agreements_due"]
     out: dict[str, Any] = {
         "received": m["received"],
         "accepted": m["accepted"],
         "declined": m["declined"],
         "transferred_in": m["transferred_in"],
         "transferred_out": m["transferred_out"],
-        "resolved": m["resolved"],
-        "failed": m["failed"],
+        "resolved": resolved,
+        "failed": failed,
         "withdrawn": m["withdrawn"],
-        "success_rate": _rate(m["resolved"], m["resolved"] + m["failed"]),
+        "success_rate": _rate(resolved, resolved + failed) if resolved + failed else None,
         "open_at_month_end": m["open"],
         "overdue_at_month_end": m["overdue"],
         "high_risk_open": m["high_risk_open"],
-        "days_to_conclusion_median": None,
-        "days_to_conclusion_p90": None,
-        "amount_in_dispute": _amount(m["amount_in_dispute"]),
-        "amount_agreed": _amount(m["amount_agreed"]),
-        "agreements_due": m["agreements_due"],
-        "agreements_fulfilled": m["agreements_fulfilled"],
-        "fulfilment_rate": _rate(m["agreements_fulfilled"], m["agreements_due"]),
-        "judicial_confirmations_applied": m["judicial_confirmations_applied"],
-        "judicial_confirmations_confirmed": m["judicial_confirmations_confirmed"],
-        "follow_ups_done": m["follow_ups_done"],
-        "mean_satisfaction": ratio(m["satisfaction_sum"], m["satisfaction_count"], 2),
     }
-    if histogram is None:
-        return {key: out[key] for key in figures.BREAKDOWN_KEYS}
-    out["days_to_conclusion_median"] = _nearest_rank(histogram, 1, 2)
-    out["days_to_conclusion_p90"] = _nearest_rank(histogram, 9, 10)
+    if histogram is not None:
+        out["days_to_conclusion_median"] = _nearest_rank(histogram, 1, 2)
+        out["days_to_conclusion_p90"] = _nearest_rank(histogram, 9, 10)
+    out["amount_in_dispute"] = _amount(m["amount_in_dispute"])
+    out["amount_agreed"] = _amount(m["amount_agreed"])
+    out["agreements_due"] = due
+    out["agreements_fulfilled"] = m["agreements_fulfilled"]
+    out["fulfilment_rate"] = _rate(m["agreements_fulfilled"], due) if due else None
+    out["judicial_confirmations_applied"] = m["judicial_confirmations_applied"]
+    out["judicial_confirmations_confirmed"] = m["judicial_confirmations_confirmed"]
+    out["follow_ups_done"] = m["follow_ups_done"]
+    out["mean_satisfaction"] = ratio(m["satisfaction_sum"], m["satisfaction_count"], 2)
     return out
 
 
@@ -130,64 +139,90 @@ class _Reader:
         self.top_category = dict(
             (pk, parent or pk) for pk, parent in Category.objects.values_list("pk", "parent_id")
         )
+        self._read = {month: self._months_of(month) for month in self.months}
 
-    def _stock_months(self, month: date) -> Q:
-        """The rows whose stock columns add up to the position at ``month``'s end."""
+    @staticmethod
+    def _between(first: date, last: date) -> list[date]:
+        months = [first]
+        while months[-1] < last:
+            months.append(add_months(months[-1], 1))
+        return months
+
+    def _months_of(self, month: date) -> set[date] | None:
+        """The row months a report month reads (its flows' month and its stocks' months), or
+        None for "every month up to it" (no stock rolled yet)."""
         if self.rolled is None:
-            return Q(month__lte=month)
+            return None
         if month <= self.rolled:
-            return Q(month=month)
-        return Q(month__gte=self.rolled, month__lte=month)
+            return {month}
+        return set(self._between(self.rolled, month))
 
-    def _stock_month_set(self, month: date, row_month: date) -> bool:
-        if self.rolled is None:
-            return row_month <= month
-        if month <= self.rolled:
-            return row_month == month
-        return self.rolled <= row_month <= month
+    def _reads(self, month: date, row_month: date) -> bool:
+        months = self._read[month]
+        return row_month <= month if months is None else row_month in months
 
-    def rows(self) -> list[dict[str, Any]]:
-        in_months = Q(month__in=self.months)
-        for month in self.months:
-            in_months |= self._stock_months(month)
-        branches = [Q(centre=self.centre, subtree=self.subtree)]
+    def rows(self) -> list[tuple[Any, ...]]:
+        """The counter rows, as tuples of ``_COLUMNS``, from disjoint branches put together by
+        UNION ALL: each branch is one range of the key index (centre, subtree, month, …).
+
+        Only the report month is read by every dimension; the two comparison months need only
+        the totals (a comparison has no breakdowns), which keeps the rows of a city's month at
+        its own breakdowns (issue #8: a city's mediators are thousands). One OR of the branches
+        would not do: PostgreSQL factors the months out of it and scans the whole month.
+        """
+        months = self._read[self.month]
+        if months is None:  # nothing rolled: every month up to the report month, all dimensions
+            report, comparisons = Q(month__lte=self.month), None
+        else:
+            report = Q(month__in=months)
+            others = (self._read[self.months[1]] or set()) | (self._read[self.months[2]] or set())
+            comparisons = Q(month__in=others - months) if others - months else None
+        total = Dimension.TOTAL
+        own = Rollup.objects.filter(centre=self.centre, subtree=self.subtree)
+        branches = [own.filter(report)]
+        if comparisons is not None:
+            branches.append(own.filter(comparisons, dimension=total))
         if self.subtree:
-            branches.append(Q(centre=self.centre, subtree=False, dimension=Dimension.TOTAL))
             branches.append(
-                Q(
-                    centre__in=[pk for pk, _ in self.children],
-                    subtree=True,
-                    dimension=Dimension.TOTAL,
-                )
+                Rollup.objects.filter(report, centre=self.centre, subtree=False, dimension=total)
             )
-        # The months inside each branch, so that each reads a narrow range of the key's index
-        # (centre, subtree, month, …) rather than every month of the centre (issue #8's plans).
-        wanted = Q(pk__in=[])
-        for branch in branches:
-            wanted |= branch & in_months
-        return cast(list[dict[str, Any]], list(Rollup.objects.filter(wanted).values()))
+            if self.children:
+                branches.append(
+                    Rollup.objects.filter(
+                        report,
+                        centre__in=[pk for pk, _ in self.children],
+                        subtree=True,
+                        dimension=total,
+                    )
+                )
+        querysets = [branch.order_by().values_list(*_COLUMNS) for branch in branches]
+        return list(querysets[0].union(*querysets[1:], all=True))
 
     def measures(
-        self, rows: list[dict[str, Any]]
+        self, rows: list[tuple[Any, ...]]
     ) -> dict[tuple[date, int, bool, str, str], Measures]:
         """Per (report month, centre, subtree, dimension, value): flows of the month, stocks at
         its end."""
-        out: dict[tuple[date, int, bool, str, str], Measures] = defaultdict(_empty)
+        out: dict[tuple[date, int, bool, str, str], Measures] = {}
         for row in rows:
-            value = row["value"]
-            if row["dimension"] == Dimension.CATEGORY:
+            row_month, centre_id, subtree, dimension, value = row[:5]
+            if dimension == Dimension.CATEGORY:
                 value = str(self.top_category.get(int(value), value))
             for month in self.months:
-                key = (month, row["centre_id"], row["subtree"], row["dimension"], value)
-                if row["month"] == month:
-                    target = out[key]
-                    for measure in MEASURES:
-                        if measure not in STOCK_MEASURES:
-                            target[measure] += row[measure]
-                if self._stock_month_set(month, row["month"]):
-                    target = out[key]
-                    for measure in STOCK_MEASURES:
-                        target[measure] += row[measure]
+                if not self._reads(month, row_month):
+                    continue
+                key = (month, centre_id, subtree, dimension, value)
+                target = out.get(key)
+                if row_month == month:
+                    if target is None:  # the usual case: one row is the whole entry
+                        out[key] = dict(zip(MEASURES, row[5:]))
+                        continue
+                    for index, measure in _FLOWS:
+                        target[measure] += row[index]
+                elif target is None:
+                    target = out[key] = _empty()
+                for index, measure in _STOCKS:
+                    target[measure] += row[index]
         return out
 
     def durations(self) -> dict[date, Counter[int]]:
