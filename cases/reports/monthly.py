@@ -9,7 +9,7 @@ import copy
 from collections import Counter, defaultdict
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -215,7 +215,7 @@ class _Reader:
                 target = out.get(key)
                 if row_month == month:
                     if target is None:  # the usual case: one row is the whole entry
-                        out[key] = dict(zip(MEASURES, row[5:]))
+                        out[key] = dict(zip(MEASURES, row[5:], strict=True))
                         continue
                     for index, measure in _FLOWS:
                         target[measure] += row[index]
