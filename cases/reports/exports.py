@@ -9,7 +9,9 @@ language active when it is made (the caller's, or the director's for the monthly
 - CSV keeps the JSON's values as they are (rates as fractions 0–1, amounts with two decimals,
   an empty cell for null), for people who feed the numbers on into their own tools.
 - XLSX holds numbers as numbers, formatted for reading (percentages, days, yuan).
-- PDF (A4, Noto CJK) shows them formatted, with the change against each comparison month.
+- PDF (A4, Noto CJK) shows them formatted, with the change against each comparison month, and
+  of each breakdown the entries ``figures.shown_entries`` as the page does (a city's thousands
+  of mediators are in the CSV and XLSX).
 """
 
 import csv
@@ -41,6 +43,7 @@ from .figures import (
     LEVELS,
     Kind,
     shown,
+    shown_entries,
 )
 from .periods import zone
 
@@ -339,12 +342,14 @@ def pdf_context(data: dict[str, Any]) -> dict[str, Any]:
                                 entry_label(dimension, entry),
                                 [display(k, entry["figures"][k]) for k in keys],
                             )
-                            for entry in data["breakdowns"][dimension]
+                            for entry in shown_entries(dimension, data["breakdowns"][dimension])
                         ],
                     }
                     for keys in _chunks(BREAKDOWN_KEYS, PDF_COLUMNS)
                 ],
                 "empty": not data["breakdowns"][dimension],
+                "shown": len(shown_entries(dimension, data["breakdowns"][dimension])),
+                "total": len(data["breakdowns"][dimension]),
             }
             for dimension, title in breakdowns(data)
         ],

@@ -210,6 +210,17 @@ def shown(value: Any, kind: Kind) -> str:
 KEYS = tuple(figure.key for figure in FIGURES)
 BREAKDOWN_KEYS = tuple(figure.key for figure in FIGURES if figure.in_breakdowns)
 
+# How many entries of a breakdown the page and the PDF show: the busiest, as a report lists them.
+# The JSON, CSV and XLSX carry every entry; a city's mediator breakdown has thousands (a PDF of
+# them all took two minutes and ran to hundreds of pages: issue #8).
+SHOWN_ENTRIES = 50
+
+
+def shown_entries(dimension: str, entries: list[Any]) -> list[Any]:
+    """The entries of a breakdown the page and the PDF show: every child centre (in the tree's
+    order), of the others the busiest ``SHOWN_ENTRIES``."""
+    return entries if dimension == "child_centre" else entries[:SHOWN_ENTRIES]
+
 # The breakdowns of DESIGN §5, in the order a report shows them.
 BREAKDOWNS: tuple[tuple[str, Any], ...] = (
     ("category", _("By category")),

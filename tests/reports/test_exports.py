@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 
 from cases import workflow
 from cases.models import Agreement, Centre, FollowUp, Status
-from cases.reports import exports, monthly
+from cases.reports import exports, figures, monthly
 from cases.reports.figures import BREAKDOWN_KEYS, BY_KEY, KEYS, LEVELS, Kind
 from cases.services.agreements import record_fulfilment, record_judicial_confirmation
 from cases.services.follow_ups import record_follow_up
@@ -421,6 +421,30 @@ def test_pdf_prints_the_figures_definitions_and_breakdowns(history: Tree, langua
         assert labels["received"] == "Received" and labels["success_rate"] == "Success rate"
     else:
         assert all(CJK.search(labels[k]) for k in KEYS), "the figure names are in Chinese"
+
+
+def test_pdf_shows_the_busiest_entries_of_a_long_breakdown(
+    history: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Like the page, the PDF lists a breakdown's busiest ``SHOWN_ENTRIES`` (here 1) and says
+    the CSV and XLSX files have them all; they do."""
+    monkeypatch.setattr(figures, "SHOWN_ENTRIES", 1)
+    with translation.override("en"):
+        data = october_report(history)
+        lines = pdf_lines(exports.to_pdf(data))
+        workbook = load_workbook(io.BytesIO(exports.to_xlsx(data)))
+    dimension, entries = max(
+        ((d, e) for d, e in data["breakdowns"].items() if d != "child_centre"),
+        key=lambda item: len(item[1]),
+    )
+    assert len(entries) >= 2
+    squeezed = re.sub(r"\s+", " ", " ".join(lines))
+    assert f"1 of {len(entries)} are shown, the busiest first" in squeezed
+    assert any(line.startswith(label_in("en", dimension, entries[0])) for line in lines)
+    assert not any(line.startswith(label_in("en", dimension, entries[1])) for line in lines)
+    sheet = workbook[exports._sheet_name(data["breakdown_labels"][dimension])]
+    names = [row[0] for row in sheet.iter_rows(values_only=True)]
+    assert all(label_in("en", dimension, e) in names for e in entries)
 
 
 def test_the_centre_scope_has_no_breakdown_by_child_centre(history: Tree) -> None:

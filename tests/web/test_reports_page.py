@@ -425,6 +425,29 @@ def test_the_counts_link_to_exactly_the_cases_behind_them(
     assert listed_numbers(client, link_in(resolved)) == numbers(history.resolved)
 
 
+def test_a_long_breakdown_shows_its_busiest_entries_and_leads_to_the_full_file(
+    history: History, client_for: Callable[..., Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A city's mediator breakdown has thousands of entries: the page shows the busiest
+    ``figures.SHOWN_ENTRIES`` (here 1) and says the XLSX file has them all. Child centres are
+    all shown, in the tree's order."""
+    tree = history.tree
+    monkeypatch.setattr(figures, "SHOWN_ENTRIES", 1)
+    client = client_for(tree.director_d1)
+    page = report_page(client, tree.d1, last_month()).content.decode()
+    data = monthly.report(tree.d1, last_month())
+    entries = data["breakdowns"]["channel"]
+    assert len(entries) == 2  # walk-in and hotline
+    table = section(page, 'data-breakdown="channel"')
+    assert re.findall(r'<tr data-key="([^"]+)">', table) == [entries[0]["key"]]
+    assert "1 of 2 are shown, the busiest first" in table
+    xlsx = link_in(table[table.index('data-more="1"') :])
+    assert "format=xlsx" in xlsx and f"centre={tree.d1.pk}" in xlsx
+    centres = section(page, 'data-breakdown="child_centre"')
+    assert len(re.findall(r"<tr data-key=", centres)) == len(data["breakdowns"]["child_centre"]) > 1
+    assert "data-more" not in centres
+
+
 def test_the_api_has_the_case_filters_the_report_links_to(history: History) -> None:
     """``registering_centre``, ``outcome`` and the conclusion instants, on ``/api/v1/cases/``."""
     tree, month = history.tree, last_month()

@@ -231,8 +231,11 @@ def _entry_links(dimension: str, entry: dict[str, Any], links: CaseLinks) -> Cas
     return replace(links, centre_id=int(entry["key"]), subtree=not entry.get("own"))
 
 
-def _breakdowns(data: dict[str, Any], links: CaseLinks, month: date) -> list[dict[str, Any]]:
-    """The breakdown tables: per dimension its rows, each count a link where the list can show it."""
+def _breakdowns(
+    data: dict[str, Any], links: CaseLinks, month: date, full_list: str
+) -> list[dict[str, Any]]:
+    """The breakdown tables: per dimension the rows ``figures.shown_entries`` (all of them are in
+    the file at ``full_list``), each count a link where the list can show it."""
     columns = [(key, data["figure_labels"][key]) for key in BREAKDOWN_COLUMNS]
     headings = {
         "category": _("Category"),
@@ -247,7 +250,7 @@ def _breakdowns(data: dict[str, Any], links: CaseLinks, month: date) -> list[dic
         if dimension == "child_centre" and data["scope"] != Scope.SUBTREE:
             continue
         rows = []
-        for entry in entries:
+        for entry in figures.shown_entries(dimension, entries):
             row_links = _entry_links(dimension, entry, links)
             narrowing = "" if dimension == "child_centre" else dimension
             report = ""
@@ -278,6 +281,9 @@ def _breakdowns(data: dict[str, Any], links: CaseLinks, month: date) -> list[dic
                 "heading": headings[dimension],
                 "columns": columns,
                 "rows": rows,
+                "total": len(entries),
+                "more": len(entries) - len(rows),
+                "full_list": full_list,
             }
         )
     return tables
@@ -449,6 +455,7 @@ def _report_context(
     current = periods.current_month(now)
     previous = periods.add_months(month, -1)
     following = periods.add_months(month, 1)
+    exports = export_urls(centre.pk, month, scope)
     return {
         "report": data,
         "month": month,
@@ -460,7 +467,7 @@ def _report_context(
         },
         "cards": _cards(data, links),
         "rows": _figure_rows(data, links),
-        "breakdowns": _breakdowns(data, links, month),
+        "breakdowns": _breakdowns(data, links, month, exports[1][1]),
         "charts": _charts(data, month),
         "ancestors": [
             (c, report_url(c.pk, month, Scope.SUBTREE)) for c in ancestors_in(centres, centre)
@@ -472,7 +479,7 @@ def _report_context(
         "other_scope_url": report_url(
             centre.pk, month, Scope.CENTRE if scope == Scope.SUBTREE else Scope.SUBTREE
         ),
-        "exports": export_urls(centre.pk, month, scope),
+        "exports": exports,
         "definitions": [
             (figure.key, data["figure_labels"][figure.key], data["definitions"][figure.key])
             for figure in figures.FIGURES
