@@ -221,6 +221,7 @@ def shown_entries(dimension: str, entries: list[Any]) -> list[Any]:
     order), of the others the busiest ``SHOWN_ENTRIES``."""
     return entries if dimension == "child_centre" else entries[:SHOWN_ENTRIES]
 
+
 # The breakdowns of DESIGN §5, in the order a report shows them.
 BREAKDOWNS: tuple[tuple[str, Any], ...] = (
     ("category", _("By category")),
