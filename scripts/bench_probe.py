@@ -89,8 +89,13 @@ def report_month() -> date:
 # --- P1: the city's monthly report -------------------------------------------------------------
 
 
-def cmd_report() -> dict[str, Any]:
+def cmd_report(which: str = "last") -> dict[str, Any]:
+    """The city's report for the last complete month, or (``early``) for the month a year after
+    the first case: the same activity with a tenth of the history behind it (P1c)."""
     centre, month, now = city(), report_month(), timezone.now()
+    if which == "early":
+        first = Case.objects.order_by("registered_at").values_list("registered_at", flat=True)[0]
+        month = add_months(month_of(first), 12)
 
     def call() -> Any:
         return monthly.report(centre, month, "subtree", now=now)
@@ -100,6 +105,10 @@ def cmd_report() -> dict[str, Any]:
     result["cases"] = Case.objects.count()
     result["rollup_rows"] = rollups.Rollup.objects.count()
     result["month"] = f"{month:%Y-%m}"
+    data = call()
+    result["mediators"] = len(data["breakdowns"]["mediator"])
+    result["received"] = data["figures"]["received"]
+    result["cases_before"] = Case.objects.filter(registered_at__lt=month_end(month)).count()
     return result
 
 
