@@ -271,8 +271,9 @@ class Case(models.Model):
 class CaseNumberCounter(models.Model):
     """The last sequence number issued per registering centre and year.
 
-    Intake locks this row (``SELECT ... FOR UPDATE``) inside its transaction, so numbers are unique
-    and gap-free under concurrent intake: a rolled-back intake rolls back its increment too.
+    Intake adds one to this row in one upsert, which keeps it locked to the end of the transaction,
+    so numbers are unique and gap-free under concurrent intake: a rolled-back intake rolls back
+    its increment too.
     """
 
     centre = models.ForeignKey("cases.Centre", on_delete=models.CASCADE, related_name="+")

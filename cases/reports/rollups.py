@@ -21,9 +21,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Min, Prefetch
 
 from ..bulkload import copy_rows
@@ -318,9 +318,14 @@ class Tree:
             self.levels[centre.pk] = level_key(centre)
 
     @classmethod
-    def around(cls, centre_ids: set[int]) -> "Tree":
-        """The centres ``centre_ids`` and everything above them, in two queries."""
-        paths = list(Centre.objects.filter(pk__in=centre_ids).values_list("path", flat=True))
+    def around(cls, centre_ids: set[int], known: Iterable[Centre] = ()) -> "Tree":
+        """The centres ``centre_ids`` and everything above them, in two queries (one when the
+        ``known`` centres already read hold every path)."""
+        found = {c.pk: c.path for c in known if c.pk in centre_ids}
+        missing = centre_ids - found.keys()
+        if missing:
+            found.update(Centre.objects.filter(pk__in=missing).values_list("pk", "path"))
+        paths = list(found.values())
         prefixes = {p[: i + 1] for p in paths for i, ch in enumerate(p) if ch == "/"}
         return cls(Centre.objects.filter(path__in=prefixes).only("pk", "path", "level", "kind"))
 
@@ -486,12 +491,23 @@ def record_event(event: Event, case: Case) -> None:
         return
     centres = {f.centre for f in found} | {f.other for f in found if f.other is not None}
     centres |= {d.centre for d in durations}
-    tree = Tree.around(centres)
+    tree = Tree.around(centres, known=_loaded_centres(case))
     has_stock = any(f.measure in STOCK_MEASURES for f in found)
     totals = Totals()
     totals.add(found, durations, tree, _stocks_through(shared_lock=True) if has_stock else None)
     _upsert_rows(totals.nonzero_rows())
     _upsert_durations(totals.durations)
+
+
+def _loaded_centres(case: Case) -> list[Centre]:
+    """The case's centres already read with it (no query)."""
+    names = ("centre", "registering_centre", "transfer_target")
+    cached = [cast(models.ForeignKey[Any, Any], Case._meta.get_field(name)) for name in names]
+    return [
+        getattr(case, field.name)
+        for field in cached
+        if field.is_cached(case) and getattr(case, field.name) is not None
+    ]
 
 
 _COUNTED_NAMES = frozenset(

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -49,16 +49,20 @@ class PartyData:
 def next_number(centre: Centre, year: int) -> int:
     """Take the next sequence number for ``centre`` and ``year``; call inside a transaction.
 
-    The counter row is created if missing (without racing: ``ON CONFLICT DO NOTHING``), then
-    locked, so concurrent intakes at one centre queue here and numbers stay gap-free.
+    One statement creates the counter row or adds one to it (``INSERT … ON CONFLICT DO UPDATE``,
+    on PostgreSQL and SQLite alike) and keeps the row locked until the transaction ends, so
+    concurrent intakes at one centre queue here and numbers stay gap-free.
     """
-    CaseNumberCounter.objects.bulk_create(
-        [CaseNumberCounter(centre=centre, year=year, last=0)], ignore_conflicts=True
-    )
-    counter = CaseNumberCounter.objects.select_for_update().get(centre=centre, year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return counter.last
+    table = connection.ops.quote_name(CaseNumberCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (centre_id, year, last) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (centre_id, year) DO UPDATE SET last = {table}.last + 1 "
+            "RETURNING last",
+            [centre.pk, year],
+        )
+        (number,) = cursor.fetchone()
+    return int(number)
 
 
 def format_number(centre: Centre, year: int, sequence: int) -> str:
@@ -173,9 +177,18 @@ def register_case(
     errors: dict[str, list[Any]] = {}
     try:
         # Field checks only: the database holds the constraints, and the checks below name the
-        # fields at fault for the ones a user can trip over.
+        # fields at fault for the ones a user can trip over. The centre, category and author
+        # are rows already read: no query to see that they exist.
         case.full_clean(
-            exclude=["number", "year", "sequence", "registering_centre", "centre"],
+            exclude=[
+                "number",
+                "year",
+                "sequence",
+                "registering_centre",
+                "centre",
+                "category",
+                "created_by",
+            ],
             validate_unique=False,
             validate_constraints=False,
         )

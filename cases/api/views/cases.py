@@ -173,7 +173,7 @@ class CaseViewSet(
     mixins.RetrieveModelMixin,
     ScopedViewSet,
 ):
-    scope = staticmethod(queries.cases_for)
+    scope = staticmethod(queries.api_cases_for)
     serializer_class = CaseSerializer
     filterset_class = CaseFilter
     ordering_fields = ["id", "registered_at", "due_at", "number"]
