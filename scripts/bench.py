@@ -486,11 +486,12 @@ the report lists each of them (DESIGN §5: a breakdown by mediator; the JSON, CS
 them all, the page and the PDF the busiest 50). The report's cost follows what it reports —
 centres, categories and mediators with activity, as DESIGN §7 puts it — not the cases: **P1c**
 measures the same report in the 3,000,000-case database for its last month and for a month a year
-after its first case, with a tenth of the history behind it, and they cost the same. Fixed in
+after its first case, with a tenth of the history behind it: within P1's 1.3 of each other, the
+difference being the later month's larger open stock and ~200 more mediators. Fixed in
 this issue: the counter query is a UNION ALL of one index range per branch (one OR of branches let
 PostgreSQL factor the months out and bitmap-scan every month of the city: 1,919 ms), and the
 comparison months read totals only (they have no breakdowns), with rates rounded in integers: the
-3M report went from 1,919 ms to about 80 ms. Reaching 1.3 would need a report that leaves out most
+3M report went from 1,919 ms to 80–100 ms. Reaching 1.3 would need a report that leaves out most
 of a city's mediators, which the report's definition does not allow.""",
     "P4": """\
 **P4 is not met on this 2-core machine.** An intake costs about 13 ms of CPU in Django (18
@@ -500,14 +501,14 @@ row with its 17 indexes, the counter upserts) and the load generator share the s
 together about 25 ms a case, which bounds two cores near 80 cases a second. Numbers stay gap-free
 under the load. Done in this issue: persistent connections with prepared statements (a new
 PostgreSQL backend per request cost a fork and a cold catalog), the case number by one upsert,
-no existence queries for rows already read: 37.5 → about 78 cases a second.""",
+no existence queries for rows already read: 37.5 → about 77 cases a second.""",
     "P6": """\
 **P6 is not met.** A case read costs about 6.6 ms in Django — six queries (the token, the
 user's memberships and mediator record for the scope, the case, co-mediators, parties), half of
 that time compiling them — against about 1 ms for the bare DRF view. Done in this issue:
 persistent connections and prepared statements, one join instead of six in the API's case query
 (planning the six joins took 2 ms), the case and party serializers' fields built once per class
-instead of per request: 58.5 → about 190 requests a second. 0.3 needs a case read under about
+instead of per request: 58.5 → about 200 requests a second. 0.3 needs a case read under about
 3 ms, i.e. fewer queries than authentication and the scope take; caching tokens and scopes
 across requests would let a revoked token or a removed membership work on for a while, which this
 product does not accept.""",
