@@ -232,10 +232,10 @@ def _entry_links(dimension: str, entry: dict[str, Any], links: CaseLinks) -> Cas
 
 
 def _breakdowns(
-    data: dict[str, Any], links: CaseLinks, month: date, full_list: str
+    data: dict[str, Any], sizes: dict[str, int], links: CaseLinks, month: date, full_list: str
 ) -> list[dict[str, Any]]:
-    """The breakdown tables: per dimension the rows ``figures.shown_entries`` (all of them are in
-    the file at ``full_list``), each count a link where the list can show it."""
+    """The breakdown tables: per dimension the rows ``figures.shown_entries`` (all ``sizes`` of
+    them are in the file at ``full_list``), each count a link where the list can show it."""
     columns = [(key, data["figure_labels"][key]) for key in BREAKDOWN_COLUMNS]
     headings = {
         "category": _("Category"),
@@ -281,8 +281,8 @@ def _breakdowns(
                 "heading": headings[dimension],
                 "columns": columns,
                 "rows": rows,
-                "total": len(entries),
-                "more": len(entries) - len(rows),
+                "total": sizes[dimension],
+                "more": sizes[dimension] - len(rows),
                 "full_list": full_list,
             }
         )
@@ -437,13 +437,18 @@ def reports(request: HttpRequest) -> HttpResponse:
         return _respond(request, context, status=400)
     # The form refused what ``report`` refuses (a month after ``now``, an unknown scope).
     month, scope = form.cleaned_data["month"], form.cleaned_data["scope"]
-    data = monthly.labelled(monthly.report(centre, month, scope, now=now))
-    context.update(_report_context(data, centre, month, scope, centres, now))
+    report = monthly.report(centre, month, scope, now=now)
+    # Names only for the entries shown: a city's mediators are thousands (issue #8).
+    sizes = {dimension: len(entries) for dimension, entries in report["breakdowns"].items()}
+    shown = {d: figures.shown_entries(d, entries) for d, entries in report["breakdowns"].items()}
+    data = monthly.labelled({**report, "breakdowns": shown})
+    context.update(_report_context(data, sizes, centre, month, scope, centres, now))
     return _respond(request, context, status=200)
 
 
 def _report_context(
     data: dict[str, Any],
+    sizes: dict[str, int],
     centre: Centre,
     month: date,
     scope: str,
@@ -467,7 +472,7 @@ def _report_context(
         },
         "cards": _cards(data, links),
         "rows": _figure_rows(data, links),
-        "breakdowns": _breakdowns(data, links, month, exports[1][1]),
+        "breakdowns": _breakdowns(data, sizes, links, month, exports[1][1]),
         "charts": _charts(data, month),
         "ancestors": [
             (c, report_url(c.pk, month, Scope.SUBTREE)) for c in ancestors_in(centres, centre)
