@@ -39,6 +39,7 @@ PLAIN_AT = int(os.environ.get("BENCH_PLAIN_AT", 1_000_000))
 FULL_SIZE = (SMALL, LARGE, PLAIN_AT) == (30_000, 3_000_000, 1_000_000)
 SEED, YEARS = 2026, 10
 INTAKE_CLIENTS, INTAKE_REQUESTS, INTAKE_SECONDS = 16, 3_000, 60
+INTAKE_WARM_UP = 160  # untimed intakes first: workers loaded, statements prepared
 WRK_SECONDS, WRK_CONNECTIONS = 15, 16
 
 # Every process of the run (generate_city, the probes, gunicorn) runs as production would:
@@ -200,9 +201,11 @@ def served(database_url: str) -> Iterator[str]:
         server.wait(timeout=30)
 
 
-def intake_load(base: str, setup: dict[str, Any]) -> dict[str, Any]:
+def intake_load(
+    base: str, setup: dict[str, Any], requests: int = INTAKE_REQUESTS
+) -> dict[str, Any]:
     """``INTAKE_CLIENTS`` clients (intake officers at different centres) registering cases through
-    the API at once, until ``INTAKE_REQUESTS`` are sent or ``INTAKE_SECONDS`` have passed."""
+    the API at once, until ``requests`` are sent or ``INTAKE_SECONDS`` have passed."""
     import http.client
 
     host, port = "127.0.0.1", urlsplit(base).port
@@ -214,7 +217,7 @@ def intake_load(base: str, setup: dict[str, Any]) -> dict[str, Any]:
     def client(index: int, token: str, centre: int) -> None:
         while time.monotonic() < deadline:
             with lock:
-                if sent["n"] >= INTAKE_REQUESTS:
+                if sent["n"] >= requests:
                     return
                 sent["n"] += 1
                 n = sent["n"]
@@ -329,7 +332,9 @@ def main() -> None:
     with served(small_url) as base:
         log("P4: intake by 16 clients")
         since = datetime.now(UTC).isoformat()
+        warm_up = intake_load(base, setup, INTAKE_WARM_UP)
         results["p4"] = intake_load(base, setup)
+        results["p4"]["warm_up"] = warm_up
         results["p4"]["numbers"] = probe(small_url, "gaps", since)
         log("P6: case detail against a bare DRF endpoint")
         results["p6"] = {
@@ -392,8 +397,9 @@ def figures(r: dict[str, Any]) -> list[tuple[str, str, str, bool, str]]:
          "queries of the API detail and of the case page, 5 vs 200 events and parties"),
         ("P4", f"{p4['rate']} cases/s", "≥ 150, gap-free",
          p4["rate"] >= 150 and p4["numbers"]["gap_free"] and set(p4["statuses"]) == {"201"},
-         f"{p4['created']} cases by {p4['clients']} clients in {p4['seconds']} s, statuses "
-         f"{p4['statuses']}; numbers gap-free: {p4['numbers']['gap_free']}"),
+         f"{p4['created']} cases by {p4['clients']} clients in {p4['seconds']} s (after "
+         f"{p4['warm_up']['created']} untimed), statuses {p4['statuses']}; numbers gap-free: "
+         f"{p4['numbers']['gap_free']}"),
         ("P5", f"{r['small']['rate']:,} cases/s", "≥ 20,000", r["small"]["rate"] >= 20_000,
          f"generate_city --cases {SMALL:,}: {r['small']['case_seconds']} s for the cases"
          + (f"; the 3M city: {r['large']['rate']:,} cases/s" if "rate" in r["large"] else "")),
@@ -466,8 +472,9 @@ METHOD = """\
   5 and one with 200 events and parties (registered and edited through the services).
 - **P4** 16 threads, each an intake officer of a different street centre, `POST /api/v1/cases/`
   (two parties) to gunicorn on 127.0.0.1 (2 × cores + 1 sync workers, DEBUG off) over the
-  30,000-case database, at most 3,000 requests within 60 s; afterwards every (centre, year)
-  series of numbers touched must run 1, 2, 3, … with its counter at the last.
+  30,000-case database, at most 3,000 requests within 60 s, timed after 160 untimed ones (the
+  workers loaded, the statements prepared); afterwards every (centre, year) series of numbers
+  touched, the untimed included, must run 1, 2, 3, … with its counter at the last.
 - **P5** `generate_city --cases 30000` on an empty database: cases ÷ seconds of the case phase
   (perform, COPY, counters, indexes, roll), the network of 3,503 centres apart.
 - **P6** wrk (2 threads, 16 connections, 15 s) against the case-detail API and against a bare DRF
