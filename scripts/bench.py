@@ -505,10 +505,10 @@ of a city's mediators, which the report's definition does not allow.""",
 queries: token, scope, validation, sealing two parties, the number upsert, case, parties, event,
 ~20 counter rows upserted, re-reading and serialising the case), and PostgreSQL's work (the case
 row with its 17 indexes, the counter upserts) and the load generator share the same two cores:
-together about 25 ms a case, which bounds two cores near 80 cases a second. Numbers stay gap-free
+together about 23 ms a case, which bounds two cores near 85 cases a second. Numbers stay gap-free
 under the load. Done in this issue: persistent connections with prepared statements (a new
 PostgreSQL backend per request cost a fork and a cold catalog), the case number by one upsert,
-no existence queries for rows already read: 37.5 → about 77 cases a second.""",
+no existence queries for rows already read: 37.5 → about 86 cases a second (timed after a warm-up).""",
     "P6": """\
 **P6 is not met.** A case read costs about 6.6 ms in Django — six queries (the token, the
 user's memberships and mediator record for the scope, the case, co-mediators, parties), half of
