@@ -501,14 +501,16 @@ comparison months read totals only (they have no breakdowns), with rates rounded
 3M report went from 1,919 ms to 80–100 ms. Reaching 1.3 would need a report that leaves out most
 of a city's mediators, which the report's definition does not allow.""",
     "P4": """\
-**P4 is not met on this 2-core machine.** An intake costs about 13 ms of CPU in Django (18
-queries: token, scope, validation, sealing two parties, the number upsert, case, parties, event,
-~20 counter rows upserted, re-reading and serialising the case), and PostgreSQL's work (the case
-row with its 17 indexes, the counter upserts) and the load generator share the same two cores:
-together about 23 ms a case, which bounds two cores near 85 cases a second. Numbers stay gap-free
-under the load. Done in this issue: persistent connections with prepared statements (a new
-PostgreSQL backend per request cost a fork and a cold catalog), the case number by one upsert,
-no existence queries for rows already read: 37.5 → about 86 cases a second (timed after a warm-up).""",
+**P4 is not met on this 2-core machine.** An intake is 18 queries (token, scope, validation,
+sealing two parties, the number upsert, case, parties, event, ~20 counter rows upserted,
+re-reading and serialising the case): 13–15 ms of CPU in Django in-process, about 19 ms in the
+gunicorn workers under this load (their CPU time over 1,500 intakes), with PostgreSQL (the case
+row has 17 indexes) and the load generator on the same two cores: about 23 ms of the machine per
+case, which bounds two cores near 85 cases a second. Numbers stay gap-free under the load. Done
+in this issue: persistent connections with prepared statements (a new PostgreSQL backend per
+request cost a fork and a cold catalog), the case number by one upsert, no existence queries for
+rows already read: 37.5 → 77 cases a second measured as before, 86 with the workers warmed up
+first.""",
     "P6": """\
 **P6 is not met.** A case read costs about 6.6 ms in Django — six queries (the token, the
 user's memberships and mediator record for the scope, the case, co-mediators, parties), half of
