@@ -56,25 +56,14 @@ from .services.transfers import incoming_for
 
 
 def cases_for(user: Any) -> QuerySet[Case]:
-    return (
-        access.visible_cases(user)
-        .select_related(
-            "centre",
-            "registering_centre",
-            "category",
-            "lead_mediator",
-            "transfer_target",
-            "entrusting_court",
-        )
-        .prefetch_related(
-            "co_mediators",
-            Prefetch("parties", queryset=Party.objects.order_by("position", "id")),
-        )
+    """The user's cases with what the pages show of them: centres, category, mediators, parties."""
+    return api_cases_for(user).select_related(
+        "centre", "category", "lead_mediator", "transfer_target", "entrusting_court"
     )
 
 
 def api_cases_for(user: Any) -> QuerySet[Case]:
-    """``cases_for`` as the API shows a case: related rows by id, so only the registering centre
+    """The user's cases as the API shows them: related rows by id, so only the registering centre
     (the Chinese number names it) is joined; the five other joins cost more to plan and compile
     than the rest of a case read (issue #8)."""
     return (

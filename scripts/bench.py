@@ -129,7 +129,10 @@ def build_city(cluster: Cluster, database: str, cases: int) -> dict[str, Any]:
 def cached_city(cluster: Cluster, database: str, cases: int) -> dict[str, Any]:
     """The large city: restored from the cache's dump, or built and dumped into it."""
     source = (ROOT / "cases" / "demo" / "bulk.py").read_text()
-    version = re.search(r"^DATA_VERSION = (\d+)", source, re.MULTILINE).group(1)  # type: ignore[union-attr]
+    found = re.search(r"^DATA_VERSION = (\d+)", source, re.MULTILINE)
+    if found is None:
+        sys.exit("cases/demo/bulk.py has no DATA_VERSION")
+    version = found.group(1)
     name = f"city-{cases}-seed{SEED}-years{YEARS}-v{version}"
     dump, meta = CACHE / f"{name}.dump", CACHE / f"{name}.json"
     url = cluster.url(database)
@@ -263,7 +266,10 @@ def wrk(url: str, token: str | None) -> dict[str, Any]:
     if token:
         args[1:1] = ["-H", f"Authorization: Token {token}"]
     out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if found is None:
+        sys.exit(f"wrk printed no request rate:\n{out}")
+    rate = float(found.group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rate": round(rate, 1), "non_2xx": int(errors.group(1)) if errors else 0}
 

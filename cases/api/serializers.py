@@ -1,9 +1,10 @@
 """API representations. Serializers parse and present; they never write: views call the services."""
 
 import copy
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -36,6 +37,8 @@ from ..models import (
 from ..services.agreements import RULING_NUMBER_LENGTH
 from ..services.cases import EDITABLE_FIELDS
 
+M = TypeVar("M", bound=models.Model)
+
 
 def label_of(instance: Any, field: str) -> str:
     return str(getattr(instance, f"get_{field}_display")())
@@ -52,7 +55,7 @@ class ChoiceLabel(serializers.CharField):
         return label_of(value, self.choice_field)
 
 
-class FieldsBuiltOnce:
+class FieldsBuiltOnce(serializers.ModelSerializer[M]):
     """A ModelSerializer that builds its fields from the model once per class, then copies them.
 
     DRF builds every field of a ModelSerializer again for each instance (inspecting the model's
@@ -65,11 +68,11 @@ class FieldsBuiltOnce:
     def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
         cls = type(self)
         if cls not in FieldsBuiltOnce._built:
-            FieldsBuiltOnce._built[cls] = super().get_fields()  # type: ignore[misc]
+            FieldsBuiltOnce._built[cls] = super().get_fields()
         return copy.deepcopy(FieldsBuiltOnce._built[cls])
 
 
-class PartySerializer(FieldsBuiltOnce, serializers.ModelSerializer[Party]):
+class PartySerializer(FieldsBuiltOnce[Party]):
     id_number = serializers.CharField(source="id_number_masked", read_only=True)
     phone = serializers.CharField(source="phone_masked", read_only=True)
 
@@ -89,7 +92,7 @@ class PartyInputSerializer(serializers.Serializer[Any]):
     agent = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
 
 
-class CaseSerializer(FieldsBuiltOnce, serializers.ModelSerializer[Case]):
+class CaseSerializer(FieldsBuiltOnce[Case]):
     status_label = ChoiceLabel("status")
     channel_label = ChoiceLabel("channel")
     risk_level_label = ChoiceLabel("risk_level")

@@ -149,7 +149,6 @@ class Rows:
 
 
 Values = dict[str, Any]
-Change = Callable[..., None]  # sets fields on the live case, noting before and after values
 
 
 class Ids:
@@ -200,6 +199,27 @@ class _Bulk(_State):
     events: list[tuple[Any, ...]] = field(default_factory=list)
     facts: list[rollups.Fact] = field(default_factory=list)
     durations: list[rollups.Duration] = field(default_factory=list)
+
+
+@dataclass
+class _Step:
+    """One transition being performed on a bulk case: what its effect reads and writes."""
+
+    st: _Bulk
+    live: LiveCase
+    actor: Any
+    at: datetime
+    data: Values
+    before: Values = field(default_factory=dict)
+    after: Values = field(default_factory=dict)
+
+    def change(self, **values: Any) -> None:
+        """Set fields on the live case, noting their before and after values."""
+        for key, value in values.items():
+            old = getattr(self.live, key)
+            if old != value:
+                self.before[key], self.after[key] = old, value
+                setattr(self.live, key, value)
 
 
 class BulkGenerator(CaseGenerator):
@@ -418,22 +438,13 @@ class BulkGenerator(CaseGenerator):
 
     def _do(self, st: _State, name: str, actor: Any, at: datetime, **data: Any) -> None:
         assert isinstance(st, _Bulk) and st.live is not None
-        live = st.live
-        before: dict[str, Any] = {}
-        after: dict[str, Any] = {}
-
-        def change(**values: Any) -> None:
-            for key, value in values.items():
-                old = getattr(live, key)
-                if old != value:
-                    before[key], after[key] = old, value
-                    setattr(live, key, value)
-
-        status_before = live.status
-        getattr(self, f"_effect_{name}")(st, live, change, before, after, actor, at, data)
+        step = _Step(st, st.live, actor, at, data)
+        status_before = step.live.status
+        getattr(self, f"_effect_{name}")(step)
+        before, after = step.before, step.after
         before.setdefault("status", status_before)
-        after.setdefault("status", live.status)
-        live.version += 1
+        after.setdefault("status", step.live.status)
+        step.live.version += 1
         # Ids in events, as ``jsonable`` writes model instances.
         for values in (before, after):
             for key in ("centre", "transfer_target", "lead_mediator"):
@@ -441,101 +452,44 @@ class BulkGenerator(CaseGenerator):
                     values[key] = values.pop(f"{key}_id")
         self._event(st, EventKind.TRANSITION, name, at, actor, before, after)
 
-    def _effect_accept(
-        self,
-        st: _Bulk,
-        live: LiveCase,
-        change: Change,
-        before: Values,
-        after: Values,
-        actor: Any,
-        at: datetime,
-        data: Values,
-    ) -> None:
-        clocks = self._clocks(live.centre_id, live.channel)
-        change(
-            accepted_at=at,
-            due_at=deadlines.mediation_due(at, entrusted_on=live.entrusted_on, clocks=clocks),
+    def _effect_accept(self, s: _Step) -> None:
+        clocks = self._clocks(s.live.centre_id, s.live.channel)
+        s.change(
+            accepted_at=s.at,
+            due_at=deadlines.mediation_due(s.at, entrusted_on=s.live.entrusted_on, clocks=clocks),
         )
-        change(status=S.ACCEPTED)
+        s.change(status=S.ACCEPTED)
 
-    def _effect_decline(
-        self,
-        st: _Bulk,
-        live: LiveCase,
-        change: Change,
-        before: Values,
-        after: Values,
-        actor: Any,
-        at: datetime,
-        data: Values,
-    ) -> None:
-        change(decline_reason=data["reason"])
-        change(status=S.DECLINED)
+    def _effect_decline(self, s: _Step) -> None:
+        s.change(decline_reason=s.data["reason"])
+        s.change(status=S.DECLINED)
 
-    def _effect_assign(
-        self,
-        st: _Bulk,
-        live: LiveCase,
-        change: Change,
-        before: Values,
-        after: Values,
-        actor: Any,
-        at: datetime,
-        data: Values,
-    ) -> None:
-        lead, co = data["lead_mediator"], sorted(data["co_mediators"] or [])
-        old_co = sorted(st.co_ids)
-        change(lead_mediator_id=lead)
-        if live.assigned_at is None:
-            change(assigned_at=at)
+    def _effect_assign(self, s: _Step) -> None:
+        lead, co = s.data["lead_mediator"], sorted(s.data["co_mediators"] or [])
+        old_co = sorted(s.st.co_ids)
+        s.change(lead_mediator_id=lead)
+        if s.live.assigned_at is None:
+            s.change(assigned_at=s.at)
         if old_co != co:
-            st.co_ids = list(co)
-            before["co_mediators"], after["co_mediators"] = old_co, co
-        change(status=S.IN_MEDIATION)
+            s.st.co_ids = list(co)
+            s.before["co_mediators"], s.after["co_mediators"] = old_co, co
+        s.change(status=S.IN_MEDIATION)
 
-    def _effect_suspend(
-        self,
-        st: _Bulk,
-        live: LiveCase,
-        change: Change,
-        before: Values,
-        after: Values,
-        actor: Any,
-        at: datetime,
-        data: Values,
-    ) -> None:
-        change(suspended_at=at)
-        after["reason"] = data["reason"]
-        change(status=S.SUSPENDED)
+    def _effect_suspend(self, s: _Step) -> None:
+        s.change(suspended_at=s.at)
+        s.after["reason"] = s.data["reason"]
+        s.change(status=S.SUSPENDED)
 
-    def _effect_resume(
-        self,
-        st: _Bulk,
-        live: LiveCase,
-        change: Change,
-        before: Values,
-        after: Values,
-        actor: Any,
-        at: datetime,
-        data: Values,
-    ) -> None:
-        change(due_at=deadlines.resumed_due(live.due_at, live.suspended_at, at), suspended_at=None)
-        change(status=S.IN_MEDIATION)
+    def _effect_resume(self, s: _Step) -> None:
+        s.change(
+            due_at=deadlines.resumed_due(s.live.due_at, s.live.suspended_at, s.at),
+            suspended_at=None,
+        )
+        s.change(status=S.IN_MEDIATION)
 
-    def _effect_resolve(
-        self,
-        st: _Bulk,
-        live: LiveCase,
-        change: Change,
-        before: Values,
-        after: Values,
-        actor: Any,
-        at: datetime,
-        data: Values,
-    ) -> None:
-        terms = data["agreement"]
-        signed = terms.get("signed_on") or timezone.localdate(at)
+    def _effect_resolve(self, s: _Step) -> None:
+        terms = s.data["agreement"]
+        signed = terms.get("signed_on") or timezone.localdate(s.at)
         row = {
             "id": self.ids.take(Agreement),
             "terms": terms["terms"],
@@ -546,159 +500,99 @@ class BulkGenerator(CaseGenerator):
             "performance_deadline": terms.get("performance_deadline"),
             "fulfilment": Fulfilment.PENDING,
             "fulfilment_recorded_at": None,
-            "created_at": at,
+            "created_at": s.at,
         }
-        st.agreement_row = row
-        change(outcome=S.RESOLVED, concluded_at=at)
-        after["agreement"] = {
+        s.st.agreement_row = row
+        s.change(outcome=S.RESOLVED, concluded_at=s.at)
+        s.after["agreement"] = {
             "id": row["id"],
             "amount_agreed": row["amount_agreed"],
             "performance_deadline": row["performance_deadline"],
         }
-        change(status=S.RESOLVED)
+        s.change(status=S.RESOLVED)
 
-    def _effect_fail(
-        self,
-        st: _Bulk,
-        live: LiveCase,
-        change: Change,
-        before: Values,
-        after: Values,
-        actor: Any,
-        at: datetime,
-        data: Values,
-    ) -> None:
-        change(
+    def _effect_fail(self, s: _Step) -> None:
+        s.change(
             outcome=S.FAILED,
-            concluded_at=at,
-            fail_guidance=data["guidance"],
-            outcome_note=data.get("note") or "",
+            concluded_at=s.at,
+            fail_guidance=s.data["guidance"],
+            outcome_note=s.data.get("note") or "",
         )
-        change(status=S.FAILED)
+        s.change(status=S.FAILED)
 
-    def _effect_withdraw(
-        self,
-        st: _Bulk,
-        live: LiveCase,
-        change: Change,
-        before: Values,
-        after: Values,
-        actor: Any,
-        at: datetime,
-        data: Values,
-    ) -> None:
-        change(outcome=S.WITHDRAWN, concluded_at=at, outcome_note=data["reason"])
-        change(status=S.WITHDRAWN)
+    def _effect_withdraw(self, s: _Step) -> None:
+        s.change(outcome=S.WITHDRAWN, concluded_at=s.at, outcome_note=s.data["reason"])
+        s.change(status=S.WITHDRAWN)
 
-    def _effect_close(
-        self,
-        st: _Bulk,
-        live: LiveCase,
-        change: Change,
-        before: Values,
-        after: Values,
-        actor: Any,
-        at: datetime,
-        data: Values,
-    ) -> None:
-        change(closed_at=at)
-        fulfilment = data.get("fulfilment")
-        if live.status == S.RESOLVED:
-            clocks = self._clocks(live.centre_id, live.channel)
-            st.follow_up_row = {
+    def _effect_close(self, s: _Step) -> None:
+        s.change(closed_at=s.at)
+        fulfilment = s.data.get("fulfilment")
+        if s.live.status == S.RESOLVED:
+            clocks = self._clocks(s.live.centre_id, s.live.channel)
+            s.st.follow_up_row = {
                 "id": self.ids.take(FollowUp),
-                "due_on": deadlines.follow_up_due(at, clocks=clocks),
+                "due_on": deadlines.follow_up_due(s.at, clocks=clocks),
             }
-            after["follow_up"] = dict(st.follow_up_row)
+            s.after["follow_up"] = dict(s.st.follow_up_row)
             if fulfilment:
-                agreement = st.agreement_row
+                agreement = s.st.agreement_row
                 assert agreement is not None
-                before["fulfilment"], after["fulfilment"] = agreement["fulfilment"], fulfilment
-                agreement["fulfilment"], agreement["fulfilment_recorded_at"] = fulfilment, at
-        change(status=S.CLOSED)
+                s.before["fulfilment"], s.after["fulfilment"] = agreement["fulfilment"], fulfilment
+                agreement["fulfilment"], agreement["fulfilment_recorded_at"] = fulfilment, s.at
+        s.change(status=S.CLOSED)
 
-    def _effect_transfer(
-        self,
-        st: _Bulk,
-        live: LiveCase,
-        change: Change,
-        before: Values,
-        after: Values,
-        actor: Any,
-        at: datetime,
-        data: Values,
-    ) -> None:
-        target = self.by_pk[data["target_centre"]]
+    def _effect_transfer(self, s: _Step) -> None:
+        target = self.by_pk[s.data["target_centre"]]
         row = {
             "id": self.ids.take(Transfer),
-            "from_centre_id": live.centre_id,
+            "from_centre_id": s.live.centre_id,
             "to_centre_id": target.pk,
-            "direction": direction_between(live.centre, target).value,
-            "reason": data["reason"],
+            "direction": direction_between(s.live.centre, target).value,
+            "reason": s.data["reason"],
             "automatic": False,
-            "previous_status": live.status,
+            "previous_status": s.live.status,
             "status": TransferStatus.PENDING,
-            "requested_by_id": actor.pk,
-            "requested_at": at,
+            "requested_by_id": s.actor.pk,
+            "requested_at": s.at,
             "decided_by_id": None,
             "decided_at": None,
             "return_reason": "",
         }
-        st.transfers.append(row)
-        change(transfer_target_id=target.pk)
-        after.update(
+        s.st.transfers.append(row)
+        s.change(transfer_target_id=target.pk)
+        s.after.update(
             transfer={"id": row["id"], "direction": row["direction"], "automatic": False},
             reason=row["reason"],
         )
-        change(status=S.PENDING_TRANSFER)
+        s.change(status=S.PENDING_TRANSFER)
 
-    def _effect_accept_transfer(
-        self,
-        st: _Bulk,
-        live: LiveCase,
-        change: Change,
-        before: Values,
-        after: Values,
-        actor: Any,
-        at: datetime,
-        data: Values,
-    ) -> None:
-        transfer = st.transfers[-1]
-        transfer.update(status=TransferStatus.ACCEPTED, decided_at=at, decided_by_id=actor.pk)
-        if st.co_ids:
-            before["co_mediators"], after["co_mediators"] = sorted(st.co_ids), []
-            st.co_ids = []
-        clocks = self._clocks(transfer["to_centre_id"], live.channel)
-        change(
+    def _effect_accept_transfer(self, s: _Step) -> None:
+        transfer = s.st.transfers[-1]
+        transfer.update(status=TransferStatus.ACCEPTED, decided_at=s.at, decided_by_id=s.actor.pk)
+        if s.st.co_ids:
+            s.before["co_mediators"], s.after["co_mediators"] = sorted(s.st.co_ids), []
+            s.st.co_ids = []
+        clocks = self._clocks(transfer["to_centre_id"], s.live.channel)
+        s.change(
             centre_id=transfer["to_centre_id"],
             transfer_target_id=None,
             lead_mediator_id=None,
             suspended_at=None,
-            due_at=deadlines.mediation_due(at, clocks=clocks),
+            due_at=deadlines.mediation_due(s.at, clocks=clocks),
         )
-        after["transfer"] = {"id": transfer["id"]}
-        change(status=S.ACCEPTED)
+        s.after["transfer"] = {"id": transfer["id"]}
+        s.change(status=S.ACCEPTED)
 
-    def _effect_return_transfer(
-        self,
-        st: _Bulk,
-        live: LiveCase,
-        change: Change,
-        before: Values,
-        after: Values,
-        actor: Any,
-        at: datetime,
-        data: Values,
-    ) -> None:
-        transfer = st.transfers[-1]
+    def _effect_return_transfer(self, s: _Step) -> None:
+        transfer = s.st.transfers[-1]
         transfer.update(
             status=TransferStatus.RETURNED,
-            decided_at=at,
-            decided_by_id=actor.pk,
-            return_reason=data["reason"],
+            decided_at=s.at,
+            decided_by_id=s.actor.pk,
+            return_reason=s.data["reason"],
         )
-        change(transfer_target_id=None, status=transfer["previous_status"])
-        after.update(transfer={"id": transfer["id"]}, reason=transfer["return_reason"])
+        s.change(transfer_target_id=None, status=transfer["previous_status"])
+        s.after.update(transfer={"id": transfer["id"]}, reason=transfer["return_reason"])
 
     # --- sessions, fulfilment, follow-ups -----------------------------------------------------
 
