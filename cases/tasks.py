@@ -8,7 +8,7 @@ from .models import ReportRun
 from .reports import rollups, snapshots
 from .reports.periods import parse_month
 from .services.idempotency import purge_expired_keys
-from .services.notifications import send_emails
+from .services.notifications import send_due_emails, send_emails
 from .services.sweep import sweep
 from .web.pdf import PdfUnavailable
 
@@ -23,6 +23,14 @@ def purge_idempotency_keys() -> int:
 def send_notification_emails(ids: list[int]) -> int:
     """E-mail the notifications ``ids`` not yet e-mailed; return how many were sent."""
     return send_emails(ids)
+
+
+# Every minute (beat): the outbox's e-mails that were never queued (broker down) or whose send
+# failed and is due again. Runs beside the above and beside itself without sending twice.
+@shared_task(name="cases.tasks.notify_due_emails")
+def send_due_notification_emails() -> int:
+    """E-mail the notifications whose e-mail is due; return how many were sent."""
+    return send_due_emails()
 
 
 # The ``report_`` prefix routes these to the "reports" queue (mediation/celery.py): a month-end run

@@ -1,6 +1,7 @@
 """The Celery app. Configured from Django settings (``CELERY_*``); queues are named here, once."""
 
 import os
+from datetime import timedelta
 
 from celery import Celery
 from celery.schedules import crontab
@@ -27,6 +28,11 @@ app.conf.task_routes = {
     "cases.tasks.report_*": {"queue": QUEUE_REPORTS},
 }
 app.conf.beat_schedule = {
+    # The notification e-mails' outbox: whatever the queue did not send (services.notifications).
+    "send-notification-emails": {
+        "task": "cases.tasks.notify_due_emails",
+        "schedule": timedelta(minutes=1),
+    },
     "purge-idempotency-keys": {
         "task": "cases.tasks.purge_idempotency_keys",
         "schedule": crontab(minute=17, hour="*/6"),
