@@ -70,10 +70,19 @@ def report_generate(run_id: int, centre_ids: list[int]) -> int:
     return written
 
 
+# Routed by name to the "report_emails" queue (mediation/celery.py): a month's thousands of PDF
+# e-mails never hold up the generation chunks queued behind them.
 @shared_task(name="cases.tasks.report_email", **_REPORT_RETRIES)
 def report_email(snapshot_ids: list[int]) -> int:
     """E-mail the snapshots ``snapshot_ids`` not yet e-mailed to their directors."""
     return snapshots.send_emails(snapshot_ids)
+
+
+@shared_task(name="cases.tasks.report_requeue_emails")
+def report_requeue_emails() -> int:
+    """Queue the recent runs' report e-mails still owed and not queued, or queued so long ago
+    that their message is taken for lost (hourly). Returns how many were queued."""
+    return snapshots.requeue_owed_emails()
 
 
 @shared_task(name="cases.tasks.sweep_deadlines")
