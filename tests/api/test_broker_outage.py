@@ -56,6 +56,8 @@ def test_an_intake_while_redis_is_down_answers_201_once_and_emails_later(
     body, headers = high_risk_intake(tree), {"Idempotency-Key": "hotline-20261207-0042"}
     directors = sorted([tree.director_c.email, tree.director_d1.email])
 
+    # The web process has a broker connection (a message sent while Redis was up); then it stops.
+    app.send_task(app.conf.beat_schedule["send-notification-emails"]["task"])
     redis.stop()
     first = client.post(CASES, body, format="json", headers=headers)
 
