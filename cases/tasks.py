@@ -8,7 +8,7 @@ from .models import ReportRun
 from .reports import rollups, snapshots
 from .reports.periods import parse_month
 from .services.idempotency import purge_expired_keys
-from .services.notifications import send_emails
+from .services.notifications import send_due_emails, send_emails
 from .services.sweep import sweep
 from .web.pdf import PdfUnavailable
 
@@ -23,6 +23,14 @@ def purge_idempotency_keys() -> int:
 def send_notification_emails(ids: list[int]) -> int:
     """E-mail the notifications ``ids`` not yet e-mailed; return how many were sent."""
     return send_emails(ids)
+
+
+# Every minute (beat): the outbox's e-mails that were never queued (broker down) or whose send
+# failed and is due again. Runs beside the above and beside itself without sending twice.
+@shared_task(name="cases.tasks.notify_due_emails")
+def send_due_notification_emails() -> int:
+    """E-mail the notifications whose e-mail is due; return how many were sent."""
+    return send_due_emails()
 
 
 # The ``report_`` prefix routes these to the "reports" queue (mediation/celery.py): a month-end run
@@ -62,10 +70,19 @@ def report_generate(run_id: int, centre_ids: list[int]) -> int:
     return written
 
 
+# Routed by name to the "report_emails" queue (mediation/celery.py): a month's thousands of PDF
+# e-mails never hold up the generation chunks queued behind them.
 @shared_task(name="cases.tasks.report_email", **_REPORT_RETRIES)
 def report_email(snapshot_ids: list[int]) -> int:
     """E-mail the snapshots ``snapshot_ids`` not yet e-mailed to their directors."""
     return snapshots.send_emails(snapshot_ids)
+
+
+@shared_task(name="cases.tasks.report_requeue_emails")
+def report_requeue_emails() -> int:
+    """Queue the recent runs' report e-mails still owed and not queued, or queued so long ago
+    that their message is taken for lost (hourly). Returns how many were queued."""
+    return snapshots.requeue_owed_emails()
 
 
 @shared_task(name="cases.tasks.sweep_deadlines")

@@ -1,6 +1,7 @@
 """The Celery app. Configured from Django settings (``CELERY_*``); queues are named here, once."""
 
 import os
+from datetime import timedelta
 
 from celery import Celery
 from celery.schedules import crontab
@@ -15,18 +16,25 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 QUEUE_DEFAULT = "default"
 QUEUE_NOTIFICATIONS = "notifications"
 QUEUE_REPORTS = "reports"
+# The monthly reports' e-mails (a PDF each, seconds apiece): a queue of their own, so that after a
+# worker's death the generation chunks of a resumed run do not wait behind thousands of them.
+QUEUE_REPORT_EMAILS = "report_emails"
+QUEUES = (QUEUE_DEFAULT, QUEUE_NOTIFICATIONS, QUEUE_REPORTS, QUEUE_REPORT_EMAILS)
 
 app.conf.task_default_queue = QUEUE_DEFAULT
-app.conf.task_queues = (
-    Queue(QUEUE_DEFAULT),
-    Queue(QUEUE_NOTIFICATIONS),
-    Queue(QUEUE_REPORTS),
-)
+app.conf.task_queues = tuple(Queue(name) for name in QUEUES)
 app.conf.task_routes = {
+    # An exact name wins over the patterns.
+    "cases.tasks.report_email": {"queue": QUEUE_REPORT_EMAILS},
     "cases.tasks.notify_*": {"queue": QUEUE_NOTIFICATIONS},
     "cases.tasks.report_*": {"queue": QUEUE_REPORTS},
 }
 app.conf.beat_schedule = {
+    # The notification e-mails' outbox: whatever the queue did not send (services.notifications).
+    "send-notification-emails": {
+        "task": "cases.tasks.notify_due_emails",
+        "schedule": timedelta(minutes=1),
+    },
     "purge-idempotency-keys": {
         "task": "cases.tasks.purge_idempotency_keys",
         "schedule": crontab(minute=17, hour="*/6"),
@@ -44,6 +52,11 @@ app.conf.beat_schedule = {
     },
     # The report counters' month-end positions carried into the new month; daily, so a missed
     # run is made up the next day (reports are right either way: docs/reports.md).
+    # Report e-mails still owed and not queued, or whose queued message was lost (snapshots).
+    "requeue-report-emails": {
+        "task": "cases.tasks.report_requeue_emails",
+        "schedule": crontab(minute=40),
+    },
     "roll-report-counters": {
         "task": "cases.tasks.report_roll_stocks",
         "schedule": crontab(minute=10, hour=0),

@@ -19,6 +19,10 @@ class Notification(models.Model):
 
     ``key`` names the occurrence (``high_risk:<case id>``); (user, key) is unique, so a retried
     intake or an hourly sweep that sees the same thing again notifies nobody twice.
+
+    The rows are also the e-mail outbox: ``email_due_at`` is when the e-mail is next to be tried
+    (set when the row is made; cleared once it is sent, given up, or has no address to go to), and
+    ``email_attempts`` counts the sends that failed.
     """
 
     user = models.ForeignKey(
@@ -40,6 +44,8 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    email_due_at = models.DateTimeField(_("e-mail due at"), null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(_("failed e-mail attempts"), default=0)
 
     class Meta:
         verbose_name = _("notification")
@@ -48,7 +54,15 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="notification_once_per_user")
         ]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_user_unread"),
+            # The outbox: the few rows still to e-mail, in the order they are due.
+            models.Index(
+                fields=["email_due_at"],
+                name="notification_email_due",
+                condition=models.Q(email_due_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_kind_display()}"

@@ -5,12 +5,16 @@ A ``ReportRun`` is one generation of a month; its snapshots are written centre b
 its own transaction, and (run, centre) is unique, so a chunk that is retried, delivered twice, or
 taken over after its worker died writes no snapshot twice. ``complete`` is the way back from any
 interruption: it dispatches whatever centres are still missing and finishes the run when none is.
-E-mails go out after the snapshot's commit, each claimed by stamping ``emailed_at``, so a retried
-or duplicated task sends nothing twice. docs/reports.md ("Snapshots on schedule") tells the whole story.
+E-mails are queued (on their own queue) after the snapshot's commit, each marked queued
+(``email_queued_at``) so that ``complete`` queues only what is neither sent nor queued; a queued
+e-mail whose message was lost is queued again once its lease is over (``requeue_owed_emails``,
+hourly). Each is claimed by stamping ``emailed_at`` as it is sent, so a retried or duplicated task
+sends nothing twice. docs/reports.md ("Snapshots on schedule") tells the whole story.
 """
 
+import logging
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, timedelta
 from itertools import groupby
 from typing import Any
 
@@ -18,7 +22,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -27,9 +31,20 @@ from .figures import BY_KEY
 from .monthly import labelled, report
 from .periods import add_months, current_month, format_month, zone
 
+logger = logging.getLogger(__name__)
+
 # Centres per generation task: a chunk is a few seconds of work (a report is a few dozen
 # milliseconds), and a 3,500-centre city is 18 chunks that several workers can share.
 CHUNK_SIZE = 200
+
+# A queued e-mail not sent after this long is taken for lost (its message gone with a broker that
+# lost its data, or its task out of retries) and may be queued again. Longer than a month-end
+# queue of every centre's e-mail takes, and than Redis's visibility timeout (one hour), after which
+# a message held by a dead worker is delivered again anyway.
+EMAIL_QUEUE_LEASE = timedelta(hours=3)
+# The hourly re-queue looks at the runs started this recently; older ones are left to
+# ``build_reports --resume``.
+EMAIL_REQUEUE_WINDOW = timedelta(days=7)
 
 # The figures quoted in the e-mail's text; the attached PDF has them all.
 EMAIL_FIGURES = ("received", "resolved", "failed", "open_at_month_end", "overdue_at_month_end")
@@ -133,9 +148,9 @@ def _write_snapshot(run: ReportRun, centre: Centre) -> bool:
                 data=report(centre, run.month, Scope.SUBTREE, now=now),
             )
             pk = snapshot.pk
-            # ``robust``: a broker that cannot be reached must not undo the snapshot; the e-mail
-            # is queued again by ``complete``.
-            transaction.on_commit(lambda: _enqueue_emails([pk]), robust=True)
+            # After the commit, best effort: a broker that cannot be reached does not undo the
+            # snapshot, and its e-mail is queued again later (``complete``, the hourly re-queue).
+            transaction.on_commit(lambda: queue_emails(ReportSnapshot.objects.filter(pk=pk)))
     except IntegrityError:
         if ReportSnapshot.objects.filter(run=run, centre=centre).exists():
             return False  # written by a duplicate of this chunk in the meantime
@@ -160,10 +175,11 @@ def complete(run: ReportRun, *, chunk_size: int = CHUNK_SIZE) -> int:
 
     Starts a fresh run's work, and finishes one interrupted by a dead worker when called again:
     only centres without a snapshot are dispatched. E-mails still owed for the snapshots already
-    written are queued again (a queued e-mail lost with its worker); none is sent twice.
+    written are queued, unless they are queued already (within ``EMAIL_QUEUE_LEASE``); none is
+    sent twice.
     """
     missing = list(missing_centres(run).values_list("pk", flat=True))
-    _enqueue_emails(list(owed_emails(run).values_list("pk", flat=True)))
+    queue_emails(owed_emails(run))
     if not missing:
         finish_if_complete(run)
         return 0
@@ -195,23 +211,65 @@ def directors(centre_id: int) -> QuerySet[Any]:
 
 def owed_emails(run: ReportRun) -> QuerySet[ReportSnapshot]:
     """``run``'s snapshots not e-mailed yet whose centre has someone to e-mail."""
+    return _owed(ReportSnapshot.objects.filter(run=run)).order_by("pk")
+
+
+def _owed(snapshots: QuerySet[ReportSnapshot]) -> QuerySet[ReportSnapshot]:
     with_directors = Membership.objects.filter(role=Role.DIRECTOR, user__is_active=True).exclude(
         user__email=""
     )
-    return ReportSnapshot.objects.filter(
-        run=run,
-        emailed_at__isnull=True,
-        centre_id__in=with_directors.values("centre_id"),
-    ).order_by("pk")
+    return snapshots.filter(
+        emailed_at__isnull=True, centre_id__in=with_directors.values("centre_id")
+    )
 
 
-def _enqueue_emails(ids: list[int]) -> None:
-    if not ids:
-        return
-    from ..tasks import report_email
+def queue_emails(candidates: QuerySet[ReportSnapshot]) -> int:
+    """Queue the e-mails of ``candidates`` that are owed (not sent, someone to send them to) and
+    not queued already, or queued longer ago than ``EMAIL_QUEUE_LEASE``; return how many.
 
-    for chunk in _chunks(ids, CHUNK_SIZE):
-        report_email.delay(chunk)
+    Each is marked queued (``email_queued_at``) before it is queued, under row locks that a
+    concurrent caller skips, so two callers never queue the same e-mail. Best effort: if the
+    broker does not take them, their marks are cleared for the next ``complete`` or re-queue, and
+    nothing is raised (the caller's work has committed).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            _owed(candidates)
+            .filter(
+                Q(email_queued_at__isnull=True) | Q(email_queued_at__lt=now - EMAIL_QUEUE_LEASE)
+            )
+            .select_for_update(skip_locked=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        ReportSnapshot.objects.filter(pk__in=ids).update(email_queued_at=now)
+    from ..tasks import report_email  # the tasks module imports this one
+
+    for start in range(0, len(ids), CHUNK_SIZE):
+        chunk = ids[start : start + CHUNK_SIZE]
+        try:
+            report_email.delay(chunk)
+        except Exception:
+            unqueued = ids[start:]
+            ReportSnapshot.objects.filter(pk__in=unqueued, email_queued_at=now).update(
+                email_queued_at=None
+            )
+            logger.warning(
+                "Report e-mails of %s snapshots: could not queue them (broker unreachable?); "
+                "they are queued again by the next complete() or the hourly re-queue.",
+                len(unqueued),
+                exc_info=True,
+            )
+            return start
+    return len(ids)
+
+
+def requeue_owed_emails() -> int:
+    """Queue the e-mails still owed by the runs started within ``EMAIL_REQUEUE_WINDOW`` that are
+    not queued, or whose queueing is older than its lease (a lost message); return how many."""
+    recent = ReportRun.objects.filter(started_at__gte=timezone.now() - EMAIL_REQUEUE_WINDOW)
+    return queue_emails(ReportSnapshot.objects.filter(run__in=recent))
 
 
 def language_of(user: Any) -> str:

@@ -2,12 +2,18 @@
 
 A notification is keyed by the occurrence it reports (``high_risk:<case id>``); (user, key) is
 unique, so a retried intake, an edit that raises the risk again, or an hourly sweep that sees the
-same deadline again notifies nobody twice. E-mail goes out after the caller's transaction commits,
-from a Celery task on the ``notifications`` queue.
+same deadline again notifies nobody twice.
+
+The rows are the e-mail outbox: each is made due (``email_due_at``) in the caller's transaction.
+After the commit a Celery task on the ``notifications`` queue is asked to send them at once; if
+the broker cannot take it, the request is not failed (its work has committed): the periodic
+sender (``send_due_emails``, every minute) sends whatever is due, and retries a failed send with
+a growing delay until it gives up.
 """
 
+import logging
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -20,8 +26,18 @@ from django.utils.translation import gettext
 
 from ..models import Case, Membership, Notification, NotificationKind, Role
 
+logger = logging.getLogger(__name__)
+
 # The e-mail body carries both languages: users have no stored language preference yet.
 EMAIL_LANGUAGES = ("zh-hans", "en")
+
+# A failed send is tried again after 1 minute, then 2, 4 … at most an hour apart, and given up
+# (with an error in the log) after this many attempts: about five hours of a mail server down.
+EMAIL_ATTEMPTS = 10
+EMAIL_RETRY_FIRST = timedelta(minutes=1)
+EMAIL_RETRY_MAX = timedelta(hours=1)
+# At most this many e-mails per run of the periodic sender; the next run takes the rest.
+EMAIL_BATCH = 500
 
 
 def directors_of(case: Case) -> QuerySet[Any]:
@@ -57,7 +73,9 @@ def notify(
         return []
     Notification.objects.bulk_create(
         [
-            Notification(user_id=user_id, case=case, kind=kind, key=key, created_at=at)
+            Notification(
+                user_id=user_id, case=case, kind=kind, key=key, created_at=at, email_due_at=at
+            )
             for user_id in new_ids
         ],
         ignore_conflicts=True,
@@ -96,9 +114,19 @@ def notify_returned_to_court(case: Case) -> list[Notification]:
 
 
 def _enqueue_emails(ids: list[int]) -> None:
+    """Ask a worker to send the e-mails now. Best effort: the work has committed, and what the
+    broker does not take (it is down) the periodic sender sends within a minute or so."""
     from ..tasks import send_notification_emails  # the tasks module imports this one
 
-    send_notification_emails.delay(ids)
+    try:
+        send_notification_emails.delay(ids)
+    except Exception:
+        logger.warning(
+            "Notification e-mails %s: could not queue them (broker unreachable?); the periodic "
+            "sender will send them.",
+            ids,
+            exc_info=True,
+        )
 
 
 def mark_read(*, user: Any, ids: Sequence[int] | None = None, at: datetime | None = None) -> int:
@@ -118,29 +146,91 @@ def unread_count(user: Any) -> int:
 
 
 def send_emails(ids: Sequence[int]) -> int:
-    """E-mail each notification in ``ids`` whose user has an address, once; return how many sent.
+    """E-mail the notifications ``ids`` that are still to be e-mailed; return how many were sent.
 
-    Each row is claimed (``emailed_at`` set while it is locked) in the same transaction that sends
-    it: a second run, or a concurrent worker, finds it claimed and sends nothing; a failed send
-    rolls the claim back so a retry sends it.
+    What the task queued after a commit does; a failed send is left to the periodic sender.
     """
-    sent = 0
-    for pk in ids:
-        with transaction.atomic():
-            notification = (
-                Notification.objects.select_for_update(of=("self",))
-                .select_related("user", "case", "case__centre")
-                .filter(pk=pk, emailed_at__isnull=True)
-                .first()
-            )
-            if notification is None or not notification.user.email:
-                continue
-            subject, body = _email(notification)
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [notification.user.email])
-            notification.emailed_at = timezone.now()
-            notification.save(update_fields=["emailed_at"])
-            sent += 1
+    due = Notification.objects.filter(pk__in=ids, email_due_at__lte=timezone.now())
+    return _send(due)
+
+
+def send_due_emails(*, limit: int = EMAIL_BATCH) -> int:
+    """E-mail the notifications whose e-mail is due (never sent, or a retry whose delay is over),
+    at most ``limit`` of them; return how many were sent. The periodic sender.
+
+    Safe to run in several processes at once: each row is claimed under a lock that the others
+    skip (``SKIP LOCKED``), and is no longer due once sent, so no e-mail is sent twice.
+    """
+    return _send(Notification.objects.filter(email_due_at__lte=timezone.now()), limit=limit)
+
+
+def _send(candidates: QuerySet[Notification], *, limit: int | None = None) -> int:
+    # A failed send is due again later than the ``now`` of ``candidates``: tried once per run.
+    sent = tried = 0
+    while limit is None or tried < limit:
+        outcome = _send_next(candidates)
+        if outcome is None:
+            break
+        tried += 1
+        sent += outcome
     return sent
+
+
+def _send_next(candidates: QuerySet[Notification]) -> bool | None:
+    """Claim the next of ``candidates`` and try its e-mail: ``True`` if sent, ``False`` if not
+    (failed, given up, or no address), ``None`` if nothing is left to claim.
+
+    The row stays locked while its e-mail goes out and is updated in the same transaction: a
+    concurrent sender skips it, and a process that dies mid-send leaves it due.
+    """
+    with transaction.atomic():
+        notification = (
+            candidates.select_for_update(of=("self",), skip_locked=True)
+            .select_related("user", "case", "case__centre")
+            .order_by("email_due_at", "pk")
+            .first()
+        )
+        if notification is None:
+            return None
+        now = timezone.now()
+        notification.email_due_at = None
+        if not notification.user.email:
+            notification.save(update_fields=["email_due_at"])  # nowhere to send it
+            return False
+        subject, body = _email(notification)
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [notification.user.email])
+        except Exception:
+            _failed(notification, now)
+            notification.save(update_fields=["email_due_at", "email_attempts"])
+            return False
+        notification.emailed_at = now
+        notification.save(update_fields=["email_due_at", "emailed_at"])
+        return True
+
+
+def _failed(notification: Notification, now: datetime) -> None:
+    notification.email_attempts += 1
+    attempts = notification.email_attempts
+    if attempts >= EMAIL_ATTEMPTS:
+        logger.error(
+            "Notification %s: e-mail to user %s gave up after %s failed attempts.",
+            notification.pk,
+            notification.user_id,
+            attempts,
+            exc_info=True,
+        )
+        return
+    delay = min(EMAIL_RETRY_FIRST * 2 ** (attempts - 1), EMAIL_RETRY_MAX)
+    notification.email_due_at = now + delay
+    logger.warning(
+        "Notification %s: e-mail failed (attempt %s of %s); next attempt in %s.",
+        notification.pk,
+        attempts,
+        EMAIL_ATTEMPTS,
+        delay,
+        exc_info=True,
+    )
 
 
 def _email(notification: Notification) -> tuple[str, str]:

@@ -1,20 +1,30 @@
 """Notifications: a high-risk case tells the directors of its centre and above, once, in the app
 and by e-mail (issue "Deadlines…")."""
 
+import smtplib
+import socket
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
+from celery.schedules import BaseSchedule, maybe_schedule
 from django.conf import settings
 from django.core import mail
-from django.db import transaction
-from django.utils import translation
+from django.core.mail import EmailMessage
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection, transaction
+from django.utils import timezone, translation
 
 from cases.models import Notification, NotificationKind, RiskLevel
 from cases.services.cases import edit_case
-from cases.services.notifications import directors_of, mark_read, notify
-from cases.tasks import send_notification_emails
+from cases.services.notifications import EMAIL_ATTEMPTS, directors_of, mark_read, notify
+from cases.tasks import send_due_notification_emails, send_notification_emails
 from mediation.celery import app
-from tests.factories import Tree, register
+from tests.factories import Tree, UserFactory, register
+from tests.throwaway_redis import celery_broker
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +147,140 @@ def test_mark_read_touches_only_the_users_own_unread(tree: Tree) -> None:
     assert mark_read(user=tree.director_d1) == 1  # all: only the one still unread
     assert Notification.objects.get(pk=mine[0].pk).read_at == first_read
     assert Notification.objects.get(pk=theirs.pk).read_at is None
+
+
+# --- The outbox: e-mails the queue did not send are sent by the periodic sender -------------------
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+class UnreachableMailServer(BaseEmailBackend):
+    """Every send fails, as with the SMTP server down; counts the attempts."""
+
+    attempts = 0
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        UnreachableMailServer.attempts += 1
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+def test_the_periodic_sender_is_scheduled_every_minute_on_the_notifications_queue() -> None:
+    entry = app.conf.beat_schedule["send-notification-emails"]
+    assert entry["task"] == send_due_notification_emails.name
+    # Due again within five minutes of its last run.
+    every = maybe_schedule(entry["schedule"])
+    assert isinstance(every, BaseSchedule)
+    assert every.remaining_estimate(timezone.now()) <= timedelta(minutes=5)
+    route = app.amqp.router.route({}, send_due_notification_emails.name)
+    assert route["queue"].name == "notifications"
+
+
+def test_a_failed_send_is_retried_with_growing_delays_then_given_up(
+    tree: Tree, settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    case = register(actor=tree.intake_s1, centre=tree.s1)
+    with time_machine.travel(T0, tick=False):
+        [note] = notify(users=[tree.director_d1], case=case, kind="high_risk", key="k:1")
+    settings.EMAIL_BACKEND = f"{__name__}.UnreachableMailServer"
+    UnreachableMailServer.attempts = 0
+    # The first try at once, then after 1, 2, 4 … minutes, at most an hour apart.
+    delays = [min(2**n, 60) for n in range(EMAIL_ATTEMPTS - 1)]
+    due = T0
+    for attempt, delay in enumerate([0, *delays], start=1):
+        due += timedelta(minutes=delay)
+        with time_machine.travel(due - timedelta(seconds=1), tick=False):
+            assert send_due_notification_emails.delay().get() == 0
+        assert UnreachableMailServer.attempts == attempt - 1, "tried before its time"
+        with time_machine.travel(due, tick=False):
+            assert send_due_notification_emails.delay().get() == 0
+        assert UnreachableMailServer.attempts == attempt
+    note.refresh_from_db()
+    assert note.emailed_at is None and note.email_attempts == EMAIL_ATTEMPTS
+    assert [r.levelname for r in caplog.records if "gave up" in r.getMessage()] == ["ERROR"]
+    # Given up: never tried again.
+    with time_machine.travel(due + timedelta(days=30), tick=False):
+        assert send_due_notification_emails.delay().get() == 0
+    assert UnreachableMailServer.attempts == EMAIL_ATTEMPTS
+    assert mail.outbox == []
+
+
+def test_a_failed_send_is_sent_by_the_next_try_once(tree: Tree, settings: Any) -> None:
+    case = register(actor=tree.intake_s1, centre=tree.s1)
+    with time_machine.travel(T0, tick=False):
+        made = notify(
+            users=[tree.director_c, tree.director_d1], case=case, kind="high_risk", key="k:2"
+        )
+        settings.EMAIL_BACKEND = f"{__name__}.UnreachableMailServer"
+        # What the task queued after the commit does: it fails, and leaves the rows for later.
+        assert send_notification_emails.delay([n.pk for n in made]).get() == 0
+    assert mail.outbox == []
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with time_machine.travel(T0 + timedelta(seconds=30), tick=False):
+        assert send_due_notification_emails.delay().get() == 0  # not yet: a minute's delay
+    with time_machine.travel(T0 + timedelta(minutes=1), tick=False):
+        assert send_due_notification_emails.delay().get() == 2
+        assert send_due_notification_emails.delay().get() == 0
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [tree.director_c.email, tree.director_d1.email]
+    )
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+
+
+class MeetingMailServer(BaseEmailBackend):
+    """Records who was sent what; each thread's first send waits until the other thread is
+    sending as well, so the two senders are at work at the same moment."""
+
+    sent: list[str] = []
+    both_sending: threading.Barrier = threading.Barrier(2)
+    waited: set[int] = set()
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        me = threading.get_ident()
+        if me not in MeetingMailServer.waited:
+            MeetingMailServer.waited.add(me)
+            MeetingMailServer.both_sending.wait(timeout=20)
+        for message in email_messages:
+            MeetingMailServer.sent.extend(message.to)
+        return len(email_messages)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_senders_at_once_send_each_email_once(tree: Tree, settings: Any) -> None:
+    assert connection.vendor == "postgresql", "row locks are PostgreSQL's"
+    users = [UserFactory.create() for _ in range(12)]
+    case = register(actor=tree.intake_s1, centre=tree.s1)
+    # The broker is down: nothing is sent after the commit, everything waits in the outbox.
+    with celery_broker(f"redis://127.0.0.1:{closed_port()}/0"):
+        notify(users=users, case=case, kind="high_risk", key="k:3")
+    assert Notification.objects.filter(emailed_at__isnull=True).count() == 12
+
+    settings.EMAIL_BACKEND = f"{__name__}.MeetingMailServer"
+    MeetingMailServer.sent, MeetingMailServer.waited = [], set()
+    MeetingMailServer.both_sending = threading.Barrier(2)
+    counts: list[int] = []
+    errors: list[BaseException] = []
+
+    def sender() -> None:
+        try:
+            counts.append(send_due_notification_emails())
+        except BaseException as error:  # reported below, not lost in the thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert not MeetingMailServer.both_sending.broken, "the senders never sent at the same time"
+    assert sorted(MeetingMailServer.sent) == sorted(u.email for u in users)
+    assert sum(counts) == 12
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -29,6 +29,7 @@ from cases.models import Centre, Membership, ReportRun, ReportSnapshot, Role, St
 from cases.reports import monthly, snapshots
 from cases.reports.periods import add_months, current_month, month_start
 from cases.tasks import report_monthly_run
+from mediation.celery import QUEUES as CELERY_QUEUES
 from mediation.celery import app
 from tests.factories import CentreFactory, Tree, drive, register
 
@@ -36,7 +37,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_DATABASE = 15
-QUEUES = "reports,default,notifications"
+QUEUES = ",".join(CELERY_QUEUES)  # every queue, as docs/architecture.md starts a worker
 
 
 # --- Redis, and this process sending its tasks there ---------------------------------------------
