@@ -207,9 +207,9 @@ def test_log_out_everywhere_is_offered_in_the_user_menu_and_on_the_password_page
     client = client_for(officer)
     for page in (reverse("web:workbench"), reverse("web:password_change")):
         assert f'href="{LOGOUT_EVERYWHERE}"' in client.get(page).content.decode(), page
-    page = client.get(LOGOUT_EVERYWHERE)
-    assert page.status_code == 200
-    assert "Log out everywhere" in page.content.decode()
+    response = client.get(LOGOUT_EVERYWHERE)
+    assert response.status_code == 200
+    assert "Log out everywhere" in response.content.decode()
 
 
 def test_log_out_everywhere_ends_every_session_and_every_api_token(
