@@ -5,7 +5,10 @@ by what an integrator sees: does ``GET /api/v1/me/`` with the token answer 200 o
 """
 
 import importlib
+import os
 import pkgutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -127,6 +130,19 @@ def test_using_a_token_keeps_it_alive(owner: Any) -> None:
             assert opens(token), day
     with time_machine.travel(START + timedelta(days=89 + 30, minutes=1), tick=False):
         assert not opens(token)
+
+
+@pytest.mark.parametrize(
+    ("days", "answer"), [("7", "7 days, 0:00:00"), ("0", "ImproperlyConfigured")]
+)
+def test_the_lifetime_comes_from_the_environment(days: str, answer: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from knox.settings import "
+         "knox_settings as k; print(k.TOKEN_TTL, k.AUTO_REFRESH)"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "mediation.settings", "API_TOKEN_TTL_DAYS": days},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert answer in result.stdout + result.stderr
 
 
 def test_frequent_use_does_not_write_the_token_on_every_request(owner: Any) -> None:
