@@ -31,7 +31,6 @@ from django.db import connection, reset_queries  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from cases.models import (  # noqa: E402
@@ -47,6 +46,7 @@ from cases.models import (  # noqa: E402
 )
 from cases.reports import monthly, rollups  # noqa: E402
 from cases.reports.periods import add_months, current_month, month_end, month_of  # noqa: E402
+from cases.services.users import issue_api_token  # noqa: E402
 
 User = get_user_model()
 CITY_DIRECTOR = "director"  # the demo login directing the whole city
@@ -181,9 +181,9 @@ def cmd_plain(cases: str = "1000000") -> dict[str, Any]:
 
 
 def _client(username: str) -> APIClient:
-    token, _ = Token.objects.get_or_create(user=User.objects.get(username=username))
+    token = issue_api_token(user=User.objects.get(username=username))
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 
@@ -271,10 +271,10 @@ def cmd_tokens(count: str = "16") -> dict[str, Any]:
     )
     clients = []
     for membership in memberships:
-        token, _ = Token.objects.get_or_create(user=membership.user)
-        clients.append({"token": token.key, "centre": membership.centre_id})
+        token = issue_api_token(user=membership.user)
+        clients.append({"token": token, "centre": membership.centre_id})
     category = Category.objects.filter(parent__isnull=False).order_by("pk")[0]
-    reader, _ = Token.objects.get_or_create(user=User.objects.get(username=CITY_DIRECTOR))
+    reader = issue_api_token(user=User.objects.get(username=CITY_DIRECTOR))
     # A typical case to read: the latest closed one with its two or three parties.
     case = (
         Case.objects.filter(status="closed", created_by__isnull=False)
@@ -284,7 +284,7 @@ def cmd_tokens(count: str = "16") -> dict[str, Any]:
         .values_list("pk", flat=True)
         .first()
     )
-    return {"clients": clients, "category": category.pk, "reader": reader.key, "case": case}
+    return {"clients": clients, "category": category.pk, "reader": reader, "case": case}
 
 
 def cmd_gaps(since: str) -> dict[str, Any]:

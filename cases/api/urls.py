@@ -4,7 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from .views.agreements import AgreementViewSet
-from .views.auth import MeView, TokenView
+from .views.auth import LogoutAllView, LogoutView, MeView, TokensView, TokenView
 from .views.cases import CaseViewSet
 from .views.categories import CategoryViewSet
 from .views.centres import CentreViewSet
@@ -39,6 +39,9 @@ router.register("notifications", NotificationViewSet, basename="notification")
 app_name = "api"
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
+    path("auth/tokens/", TokensView.as_view(), name="tokens"),
+    path("auth/logout/", LogoutView.as_view(), name="logout"),
+    path("auth/logout-all/", LogoutAllView.as_view(), name="logout-all"),
     path("me/", MeView.as_view(), name="me"),
     path(
         "reports/monthly/",

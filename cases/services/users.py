@@ -1,9 +1,13 @@
-"""Provisioning user accounts and their memberships (DESIGN §9): administrators only.
+"""Provisioning user accounts and their memberships (DESIGN §9): administrators only; API tokens.
 
 Centres provision accounts in bulk, so ``create_users`` takes a list and creates all of it or
 nothing, naming each problem by its position (``"3.username"``). Passwords are checked with
 Django's password validators; an account created without one has an unusable password (its owner
 gets one set by an administrator, or logs in some other way).
+
+API tokens are django-rest-knox's: only a hash is stored, and a token expires once unused for
+``API_TOKEN_TTL_DAYS``. They are revoked by logging out (one token or all), by "log out everywhere"
+on the web, and whenever a new password is saved by any path (``RevokeApiTokensOnPasswordChange``).
 """
 
 from collections.abc import Mapping, Sequence
@@ -13,7 +17,9 @@ from typing import Any
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 
 from ..access import forget_scope, scope_of
 from ..errors import InvalidInput, NotPermitted
@@ -220,3 +226,74 @@ def update_user(
         forget_scope(user)
         forget_scope(locked)
     return locked
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+def issue_api_token(*, user: Any) -> str:
+    """A new API token for ``user``: the clear key, answered once; only its hash is stored.
+
+    Each sign-in gets a token of its own (the clear key of an earlier one is not kept, so it
+    cannot be answered again). The user's expired tokens are swept on the way.
+    """
+    AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
+    _token, key = AuthToken.objects.create(user=user)
+    return str(key)
+
+
+def revoke_api_token(*, token: Any) -> None:
+    """Revoke one token (the one a request was authenticated with: ``request.auth``)."""
+    token.delete()
+
+
+def revoke_api_tokens(*, user: Any) -> int:
+    """Revoke every API token of ``user``; the number revoked."""
+    revoked, _by_model = AuthToken.objects.filter(user_id=user.pk).delete()
+    return int(revoked)
+
+
+@transaction.atomic
+def log_out_everywhere(*, user: Any, password: str) -> None:
+    """End every web session of ``user`` (this one too) and revoke all their API tokens.
+
+    ``password`` confirms that it is the account's owner. It is hashed again with a fresh salt:
+    every session carries a signature of the password's hash and ends on its next request when it
+    no longer matches (Django's own check, whatever the session store). The password itself does
+    not change.
+    """
+    if not user.check_password(password):
+        raise InvalidInput(
+            fields={
+                "password": [_("Your password was entered incorrectly. Please enter it again.")]
+            }
+        )
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    revoke_api_tokens(user=user)
+
+
+class RevokeApiTokensOnPasswordChange:
+    """Revokes a user's API tokens when a new password of theirs is saved.
+
+    Listed in ``AUTH_PASSWORD_VALIDATORS`` for its ``password_changed``, not to judge passwords:
+    Django calls it after ``set_password()`` and ``save()``, whichever path did them (the web
+    password page, the admin's password form, ``manage.py changepassword``, a service); Django's
+    own paths cannot call a service of ours. Django does not call it when it merely re-hashes the
+    same password at login (a harder hasher after an upgrade), so that cuts no integrator off.
+    """
+
+    def validate(self, password: str, user: Any = None) -> None:
+        """Every password passes: the other validators judge it."""
+
+    def password_changed(self, password: str, user: Any = None) -> None:
+        if user is not None and user.pk is not None:
+            revoke_api_tokens(user=user)
+
+    def get_help_text(self) -> str:
+        return str(
+            _(
+                "Saving a new password logs the account out of other browsers "
+                "and revokes its API tokens."
+            )
+        )

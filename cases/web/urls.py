@@ -25,6 +25,7 @@ urlpatterns = [
     path("", workbench.workbench, name="workbench"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("logout/everywhere/", auth.logout_everywhere, name="logout_everywhere"),
     path("password/", auth.PasswordChangeView.as_view(), name="password_change"),
     # Intake.
     path("cases/new/", intake.intake, name="intake"),

@@ -3,20 +3,21 @@
 from collections.abc import Iterator
 from typing import Any
 
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
+
+from cases.services.users import issue_api_token
 
 # Markers that would betray a stack trace or SQL in a response body.
 LEAKS = ("Traceback", 'File "/', "psycopg", "SELECT ", "INSERT INTO", 'UPDATE "', "IntegrityError")
 
 
 def client_for(user: Any | None, *, language: str | None = "en") -> APIClient:
-    """An API client sending ``Authorization: Token <key>`` for ``user`` (anonymous for ``None``)."""
+    """An API client sending ``Authorization: Token <key>`` (a new token) for ``user`` (anonymous
+    for ``None``)."""
     client = APIClient()
     headers: dict[str, str] = {}
     if user is not None:
-        token, _created = Token.objects.get_or_create(user=user)
-        headers["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+        headers["HTTP_AUTHORIZATION"] = f"Token {issue_api_token(user=user)}"
     if language:
         headers["HTTP_ACCEPT_LANGUAGE"] = language
     client.credentials(**headers)

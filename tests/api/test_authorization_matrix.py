@@ -28,11 +28,12 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from cases import workflow
 from cases.models import Case, Event, Notification, NotificationKind, Session
+from cases.services.users import issue_api_token
 from tests.api.support import all_ids, assert_error, assert_no_leak, client_for
 from tests.api.world import Side, build_sides
 from tests.factories import Tree, data_for, seeded_category
@@ -158,7 +159,7 @@ def world(shared_tree_with_cases: Tree, django_db_blocker: Any) -> World:
         users = {role: getattr(tree, attr) if attr else None for role, (attr, _) in ROLES.items()}
         for user in users.values():
             if user is not None:
-                Token.objects.get_or_create(user=user)
+                issue_api_token(user=user)
                 Notification.objects.create(
                     user=user, case=sides["d1"].case, kind=NotificationKind.OVERDUE,
                     key=f"matrix:{user.pk}",
@@ -324,6 +325,15 @@ COVERAGE: dict[str, Coverage] = {
     "/api/v1/auth/token/": OpenRoute(
         anonymous={"POST": 400, "DELETE": 401},
         reason="Signing in: POST must be reachable without a token (400 for bad credentials).",
+    ),
+    "/api/v1/auth/logout/": OpenRoute(
+        anonymous={"POST": 401}, reason="Logging out revokes only the caller's own token."
+    ),
+    "/api/v1/auth/tokens/": OpenRoute(
+        anonymous={"DELETE": 401}, reason="Logging out everywhere revokes only the caller's tokens."
+    ),
+    "/api/v1/auth/logout-all/": OpenRoute(
+        anonymous={"POST": 401}, reason="Logging out everywhere revokes only the caller's tokens."
     ),
     "/api/v1/me/": OwnRoute(),
     # Notifications are the caller's own: the list shows only theirs, marking touches only theirs.
@@ -702,7 +712,7 @@ def _check_query_route(
 def _check_open_route(
     world: World, covers: OpenRoute, call: Call, user: Any, side: Side, client: APIClient
 ) -> None:
-    if call.route.key == "/api/v1/auth/token/":
+    if call.route.key in TOKEN_ROUTES:
         _check_token_route(world, call, user, client)
         return
     response = _send(client, call.method, _url(call, None))
@@ -713,9 +723,13 @@ def _check_open_route(
         assert side.case.number not in content
 
 
+REVOKE_ALL = {"/api/v1/auth/tokens/", "/api/v1/auth/logout-all/"}
+TOKEN_ROUTES = {"/api/v1/auth/token/", "/api/v1/auth/logout/", *REVOKE_ALL}
+
+
 def _check_token_route(world: World, call: Call, user: Any, client: APIClient) -> None:
     url = _url(call, None)
-    if call.method == "POST":
+    if call.route.key == "/api/v1/auth/token/" and call.method == "POST":
         target = world.sides["d1"].user.username
         response = _send(client, "POST", url, {"username": target, "password": "not-it"})
         error = assert_error(response, 400, "invalid_credentials")
@@ -726,10 +740,13 @@ def _check_token_route(world: World, call: Call, user: Any, client: APIClient) -
         _assert_unauthenticated(response, call.method)
         return
     assert response.status_code == 204
-    # Only the caller's own token is revoked: everyone else's still opens the API.
-    assert not Token.objects.filter(user=user).exists()
+    assert client.get("/api/v1/me/").status_code == 401
+    # The caller's token (or all of them: the one ``world`` made too) is revoked; everyone else's
+    # is kept.
+    kept = 0 if call.route.key in REVOKE_ALL else 1
+    assert AuthToken.objects.filter(user=user).count() == kept
     others = [u for u in world.users.values() if u is not None and u.pk != user.pk]
-    assert Token.objects.filter(user__in=others).count() == len(others)
+    assert AuthToken.objects.filter(user__in=others).count() == len(others)
 
 
 # --- OPTIONS --------------------------------------------------------------------------------------

@@ -12,8 +12,9 @@ resource (with the case's current ``If-Match``): both the 404 path and the real 
 The application is served through Django's test handler (the one behind ``django.test.Client``),
 so every request runs inside the test's transaction and is rolled back with it.
 
-Nothing is excluded. ``DELETE /auth/token/`` would revoke the token the other operations use, so it
-runs with a second administrator's token, made afresh for each example.
+Nothing is excluded. The logout operations (``DELETE /auth/token/``, ``/auth/tokens/``, ``POST
+/auth/logout/``, ``/auth/logout-all/``) would revoke the token the other operations use, so they run
+with a second administrator's token.
 """
 
 from collections.abc import Callable, Iterable
@@ -23,9 +24,9 @@ import pytest
 import schemathesis
 from django.test.client import ClientHandler
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 
 from cases.models import Case
+from cases.services.users import issue_api_token
 from tests.api.world import Side, build_sides
 from tests.factories import Tree, UserFactory
 
@@ -70,7 +71,7 @@ def _token(username: str) -> str:
     user = UserFactory._meta.model.objects.filter(username=username).first()
     if user is None:
         user = UserFactory.create(username=username, is_superuser=True, is_staff=True)
-    return str(Token.objects.get_or_create(user=user)[0].key)
+    return issue_api_token(user=user)
 
 
 def _aim_at_real_objects(case: Any, sides: dict[str, Side]) -> None:
@@ -96,7 +97,9 @@ def _aim_at_real_objects(case: Any, sides: dict[str, Side]) -> None:
 @settings(max_examples=5, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_operation(case: Any, sides: dict[str, Side]) -> None:
     _aim_at_real_objects(case, sides)
-    revoking = case.method.upper() == "DELETE" and case.path.endswith("/auth/token/")
+    revoking = case.path.endswith(
+        ("/auth/token/", "/auth/tokens/", "/logout/", "/logout-all/")
+    ) and (case.method.upper() in {"DELETE", "POST"})
     token = _token("schemathesis-spare" if revoking else "schemathesis-admin")
     case.call_and_validate(
         headers={"Authorization": f"Token {token}", "Accept-Language": "en"},

@@ -178,3 +178,78 @@ def test_a_bad_password_change_names_the_field_and_changes_nothing(
     assert message in response.content.decode()
     assert field in response.context["form"].errors
     assert get_user_model().objects.get(pk=officer.pk).check_password(PASSWORD)
+
+
+# --- Log out everywhere ---------------------------------------------------------------------------
+
+LOGOUT_EVERYWHERE = "/logout/everywhere/"
+
+
+def _api_token(username: str) -> str:
+    response = Client().post(
+        "/api/v1/auth/token/",
+        {"username": username, "password": PASSWORD},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    return str(response.json()["token"])
+
+
+def _api_opens(token: str) -> bool:
+    status = Client().get("/api/v1/me/", headers={"authorization": f"Token {token}"}).status_code
+    assert status in {200, 401}
+    return status == 200
+
+
+def test_log_out_everywhere_is_offered_in_the_user_menu_and_on_the_password_page(
+    officer: Any, client_for: Callable[..., Client]
+) -> None:
+    client = client_for(officer)
+    for page in (reverse("web:workbench"), reverse("web:password_change")):
+        assert f'href="{LOGOUT_EVERYWHERE}"' in client.get(page).content.decode(), page
+    response = client.get(LOGOUT_EVERYWHERE)
+    assert response.status_code == 200
+    assert "Log out everywhere" in response.content.decode()
+
+
+def test_log_out_everywhere_ends_every_session_and_every_api_token(
+    officer: Any, client_for: Callable[..., Client]
+) -> None:
+    here, elsewhere = client_for(officer), client_for(officer)
+    token = _api_token("window1")
+    other = UserFactory.create(username="window2")
+    other.set_password(PASSWORD)
+    other.save()
+    bystander, kept = client_for(other), _api_token("window2")
+
+    response = here.post(LOGOUT_EVERYWHERE, {"password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:login")
+    for browser in (here, elsewhere):
+        assert browser.get(reverse("web:workbench")).status_code == 302
+    assert not _api_opens(token)
+    # Nobody else is logged out.
+    assert bystander.get(reverse("web:workbench")).status_code == 200
+    assert _api_opens(kept)
+    # The password is unchanged: logging in again works.
+    assert _login(Client(), "window1", PASSWORD).status_code == 302
+
+
+def test_log_out_everywhere_needs_the_password_and_a_wrong_one_ends_nothing(
+    officer: Any, client_for: Callable[..., Client]
+) -> None:
+    here, elsewhere = client_for(officer), client_for(officer)
+    token = _api_token("window1")
+    assert here.get(LOGOUT_EVERYWHERE + "?password=" + PASSWORD).status_code == 200
+    response = here.post(LOGOUT_EVERYWHERE, {"password": "wrong"})
+    assert response.status_code == 400
+    assert "password" in response.context["form"].errors
+    assert "Your password was entered incorrectly" in response.content.decode()
+    for browser in (here, elsewhere):
+        assert browser.get(reverse("web:workbench")).status_code == 200
+    assert _api_opens(token)
+
+
+def test_log_out_everywhere_speaks_chinese(officer: Any, client_for: Callable[..., Client]) -> None:
+    page = client_for(officer, language="zh-hans").get(LOGOUT_EVERYWHERE).content.decode()
+    assert "退出所有设备" in page

@@ -1,4 +1,9 @@
-"""Tokens and the caller's own profile."""
+"""Tokens and the caller's own profile.
+
+A token is django-rest-knox's (``cases.api.authentication``): stored hashed, expiring once unused for
+``API_TOKEN_TTL_DAYS``, revoked by logging out here, by "log out everywhere" on the web, and by any
+change of the password.
+"""
 
 from typing import Any
 
@@ -6,21 +11,22 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from ...services import users
 from ..errors import body
 from ..serializers import MeSerializer, TokenRequestSerializer, TokenSerializer
 
 
 class TokenView(APIView):
-    """``POST`` exchanges a username and password for a token; ``DELETE`` revokes the caller's token.
+    """``POST`` exchanges a username and password for a new token; ``DELETE`` revokes the token the
+    request carries. A token expires once unused for 30 days (``API_TOKEN_TTL_DAYS``).
 
-    Administrators revoke anyone's token in the admin (Auth Token → Tokens).
+    Administrators revoke anyone's tokens in the admin (Knox → Auth tokens).
     """
 
     throttle_classes = [AnonRateThrottle]
@@ -36,7 +42,9 @@ class TokenView(APIView):
         examples=[
             OpenApiExample("login", value={"username": "intake", "password": "demo12345"}, request_only=True),
             OpenApiExample(
-                "token", value={"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}, response_only=True
+                "token",
+                value={"token": "5f0c6d0e86a3a1c5e6b0d0ab6f7a1f2ed3b5a4f1c0e9d8c7b6a5f4e3d2c1b0a9"},
+                response_only=True,
             ),
         ],
     )  # fmt: skip
@@ -57,14 +65,61 @@ class TokenView(APIView):
                 ),
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": users.issue_api_token(user=user)})
 
-    @extend_schema(summary="Revoke your token", request=None, responses={204: None})
+    @extend_schema(summary="Revoke this token", request=None, responses={204: None})
     def delete(self, request: Request) -> Response:
-        user: Any = request.user
-        Token.objects.filter(user=user).delete()
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return _revoke_this_token(request)
+
+
+def _revoke_this_token(request: Request) -> Response:
+    # Signed in with a session rather than a token, there is no token to revoke.
+    if request.auth is not None:
+        users.revoke_api_token(token=request.auth)
+    return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _revoke_all_tokens(request: Request) -> Response:
+    users.revoke_api_tokens(user=request.user)
+    return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+ALL_TOKENS = (
+    "Revokes every API token of your account, this one included. Web sessions are not ended: "
+    'the web UI\'s "Log out everywhere" or a new password ends those too.'
+)
+
+
+class LogoutView(APIView):
+    """``POST``: the same as ``DELETE /auth/token/``, for clients that cannot send ``DELETE``."""
+
+    @extend_schema(summary="Revoke this token", request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        return _revoke_this_token(request)
+
+
+class TokensView(APIView):
+    @extend_schema(
+        summary="Revoke all your tokens",
+        description=ALL_TOKENS,
+        request=None,
+        responses={204: None},
+    )
+    def delete(self, request: Request) -> Response:
+        return _revoke_all_tokens(request)
+
+
+class LogoutAllView(APIView):
+    """``POST``: the same as ``DELETE /auth/tokens/``, for clients that cannot send ``DELETE``."""
+
+    @extend_schema(
+        summary="Revoke all your tokens",
+        description=ALL_TOKENS,
+        request=None,
+        responses={204: None},
+    )
+    def post(self, request: Request) -> Response:
+        return _revoke_all_tokens(request)
 
 
 class MeView(APIView):

@@ -1,16 +1,29 @@
-"""Log in and out, change password, and the lockout after repeated failed logins (django-axes)."""
+"""Log in and out (here or everywhere), change password, and the lockout after repeated failed
+logins (django-axes).
+
+A new password ends the account's sessions in other browsers (Django) and revokes its API tokens
+(``cases.services.users.RevokeApiTokensOnPasswordChange``); "log out everywhere" ends every session,
+this one too, and revokes the API tokens without changing the password.
+"""
 
 from typing import Any
 
 from axes.helpers import get_cool_off
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods
+
+from ...errors import InvalidInput
+from ...services import users
+from ..forms.auth import LogoutEverywhereForm
 
 
 class LoginView(auth_views.LoginView):
@@ -36,6 +49,30 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_invalid(self, form: Any) -> HttpResponse:
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def logout_everywhere(request: HttpRequest) -> HttpResponse:
+    """Confirm with the password; then every session of the account ends and its API tokens are
+    revoked (``cases.services.users.log_out_everywhere``)."""
+    form = LogoutEverywhereForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            users.log_out_everywhere(user=request.user, password=form.cleaned_data["password"])
+        except InvalidInput as error:
+            for field, problems in error.fields.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            logout(request)
+            messages.success(
+                request,
+                _("You have been logged out everywhere, and your API tokens have been revoked."),
+            )
+            return redirect("web:login")
+    status = 400 if form.is_bound else 200
+    return render(request, "web/logout_everywhere.html", {"form": form}, status=status)
 
 
 def _lockout_message(request: HttpRequest) -> str:
