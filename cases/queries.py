@@ -443,16 +443,24 @@ def intake_centres(user: Any) -> QuerySet[Centre]:
 
 
 def entrusting_courts(user: Any) -> QuerySet[Centre]:
-    """The courts a new court-entrusted case may name.
+    """The courts a new court-entrusted case may name, in one query.
 
-    A court liaison names their own court(s); intake officers, directors and administrators
-    register what any court sends them.
+    A court liaison names their own court(s); intake officers and directors the courts that serve
+    one of the centres they register at (``Centre.objects.courts_serving``: by default the court
+    of the district); administrators any active court. Whether the court serves the centre
+    actually chosen is ``register_case``'s check.
     """
     scope = access.scope_of(user)
-    courts = Centre.objects.filter(kind=CentreKind.COURT, active=True).order_by("path")
-    if scope.is_admin or scope.centres(Role.INTAKE, Role.DIRECTOR):
-        return courts
-    return courts.filter(pk__in=[c.pk for c in scope.centres(Role.COURT_LIAISON)])
+    if scope.is_admin:
+        return Centre.objects.filter(kind=CentreKind.COURT, active=True).order_by("path")
+    intake, directed = scope.centres(Role.INTAKE), scope.centres(Role.DIRECTOR)
+    if intake or directed:
+        return Centre.objects.courts_serving_any(centres=intake, subtrees=directed)
+    return (
+        Centre.objects.filter(kind=CentreKind.COURT, active=True)
+        .filter(pk__in=[c.pk for c in scope.centres(Role.COURT_LIAISON)])
+        .order_by("path")
+    )
 
 
 def cases_of_person(user: Any, *, id_number: str = "", phone: str = "") -> QuerySet[Case]:
@@ -554,9 +562,10 @@ def transfer_targets(case: Case) -> dict[str, list[Centre]]:
 
     - ``up``: the parent centre and every centre above it, nearest first;
     - ``down``: the centre's children;
-    - ``across``: active professional committees, court-attached rooms, courts and functional
+    - ``across``: active professional committees, court-attached rooms and functional
       departments attached to the case's centre or to a centre above it (its street, district,
-      city), so never the thousands of centres of other districts.
+      city), so never the thousands of centres of other districts; and the courts that serve the
+      case's centre (``Centre.objects.courts_serving``), the only courts a transfer may go to.
 
     Not scoped by user: only supervisors may transfer, and the destinations are usually outside
     their own subtree (the parent, a court).
@@ -566,9 +575,13 @@ def transfer_targets(case: Case) -> dict[str, list[Centre]]:
     candidates = (
         Centre.objects.active()
         .filter(
-            Q(code__in=codes[:-1])
-            | Q(parent=centre)
-            | Q(parent__code__in=codes, kind__in=ACROSS_KINDS)
+            (
+                Q(code__in=codes[:-1])
+                | Q(parent=centre)
+                | Q(parent__code__in=codes, kind__in=ACROSS_KINDS)
+            )
+            & ~Q(kind=CentreKind.COURT)
+            | Q(pk__in=Centre.objects.courts_serving(centre).values("pk"))
         )
         .exclude(pk=centre.pk)
         .order_by("path")
