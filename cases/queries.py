@@ -5,6 +5,7 @@ these cannot see more than the scope rule allows. The ``select_related``/``prefe
 keep a list's query count independent of its length, and a detail's of its parties and events.
 """
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -434,12 +435,26 @@ def intake_centres(user: Any) -> QuerySet[Centre]:
         q = Q(pk__in=[c.pk for c in scope.centres(Role.INTAKE)])
         for centre in scope.centres(Role.DIRECTOR):
             q |= Q(path__startswith=centre.path)
-        for court in scope.centres(Role.COURT_LIAISON):
-            # The court's district is its parent: the path without the court's own last step.
-            district_path = court.path.removesuffix(f"{court.code}/") or court.path
-            q |= Q(path__startswith=district_path)
+        for area_path in _served_area_paths(scope.centres(Role.COURT_LIAISON)):
+            q |= Q(path__startswith=area_path)
         centres = centres.filter(q)
     return centres.order_by("path")
+
+
+def _served_area_paths(courts: Sequence[Centre]) -> set[str]:
+    """The paths of the areas ``courts`` serve: those set on a court, else its parent (the
+    court's path without its own last step). One query, none without courts."""
+    if not courts:
+        return set()
+    through = Centre.served_areas.through.objects
+    rows = through.filter(from_centre__in=courts).values_list("from_centre_id", "to_centre__path")
+    configured: dict[int, list[str]] = {}
+    for court_id, path in rows:
+        configured.setdefault(court_id, []).append(path)
+    paths: set[str] = set()
+    for court in courts:
+        paths.update(configured.get(court.pk) or [court.path.removesuffix(f"{court.code}/")])
+    return {path for path in paths if path}
 
 
 def entrusting_courts(user: Any) -> QuerySet[Centre]:

@@ -55,9 +55,7 @@ def state() -> tuple[int, int, int]:
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_an_intake_officer_cannot_name_another_districts_court(
-    tree: Tree, language: str
-) -> None:
+def test_an_intake_officer_cannot_name_another_districts_court(tree: Tree, language: str) -> None:
     court, liaison = d2_court_and_liaison(tree)
     before = state()
     response = client_for(tree.intake_s1, language=language).post(

@@ -11,12 +11,14 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from cases import workflow
-from cases.errors import InvalidInput
+from cases import queries, workflow
+from cases.access import forget_scope
+from cases.errors import InvalidInput, NotPermitted
 from cases.models import Case, Centre, CentreKind, CentreLevel, Event, Party
 from tests.factories import CentreFactory, Tree, data_for, register, register_entrusted
 
 pytestmark = pytest.mark.django_db
+
 
 def other_court(tree: Tree) -> Centre:
     """The people's court of district D2 (the tree's own court sits under D1)."""
@@ -93,7 +95,9 @@ def test_the_areas_are_set_in_the_centre_admin(tree: Tree) -> None:
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert set(court.served_areas.all()) == {tree.d1, tree.s2}
-    assert register_entrusted(actor=tree.admin, centre=tree.s2, court=court).entrusting_court == court
+    assert (
+        register_entrusted(actor=tree.admin, centre=tree.s2, court=court).entrusting_court == court
+    )
 
 
 # --- Intake -------------------------------------------------------------------------------------
@@ -162,6 +166,18 @@ def test_a_centre_in_another_time_zone_has_its_own_today(tree: Tree) -> None:
             )
 
 
+def test_a_court_liaison_registers_at_the_centres_the_court_serves(tree: Tree) -> None:
+    # By default the court's district (D1, S1, K1); set to S2, there and nowhere else.
+    assert set(queries.intake_centres(tree.court_liaison)) == {tree.d1, tree.s1, tree.k1}
+    tree.court.served_areas.set([tree.s2])
+    forget_scope(tree.court_liaison)
+    assert set(queries.intake_centres(tree.court_liaison)) == {tree.s2}
+    case = register_entrusted(actor=tree.court_liaison, centre=tree.s2, court=tree.court)
+    assert case.entrusting_court == tree.court
+    with pytest.raises(NotPermitted):
+        register_entrusted(actor=tree.court_liaison, centre=tree.s1, court=tree.court)
+
+
 # --- Transfers to a court -------------------------------------------------------------------------
 
 
@@ -169,7 +185,10 @@ def test_a_case_is_not_transferred_to_a_court_that_does_not_serve_its_centre(tre
     case = register(actor=tree.admin, centre=tree.s2)
     with pytest.raises(InvalidInput) as raised:
         workflow.transition(
-            case=case, name="transfer", actor=tree.admin, data=data_for("transfer", target=tree.court)
+            case=case,
+            name="transfer",
+            actor=tree.admin,
+            data=data_for("transfer", target=tree.court),
         )
     assert set(raised.value.fields) == {"target_centre"}
     case.refresh_from_db()
