@@ -220,7 +220,8 @@ def can_register_at(user: Any, centre: Centre, *, court_entrusted: bool = False)
     """May ``user`` register a new case at ``centre``?
 
     Intake officers at their own centre, directors anywhere in their subtree, administrators
-    anywhere, and a court's liaison (court-entrusted cases only) at centres of the court's district.
+    anywhere, and a court's liaison (court-entrusted cases only) at the centres the court serves
+    (``Centre.objects.courts_serving``: by default the court's district).
     """
     scope = scope_of(user)
     if scope.is_admin:
@@ -229,11 +230,10 @@ def can_register_at(user: Any, centre: Centre, *, court_entrusted: bool = False)
         return True
     if any(centre.is_within(c) for c in scope.centres(Role.DIRECTOR)):
         return True
-    if court_entrusted:
-        for court in scope.centres(Role.COURT_LIAISON):
-            district = court.parent or court
-            if centre.is_within(district):
-                return True
+    courts = scope.centres(Role.COURT_LIAISON)
+    if court_entrusted and courts:
+        serving = Centre.objects.courts_serving(centre)
+        return serving.filter(pk__in=[c.pk for c in courts]).exists()
     return False
 
 

@@ -108,7 +108,7 @@ class CentreForm(forms.ModelForm):
         model = Centre
         fields = [
             "code", "name_zh", "name_en", "abbreviation_zh", "level", "kind", "field", "parent",
-            "address", "timezone", "active",
+            "served_areas", "address", "timezone", "active",
         ]  # fmt: skip
 
     def clean_parent(self) -> Centre | None:
@@ -126,7 +126,7 @@ class CentreAdmin(admin.ModelAdmin):
     list_filter = ["level", "kind", "active"]
     search_fields = ["code", "name_zh", "name_en", "path"]
     ordering = ["path"]
-    autocomplete_fields = ["parent", "field"]
+    autocomplete_fields = ["parent", "field", "served_areas"]
     readonly_fields = ["path", "depth", "ancestors"]
     list_per_page = 100
     inlines = [MembershipInline, DeadlinePolicyInline, ChildCentreInline]

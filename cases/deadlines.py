@@ -3,9 +3,12 @@
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import Centre, DeadlinePolicy, Status
 
@@ -121,3 +124,38 @@ def overdue_q(now: datetime | None = None) -> Q:
     return Q(status=Status.REGISTERED, acceptance_due_at__lt=now) | Q(
         status__in=MEDIATION_CLOCK_STATUSES, due_at__lt=now
     )
+
+
+# --- The centre's today -------------------------------------------------------------------------
+
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+
+def centre_zone(centre: Centre | None) -> ZoneInfo:
+    """The time zone dates are counted in at ``centre`` (DESIGN §6; default Asia/Shanghai)."""
+    try:
+        return ZoneInfo(centre.timezone if centre is not None else DEFAULT_TIME_ZONE)
+    except (ValueError, KeyError):
+        return ZoneInfo(DEFAULT_TIME_ZONE)
+
+
+def local_today(centre: Centre | None, at: datetime | None = None) -> date:
+    """The day ``at`` (default: now) falls on at ``centre``: 00:30 in Wuhan is already that day,
+    although it is still the day before in UTC."""
+    return timezone.localdate(at or timezone.now(), timezone=centre_zone(centre))
+
+
+def future_dates(
+    centre: Centre | None, *, at: datetime | None = None, prefix: str = "", **days: date | None
+) -> dict[str, list[Any]]:
+    """The errors, by field (``prefix`` + name), of ``days`` that lie after today at ``centre``.
+
+    For the dates of what has already happened (entrusted, signed, took effect, ruled): one rule
+    for every write that takes such a date, so the API and the web pages say the same thing.
+    """
+    today = local_today(centre, at)
+    return {
+        f"{prefix}{name}": [_("This date is in the future.")]
+        for name, day in days.items()
+        if day is not None and day > today
+    }

@@ -5,6 +5,7 @@ these cannot see more than the scope rule allows. The ``select_related``/``prefe
 keep a list's query count independent of its length, and a detail's of its parties and events.
 """
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -434,25 +435,47 @@ def intake_centres(user: Any) -> QuerySet[Centre]:
         q = Q(pk__in=[c.pk for c in scope.centres(Role.INTAKE)])
         for centre in scope.centres(Role.DIRECTOR):
             q |= Q(path__startswith=centre.path)
-        for court in scope.centres(Role.COURT_LIAISON):
-            # The court's district is its parent: the path without the court's own last step.
-            district_path = court.path.removesuffix(f"{court.code}/") or court.path
-            q |= Q(path__startswith=district_path)
+        for area_path in _served_area_paths(scope.centres(Role.COURT_LIAISON)):
+            q |= Q(path__startswith=area_path)
         centres = centres.filter(q)
     return centres.order_by("path")
 
 
-def entrusting_courts(user: Any) -> QuerySet[Centre]:
-    """The courts a new court-entrusted case may name.
+def _served_area_paths(courts: Sequence[Centre]) -> set[str]:
+    """The paths of the areas ``courts`` serve: those set on a court, else its parent (the
+    court's path without its own last step). One query, none without courts."""
+    if not courts:
+        return set()
+    through = Centre.served_areas.through.objects
+    rows = through.filter(from_centre__in=courts).values_list("from_centre_id", "to_centre__path")
+    configured: dict[int, list[str]] = {}
+    for court_id, path in rows:
+        configured.setdefault(court_id, []).append(path)
+    paths: set[str] = set()
+    for court in courts:
+        paths.update(configured.get(court.pk) or [court.path.removesuffix(f"{court.code}/")])
+    return {path for path in paths if path}
 
-    A court liaison names their own court(s); intake officers, directors and administrators
-    register what any court sends them.
+
+def entrusting_courts(user: Any) -> QuerySet[Centre]:
+    """The courts a new court-entrusted case may name, in one query.
+
+    A court liaison names their own court(s); intake officers and directors the courts that serve
+    one of the centres they register at (``Centre.objects.courts_serving``: by default the court
+    of the district); administrators any active court. Whether the court serves the centre
+    actually chosen is ``register_case``'s check.
     """
     scope = access.scope_of(user)
-    courts = Centre.objects.filter(kind=CentreKind.COURT, active=True).order_by("path")
-    if scope.is_admin or scope.centres(Role.INTAKE, Role.DIRECTOR):
-        return courts
-    return courts.filter(pk__in=[c.pk for c in scope.centres(Role.COURT_LIAISON)])
+    if scope.is_admin:
+        return Centre.objects.filter(kind=CentreKind.COURT, active=True).order_by("path")
+    intake, directed = scope.centres(Role.INTAKE), scope.centres(Role.DIRECTOR)
+    if intake or directed:
+        return Centre.objects.courts_serving_any(centres=intake, subtrees=directed)
+    return (
+        Centre.objects.filter(kind=CentreKind.COURT, active=True)
+        .filter(pk__in=[c.pk for c in scope.centres(Role.COURT_LIAISON)])
+        .order_by("path")
+    )
 
 
 def cases_of_person(user: Any, *, id_number: str = "", phone: str = "") -> QuerySet[Case]:
@@ -554,9 +577,10 @@ def transfer_targets(case: Case) -> dict[str, list[Centre]]:
 
     - ``up``: the parent centre and every centre above it, nearest first;
     - ``down``: the centre's children;
-    - ``across``: active professional committees, court-attached rooms, courts and functional
+    - ``across``: active professional committees, court-attached rooms and functional
       departments attached to the case's centre or to a centre above it (its street, district,
-      city), so never the thousands of centres of other districts.
+      city), so never the thousands of centres of other districts; and the courts that serve the
+      case's centre (``Centre.objects.courts_serving``), the only courts a transfer may go to.
 
     Not scoped by user: only supervisors may transfer, and the destinations are usually outside
     their own subtree (the parent, a court).
@@ -566,9 +590,13 @@ def transfer_targets(case: Case) -> dict[str, list[Centre]]:
     candidates = (
         Centre.objects.active()
         .filter(
-            Q(code__in=codes[:-1])
-            | Q(parent=centre)
-            | Q(parent__code__in=codes, kind__in=ACROSS_KINDS)
+            (
+                Q(code__in=codes[:-1])
+                | Q(parent=centre)
+                | Q(parent__code__in=codes, kind__in=ACROSS_KINDS)
+            )
+            & ~Q(kind=CentreKind.COURT)
+            | Q(pk__in=Centre.objects.courts_serving(centre).values("pk"))
         )
         .exclude(pk=centre.pk)
         .order_by("path")

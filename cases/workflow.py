@@ -26,6 +26,7 @@ from .models import (
     AgreementForm,
     Case,
     Centre,
+    CentreKind,
     EventKind,
     FailGuidance,
     FollowUp,
@@ -289,7 +290,16 @@ def _extend(ctx: Context) -> None:
 
 def _resolve(ctx: Context) -> None:
     data = ctx.data
-    today = timezone.localdate(ctx.at)
+    # Signed and taking effect are things that have happened: not after today at the centre.
+    future = deadlines.future_dates(
+        ctx.case.centre,
+        prefix="agreement.",
+        signed_on=data.get("signed_on"),
+        effective_on=data.get("effective_on"),
+    )
+    if future:
+        raise InvalidInput(fields=future)
+    today = deadlines.local_today(ctx.case.centre, ctx.at)
     signed = data.get("signed_on") or today
     agreement = Agreement.objects.create(
         case=ctx.case,
@@ -365,6 +375,14 @@ def _transfer(ctx: Context) -> None:
     case, target = ctx.case, ctx.data["target_centre"]
     if target.pk == case.centre_id:
         raise InvalidInput(fields={"target_centre": [_("The case is already at this centre.")]})
+    if (
+        target.kind == CentreKind.COURT
+        and not Centre.objects.courts_serving(case.centre).filter(pk=target.pk).exists()
+    ):
+        # Its liaison would read the case: only a court that serves the case's centre.
+        raise InvalidInput(
+            fields={"target_centre": [_("This court does not serve the area of this centre.")]}
+        )
     transfer = Transfer.objects.create(
         case=case,
         from_centre=case.centre,

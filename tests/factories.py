@@ -182,7 +182,7 @@ def register_entrusted(*, actor: Any, centre: Centre, court: Centre, **extra: An
         channel=Channel.COURT_ENTRUSTED,
         entrusting_court=court,
         court_case_number="(2026)鄂0102民诉前调1号",
-        entrusted_on=timezone.localdate(),
+        entrusted_on=extra.pop("entrusted_on", timezone.localdate()),
         **extra,
     )
 
@@ -395,7 +395,7 @@ def populate_cases(tree: Tree) -> dict[str, Case]:
     s1_co        S1         in mediation, lead med_s1b, co-mediator med_s1
     s1_declined  S1         declined (no mediator, but not open)
     s2_assigned  S2         in mediation, lead mediator med_s2
-    s2_court     S2         registered, entrusted by the court
+    s2_court     S2         registered, entrusted by the court (set to serve D1 and S2)
     k1_open      K1         registered, no mediator (not in the S1 queue: another centre)
     ============ ========== ================================================================
     """
@@ -437,6 +437,9 @@ def populate_cases(tree: Tree) -> dict[str, Case]:
         actor=admin,
         mediator=tree.med_s2,
     )
+    # The court serves D1 (its parent) by default; set to serve S2 as well, so that one court's
+    # liaison follows cases in two districts.
+    tree.court.served_areas.set([tree.d1, tree.s2])
     cases["s2_court"] = register_entrusted(actor=admin, centre=tree.s2, court=tree.court)
     cases["k1_open"] = register(actor=admin, centre=tree.k1)
     tree.cases = cases

@@ -1,5 +1,7 @@
 """Centres, the tree they form, and who works where (memberships)."""
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -34,6 +36,46 @@ class CentreQuerySet(models.QuerySet["Centre"]):
 
     def active(self) -> "CentreQuerySet":
         return self.filter(active=True)
+
+    def courts_serving(self, centre: "Centre") -> "CentreQuerySet":
+        """Active courts that may entrust cases to ``centre`` (and receive its transfers).
+
+        A court serves the areas an administrator set (``served_areas``: each area with its
+        subtree) or, with none set, the subtree of its parent centre (the district's people's
+        court serves the district). ``centre`` lies in an area's subtree when the area's path is
+        one of ``centre``'s ancestor paths, which are read from its own path without a query: one
+        indexed query in all (``exists()`` on this answers "may court X be named at centre Y").
+        """
+        return self.filter(
+            _served_q(centre.ancestor_paths()), kind=CentreKind.COURT, active=True
+        ).order_by("path")
+
+    def courts_serving_any(
+        self, *, centres: "Iterable[Centre]" = (), subtrees: "Iterable[Centre]" = ()
+    ) -> "CentreQuerySet":
+        """Active courts that serve at least one of ``centres`` or one centre of the ``subtrees``:
+        the courts a user registering at those centres may be offered. One query."""
+        above = {p for c in (*centres, *subtrees) for p in c.ancestor_paths()}
+        below = [c.path for c in subtrees]
+        return self.filter(_served_q(above, below), kind=CentreKind.COURT, active=True).order_by(
+            "path"
+        )
+
+
+def _served_q(above: "Iterable[str]", below: "Iterable[str]" = ()) -> models.Q:
+    """Courts serving a centre whose ancestor paths (itself included) are ``above``, or any centre
+    in a subtree of ``below``: an area set on the court, or its parent when none is set."""
+
+    def area(prefix: str) -> models.Q:
+        q = models.Q(**{f"{prefix}path__in": list(above)})
+        for path in below:
+            q |= models.Q(**{f"{prefix}path__startswith": path})
+        return q
+
+    areas = Centre.served_areas.through.objects.filter(from_centre=models.OuterRef("pk"))
+    return models.Exists(areas.filter(area("to_centre__"))) | (
+        ~models.Exists(areas) & area("parent__")
+    )
 
 
 class Centre(models.Model):
@@ -76,6 +118,17 @@ class Centre(models.Model):
         null=True,
         blank=True,
         related_name="children",
+    )
+    served_areas = models.ManyToManyField(
+        "self",
+        verbose_name=_("areas served"),
+        symmetrical=False,
+        blank=True,
+        related_name="served_by_courts",
+        help_text=_(
+            "For a court: the centres (each with everything below it) whose cases it may entrust "
+            "and receive. Empty: the subtree of its parent centre."
+        ),
     )
     path = models.CharField(_("tree path"), max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(_("depth"), editable=False)
@@ -134,6 +187,11 @@ class Centre(models.Model):
     def ancestor_codes(self) -> list[str]:
         """Codes from the root down to this centre, read from the path without a query."""
         return [step for step in self.path.split("/") if step]
+
+    def ancestor_paths(self) -> list[str]:
+        """Paths from the root down to this centre (``WH/``, ``WH/JA/``, ...), without a query."""
+        codes = self.ancestor_codes()
+        return ["".join(f"{code}/" for code in codes[: i + 1]) for i in range(len(codes))]
 
 
 class Role(models.TextChoices):

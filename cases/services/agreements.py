@@ -2,15 +2,15 @@
 
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .. import deadlines
 from ..access import can, get_case_for
 from ..errors import InvalidInput, NotPermitted
-from ..models import Agreement, Case, EventKind, Fulfilment, JudicialConfirmation, Status
+from ..models import Agreement, EventKind, Fulfilment, JudicialConfirmation, Status
 from . import events
 
 
@@ -76,15 +76,6 @@ CONFIRMATION_FIELDS = [
 def confirmation_deadline(agreement: Agreement) -> date:
     """The last day of the 30-day period for applying (People's Mediation Law art. 33)."""
     return agreement.effective_on + timedelta(days=JUDICIAL_CONFIRMATION_DAYS)
-
-
-def _local_today(case: Case, at: datetime) -> date:
-    """The day ``at`` falls on where the handling centre is (dates are the centre's dates)."""
-    try:
-        zone = ZoneInfo(case.centre.timezone)
-    except (ValueError, KeyError):
-        zone = ZoneInfo("Asia/Shanghai")
-    return timezone.localdate(at, timezone=zone)
 
 
 def _confirmation_problems(
@@ -184,7 +175,7 @@ def record_judicial_confirmation(
         applied_on=applied_on,
         ruling_number=ruling_number,
         ruling_on=ruling_on,
-        today=_local_today(case, at),
+        today=deadlines.local_today(case.centre, at),
     )
     if problems:
         raise InvalidInput(fields=problems)

@@ -145,7 +145,9 @@ def register_case(
     """Register a dispute and all its parties in one transaction; return the numbered case.
 
     The number is ``{registering centre code}-{year}-{sequence:05d}``, gap-free per centre and
-    year. One ``intake`` event names the parties (names and roles; personal data masked).
+    year. A court-entrusted case names a court that serves ``centre``
+    (``Centre.objects.courts_serving``) and an entrustment date that is not after today at
+    ``centre``. One ``intake`` event names the parties (names and roles; personal data masked).
     """
     at = at or timezone.now()
     court_entrusted = channel == Channel.COURT_ENTRUSTED
@@ -203,6 +205,11 @@ def register_case(
             errors.setdefault("entrusting_court", []).append(
                 _("A court-entrusted case needs the entrusting court.")
             )
+        elif not Centre.objects.courts_serving(centre).filter(pk=entrusting_court.pk).exists():
+            # Only a court serving the centre's area may be named: its liaison reads the case.
+            errors.setdefault("entrusting_court", []).append(
+                _("This court does not serve the area of the registering centre.")
+            )
         if not court_case_number:
             errors.setdefault("court_case_number", []).append(_("This field is required."))
         if entrusted_on is None:
@@ -211,6 +218,8 @@ def register_case(
         errors.setdefault("channel", []).append(
             _("A case with an entrusting court must come through the court-entrusted channel.")
         )
+    for name, messages in deadlines.future_dates(centre, entrusted_on=entrusted_on).items():
+        errors.setdefault(name, []).extend(messages)
     try:
         built_parties = _build_parties(parties)
     except InvalidInput as exc:

@@ -66,8 +66,9 @@ STANDALONE_CATEGORY = "report-standalone"
 
 @dataclass
 class ReportTree:
-    """The small tree of ``tests.factories`` (C → D1, D2 → S1, S2 → K1; a court under D1) plus a
-    professional committee P under C and a grid G1 under K1, so that every level is present.
+    """The small tree of ``tests.factories`` (C → D1, D2 → S1, S2 → K1; a court under D1, set to
+    serve the whole city) plus a professional committee P under C and a grid G1 under K1, so that
+    every level is present.
 
     Mediators: med_s1, med_s1b (S1, with logins), med_s2 (S2, login, also seated at D1),
     med_p (P, login), med_c (C, no login; serves everywhere). All can carry many cases.
@@ -123,6 +124,9 @@ def build_report_tree() -> ReportTree:
         name="周医调", home_centre=p, user=med_p_user, kind=MediatorKind.PROFESSIONAL
     )
     base.med_s2.seats.add(base.d1)
+    # The court serves the whole city here, so that court-entrusted cases (and transfers to the
+    # court) arise at every level; by default it would serve D1 only.
+    base.court.served_areas.set([base.c])
     Mediator.objects.filter(
         pk__in=[base.med_s1.pk, base.med_s1b.pk, base.med_s2.pk, med_p.pk]
     ).update(capacity=1000)

@@ -173,3 +173,18 @@ def test_counters_summed_in_sql_equal_those_summed_in_python(generated: str) -> 
     }
     expected_buckets = {key: n for key, n in totals.durations.items() if n}
     assert counters() == (expected_rows, expected_buckets)
+
+
+@pytest.mark.django_db
+def test_every_entrusting_court_serves_the_registering_centre(generated: str) -> None:
+    """The bulk path names the district's own court, as intake allows (issue 15, leak 4), and
+    no entrustment is dated after its registration."""
+    entrusted = Case.objects.filter(entrusting_court__isnull=False).select_related(
+        "registering_centre"
+    )
+    assert entrusted.exists()
+    for case in entrusted:
+        courts = Centre.objects.courts_serving(case.registering_centre)
+        assert courts.filter(entrusted_cases=case).exists(), case.number
+        assert case.entrusted_on is not None
+        assert case.entrusted_on <= timezone.localdate(case.registered_at), case.number
