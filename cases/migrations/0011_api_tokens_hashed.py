@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("knox", "0009_extend_authtoken_field"),
-        ("cases", "0008_returned_to_court"),
+        ("cases", "0010_report_email_queued_at"),
     ]
 
     operations = [migrations.RunPython(carry_drf_tokens_over, migrations.RunPython.noop)]
