@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0008_returned_to_court'),
+        ('cases', '0011_api_tokens_hashed'),
     ]
 
     operations = [
