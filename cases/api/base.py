@@ -30,6 +30,10 @@ from ..services import idempotency
 from .errors import IdempotencyInFlight, IdempotencyMismatch, PreconditionRequired
 
 
+#: The headers of an answer that its replay repeats, beside its status and body.
+REPLAYED_HEADERS = ("ETag", "Location")
+
+
 class _Replay(Exception):
     def __init__(self, record: IdempotencyKey) -> None:
         self.record = record
@@ -142,7 +146,8 @@ class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, _Replay):
-            response = Response(exc.record.response, status=exc.record.status_code)
+            record = exc.record
+            response = Response(record.response, status=record.status_code, headers=record.headers)
             response["Idempotent-Replayed"] = "true"
             return response
         response = super().handle_exception(exc)
@@ -156,5 +161,8 @@ class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
         # A 5xx, or a transaction already doomed, keeps nothing (``dispatch`` rolls it all back).
         if record is not None and response.status_code < 500 and not transaction.get_rollback():
             body = json.loads(json.dumps(getattr(response, "data", None), default=str))
-            idempotency.store_answer(record, status_code=response.status_code, body=body)
+            headers = {name: response[name] for name in REPLAYED_HEADERS if name in response}
+            idempotency.store_answer(
+                record, status_code=response.status_code, body=body, headers=headers
+            )
         return response

@@ -100,11 +100,14 @@ def claim(*, user: Any, key: str, fingerprint: str) -> IdempotencyKey:
     return record
 
 
-def store_answer(record: IdempotencyKey, *, status_code: int, body: Any) -> None:
+def store_answer(
+    record: IdempotencyKey, *, status_code: int, body: Any, headers: dict[str, str]
+) -> None:
     """Store the answer of ``record``'s request, to replay; in the request's transaction."""
     record.status_code = status_code
     record.response = body
-    record.save(update_fields=["status_code", "response"])
+    record.headers = headers
+    record.save(update_fields=["status_code", "response", "headers"])
 
 
 def purge_expired_keys() -> int:

@@ -247,6 +247,17 @@ class TestIdempotencyKey:
         assert (again.status_code, again.json()) == (200, first.json())
         assert Event.objects.filter(case=registered, name="accept").count() == 1
 
+    def test_a_replay_repeats_the_etag_of_the_first_answer(
+        self, tree: Tree, registered: Case
+    ) -> None:
+        director = client_for(tree.director_d1)
+        headers = {"If-Match": etag(registered.version), "Idempotency-Key": "accept-etag"}
+        first = director.post(transition(registered, "accept"), {}, format="json", headers=headers)
+        assert first["ETag"] == etag(registered.version + 1)
+        again = director.post(transition(registered, "accept"), {}, format="json", headers=headers)
+        assert again["Idempotent-Replayed"] == "true"
+        assert again["ETag"] == first["ETag"]
+
     @pytest.mark.parametrize(
         ("age", "forgotten"),
         [
