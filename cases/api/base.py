@@ -29,7 +29,6 @@ from ..models import IdempotencyKey
 from ..services import idempotency
 from .errors import IdempotencyInFlight, IdempotencyMismatch, PreconditionRequired
 
-
 #: The headers of an answer that its replay repeats, beside its status and body.
 REPLAYED_HEADERS = ("ETag", "Location")
 
