@@ -7,6 +7,7 @@ anything unexpected is logged and answered with a plain 500 in the same shape.
 """
 
 import logging
+import sqlite3
 from typing import Any
 
 import psycopg
@@ -146,9 +147,13 @@ def server_error(request: HttpRequest) -> JsonResponse:
 
 # Connection refused or lost, the server shutting down, a lock or statement timeout: worth a retry.
 _UNAVAILABLE = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
+# SQLite says OperationalError of bad SQL too ("LIKE pattern too complex"): only these are transient.
+_SQLITE_UNAVAILABLE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR")
 
 
 def database_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc.__cause__, sqlite3.Error):
+        return str(exc.__cause__.sqlite_errorname).startswith(_SQLITE_UNAVAILABLE)
     return isinstance(exc, _UNAVAILABLE)
 
 
