@@ -12,6 +12,7 @@ page) before this one sees them; ``got_request_exception``, sent while that exce
 marks the request so that this middleware replaces that answer.
 """
 
+import logging
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -23,14 +24,17 @@ from django.template import loader
 
 from cases.api import errors
 
+logger = logging.getLogger(__name__)
+
 _MARK = "_database_unavailable"
 
 
 def unavailable(request: HttpRequest, exc: BaseException) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return errors.service_unavailable(request, exc)
+        return errors.service_unavailable(request, exc)  # logs it
+    logger.warning("Database unavailable (%s): answered 503", type(exc).__name__)
     retry_after = settings.DATABASE_UNAVAILABLE_RETRY_AFTER
-    page = loader.get_template("503.html").render({"retry_after": retry_after})
+    page = loader.get_template("503.html").render()  # no request: no session, no user
     return HttpResponse(page, status=503, headers={"Retry-After": str(retry_after)})
 
 

@@ -3,7 +3,8 @@
     {"error": {"code": "...", "message": "...", "fields": {"field": ["..."]}}}
 
 Messages are in the caller's language (``Accept-Language``). No stack trace or SQL reaches a client:
-anything unexpected is logged and answered with a plain 500 in the same shape.
+anything unexpected is logged and answered with a plain 500 in the same shape; a database that cannot
+be reached answers 503 ``service_unavailable`` with ``Retry-After``.
 """
 
 import logging
