@@ -1,11 +1,20 @@
-"""GET /healthz: 200 when the database answers, 503 when it does not, GET only."""
+"""GET /healthz: 200 when the database answers, 503 when it does not, GET only; and the web pages
+while the database cannot be reached: a plain 503 page, never a 500 or a debug page."""
 
 import logging
+from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import OperationalError, connections
 from django.test import Client
 from django.urls import reverse
+
+from tests.api.test_database_unavailable import (  # noqa: F401 (fixtures)
+    SESSION,
+    debug,
+    unreachable_database,
+)
 
 OK = {"status": "ok", "database": "ok"}
 UNAVAILABLE = {"status": "error", "database": "unavailable"}
@@ -77,3 +86,47 @@ def test_healthz_accepts_only_get(client: Client, method: str) -> None:
 
     assert response.status_code == 405
     assert response["Allow"] == "GET"
+
+
+# --- Web pages while the database is unreachable (issue 15) ---------------------------------------
+
+PAGE_TITLES = {"en": "Service temporarily unavailable", "zh-hans": "服务暂时不可用"}
+
+
+def web_client(language: str) -> Client:
+    # A real server sends whatever answer the handler made; the test client would re-raise.
+    client = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE=language)
+    client.cookies["sessionid"] = SESSION
+    return client
+
+
+def assert_unavailable_page(response: Any, language: str) -> None:
+    assert response.status_code == 503, response.content[:300]
+    assert response["Content-Type"].startswith("text/html")
+    assert response["Retry-After"] == str(django_settings.DATABASE_UNAVAILABLE_RETRY_AFTER)
+    page = response.content.decode()
+    assert f"<title>{PAGE_TITLES[language]}</title>" in page
+    for leak in ("Traceback", "OperationalError", "Connection refused", "127.0.0.1"):
+        assert leak not in page
+
+
+@pytest.mark.usefixtures("unreachable_database", "debug")
+class TestWebPagesWhileTheDatabaseIsUnreachable:
+    @pytest.mark.parametrize("language", ["zh-hans", "en"])
+    def test_a_page_answers_a_plain_503_page(self, language: str) -> None:
+        assert_unavailable_page(web_client(language).get("/"), language)
+
+    def test_signing_in_answers_503(self) -> None:
+        response = web_client("en").post("/login/", {"username": "intake", "password": "x"})
+        assert_unavailable_page(response, "en")
+
+    def test_a_failure_in_a_middleware_answers_503_too(self, settings: Any) -> None:
+        """Switching the language needs no database; saving the session afterwards does."""
+        settings.SESSION_SAVE_EVERY_REQUEST = True
+        response = web_client("zh-hans").post("/i18n/setlang/", {"language": "en", "next": "/"})
+        assert_unavailable_page(response, "zh-hans")
+
+    def test_healthz_keeps_its_own_answer(self) -> None:
+        response = web_client("en").get("/healthz")
+        assert response.status_code == 503
+        assert response.json() == UNAVAILABLE

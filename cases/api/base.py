@@ -5,34 +5,43 @@
   when the class is defined). Objects outside the caller's scope answer 404.
 - **If-Match**: ``require_version()`` reads ``If-Match`` (428 when missing) for the services'
   ``expected_version``; a stale one becomes 412 through ``VersionConflict``.
-- **Idempotency-Key**: a POST carrying one is claimed before it runs and its answer stored; a repeat
-  replays the answer, a concurrent repeat waits for it (409 after a while), a different body is 422.
+- **Idempotency-Key**: a POST carrying one runs in one transaction with its claim and its stored
+  answer (they commit together or not at all, a 5xx rolls all back); a repeat replays the answer,
+  a concurrent repeat waits for the first to end (409 after ``IDEMPOTENCY_LEASE_SECONDS``), a
+  different body is 422.
 """
 
 import hashlib
 import hmac
 import json
-import time
-from datetime import timedelta
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ..models import IdempotencyKey
+from ..services import idempotency
 from .errors import IdempotencyInFlight, IdempotencyMismatch, PreconditionRequired
 
-IDEMPOTENCY_WAIT_SECONDS = 10.0
+#: The headers of an answer that its replay repeats, beside its status and body.
+REPLAYED_HEADERS = ("ETag", "Location")
 
 
 class _Replay(Exception):
     def __init__(self, record: IdempotencyKey) -> None:
         self.record = record
+
+
+class _KeyInUse(IdempotencyInFlight):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = retry_after
 
 
 class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
@@ -85,18 +94,31 @@ class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     #: be stored, such as revealed personal data: it ignores Idempotency-Key (and is safe to repeat).
     replay_responses: bool = True
 
+    _idempotency_record: IdempotencyKey | None = None
+
+    def _idempotency_key(self, request: HttpRequest | Request) -> str | None:
+        key = request.headers.get("Idempotency-Key")
+        if request.method == "POST" and key and self.replay_responses:
+            return key[:255]
+        return None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if self._idempotency_key(request) is None:
+            return super().dispatch(request, *args, **kwargs)
+        # The claim, the work (its services' blocks nest in this one) and the stored answer
+        # commit together or not at all, so a request that dies leaves no claim behind; work
+        # queued with on_commit runs after this block. A 5xx keeps nothing: retry with the key.
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+        return response
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
-        key = request.headers.get("Idempotency-Key")
-        if (
-            request.method == "POST"
-            and key
-            and self.replay_responses
-            and request.user.is_authenticated
-        ):
-            self._claim(request, key[:255])
-
-    _idempotency_record: IdempotencyKey | None = None
+        key = self._idempotency_key(request)
+        if key is not None and request.user.is_authenticated:
+            self._claim(request, key)
 
     def _claim(self, request: Request, key: str) -> None:
         # Keyed, so a stored fingerprint reveals nothing about a body (e.g. a password) it came from.
@@ -111,50 +133,35 @@ class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
             ),
             hashlib.sha256,
         ).hexdigest()
-        expired = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
-        user: Any = request.user
-        IdempotencyKey.objects.filter(user=user, key=key, created_at__lt=expired).delete()
         try:
-            with transaction.atomic():
-                record = IdempotencyKey.objects.create(user=user, key=key, fingerprint=fingerprint)
-        except IntegrityError:
-            record = self._wait_for(user, key)
-            if record.fingerprint != fingerprint:
-                raise IdempotencyMismatch() from None
-            raise _Replay(record) from None
+            record = idempotency.claim(user=request.user, key=key, fingerprint=fingerprint)
+        except idempotency.KeyInUse as busy:
+            raise _KeyInUse(busy.retry_after) from None
+        except idempotency.KeyReused:
+            raise IdempotencyMismatch() from None
+        if record.answered:
+            raise _Replay(record)
         self._idempotency_record = record
-
-    @staticmethod
-    def _wait_for(user: Any, key: str) -> IdempotencyKey:
-        deadline = time.monotonic() + IDEMPOTENCY_WAIT_SECONDS
-        while True:
-            record = IdempotencyKey.objects.filter(user=user, key=key).first()
-            if record is None:
-                # The first attempt failed (5xx) and released the key: the client may retry it.
-                raise IdempotencyInFlight()
-            if record.answered or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
-        if not record.answered:
-            raise IdempotencyInFlight()
-        return record
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, _Replay):
-            response = Response(exc.record.response, status=exc.record.status_code)
+            record = exc.record
+            response = Response(record.response, status=record.status_code, headers=record.headers)
             response["Idempotent-Replayed"] = "true"
             return response
-        return super().handle_exception(exc)
+        response = super().handle_exception(exc)
+        if isinstance(exc, _KeyInUse):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
-        record = getattr(self, "_idempotency_record", None)
-        if record is not None:
-            self._idempotency_record = None
-            if response.status_code >= 500:
-                record.delete()  # nothing was done: let the client retry with the same key
-            else:
-                record.status_code = response.status_code
-                record.response = json.loads(json.dumps(response.data, default=str))
-                record.save(update_fields=["status_code", "response"])
+        record, self._idempotency_record = self._idempotency_record, None
+        # A 5xx, or a transaction already doomed, keeps nothing (``dispatch`` rolls it all back).
+        if record is not None and response.status_code < 500 and not transaction.get_rollback():
+            body = json.loads(json.dumps(getattr(response, "data", None), default=str))
+            headers = {name: response[name] for name in REPLAYED_HEADERS if name in response}
+            idempotency.store_answer(
+                record, status_code=response.status_code, body=body, headers=headers
+            )
         return response

@@ -3,13 +3,18 @@
     {"error": {"code": "...", "message": "...", "fields": {"field": ["..."]}}}
 
 Messages are in the caller's language (``Accept-Language``). No stack trace or SQL reaches a client:
-anything unexpected is logged and answered with a plain 500 in the same shape.
+anything unexpected is logged and answered with a plain 500 in the same shape; a database that cannot
+be reached answers 503 ``service_unavailable`` with ``Retry-After``.
 """
 
 import logging
+import sqlite3
 from typing import Any
 
+import psycopg
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -90,6 +95,8 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     set_rollback()
+    if database_unavailable(exc):
+        return Response(**_unavailable(exc))
     headers: dict[str, str] = {}
     if isinstance(exc, DomainError):
         code = next(s for cls, s in DOMAIN_STATUS if isinstance(exc, cls))
@@ -135,3 +142,36 @@ def server_error(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         body("server_error", _("Something went wrong on our side. Please try again.")), status=500
     )
+
+
+# --- 503: the database cannot be reached ----------------------------------------------------------
+
+# Connection refused or lost, the server shutting down, a lock or statement timeout: worth a retry.
+_UNAVAILABLE = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
+# SQLite says OperationalError of bad SQL too ("LIKE pattern too complex"): only these are transient.
+_SQLITE_UNAVAILABLE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_IOERR")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc.__cause__, sqlite3.Error):
+        return str(exc.__cause__.sqlite_errorname).startswith(_SQLITE_UNAVAILABLE)
+    return isinstance(exc, _UNAVAILABLE)
+
+
+def _unavailable(exc: BaseException) -> dict[str, Any]:
+    # The class only: a driver's message may quote a connection string.
+    logger.warning("Database unavailable (%s): answered 503", type(exc).__name__)
+    return {
+        "data": body(
+            "service_unavailable",
+            _("The service is temporarily unavailable. Please try again in a few seconds."),
+        ),
+        "status": status.HTTP_503_SERVICE_UNAVAILABLE,
+        "headers": {"Retry-After": str(settings.DATABASE_UNAVAILABLE_RETRY_AFTER)},
+    }
+
+
+def service_unavailable(request: HttpRequest, exc: BaseException) -> JsonResponse:
+    """503 for an ``/api/`` path whose database failed outside an API view (mediation.middleware)."""
+    answer = _unavailable(exc)
+    return JsonResponse(answer["data"], status=answer["status"], headers=answer["headers"])

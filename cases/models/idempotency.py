@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 class IdempotencyKey(models.Model):
     """One (user, key): the request's fingerprint and, once answered, the response to replay.
 
-    The row is inserted (and committed) before the request runs, so a concurrent duplicate finds it
-    and waits for the answer instead of running twice.
+    The row is inserted at the start of the request's transaction and answered at its end, so it
+    commits with the request's work or not at all; a concurrent duplicate's insert waits on the
+    unique constraint for the first transaction to end (``cases.services.idempotency``).
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -17,6 +18,8 @@ class IdempotencyKey(models.Model):
     fingerprint = models.CharField(_("request fingerprint"), max_length=64)
     status_code = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
     response = models.JSONField(_("response body"), null=True, blank=True)
+    #: The answer's headers that a replay repeats (``ETag``, ``Location``).
+    headers = models.JSONField(_("response headers"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:

@@ -1,8 +1,10 @@
 """Helpers for the API tests: clients that sign in the way integrators do, and the error shape."""
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
+from django.db import connections
 from rest_framework.test import APIClient
 
 from cases.services.users import issue_api_token
@@ -77,3 +79,23 @@ def all_ids(client: APIClient, url: str, params: dict[str, Any] | None = None) -
         assert response.status_code == 200, (url, response.status_code, response.content[:300])
         ids.extend(item["id"] for item in results(response))
     return ids
+
+
+def wait_until_a_request_waits_for_a_lock(timeout: float = 20) -> None:
+    """Return once a connection to the (PostgreSQL) test database waits for a lock, e.g. a
+    duplicate request waiting for the first one to end; fail after ``timeout`` seconds."""
+    probe = connections.create_connection("default")
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with probe.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+                if cursor.fetchone()[0]:
+                    return
+            time.sleep(0.02)
+        raise AssertionError("no request waited for a lock")
+    finally:
+        probe.close()

@@ -17,10 +17,9 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from cases.api import base
 from cases.models import Case, Event, EventKind, IdempotencyKey, Status
 from cases.services import intake
-from tests.api.support import assert_error, client_for
+from tests.api.support import assert_error, client_for, wait_until_a_request_waits_for_a_lock
 from tests.factories import Tree, build_tree, seeded_category
 
 CASES = "/api/v1/cases/"
@@ -248,6 +247,17 @@ class TestIdempotencyKey:
         assert (again.status_code, again.json()) == (200, first.json())
         assert Event.objects.filter(case=registered, name="accept").count() == 1
 
+    def test_a_replay_repeats_the_etag_of_the_first_answer(
+        self, tree: Tree, registered: Case
+    ) -> None:
+        director = client_for(tree.director_d1)
+        headers = {"If-Match": etag(registered.version), "Idempotency-Key": "accept-etag"}
+        first = director.post(transition(registered, "accept"), {}, format="json", headers=headers)
+        assert first["ETag"] == etag(registered.version + 1)
+        again = director.post(transition(registered, "accept"), {}, format="json", headers=headers)
+        assert again["Idempotent-Replayed"] == "true"
+        assert again["ETag"] == first["ETag"]
+
     @pytest.mark.parametrize(
         ("age", "forgotten"),
         [
@@ -331,7 +341,7 @@ class TestConcurrentDuplicates:
         assert intake_events(created[0].json()["number"]) == 1
 
     def test_a_duplicate_that_cannot_wait_answers_409_with_retry_after(
-        self, committed_tree: Tree, monkeypatch: pytest.MonkeyPatch
+        self, committed_tree: Tree, monkeypatch: pytest.MonkeyPatch, settings: Any
     ) -> None:
         tree = committed_tree
         body = intake_body(tree)
@@ -344,7 +354,7 @@ class TestConcurrentDuplicates:
             return register_case(**kwargs)
 
         monkeypatch.setattr(intake, "register_case", slow_register_case)
-        monkeypatch.setattr(base, "IDEMPOTENCY_WAIT_SECONDS", 0.2)
+        settings.IDEMPOTENCY_LEASE_SECONDS = 0.2
         clients = [client_for(tree.intake_s1), client_for(tree.intake_s1, language="zh-hans")]
         headers = {"Idempotency-Key": "slow-window"}
 
@@ -374,24 +384,19 @@ class TestConcurrentDuplicates:
         must then get an answer it can act on, not a 500 of its own."""
         tree = committed_tree
         body = intake_body(tree)
-        first_is_inside, duplicate_waits = threading.Event(), threading.Event()
+        first_is_inside = threading.Event()
         calls: list[int] = []
-        register_case, wait_for = intake.register_case, base.ScopedViewSet._wait_for
+        register_case = intake.register_case
 
         def failing_once(**kwargs: Any) -> Case:
             calls.append(1)
             if len(calls) == 1:
                 first_is_inside.set()
-                assert duplicate_waits.wait(timeout=20)
+                wait_until_a_request_waits_for_a_lock()  # the duplicate waits for this request
                 raise RuntimeError("the database went away")
             return register_case(**kwargs)
 
-        def waiting(user: Any, key: str) -> IdempotencyKey:
-            duplicate_waits.set()
-            return wait_for(user, key)
-
         monkeypatch.setattr(intake, "register_case", failing_once)
-        monkeypatch.setattr(base.ScopedViewSet, "_wait_for", staticmethod(waiting))
         clients = [client_for(tree.intake_s1) for _ in range(2)]
         headers = {"Idempotency-Key": "fails-first"}
 
