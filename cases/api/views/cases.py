@@ -24,6 +24,7 @@ from ...services import intake
 from ...services.cases import edit_case
 from ...web.pdf import PdfUnavailable, render_pdf
 from ...web.views.court import closing_summary_context
+from .. import permissions
 from ..base import ScopedViewSet
 from ..docs import NOT_FOUND, error
 from ..errors import body
@@ -184,6 +185,11 @@ class CaseViewSet(
         return self.with_etag(Response(CaseSerializer(case).data), case.version)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        permissions.require_somewhere(
+            request.user,
+            permissions.REGISTRARS,
+            _("You may not register cases at this centre."),
+        )
         incoming = CaseCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
@@ -202,7 +208,9 @@ class CaseViewSet(
 
     def _edit(self, request: Request, *, partial: bool) -> Response:
         case = self.get_object()
-        version = self.require_version()
+        # Permission, then If-Match, then the body (RFC 9110 §13.2.2; issue 15).
+        permissions.require(request.user, "edit", case, _("You may not edit this case."))
+        version = self.require_version(case.version)
         incoming = CaseUpdateSerializer(case, data=request.data, partial=partial)
         incoming.is_valid(raise_exception=True)
         edit_case(
@@ -260,8 +268,10 @@ class CaseViewSet(
     def perform_transition(
         self, request: Request, pk: str | None = None, name: str = ""
     ) -> Response:
+        if name not in workflow.TRANSITIONS:
+            raise NotFound(_("There is no action called “%(name)s”.") % {"name": name})
         case = self.get_object()
-        version = self.require_version()
+        version = self.require_version(case.version)
         data = request.data if isinstance(request.data, dict) else {}
         workflow.transition(
             case=case, name=name, actor=request.user, data=data, expected_version=version
