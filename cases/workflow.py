@@ -16,6 +16,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -92,7 +93,7 @@ class IdChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     looked up as 1)."""
 
     def to_python(self, value: Any) -> Any:
-        if value not in self.empty_values and not isinstance(value, self.queryset.model):
+        if value not in self.empty_values and not isinstance(value, Model):
             try:
                 value = as_id(value)
             except ValueError:
@@ -105,18 +106,20 @@ class IdChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 class IdMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     """Several model choices by id, each read as ``IdChoiceField`` reads one."""
 
-    def _check_values(self, value: Any) -> Any:
-        ids = []
-        for pk in value:
-            try:
-                ids.append(as_id(pk))
-            except ValueError:
-                raise ValidationError(
-                    self.error_messages["invalid_pk_value"],
-                    code="invalid_pk_value",
-                    params={"pk": pk},
-                ) from None
-        return super()._check_values(ids)
+    def clean(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            ids = []
+            for pk in value:
+                try:
+                    ids.append(as_id(pk))
+                except ValueError:
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": pk},
+                    ) from None
+            value = ids
+        return super().clean(value)
 
 
 # --- The data each transition needs -------------------------------------------------------------

@@ -44,14 +44,17 @@ class IdCursorPagination(CursorPagination):
 
     def _readable(self, cursor: Cursor) -> bool:
         """Is the cursor's position a value of the field the page is ordered by?"""
-        if self._model is None or "\x00" in cursor.position:
+        position = str(cursor.position)
+        if self._model is None or "\x00" in position:
             return False
         try:
             field = self._model._meta.get_field(self.ordering[0].lstrip("-"))
         except FieldDoesNotExist:
             return False
+        if not isinstance(field, models.Field):
+            return False
         try:
-            value = field.to_python(cursor.position)
+            value = field.to_python(position)
         except DjangoValidationError:
             return False
         if isinstance(field, models.IntegerField):
