@@ -43,7 +43,10 @@ IF_MATCH = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=True,
-    description='The case\'s ETag from its last read, e.g. "3". Missing: 428; stale: 412.',
+    description=(
+        'The case\'s ETag from its last read, e.g. "3" (or "*": any version). Missing: 428; '
+        "not the current version: 412 with current_version."
+    ),
 )
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -247,7 +250,9 @@ class CaseViewSet(
             "resume {}; resolve {agreement: {terms, amount_agreed, form, signed_on, effective_on, "
             "performance_deadline}}; fail {guidance, note}; withdraw {reason}; close {fulfilment?}; "
             "transfer {target_centre, reason}; accept_transfer {}; return_transfer {reason}; "
-            f"extend {{days, reason}} (once per case; days 1-{deadlines.MAX_EXTENSION_DAYS})."
+            f"extend {{days, reason}} (once per case; days 1-{deadlines.MAX_EXTENSION_DAYS}). "
+            "An unknown name is 404; a transition the case's status or your role does not allow "
+            "now is 409."
         ),
         request=OpenApiTypes.OBJECT,
         responses={200: CaseSerializer},
