@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("cases.web.urls")),
 ]
 
+handler400 = "mediation.views.bad_request"
 handler404 = "mediation.views.not_found"
 handler500 = "mediation.views.server_error"

@@ -6,6 +6,12 @@ from django.views import defaults
 from cases.api import errors
 
 
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return errors.bad_request(request, exception)
+    return defaults.bad_request(request, exception)  # type: ignore[arg-type]
+
+
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):
         return errors.not_found(request, exception)

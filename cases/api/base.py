@@ -25,6 +25,7 @@ from rest_framework import viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ..errors import VersionConflict
 from ..models import IdempotencyKey
 from ..services import idempotency
 from .errors import IdempotencyInFlight, IdempotencyMismatch, PreconditionRequired
@@ -73,15 +74,23 @@ class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
 
     # --- If-Match ----------------------------------------------------------------------------
 
-    def require_version(self) -> int:
-        """The version the client last saw, from ``If-Match: "7"``; 428 when absent or unreadable."""
+    def require_version(self, current: int) -> int | None:
+        """Check ``If-Match`` against the object's ``current`` version (RFC 9110 §13.1.1) and return
+        the version the services should expect, ``None`` for ``*`` (any version).
+
+        Missing: 428. Not the current version (stale, or never one of ours: ``"abc"``): 412 with
+        ``current_version``. Several ETags match when one of them is current; ``W/"7"`` is taken
+        as ``"7"``.
+        """
         header = self.request.headers.get("If-Match", "").strip()
-        if header.startswith("W/"):
-            header = header[2:]
-        try:
-            return int(header.strip('"'))
-        except ValueError:
-            raise PreconditionRequired() from None
+        if not header:
+            raise PreconditionRequired()
+        if header == "*":
+            return None
+        tags = {tag.strip().removeprefix("W/").strip('"') for tag in header.split(",")}
+        if str(current) not in tags:
+            raise VersionConflict(current)
+        return current
 
     @staticmethod
     def with_etag(response: Response, version: int) -> Response:

@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
@@ -66,6 +66,27 @@ class IdempotencyInFlight(exceptions.APIException):
     )
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("The request body is larger than the %(limit)s bytes this server accepts.")
+            % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+        )
+
+
+def _from_django(exc: Exception) -> Exception:
+    """Django's refusals of a request body (``request.body`` over ``DATA_UPLOAD_MAX_MEMORY_SIZE``,
+    too many form fields) as API errors: 413 and 400, not 500."""
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
+    if isinstance(exc, SuspiciousOperation):
+        return exceptions.ParseError()
+    return exc
+
+
 def body(
     code: str, message: Any, fields: dict[str, list[str]] | None = None, **extra: Any
 ) -> dict[str, Any]:
@@ -102,6 +123,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         code = next(s for cls, s in DOMAIN_STATUS if isinstance(exc, cls))
         extra = {"current_version": exc.current_version} if isinstance(exc, VersionConflict) else {}
         return Response(body(exc.code, exc.message, exc.fields, **extra), status=code)
+    exc = _from_django(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -136,6 +158,16 @@ def _code(exc: exceptions.APIException) -> str:
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     """404 for URLs the API does not have, in the same shape (handler404 delegates here)."""
     return JsonResponse(body("not_found", _("Not found.")), status=404)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """400 (413 for a body over the limit) for a request Django refused before any API view ran,
+    e.g. a body read by middleware (handler400 delegates here)."""
+    exc = _from_django(exception) if exception is not None else None
+    if not isinstance(exc, exceptions.APIException):
+        exc = exceptions.ParseError()
+    detail = exc.detail if isinstance(exc.detail, str) else exc.default_detail
+    return JsonResponse(body(_code(exc), detail), status=exc.status_code)
 
 
 def server_error(request: HttpRequest) -> JsonResponse:

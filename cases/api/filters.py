@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django_filters import fields as filter_fields
 from django_filters import rest_framework as filters
 
 from .. import deadlines, personal_data
@@ -44,6 +45,7 @@ from ..models import (
     TransferStatus,
 )
 from ..services.transfers import incoming_for
+from ..workflow import ID_MAX, IdChoiceField, WholeNumberField
 
 
 class UtcDateTimeFilter(filters.IsoDateTimeFilter):
@@ -62,6 +64,33 @@ class UtcDateTimeFilter(filters.IsoDateTimeFilter):
         return super().filter(qs, value)
 
 
+class _IdFormField(WholeNumberField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(**kwargs)
+
+
+class IdFilter(filters.NumberFilter):
+    """An id: a whole number from 1 to 2**63-1, or a 400 naming the parameter. (A NumberFilter
+    reads a decimal: ``?case=1.5`` listed case 1's rows, and a 20-digit id failed on SQLite.)"""
+
+    field_class = _IdFormField
+
+    def get_max_validator(self) -> None:
+        return None
+
+
+class _IdModelChoiceField(filter_fields.ModelChoiceField, IdChoiceField):
+    pass
+
+
+class IdModelChoiceFilter(filters.ModelChoiceFilter):
+    """A ``ModelChoiceFilter`` whose id is read as ``IdFilter`` reads one."""
+
+    field_class = _IdModelChoiceField
+
+
 # The multiple-choice filters below all filter a column of the model itself, so they are declared
 # ``distinct=False``: django-filter's default adds SELECT DISTINCT, which makes PostgreSQL sort the
 # whole match set before it can return a first page (seconds at millions of cases).
@@ -69,17 +98,17 @@ class UtcDateTimeFilter(filters.IsoDateTimeFilter):
 
 class CaseFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
-    centre = filters.ModelChoiceFilter(queryset=Centre.objects.all(), method="filter_centre")
+    centre = IdModelChoiceFilter(queryset=Centre.objects.all(), method="filter_centre")
     subtree = filters.BooleanFilter(method="noop", label=_("include the centre's subtree"))
-    registering_centre = filters.ModelChoiceFilter(
+    registering_centre = IdModelChoiceFilter(
         queryset=Centre.objects.all(),
         method="filter_registering_centre",
         label=_("the centre that registered the case (with subtree: or one below it)"),
     )
-    category = filters.ModelChoiceFilter(queryset=Category.objects.all(), method="filter_category")
+    category = IdModelChoiceFilter(queryset=Category.objects.all(), method="filter_category")
     channel = filters.MultipleChoiceFilter(choices=Channel.choices, distinct=False)
     risk_level = filters.MultipleChoiceFilter(choices=RiskLevel.choices, distinct=False)
-    mediator = filters.ModelChoiceFilter(
+    mediator = IdModelChoiceFilter(
         queryset=Mediator.objects.all(), field_name="lead_mediator", method="filter_mediator"
     )
     registered_after = UtcDateTimeFilter(field_name="registered_at", lookup_expr="gte")
@@ -145,7 +174,7 @@ class CaseFilter(filters.FilterSet):
 
 
 class PartyFilter(filters.FilterSet):
-    case = filters.NumberFilter(field_name="case")
+    case = IdFilter(field_name="case")
 
     class Meta:
         model = Party
@@ -153,9 +182,9 @@ class PartyFilter(filters.FilterSet):
 
 
 class SessionFilter(filters.FilterSet):
-    case = filters.NumberFilter(field_name="case")
-    mediator = filters.NumberFilter(method="filter_mediator", label=_("mediator id"))
-    room = filters.NumberFilter(field_name="room")
+    case = IdFilter(field_name="case")
+    mediator = IdFilter(method="filter_mediator", label=_("mediator id"))
+    room = IdFilter(field_name="room")
     status = filters.MultipleChoiceFilter(choices=SessionStatus.choices, distinct=False)
     starts_after = UtcDateTimeFilter(field_name="starts_at", lookup_expr="gte")
     starts_before = UtcDateTimeFilter(field_name="starts_at", lookup_expr="lt")
@@ -172,7 +201,7 @@ class SessionFilter(filters.FilterSet):
 
 
 class AgreementFilter(filters.FilterSet):
-    case = filters.NumberFilter(field_name="case")
+    case = IdFilter(field_name="case")
     fulfilment = filters.MultipleChoiceFilter(choices=Fulfilment.choices, distinct=False)
     judicial_confirmation = filters.MultipleChoiceFilter(
         choices=JudicialConfirmation.choices, distinct=False
@@ -204,11 +233,11 @@ class AgreementFilter(filters.FilterSet):
 
 
 class TransferFilter(filters.FilterSet):
-    case = filters.NumberFilter(field_name="case")
+    case = IdFilter(field_name="case")
     incoming = filters.BooleanFilter(
         method="filter_incoming", label=_("pending transfers into centres you receive for")
     )
-    centre = filters.NumberFilter(field_name="to_centre", label=_("receiving centre id"))
+    centre = IdFilter(field_name="to_centre", label=_("receiving centre id"))
     status = filters.MultipleChoiceFilter(choices=TransferStatus.choices, distinct=False)
 
     class Meta:
@@ -225,7 +254,7 @@ class TransferFilter(filters.FilterSet):
 
 
 class FollowUpFilter(filters.FilterSet):
-    case = filters.NumberFilter(field_name="case")
+    case = IdFilter(field_name="case")
     due_after = filters.DateFilter(field_name="due_on", lookup_expr="gte")
     due_before = filters.DateFilter(field_name="due_on", lookup_expr="lt")
     done = filters.BooleanFilter(field_name="done_at", lookup_expr="isnull", exclude=True)
@@ -236,8 +265,8 @@ class FollowUpFilter(filters.FilterSet):
 
 
 class CentreFilter(filters.FilterSet):
-    parent = filters.NumberFilter(field_name="parent")
-    subtree = filters.NumberFilter(
+    parent = IdFilter(field_name="parent")
+    subtree = IdFilter(
         method="filter_subtree", label=_("centre id: that centre and every centre below it")
     )
     level = filters.TypedMultipleChoiceFilter(
@@ -266,7 +295,7 @@ class CentreFilter(filters.FilterSet):
 
 
 class CategoryFilter(filters.FilterSet):
-    parent = filters.NumberFilter(field_name="parent")
+    parent = IdFilter(field_name="parent")
     active = filters.BooleanFilter()
 
     class Meta:
@@ -275,11 +304,9 @@ class CategoryFilter(filters.FilterSet):
 
 
 class MediatorFilter(filters.FilterSet):
-    centre = filters.NumberFilter(
-        method="filter_centre", label=_("centre id: mediators based or seated there")
-    )
+    centre = IdFilter(method="filter_centre", label=_("centre id: mediators based or seated there"))
     kind = filters.MultipleChoiceFilter(choices=MediatorKind.choices, distinct=False)
-    specialty = filters.NumberFilter(method="filter_specialty", label=_("category id"))
+    specialty = IdFilter(method="filter_specialty", label=_("category id"))
     active = filters.BooleanFilter()
 
     class Meta:
@@ -303,7 +330,7 @@ class MediatorFilter(filters.FilterSet):
 
 
 class RoomFilter(filters.FilterSet):
-    centre = filters.NumberFilter(field_name="centre")
+    centre = IdFilter(field_name="centre")
     active = filters.BooleanFilter()
 
     class Meta:
@@ -312,7 +339,7 @@ class RoomFilter(filters.FilterSet):
 
 
 class UserFilter(filters.FilterSet):
-    centre = filters.NumberFilter(method="filter_centre", label=_("centre id of a membership"))
+    centre = IdFilter(method="filter_centre", label=_("centre id of a membership"))
     role = filters.ChoiceFilter(choices=Role.choices, method="filter_role")
     is_active = filters.BooleanFilter()
     q = filters.CharFilter(method="search", label=_("username, name or email"))

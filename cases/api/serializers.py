@@ -36,6 +36,7 @@ from ..models import (
 )
 from ..services.agreements import RULING_NUMBER_LENGTH
 from ..services.cases import EDITABLE_FIELDS
+from .fields import IdField, IdRelatedField, WholeNumberField
 
 M = TypeVar("M", bound=models.Model)
 
@@ -150,9 +151,9 @@ class CaseSerializer(FieldsBuiltOnce[Case]):
 class CaseCreateSerializer(serializers.Serializer[Any]):
     """A new case with all its parties, in one request."""
 
-    centre = serializers.PrimaryKeyRelatedField(queryset=Centre.objects.all())
+    centre = IdRelatedField(queryset=Centre.objects.all())
     channel = serializers.ChoiceField(choices=Channel.choices)
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(active=True))
+    category = IdRelatedField(queryset=Category.objects.filter(active=True))
     summary = serializers.CharField(max_length=200)
     facts = serializers.CharField(required=False, allow_blank=True, default="")
     amount_in_dispute = serializers.DecimalField(
@@ -160,7 +161,7 @@ class CaseCreateSerializer(serializers.Serializer[Any]):
     )
     location = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     risk_level = serializers.ChoiceField(choices=RiskLevel.choices, default=RiskLevel.NORMAL)
-    entrusting_court = serializers.PrimaryKeyRelatedField(
+    entrusting_court = IdRelatedField(
         queryset=Centre.objects.all(), required=False, allow_null=True, default=None
     )
     court_case_number = serializers.CharField(
@@ -172,6 +173,8 @@ class CaseCreateSerializer(serializers.Serializer[Any]):
 
 class CaseUpdateSerializer(serializers.ModelSerializer[Case]):
     """The descriptive fields an edit may change (never the status: that is a transition)."""
+
+    serializer_related_field = IdRelatedField
 
     class Meta:
         model = Case
@@ -303,20 +306,18 @@ class SessionSerializer(serializers.ModelSerializer[Session]):
 class SessionCreateSerializer(serializers.Serializer[Any]):
     """A session to book. ``case`` must be in your scope; ``parties_present`` are its parties."""
 
-    case = serializers.IntegerField()
+    case = IdField()
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
-    mediators = serializers.PrimaryKeyRelatedField(
+    mediators = IdRelatedField(
         queryset=Mediator.objects.filter(active=True), many=True, allow_empty=False
     )
-    room = serializers.PrimaryKeyRelatedField(
+    room = IdRelatedField(
         queryset=Room.objects.filter(active=True), required=False, allow_null=True, default=None
     )
     place = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     mode = serializers.ChoiceField(choices=SessionMode.choices, default=SessionMode.IN_PERSON)
-    parties_present = serializers.ListField(
-        child=serializers.IntegerField(), required=False, default=list
-    )
+    parties_present = serializers.ListField(child=IdField(), required=False, default=list)
 
 
 class SessionRecordSerializer(serializers.Serializer[Any]):
@@ -480,7 +481,7 @@ class FollowUpRecordSerializer(serializers.Serializer[Any]):
 
     contact_method = serializers.ChoiceField(choices=ContactMethod.choices)
     fulfilment = serializers.ChoiceField(choices=Fulfilment.choices)
-    satisfaction = serializers.IntegerField(
+    satisfaction = WholeNumberField(
         min_value=1, max_value=5, required=False, allow_null=True, default=None
     )
     note = serializers.CharField(required=False, allow_blank=True, default="")
@@ -595,7 +596,7 @@ class UserSerializer(serializers.ModelSerializer[Any]):
 
 
 class MembershipInputSerializer(serializers.Serializer[Any]):
-    centre = serializers.PrimaryKeyRelatedField(queryset=Centre.objects.all())
+    centre = IdRelatedField(queryset=Centre.objects.all())
     role = serializers.ChoiceField(choices=Role.choices)
 
 
@@ -658,9 +659,7 @@ class NotificationSerializer(serializers.ModelSerializer[Notification]):
 
 
 class NotificationReadSerializer(serializers.Serializer[Any]):
-    ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=1000
-    )
+    ids = serializers.ListField(child=IdField(), required=False, max_length=1000)
     all = serializers.BooleanField(required=False, default=False)
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:

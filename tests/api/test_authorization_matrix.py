@@ -768,3 +768,47 @@ def test_options_on_a_foreign_object_tells_nothing(world: World, route: Route) -
         assert (foreign.status_code, foreign.content) == (missing.status_code, missing.content)
     assert foreign.status_code in {200, 404}
     _assert_unauthenticated(client_for(None).options(_url(call, obj.pk)), "OPTIONS")
+
+
+# --- Permission before validation -----------------------------------------------------------------
+
+WRITES = [
+    c
+    for c in CALLS
+    if c.method not in {"GET", "HEAD"}
+    and isinstance(COVERAGE[c.route.key], ObjectRoute | ListRoute)
+]
+
+
+def _spoiled(body: dict[str, Any]) -> dict[str, Any]:
+    """Every field of a valid body made wrong (an object where a value belongs)."""
+    return {name: {"not": ["valid"]} for name in body} or {"unexpected": {"not": ["valid"]}}
+
+
+@pytest.mark.parametrize("call", WRITES, ids=str)
+def test_a_read_only_role_is_refused_before_its_body_is_read(world: World, call: Call) -> None:
+    """An observer's write in their own scope is 403 whatever the body (it was 400 for a bad one):
+    permission first, then validation. Transitions answer their own refusal (409)."""
+    covers = COVERAGE[call.route.key]
+    side = world.sides["d1"]  # the observer's own side
+    client = client_for(world.users["observer"])
+    if isinstance(covers, ListRoute):
+        assert covers.create is not None and covers.created is not None
+        count = covers.created._default_manager.count()
+        good = covers.create(world, getattr(side, covers.target), {})
+        response = _send(client, "POST", _url(call, None), _spoiled(good))
+        assert_error(response, 403, "permission_denied")
+        assert covers.created._default_manager.count() == count
+        return
+    assert isinstance(covers, ObjectRoute)
+    obj = getattr(side, covers.target)
+    before = _snapshot(obj)
+    good = covers.body(world, obj, dict(call.extra))
+    response = _send(client, call.method, _url(call, obj.pk), _spoiled(good), **_if_match(obj))
+    if call.route.key.endswith("/transitions/{name}/"):
+        assert_error(response, 409, "transition_not_allowed")
+    elif covers.target == "user":  # accounts are administrators' only: none is in scope
+        assert_error(response, 404, "not_found")
+    else:
+        assert_error(response, 403, "permission_denied")
+    assert _snapshot(obj) == before

@@ -5,6 +5,7 @@ An agreement is made by the case's ``resolve`` transition; recording fulfilment 
 confirmation needs no If-Match (DESIGN §9).
 """
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
@@ -13,6 +14,7 @@ from rest_framework.response import Response
 
 from ... import queries
 from ...services.agreements import record_fulfilment, record_judicial_confirmation
+from .. import permissions
 from ..base import ScopedViewSet
 from ..docs import FORBIDDEN, NOT_FOUND, error
 from ..filters import AgreementFilter
@@ -74,6 +76,12 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     @action(detail=True, methods=["post"], filter_backends=[])
     def fulfilment(self, request: Request, pk: str | None = None) -> Response:
         agreement = self.get_object()
+        permissions.require(
+            request.user,
+            "record_fulfilment",
+            agreement.case,
+            _("You may not record fulfilment for this case."),
+        )
         incoming = FulfilmentSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         record_fulfilment(
@@ -136,6 +144,12 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     )
     def judicial_confirmation(self, request: Request, pk: str | None = None) -> Response:
         agreement = self.get_object()
+        permissions.require(
+            request.user,
+            "record_judicial_confirmation",
+            agreement.case,
+            _("You may not record judicial confirmation for this case."),
+        )
         incoming = JudicialConfirmationSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data

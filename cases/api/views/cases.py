@@ -24,6 +24,7 @@ from ...services import intake
 from ...services.cases import edit_case
 from ...web.pdf import PdfUnavailable, render_pdf
 from ...web.views.court import closing_summary_context
+from .. import permissions
 from ..base import ScopedViewSet
 from ..docs import NOT_FOUND, error
 from ..errors import body
@@ -42,7 +43,10 @@ IF_MATCH = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=True,
-    description='The case\'s ETag from its last read, e.g. "3". Missing: 428; stale: 412.',
+    description=(
+        'The case\'s ETag from its last read, e.g. "3" (or "*": any version). Missing: 428; '
+        "not the current version: 412 with current_version."
+    ),
 )
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -184,6 +188,11 @@ class CaseViewSet(
         return self.with_etag(Response(CaseSerializer(case).data), case.version)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        permissions.require_somewhere(
+            request.user,
+            permissions.REGISTRARS,
+            _("You may not register cases at this centre."),
+        )
         incoming = CaseCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
@@ -202,7 +211,9 @@ class CaseViewSet(
 
     def _edit(self, request: Request, *, partial: bool) -> Response:
         case = self.get_object()
-        version = self.require_version()
+        # Permission, then If-Match, then the body (RFC 9110 §13.2.2; issue 15).
+        permissions.require(request.user, "edit", case, _("You may not edit this case."))
+        version = self.require_version(case.version)
         incoming = CaseUpdateSerializer(case, data=request.data, partial=partial)
         incoming.is_valid(raise_exception=True)
         edit_case(
@@ -239,7 +250,9 @@ class CaseViewSet(
             "resume {}; resolve {agreement: {terms, amount_agreed, form, signed_on, effective_on, "
             "performance_deadline}}; fail {guidance, note}; withdraw {reason}; close {fulfilment?}; "
             "transfer {target_centre, reason}; accept_transfer {}; return_transfer {reason}; "
-            f"extend {{days, reason}} (once per case; days 1-{deadlines.MAX_EXTENSION_DAYS})."
+            f"extend {{days, reason}} (once per case; days 1-{deadlines.MAX_EXTENSION_DAYS}). "
+            "An unknown name is 404; a transition the case's status or your role does not allow "
+            "now is 409."
         ),
         request=OpenApiTypes.OBJECT,
         responses={200: CaseSerializer},
@@ -260,8 +273,10 @@ class CaseViewSet(
     def perform_transition(
         self, request: Request, pk: str | None = None, name: str = ""
     ) -> Response:
+        if name not in workflow.TRANSITIONS:
+            raise NotFound(_("There is no action called “%(name)s”.") % {"name": name})
         case = self.get_object()
-        version = self.require_version()
+        version = self.require_version(case.version)
         data = request.data if isinstance(request.data, dict) else {}
         workflow.transition(
             case=case, name=name, actor=request.user, data=data, expected_version=version

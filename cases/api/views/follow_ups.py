@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.request import Request
@@ -9,6 +10,7 @@ from rest_framework.response import Response
 
 from ... import queries
 from ...services.follow_ups import record_follow_up
+from .. import permissions
 from ..base import ScopedViewSet
 from ..docs import FORBIDDEN, NOT_FOUND, NOT_NOW, error
 from ..filters import FollowUpFilter
@@ -67,6 +69,12 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         follow_up = self.get_object()
+        permissions.require(
+            request.user,
+            "record_follow_up",
+            follow_up.case,
+            _("You may not record follow-ups for this case."),
+        )
         incoming = FollowUpRecordSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         record_follow_up(follow_up=follow_up, actor=request.user, **incoming.validated_data)

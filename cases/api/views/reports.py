@@ -29,6 +29,7 @@ from ...web.pdf import PdfUnavailable
 from ..base import ScopedViewSet
 from ..docs import NOT_FOUND, error
 from ..errors import body
+from ..fields import IdField
 from ..negotiation import IgnoreFormatParameter
 
 FORMATS = ("json", "csv", "xlsx", "pdf")
@@ -37,9 +38,7 @@ FORMATS = ("json", "csv", "xlsx", "pdf")
 class MonthlyReportQuery(serializers.Serializer):  # type: ignore[type-arg]
     """The query parameters, checked the way request bodies are (400 naming the field)."""
 
-    centre = serializers.IntegerField(
-        min_value=1, max_value=2**63 - 1, help_text="The centre's id."
-    )
+    centre = IdField(help_text="The centre's id.")
     month = serializers.RegexField(
         r"^\d{4}-\d{2}$",
         required=False,

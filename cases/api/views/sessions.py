@@ -16,6 +16,7 @@ from ... import access, queries
 from ...errors import InvalidInput
 from ...models import Party
 from ...services.sessions import book_session, cancel_session, record_session
+from .. import permissions
 from ..base import ScopedViewSet
 from ..docs import FORBIDDEN, NOT_FOUND, NOT_NOW, error
 from ..filters import SessionFilter
@@ -106,6 +107,11 @@ class SessionViewSet(
     ordering = ["-id"]
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        permissions.require_somewhere(
+            request.user,
+            access.ACTIONS["book_session"],
+            _("You may not book sessions for this case."),
+        )
         incoming = SessionCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
@@ -122,6 +128,12 @@ class SessionViewSet(
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         session = self.get_object()
+        permissions.require(
+            request.user,
+            "book_session",
+            session.case,
+            _("You may not record sessions for this case."),
+        )
         incoming = SessionRecordSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         record_session(
