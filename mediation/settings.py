@@ -236,6 +236,8 @@ SPECTACULAR_SETTINGS = {
         "PartyRoleEnum": "cases.models.PartyRole",
         "MembershipRoleEnum": "cases.models.Role",
         "CentreLevelEnum": "cases.models.CentreLevel",
+        # The case list's filters (POST /cases/search/) name the case's status set too.
+        "CaseStatusEnum": "cases.models.Status",
     },
 }
 
@@ -245,6 +247,9 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # How long an Idempotency-Key is remembered (at least 24 hours, DESIGN §6).
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=48)
+
+# How long a search holding a phone or ID number is kept behind its opaque key (docs/web.md).
+SAVED_SEARCH_TTL_HOURS = env.int("SAVED_SEARCH_TTL_HOURS", default=24)
 
 LOGGING = {
     "version": 1,
