@@ -251,14 +251,34 @@ IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=48)
 # How long a search holding a phone or ID number is kept behind its opaque key (docs/web.md).
 SAVED_SEARCH_TTL_HOURS = env.int("SAVED_SEARCH_TTL_HOURS", default=24)
 
+# Every handler masks phone and ID numbers (mediation/logs.py): a query string or a path may still
+# carry one, and the request logs write both.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"personal_numbers": {"()": "mediation.logs.MaskPersonalNumbers"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal_numbers"]},
+        # runserver's request line, as Django prints it, masked.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["personal_numbers"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Django's own console handler would print every line a second time beside the root's.
         "django": {"handlers": [], "propagate": True},
+        # Replaces Django's default "django.server" handler, which has no mask.
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         # One line per login attempt at INFO; failures and lockouts are WARNING.
         "axes": {"level": "WARNING"},
