@@ -14,6 +14,7 @@ import urllib.request
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from gunicorn.config import Config
@@ -42,7 +43,8 @@ def test_the_filter_masks_the_message_and_its_arguments() -> None:
 def test_every_configured_handler_masks() -> None:
     from django.conf import settings
 
-    handlers = settings.LOGGING["handlers"]
+    config: Any = settings.LOGGING
+    handlers: dict[str, dict[str, Any]] = config["handlers"]
     assert handlers and all("personal_numbers" in h.get("filters", []) for h in handlers.values())
     # runserver's logger has Django's own handler (no mask) unless the settings name one.
     server = logging.getLogger("django.server")

@@ -62,7 +62,7 @@ def follow(client: APIClient, first: Any, *numbers: str) -> list[int]:
 def test_a_get_with_an_id_number_answers_with_links_that_hide_it(
     city: Tree, admin: APIClient
 ) -> None:
-    first = admin.get(CASES, {"q": ID_NUMBER, "page_size": 3, "ordering": "number"})
+    first = admin.get(CASES, {"q": ID_NUMBER, "page_size": "3", "ordering": "number"})
     ids = follow(admin, first, ID_NUMBER)
     assert labels(city, ids) == EVERY - {"water"}
     assert len(ids) == len(set(ids))
@@ -72,7 +72,7 @@ def test_a_get_with_a_case_number_keeps_its_links_as_they_were(
     city: Tree, admin: APIClient
 ) -> None:
     prefix = city.cases["water"].number.rsplit("-", 1)[0]
-    first = admin.get(CASES, {"q": prefix, "page_size": 1})
+    first = admin.get(CASES, {"q": prefix, "page_size": "1"})
     assert "q=" in first.json()["next"] and "search=" not in first.json()["next"]
     assert not SavedSearch.objects.exists()
 
@@ -99,9 +99,9 @@ def test_the_post_search_finds_by_phone(city: Tree, admin: APIClient, typed: str
 
 
 def test_the_post_search_is_a_read_not_replayed(city: Tree, admin: APIClient) -> None:
-    headers = {"HTTP_IDEMPOTENCY_KEY": "search-1"}
-    first = admin.post(SEARCH, {"q": PHONE}, format="json", **headers)
-    again = admin.post(SEARCH, {"q": PHONE}, format="json", **headers)
+    headers = {"Idempotency-Key": "search-1"}
+    first = admin.post(SEARCH, {"q": PHONE}, format="json", headers=headers)
+    again = admin.post(SEARCH, {"q": PHONE}, format="json", headers=headers)
     assert first.status_code == again.status_code == 200
     assert "Idempotent-Replayed" not in again
     assert not IdempotencyKey.objects.filter(key="search-1").exists()

@@ -218,7 +218,7 @@ class CaseViewSet(
     def search(self, request: Request) -> Response:
         # The list reads its filters, order and page size from the query parameters: the body's
         # become those of this request, so the search and the list cannot differ.
-        request._request.GET = search_query(request.data)
+        request._request.GET = search_query(request.data)  # type: ignore[assignment]
         return self.list(request)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:

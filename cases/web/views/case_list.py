@@ -184,12 +184,12 @@ def _list_context(filterset: CaseListFilter, query: QueryDict) -> dict[str, Any]
     return context
 
 
-def _numbers_out_of_login(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def _numbers_out_of_login(view: Callable[..., Any]) -> Callable[..., Any]:
     """``login_required`` would send the whole address, a number in ``q`` with it, to the login
     page's ``next``: an anonymous request is sent there with its address less ``q``."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if not request.user.is_authenticated and personal_data.contains_number(
             request.GET.get("q", "")
         ):
@@ -348,12 +348,10 @@ def case_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     if _has_number(search) and _keep_server_side(request, search, filterset):
         return HttpResponseRedirect(_link(reverse("web:case_export"), search.query))
     if not filterset.is_valid():
-        response = render_form(
-            request, "web/case_list.html", _list_context(filterset, search.query)
-        )
+        page = render_form(request, "web/case_list.html", _list_context(filterset, search.query))
         if search.missing:
-            response.status_code = 404
-        return response
+            page.status_code = 404
+        return page
     lines = _csv_lines(filterset.qs, translation.get_language(), timezone.get_current_timezone())
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     filename = f"cases-{timezone.localdate():%Y%m%d}.csv"
