@@ -132,3 +132,40 @@ def looks_valid(kind: Kind, value: str) -> bool:
     if kind is Kind.PHONE:
         return bool(re.fullmatch(r"\+?\d{5,15}", value))
     return bool(re.fullmatch(r"[0-9A-Z]{6,20}", value))
+
+
+# --- Numbers inside free text (a search box, a URL, a log line) -----------------------------------
+#
+# What a person types into a search or what a URL carries: a mainland mobile (``+86`` optional,
+# digits in groups), a fixed line with its area code, a resident ID number (18 characters, the last
+# may be X) or an old 15-digit one. Groups may be split by a space or a dash, typed or as a URL
+# encodes them (``+``, ``%20``, ``%2D``). Ends are "no digit next to it", so a URL-encoded ``%2B86``
+# prefix and a number glued to letters are still found.
+_SEP = r"(?:[ \-+]|%20|%2[Dd])?"
+_DAY = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+_NUMBERS = re.compile(
+    rf"(?:(?<![\d%])|(?<=%20)|(?<=%2[BbDd]))(?:"
+    rf"(?P<id18>\d{{6}}{_SEP}(?:18|19|20)\d\d{_DAY}{_SEP}\d{{3}}[\dXx])"
+    rf"|(?P<id15>\d{{6}}{_SEP}\d\d{_DAY}{_SEP}\d{{3}})"
+    rf"|(?P<mobile>(?:\+?86{_SEP})?1[3-9]\d(?:{_SEP}\d){{8}})"
+    rf"|(?P<fixed>0\d{{2,3}}{_SEP}\d{{3,4}}{_SEP}\d{{4}})"
+    rf")(?![\d])"
+)
+_SEPARATORS = re.compile(r"%20|%2[Dd]|[ \-+]")
+
+
+def contains_number(text: str) -> bool:
+    """Whether ``text`` holds a phone or ID number: such a search is kept out of URLs."""
+    return bool(_NUMBERS.search(text or ""))
+
+
+def _masked(match: re.Match[str]) -> str:
+    compact = _SEPARATORS.sub("", match.group())
+    kind = Kind.PHONE if match.lastgroup in ("mobile", "fixed") else Kind.ID_NUMBER
+    return mask(kind, compact)
+
+
+def mask_numbers(text: str) -> str:
+    """``text`` with every phone and ID number in it masked as the product shows them
+    (``138****5678``, ``420***********1234``): for log lines and anything else written out."""
+    return _NUMBERS.sub(_masked, text)

@@ -46,6 +46,7 @@ from .models import (
     RiskLevel,
     Role,
     Room,
+    SavedSearch,
     Session,
     SessionMediator,
     SessionStatus,
@@ -716,3 +717,19 @@ def notifications_for(user: Any) -> QuerySet[Notification]:
         .annotate(case_visible=Exists(visible))
         .order_by("-created_at", "-pk")
     )
+
+
+# --- Searches kept server-side -----------------------------------------------------------------------
+
+
+def saved_search_text(user: Any, key: str) -> str | None:
+    """The text of the user's unexpired saved search ``key``; ``None`` for a key that is unknown,
+    expired or another user's (the same answer for all three)."""
+    if user is None or not user.is_authenticated or not key:
+        return None
+    stored = (
+        SavedSearch.objects.filter(key=key, user=user, expires_at__gt=timezone.now())
+        .values_list("query_encrypted", flat=True)
+        .first()
+    )
+    return personal_data.decrypt(stored) if stored else None

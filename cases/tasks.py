@@ -9,6 +9,7 @@ from .reports import rollups, snapshots
 from .reports.periods import parse_month
 from .services.idempotency import purge_expired_keys
 from .services.notifications import send_due_emails, send_emails
+from .services.searches import purge_expired_searches
 from .services.sweep import sweep
 from .web.pdf import PdfUnavailable
 
@@ -16,6 +17,12 @@ from .web.pdf import PdfUnavailable
 @shared_task(name="cases.tasks.purge_idempotency_keys")
 def purge_idempotency_keys() -> int:
     return purge_expired_keys()
+
+
+@shared_task(name="cases.tasks.purge_saved_searches")
+def purge_saved_searches() -> int:
+    """Forget the searches kept server-side once they expire (``SAVED_SEARCH_TTL_HOURS``)."""
+    return purge_expired_searches()
 
 
 # The ``notify_`` prefix of the name routes it to the "notifications" queue (mediation/celery.py).

@@ -39,6 +39,11 @@ app.conf.beat_schedule = {
         "task": "cases.tasks.purge_idempotency_keys",
         "schedule": crontab(minute=17, hour="*/6"),
     },
+    # Searches holding a phone or ID number are kept a day at most (cases.models.SavedSearch).
+    "purge-saved-searches": {
+        "task": "cases.tasks.purge_saved_searches",
+        "schedule": crontab(minute=37),
+    },
     # Every centre's report for the month just ended, at 02:00 on the 1st in the reporting time
     # zone (CELERY_TIMEZONE is TIME_ZONE, Asia/Shanghai), while the centres are closed.
     "monthly-reports": {

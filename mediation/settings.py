@@ -253,6 +253,8 @@ SPECTACULAR_SETTINGS = {
         "PartyRoleEnum": "cases.models.PartyRole",
         "MembershipRoleEnum": "cases.models.Role",
         "CentreLevelEnum": "cases.models.CentreLevel",
+        # The case list's filters (POST /cases/search/) name the case's status set too.
+        "CaseStatusEnum": "cases.models.Status",
     },
 }
 
@@ -269,14 +271,37 @@ IDEMPOTENCY_LEASE_SECONDS = env.float("IDEMPOTENCY_LEASE_SECONDS", default=10.0)
 # Retry-After of the 503 answered while the database cannot be reached.
 DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", default=5)
 
+# How long a search holding a phone or ID number is kept behind its opaque key (docs/web.md).
+SAVED_SEARCH_TTL_HOURS = env.int("SAVED_SEARCH_TTL_HOURS", default=24)
+
+# Every handler masks phone and ID numbers (mediation/logs.py): a query string or a path may still
+# carry one, and the request logs write both.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"personal_numbers": {"()": "mediation.logs.MaskPersonalNumbers"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal_numbers"]},
+        # runserver's request line, as Django prints it, masked.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["personal_numbers"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Django's own console handler would print every line a second time beside the root's.
         "django": {"handlers": [], "propagate": True},
+        # Replaces Django's default "django.server" handler, which has no mask.
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         # One line per login attempt at INFO; failures and lockouts are WARNING.
         "axes": {"level": "WARNING"},

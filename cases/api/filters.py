@@ -2,9 +2,10 @@
 
 Cases: status, centre and registering centre (with subtree), category, channel, risk, mediator,
 registration dates, outcome and conclusion dates, overdue, and search by number, party name, phone
-or ID number (keyed hash). The others filter the scoped querysets of ``cases.queries``; a filter
-never widens them. Cases, mediators and rooms are filtered by plain ids (never "no such object"),
-so a filter does not disclose what lies outside the scope.
+or ID number (keyed hash), at most ``MAX_SEARCH_LENGTH`` characters; ``search`` is the key of a
+search kept server-side (``POST /cases/search/``) in place of ``q``. The others filter the scoped
+querysets of ``cases.queries``; a filter never widens them. Cases, mediators and rooms are filtered
+by plain ids (never "no such object"), so a filter does not disclose what lies outside the scope.
 """
 
 from datetime import UTC, datetime
@@ -15,8 +16,9 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import fields as filter_fields
 from django_filters import rest_framework as filters
+from rest_framework.exceptions import NotFound
 
-from .. import deadlines, personal_data
+from .. import deadlines, personal_data, queries
 from ..models import (
     Agreement,
     Case,
@@ -46,6 +48,10 @@ from ..models import (
 )
 from ..services.transfers import incoming_for
 from ..workflow import ID_MAX, IdChoiceField, WholeNumberField
+
+# Longer than any number, name or phrase anyone searches; a LIKE over 5,000 characters was a 500 on
+# SQLite ("LIKE pattern too complex") and pointless work on PostgreSQL.
+MAX_SEARCH_LENGTH = 200
 
 
 class UtcDateTimeFilter(filters.IsoDateTimeFilter):
@@ -117,7 +123,16 @@ class CaseFilter(filters.FilterSet):
     concluded_after = UtcDateTimeFilter(field_name="concluded_at", lookup_expr="gte")
     concluded_before = UtcDateTimeFilter(field_name="concluded_at", lookup_expr="lt")
     overdue = filters.BooleanFilter(method="filter_overdue")
-    q = filters.CharFilter(method="search", label=_("case number, party name, phone or ID number"))
+    q = filters.CharFilter(
+        method="filter_q",
+        max_length=MAX_SEARCH_LENGTH,
+        label=_("case number, party name, phone or ID number"),
+    )
+    search = filters.CharFilter(
+        method="saved_search",
+        max_length=64,
+        label=_("the key of a search kept server-side (POST /cases/search/), in place of q"),
+    )
 
     class Meta:
         model = Case
@@ -159,7 +174,14 @@ class CaseFilter(filters.FilterSet):
         overdue = deadlines.overdue_q()
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
-    def search(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
+    def saved_search(self, queryset: QuerySet[Case], name: str, key: str) -> QuerySet[Case]:
+        # Unknown, expired and another user's keys answer alike.
+        text = queries.saved_search_text(self.request.user if self.request else None, key)
+        if text is None:
+            raise NotFound(_("This search is no longer available: search again."))
+        return self.filter_q(queryset, "q", text)
+
+    def filter_q(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         value = value.strip()
         if not value:
             return queryset

@@ -30,6 +30,7 @@ from .reports import (
     RollupState,
     Scope,
 )
+from .searches import SavedSearch
 from .sessions import Room, Session, SessionMediator, SessionMode, SessionStatus
 from .transfers import Transfer, TransferDirection, TransferStatus
 
@@ -72,6 +73,7 @@ __all__ = [
     "Rollup",
     "RollupState",
     "Room",
+    "SavedSearch",
     "Scope",
     "Session",
     "SessionMediator",

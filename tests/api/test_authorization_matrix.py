@@ -245,7 +245,16 @@ class QueryRoute:
     params: Mapping[str, str] = field(default_factory=dict)
 
 
-Coverage = ObjectRoute | ListRoute | OpenRoute | OwnRoute | QueryRoute
+@dataclass(frozen=True)
+class SearchRoute:
+    """A read by POST: a list's filters in a JSON body (``POST /cases/search/``), answered like
+    the list, whose ``next`` links are followed. ``probes``: the bodies to send."""
+
+    target: str
+    probes: Callable[[World, Any], list[dict[str, Any]]]
+
+
+Coverage = ObjectRoute | ListRoute | OpenRoute | OwnRoute | QueryRoute | SearchRoute
 
 
 def _lists_only_own_notifications(user: Any, response: Any) -> bool:
@@ -356,6 +365,15 @@ COVERAGE: dict[str, Coverage] = {
             {"mediator": case.lead_mediator_id},
         ],
     ),
+    "/api/v1/cases/search/": SearchRoute(
+        target="case",
+        probes=lambda world, case: [
+            {},
+            {"q": case.number},
+            {"q": case.parties.order_by("position")[0].name},
+            {"centre": case.centre_id, "subtree": True},
+        ],
+    ),
     "/api/v1/cases/{id}/": ObjectRoute(target="case", body=_case_put),
     "/api/v1/cases/{id}/transitions/": ObjectRoute(target="case"),
     "/api/v1/cases/{id}/transitions/{name}/": ObjectRoute(
@@ -444,6 +462,8 @@ def _uncovered(route: Route) -> str | None:
         return f"{route.key} now answers {sorted(methods - set(covers.anonymous))}: say what."
     if isinstance(covers, OwnRoute) and methods - covers.methods:
         return f"{route.key} now answers {sorted(methods - covers.methods)}: say what."
+    if isinstance(covers, SearchRoute) and methods - {"POST"}:
+        return f"{route.key} now answers {sorted(methods - {'POST'})}: say what."
     if isinstance(covers, QueryRoute) and methods - {"GET", "HEAD"}:
         return f"{route.key} now answers {sorted(methods - {'GET', 'HEAD'})}: say what."
     if isinstance(covers, ObjectRoute):
@@ -552,6 +572,8 @@ def test_route_for_role(world: World, call: Call, role: str) -> None:
         _check_own_route(covers, call, user, client)
     elif isinstance(covers, QueryRoute):
         _check_query_route(world, covers, call, role, user, side, client)
+    elif isinstance(covers, SearchRoute):
+        _check_search_route(world, covers, call, role, user, side, client)
     else:
         _check_open_route(world, covers, call, user, side, client)
 
@@ -657,6 +679,37 @@ def _check_list_route(
             assert foreign not in ids, (
                 f"{role} sees a foreign {covers.target} ({foreign}) in {url} {params}"
             )
+
+
+def _check_search_route(
+    world: World,
+    covers: SearchRoute,
+    call: Call,
+    role: str,
+    user: Any,
+    side: Side,
+    client: APIClient,
+) -> None:
+    url = _url(call, None)
+    events = Event.objects.count()
+    if user is None:
+        _assert_unauthenticated(_send(client, "POST", url, {}), "POST")
+        return
+    theirs = {s: getattr(world.sides[s], covers.target).pk for s in world.sides}
+    foreign = theirs[ROLES[role][1]]
+    for body in covers.probes(world, getattr(side, covers.target)):
+        response = _send(client, "POST", url, body)
+        assert response.status_code == 200, (response.status_code, response.content[:300])
+        ids = [row["id"] for row in response.json()["results"]]
+        if response.json()["next"]:
+            ids += all_ids(client, response.json()["next"])
+        assert len(ids) == len(set(ids)), f"{url} {body} lists an object twice"
+        if role == "admin":
+            expected = {foreign} if body else set(theirs.values())
+            assert expected <= set(ids), (url, body, expected, ids)
+        else:
+            assert foreign not in ids, f"{role} finds a foreign {covers.target} by {body}"
+    assert Event.objects.count() == events, "a search wrote an event"
 
 
 def _check_own_route(covers: OwnRoute, call: Call, user: Any, client: APIClient) -> None:

@@ -31,6 +31,7 @@ from ..errors import body
 from ..filters import CaseFilter
 from ..negotiation import IgnoreFormatParameter
 from ..pagination import IdCursorPagination
+from ..search import ORDERING_FIELDS, CaseSearchSerializer, links_base, search_query
 from ..serializers import (
     CaseCreateSerializer,
     CaseSerializer,
@@ -150,7 +151,14 @@ def describe_transition(spec: workflow.Transition) -> dict[str, Any]:
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List cases in your scope"),
+    list=extend_schema(
+        summary="List cases in your scope",
+        description=(
+            "A `q` holding a phone or ID number is answered, but the `next`/`previous` links "
+            "carry `search=<key>` (the search kept server-side for its caller) instead: prefer "
+            "`POST /cases/search/`, which keeps the number out of the URL from the start."
+        ),
+    ),
     retrieve=extend_schema(summary="One case (with an ETag header of its version)"),
     create=extend_schema(
         summary="Register a case with all its parties",
@@ -180,8 +188,42 @@ class CaseViewSet(
     scope = staticmethod(queries.api_cases_for)
     serializer_class = CaseSerializer
     filterset_class = CaseFilter
-    ordering_fields = ["id", "registered_at", "due_at", "number"]
+    ordering_fields = ORDERING_FIELDS
     ordering = ["-id"]
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        # The links: the list's parameters, a phone or ID number in q replaced by a key.
+        self.paginator.base_url = links_base(  # type: ignore[union-attr]
+            request, keep_any_text=request.method == "POST"
+        )
+        return self.get_paginated_response(CaseSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Search cases (the list's filters in a JSON body)",
+        description=(
+            "The filters of `GET /cases/` (and `ordering`, `page_size`) as a JSON object, so that "
+            "a phone or ID number searched for (`q`) never appears in a URL. Answers the list's "
+            "first page; its `next` link is a `GET /cases/` carrying `search=<key>` in place of "
+            "`q`: the search kept server-side for 24 hours, for its caller only (another's key: "
+            "404). A read: safe to repeat, `Idempotency-Key` is ignored."
+        ),
+        request=CaseSearchSerializer,
+        responses={200: CaseSerializer(many=True)},
+        # Everything comes in the body: no filter, cursor or page size in the query string.
+        filters=False,
+        parameters=[
+            OpenApiParameter("cursor", exclude=True),
+            OpenApiParameter("page_size", exclude=True),
+        ],
+    )
+    @action(detail=False, methods=["post"], url_path="search", replay_responses=False)
+    def search(self, request: Request) -> Response:
+        # The list reads its filters, order and page size from the query parameters: the body's
+        # become those of this request, so the search and the list cannot differ.
+        request._request.GET = search_query(request.data)  # type: ignore[assignment]
+        return self.list(request)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         case = self.get_object()

@@ -56,6 +56,9 @@ NARROWING = (
     "overdue",
 )
 
+# The parameter of a search kept server-side (``cases.models.SavedSearch``): its key stands for ``q``.
+SEARCH_KEY = "search"
+
 BOOLEAN_VALUES = {"true", "false", "1", "0"}
 INDENT = "\u00a0\u00a0\u00a0"  # no-break spaces: a <select> would collapse ordinary ones
 MAX_PAGE = 100_000  # 5 million rows at 50 a page: past the archive, well inside a bigint offset
@@ -202,6 +205,8 @@ class CaseListFilter(CaseFilter):
 
     def __init__(self, data: Any, queryset: QuerySet[Case], *, request: Any) -> None:
         super().__init__(data, queryset, request=request)
+        # The views turn a saved search's key into its text (``q``) before the form reads it.
+        del self.filters[SEARCH_KEY]
         # The API's instants give way to the local days a date picker sends.
         for instants in ("registered", "concluded"):
             del self.filters[f"{instants}_after"], self.filters[f"{instants}_before"]

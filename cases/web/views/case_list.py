@@ -4,33 +4,47 @@ Both read one queryset: the user's visible cases (``cases.queries``), narrowed b
 ``CaseFilter`` (``CaseListFilter``) and sorted by ``queries.order_case_list``. So the CSV holds
 exactly the rows the list shows on all its pages, and nothing a user may not see.
 
+A search is kept out of the address (issue 15): the form posts it, and a search's text goes behind an
+opaque key (``?search=<key>``, ``cases.models.SavedSearch``) that the results' address, its pages,
+sort links and CSV link carry instead of ``q``. A ``q`` that still arrives in an address holding a
+phone or ID number (an old bookmark) is answered with a redirect to the key.
+
 Pages are "previous / next" without a total: counting a filter's matches among millions of cases
 would cost more than showing them. A page reads one row more than it shows, to know whether there
 is a next one.
 """
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
-from django_htmx.http import reswap, retarget
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import push_url, reswap, retarget
 
-from ... import deadlines, queries
+from ... import deadlines, personal_data, queries
 from ...models import Case, Party
+from ...services.searches import save_search
 from ..base import render_form
-from ..forms.case_list import DEFAULT_ORDERING, NARROWING, CaseListFilter
+from ..forms.case_list import DEFAULT_ORDERING, NARROWING, SEARCH_KEY, CaseListFilter
 from ..templatetags.web import URGENCY_LABELS
 
 PAGE_SIZE = 50
@@ -58,18 +72,58 @@ COLUMNS = [
 ]
 
 
-def _filterset(request: HttpRequest) -> CaseListFilter:
-    return CaseListFilter(request.GET, queries.case_list(request.user), request=request)
+class _Search:
+    """What the list was asked: the filters for the form (``data``, with a saved search's text as
+    ``q``) and the parameters of its links (``query``: without the page and empty values, and with
+    the key, never the text, of a saved search). ``missing``: a key that is unknown, expired or
+    another user's."""
+
+    def __init__(self, data: QueryDict, query: QueryDict, *, missing: bool = False) -> None:
+        self.data, self.query, self.missing = data, query, missing
 
 
-def _query(request: HttpRequest) -> QueryDict:
-    """The list's parameters without the page and without empty values: the base of its links."""
+def _search(request: HttpRequest, params: QueryDict) -> _Search:
+    data = QueryDict(mutable=True)
     query = QueryDict(mutable=True)
-    for name, values in request.GET.lists():
+    for name, values in params.lists():
+        if name in ("csrfmiddlewaretoken", SEARCH_KEY):
+            continue
+        data.setlist(name, values)
         kept = [v for v in values if v]
         if kept and name != "page":
             query.setlist(name, kept)
-    return query
+    key = params.get(SEARCH_KEY)
+    if key:
+        query[SEARCH_KEY] = key
+        # The key stands for q: one typed beside it is not the search asked for.
+        query.pop("q", None)
+        text = queries.saved_search_text(request.user, key)
+        if text is None:
+            data.pop("q", None)
+            return _Search(data, query, missing=True)
+        data["q"] = text
+    return _Search(data, query)
+
+
+def _filterset(request: HttpRequest, search: _Search) -> CaseListFilter:
+    filterset = CaseListFilter(search.data, queries.case_list(request.user), request=request)
+    if search.missing:
+        filterset.is_valid()  # the form's own errors first
+        filterset.form.add_error(
+            "q",
+            _("This search is no longer available (searches are kept for a day): search again."),
+        )
+    return filterset
+
+
+def _keep_server_side(request: HttpRequest, search: _Search, filterset: CaseListFilter) -> bool:
+    """Put a valid search's text behind a key in ``search.query``; whether it was done."""
+    text = (search.query.get("q") or "").strip()
+    if not text or SEARCH_KEY in search.query or not filterset.is_valid():
+        return False
+    search.query.pop("q")
+    search.query[SEARCH_KEY] = save_search(user=request.user, text=text).key
+    return True
 
 
 def _link(base: str, query: QueryDict, **changes: Any) -> str:
@@ -103,8 +157,7 @@ def _headers(query: QueryDict, ordering: str) -> list[dict[str, Any]]:
     return headers
 
 
-def _list_context(request: HttpRequest, filterset: CaseListFilter) -> dict[str, Any]:
-    query = _query(request)
+def _list_context(filterset: CaseListFilter, query: QueryDict) -> dict[str, Any]:
     base = reverse("web:case_list")
     context: dict[str, Any] = {
         "form": filterset.form,
@@ -131,25 +184,61 @@ def _list_context(request: HttpRequest, filterset: CaseListFilter) -> dict[str, 
     return context
 
 
+def _numbers_out_of_login(view: Callable[..., Any]) -> Callable[..., Any]:
+    """``login_required`` would send the whole address, a number in ``q`` with it, to the login
+    page's ``next``: an anonymous request is sent there with its address less ``q``."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if not request.user.is_authenticated and personal_data.contains_number(
+            request.GET.get("q", "")
+        ):
+            query = request.GET.copy()
+            query.pop("q")
+            return redirect_to_login(_link(request.path, query))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _has_number(search: _Search) -> bool:
+    return personal_data.contains_number(search.query.get("q", ""))
+
+
+@_numbers_out_of_login
 @login_required
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 def case_list(request: HttpRequest) -> HttpResponse:
     """The cases the user may see, filtered, searched, sorted, 50 a page.
 
-    Without JavaScript the filters are a plain GET form. With HTMX, a change of filter, sort or page
-    replaces only the results (the form keeps its focus and open folds) and the address follows; a
-    filter the form refuses brings back the whole form with the error at the field (400).
+    The filter form posts (a search never goes into the address): a plain form post is redirected
+    to the results' address (303), where a search's text is an opaque key. With HTMX, a change of
+    filter, sort or page replaces only the results (the form keeps its focus and open folds) and
+    the address follows (``HX-Push-Url``); a filter the form refuses brings back the whole form
+    with the error at the field (400). An unknown or foreign key is a 404 asking to search again.
     """
-    filterset = _filterset(request)
-    context = _list_context(request, filterset)
+    posted = request.method == "POST"
+    search = _search(request, request.POST if posted else request.GET)
+    filterset = _filterset(request, search)
     htmx = getattr(request, "htmx", None)
+    # Posted searches always go behind a key (a number half typed is no better in a history);
+    # an address that came with a number gets the key too.
+    moved = (posted or _has_number(search)) and _keep_server_side(request, search, filterset)
+    results_url = _link(reverse("web:case_list"), search.query)
+    if (posted or moved) and not htmx and filterset.is_valid():
+        return HttpResponseRedirect(results_url, status=303)
+    context = _list_context(filterset, search.query)
     if not htmx or htmx.history_restore_request:
         response = render_form(request, "web/case_list.html", context)
     elif context["valid"]:
         response = render(request, "web/partials/case_list_results.html", {**context, "oob": True})
+        if posted or moved:
+            response = push_url(response, results_url)
     else:
         response = render(request, "web/partials/case_list_body.html", context, status=400)
         response = retarget(reswap(response, "outerHTML"), "#case-list")
+    if search.missing:
+        response.status_code = 404
     # The same address answers a whole page or a fragment: caches must tell them apart.
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -246,15 +335,23 @@ def _csv_lines(cases: QuerySet[Case], language: str | None, zone: tzinfo) -> Ite
             yield writer.writerow([spreadsheet_cell(value) for value in _csv_row(case, zone)])
 
 
+@_numbers_out_of_login
 @login_required
 @require_GET
 def case_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The filtered, sorted list (every page of it) as CSV, streamed: labels in the user's
     language, parties by name with their ID numbers and phones masked. Filters the form refuses
-    bring back the list page with the error at the field (400), not a file."""
-    filterset = _filterset(request)
+    bring back the list page with the error at the field (400), not a file; a ``q`` holding a
+    phone or ID number is redirected to its opaque key."""
+    search = _search(request, request.GET)
+    filterset = _filterset(request, search)
+    if _has_number(search) and _keep_server_side(request, search, filterset):
+        return HttpResponseRedirect(_link(reverse("web:case_export"), search.query))
     if not filterset.is_valid():
-        return render_form(request, "web/case_list.html", _list_context(request, filterset))
+        page = render_form(request, "web/case_list.html", _list_context(filterset, search.query))
+        if search.missing:
+            page.status_code = 404
+        return page
     lines = _csv_lines(filterset.qs, translation.get_language(), timezone.get_current_timezone())
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     filename = f"cases-{timezone.localdate():%Y%m%d}.csv"
