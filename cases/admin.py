@@ -89,7 +89,9 @@ class AdministratorsModelAdmin(admin.ModelAdmin, AdministratorPermissions):
 
 
 class AdministratorsInline(admin.TabularInline, AdministratorPermissions):
-    pass
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # An inline's takes the parent object too; the bottom check is the scope rule's.
+        return super().has_add_permission(request, obj)
 
 
 class AdministratorLoginForm(AdminAuthenticationForm):
@@ -147,7 +149,7 @@ class ViewOnlyAdmin(AdministratorsModelAdmin):
     """Rows that only the workflow and the services write (each change with its event):
     administrators can search and read them here, not change them."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
