@@ -1,4 +1,10 @@
-"""The Django admin: every model, for administrators.
+"""The Django admin: every model, for administrators only.
+
+Who is an administrator is the scope rule's to say (``cases.access.scope_of(user).is_admin``: a
+superuser, or a user with an ``administrator`` membership), not Django's ``is_staff`` flag and model
+permissions: the site lets in no one else (the login page, never a row), and for an administrator
+every ModelAdmin allows what it offers at all. A staff flag or a ``view`` permission given to a
+mediator opens nothing (issue 15).
 
 Cases change only through the workflow and services, so in the admin their status, number, parties'
 personal data and timeline are read-only; centres are saved through ``cases.services.centres`` so the
@@ -9,12 +15,17 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from .access import scope_of
 from .models import (
     Agreement,
     Case,
@@ -41,8 +52,88 @@ from .models import (
 )
 from .services.centres import save_centre
 
+# --- Administrators only ------------------------------------------------------------------------
 
-class ReadOnlyInline(admin.TabularInline):
+
+def is_administrator(request: HttpRequest) -> bool:
+    """May this request use the admin? Only an active administrator by the scope rule."""
+    return scope_of(request.user).is_admin  # inactive and anonymous users have no scope
+
+
+class AdministratorPermissions(BaseModelAdmin):
+    """Django's model permissions replaced by the scope rule: an administrator may do whatever the
+    admin class offers, anybody else nothing (even if the site's gate were passed).
+
+    A ModelAdmin or inline lists it after its Django base, so the class's own refusals (read-only
+    rows) still apply and only the bottom check, ``user.has_perm``, is replaced.
+    """
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_administrator(request)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_administrator(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_administrator(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_administrator(request)
+
+
+class AdministratorsModelAdmin(admin.ModelAdmin, AdministratorPermissions):
+    pass
+
+
+class AdministratorsInline(admin.TabularInline, AdministratorPermissions):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # An inline's takes the parent object too; the bottom check is the scope rule's.
+        return super().has_add_permission(request, obj)
+
+
+class AdministratorLoginForm(AdminAuthenticationForm):
+    """The admin's login: the right password of an active administrator, nobody else's."""
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Please enter the correct %(username)s and password of an administrator's account. "
+            "Note that both fields may be case-sensitive."
+        ),
+    }
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        # Django's own check (active), then the scope rule's instead of the staff flag.
+        AuthenticationForm.confirm_login_allowed(self, user)
+        if not scope_of(user).is_admin:
+            raise ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
+
+
+class AdministratorsSite(admin.AdminSite):
+    """The admin site for administrators only: anyone else is sent to its login page."""
+
+    login_form = AdministratorLoginForm
+    site_header = _("Mediation case tracker")
+    site_title = _("Mediation case tracker")
+    index_title = _("Administration")
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(request)
+
+
+# The default site, where every installed app has registered its models, becomes this one in place
+# (as django-otp does for its OTPAdminSite): the rule stays beside the ModelAdmins it governs.
+admin.site.__class__ = AdministratorsSite
+
+
+class ReadOnlyInline(AdministratorsInline):
     extra = 0
     can_delete = False
     show_change_link = True
@@ -54,11 +145,11 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class ViewOnlyAdmin(admin.ModelAdmin):
+class ViewOnlyAdmin(AdministratorsModelAdmin):
     """Rows that only the workflow and the services write (each change with its event):
     administrators can search and read them here, not change them."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -68,7 +159,7 @@ class ViewOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(AdministratorsInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
@@ -88,7 +179,7 @@ class ChildCentreInline(ReadOnlyInline):
     verbose_name_plural = _("child centres")
 
 
-class DeadlinePolicyInline(admin.TabularInline):
+class DeadlinePolicyInline(AdministratorsInline):
     """The centre's own deadline settings; centres below inherit what they leave blank."""
 
     model = DeadlinePolicy
@@ -120,7 +211,7 @@ class CentreForm(forms.ModelForm):
 
 
 @admin.register(Centre)
-class CentreAdmin(admin.ModelAdmin):
+class CentreAdmin(AdministratorsModelAdmin):
     form = CentreForm
     list_display = ["indented_name", "code", "level", "kind", "active"]
     list_filter = ["level", "kind", "active"]
@@ -150,7 +241,7 @@ class CentreAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeadlinePolicy)
-class DeadlinePolicyAdmin(admin.ModelAdmin):
+class DeadlinePolicyAdmin(AdministratorsModelAdmin):
     """Deadlines per centre and channel, inherited down the tree (docs/deadlines.md)."""
 
     list_display = [
@@ -168,7 +259,7 @@ class DeadlinePolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AdministratorsModelAdmin):
     list_display = ["user", "role", "centre", "created_at"]
     list_filter = ["role", "centre__level"]
     search_fields = [
@@ -183,7 +274,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AdministratorsModelAdmin):
     list_display = ["__str__", "code", "name_en", "position", "active"]
     list_filter = ["active", ("parent", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["code", "name_zh", "name_en"]
@@ -192,7 +283,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Mediator)
-class MediatorAdmin(admin.ModelAdmin):
+class MediatorAdmin(AdministratorsModelAdmin):
     list_display = ["name", "kind", "home_centre", "capacity", "active", "user"]
     list_filter = ["kind", "active", "home_centre__level"]
     search_fields = ["name", "home_centre__code", "home_centre__name_zh", "user__username"]
@@ -202,7 +293,7 @@ class MediatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(AdministratorsModelAdmin):
     list_display = ["name", "centre", "active"]
     search_fields = ["name", "centre__code", "centre__name_zh"]
     autocomplete_fields = ["centre"]
@@ -405,7 +496,7 @@ class IdempotencyKeyAdmin(ViewOnlyAdmin):
     exclude = ["response"]
 
 
-class UserMembershipInline(admin.TabularInline):
+class UserMembershipInline(AdministratorsInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["centre"]
@@ -416,14 +507,9 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserWithMembershipsAdmin(UserAdmin):
+class UserWithMembershipsAdmin(UserAdmin, AdministratorPermissions):
     inlines = [UserMembershipInline]
     list_filter = [*UserAdmin.list_filter, "memberships__role"]
-
-
-admin.site.site_header = _("Mediation case tracker")
-admin.site.site_title = _("Mediation case tracker")
-admin.site.index_title = _("Administration")
 
 
 @admin.register(ReportRun)
@@ -480,3 +566,18 @@ class DurationBucketAdmin(ViewOnlyAdmin):
 @admin.register(RollupState)
 class RollupStateAdmin(ViewOnlyAdmin):
     list_display = ["stocks_through"]
+
+
+def _govern_other_apps_admins() -> None:
+    """The other installed apps' ModelAdmins (groups, tokens, login attempts) follow the same rule:
+    each is registered again as a subclass with ``AdministratorPermissions`` below its own class.
+    ``cases`` is the last installed app, so every other app has registered by now (a test checks)."""
+    for model, model_admin in list(admin.site._registry.items()):
+        if isinstance(model_admin, AdministratorPermissions):
+            continue
+        own = type(model_admin)
+        admin.site.unregister(model)
+        admin.site.register(model, type(own.__name__, (own, AdministratorPermissions), {}))
+
+
+_govern_other_apps_admins()

@@ -3,6 +3,9 @@
 Centres are bulk-created level by level (parents before children), each placed with
 ``cases.services.centres.place`` so ``path`` and ``depth`` are right. Users share one password hash,
 computed once: hashing thousands of passwords one by one would take minutes.
+
+Only ``admin`` (a superuser) is staff: the Django admin is for administrators (``cases/admin.py``);
+every other demo login works in the web UI and the API with its memberships' scope.
 """
 
 import random
@@ -12,7 +15,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from faker import Faker
 
 from ..models import (
@@ -34,7 +37,8 @@ from .stories import CATEGORY_WEIGHTS
 User = Any  # the configured user model (``get_user_model()``)
 
 DEMO_PASSWORD = "demo12345"  # every demo user's password; printed with the logins
-DEMO_GROUP = "Demo staff (read-only)"
+# The group that seeds before issue 15 gave every demo login (staff, every ``view`` permission).
+OLD_DEMO_GROUP = "Demo staff (read-only)"
 DEMO_DISTRICT = "JA"  # 江岸
 DEMO_STREET = "JA01"  # 江岸区大智街道: where director_street, intake and mediator work
 DEMO_COURT = "JAFY"  # 江岸区人民法院
@@ -487,9 +491,8 @@ class NetworkBuilder:
 
     # --- users and memberships -------------------------------------------------------------
 
-    def _user(self, username: str, *, name: str = "", staff: bool = False) -> None:
+    def _user(self, username: str, *, name: str = "") -> None:
         username = _DEMO_USERNAMES.get(username, username)
-        demo = username in {login.username for login in DEMO_LOGINS}
         name = name or self._name()[0]
         self._users.append(
             get_user_model()(
@@ -498,7 +501,7 @@ class NetworkBuilder:
                 first_name=name[1:],
                 last_name=name[:1],
                 email=f"{username}@demo.invalid",
-                is_staff=staff or demo,
+                is_staff=username == "admin",
                 is_superuser=username == "admin",
             )
         )
@@ -584,10 +587,16 @@ class NetworkBuilder:
         Mediator.seats.through.objects.bulk_create(seats)
         Mediator.specialties.through.objects.bulk_create(specialties)
 
-        group, _ = Group.objects.get_or_create(name=DEMO_GROUP)
-        group.permissions.set(
-            Permission.objects.filter(content_type__app_label="cases", codename__startswith="view_")
-        )
-        for login in DEMO_LOGINS:
-            if login.username != "admin":
-                users[login.username].groups.add(group)
+
+def retire_old_demo_staff() -> int:
+    """Undo, on a demo database seeded before issue 15, the staff flag and the ``view``
+    permissions every demo login was given: only ``admin`` stays staff. Adds nothing; returns how
+    many logins lost the flag."""
+    others = [login.username for login in DEMO_LOGINS if login.username != "admin"]
+    retired = (
+        get_user_model()
+        .objects.filter(username__in=others, is_staff=True, is_superuser=False)
+        .update(is_staff=False)
+    )
+    Group.objects.filter(name=OLD_DEMO_GROUP).delete()
+    return retired

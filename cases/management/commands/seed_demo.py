@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from cases.demo import city
 from cases.demo.cases import CaseGenerator
-from cases.demo.network import DEMO_LOGINS, DEMO_PASSWORD, NetworkBuilder
+from cases.demo.network import DEMO_LOGINS, DEMO_PASSWORD, NetworkBuilder, retire_old_demo_staff
 from cases.models import Case, Category, Centre, Mediator, Outcome, Status
 from cases.reports import rollups
 
@@ -62,6 +62,12 @@ class Command(BaseCommand):
             raise CommandError("--cases must be 0 or more.")
         if Centre.objects.filter(code=city.CITY_CODE).exists():
             self.stdout.write("Demo city already present; nothing added.")
+            retired = retire_old_demo_staff()
+            if retired:
+                self.stdout.write(
+                    f"{retired} demo logins were staff (an earlier seed made them so): no longer; "
+                    "only administrators use the admin."
+                )
             self._print_logins()
             return
         self._check_empty()
@@ -161,7 +167,8 @@ class Command(BaseCommand):
         }
         port = os.environ.get("PORT", "8000")
         self.stdout.write(
-            f"Demo logins (http://127.0.0.1:{port}/admin/), password {DEMO_PASSWORD}:"
+            f"Demo logins (http://127.0.0.1:{port}/; the admin, /admin/, is admin's only), "
+            f"password {DEMO_PASSWORD}:"
         )
         rows = [("login", "password", "role", "centre")]
         for login in DEMO_LOGINS:
