@@ -93,6 +93,8 @@ class NoStoreMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if "no-store" in response.get("Cache-Control", ""):
+            return response  # the view said so itself (a reveal of clear values)
         if _is_api(request) or request.user.is_authenticated:
             add_never_cache_headers(response)
         return response
