@@ -1,6 +1,7 @@
 """Middleware of the web UI: idle sessions, no caching of personal data, domain errors as 404s."""
 
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -21,6 +22,16 @@ REFRESH_SECONDS = 60  # record activity (and so write the session) at most once 
 
 def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
+
+
+def _now() -> int:
+    return int(timezone.now().timestamp())
+
+
+def record_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """``user_logged_in`` receiver: the new session's idle clock starts now."""
+    if hasattr(request, "session"):
+        request.session[LAST_SEEN] = _now()
 
 
 class IdleSessionMiddleware:
@@ -46,7 +57,7 @@ class IdleSessionMiddleware:
         return response
 
     def _check_idle(self, request: HttpRequest) -> None:
-        now = int(timezone.now().timestamp())
+        now = _now()
         last_seen = request.session.get(LAST_SEEN)
         idle_minutes = settings.SESSION_IDLE_MINUTES
         if isinstance(last_seen, int) and now - last_seen >= idle_minutes * 60:
