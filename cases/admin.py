@@ -52,6 +52,8 @@ from .models import (
 )
 from .services.centres import save_centre
 
+MAX_INDENTED_DEPTH = 8  # deeper centres are indented as the eighth level (cases/admin.css)
+
 # --- Administrators only ------------------------------------------------------------------------
 
 
@@ -222,12 +224,16 @@ class CentreAdmin(AdministratorsModelAdmin):
     list_per_page = 100
     inlines = [MembershipInline, DeadlinePolicyInline, ChildCentreInline]
 
+    class Media:
+        css = {"all": ["cases/admin.css"]}
+
     @admin.display(description=_("centre"), ordering="path")
     def indented_name(self, obj: Centre) -> str:
-        # The tree, readable in a flat list: indent by depth, in path order.
+        # The tree, readable in a flat list: indent by depth, in path order. A class, not a style
+        # attribute, which the Content-Security-Policy refuses (cases/admin.css).
         return format_html(
-            '<span style="padding-left:{}em">{}{}</span>',
-            (obj.depth - 1) * 1.5,
+            '<span class="centre-depth-{}">{}{}</span>',
+            min(obj.depth, MAX_INDENTED_DEPTH),
             "└ " if obj.depth > 1 else "",
             obj.name_zh,
         )

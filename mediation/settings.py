@@ -27,11 +27,27 @@ _DEV_FIELD_HASH_KEY = "dev-only-field-hash-key"
 
 def _secret(name: str, dev_default: str) -> str:
     value = env.str(name, default="")
-    if value:
-        return value
-    if DEBUG:
-        return dev_default
-    raise ImproperlyConfigured(f"{name} must be set when DEBUG is off.")
+    if not value:
+        if DEBUG:
+            return dev_default
+        raise ImproperlyConfigured(f"{name} must be set when DEBUG is off.")
+    if not DEBUG and _is_dev_default(value, dev_default):
+        raise ImproperlyConfigured(
+            f"{name} is the public development default; set a secret of your own when DEBUG is off."
+        )
+    return value
+
+
+def _is_dev_default(value: str, dev_default: str) -> bool:
+    """``value`` is, or (a key list) holds, the development default. A key list is compared key by
+    key and on the key material alone, so the development key under another id is refused too."""
+    if value == dev_default:
+        return True
+    if ":" not in dev_default:
+        return False
+    dev_material = dev_default.split(":", 1)[1]
+    keys = [key.strip() for key in value.split(",")]
+    return any(key == dev_default or key.split(":", 1)[-1] == dev_material for key in keys)
 
 
 SECRET_KEY = _secret("SECRET_KEY", _DEV_SECRET_KEY)
@@ -67,6 +83,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "mediation.middleware.DatabaseUnavailableMiddleware",
+    # Below WhiteNoise: static files answer before these, keeping their own long caching.
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -75,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "cases.web.middleware.IdleSessionMiddleware",
+    "cases.web.middleware.NoStoreMiddleware",
     "cases.web.middleware.CaseNotFoundMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout response.
     "axes.middleware.AxesMiddleware",
@@ -138,21 +159,93 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "cases.services.users.RevokeApiTokensOnPasswordChange"},
 ]
 
-# django-axes counts failed logins (web, admin and the API's token endpoint alike) and locks the
-# account, not the address: a window's computers share one address behind a government proxy.
+# django-axes counts failed logins (web, admin and the API's token endpoint alike) per account and
+# per client address, each with its own limit: an account locks after AXES_FAILURE_LIMIT failures
+# from anywhere; an address after AXES_ADDRESS_FAILURE_LIMIT failures on any accounts, higher because
+# a window office's computers share one address behind a government proxy.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+AXES_HANDLER = "cases.web.lockout.AccountAndAddressHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=30)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# axes.W006 asks for "ip_address" among the parameters; locking by address would lock a whole
-# window office out for one person's typing. Locking the account is what the centres asked for.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
+# Attempts refused during a lock neither count nor extend it: an office whose address is locked
+# does not lock its people's accounts by trying again.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "cases.web.views.auth.locked_out"
 AXES_VERBOSE = False
+# The client's address: REMOTE_ADDR, unless reverse proxies are declared. AXES_IPWARE_PROXY_COUNT is
+# how many proxy addresses X-Forwarded-For carries after the client's (0 behind one proxy that
+# appends the client's address, such as nginx's $proxy_add_x_forwarded_for); only then is that
+# header read, since without a proxy in front a client writes it at will.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=None)
+AXES_IPWARE_META_PRECEDENCE_ORDER = tuple(
+    env.list(
+        "AXES_IPWARE_META_PRECEDENCE_ORDER",
+        default=(
+            ["REMOTE_ADDR"]
+            if AXES_IPWARE_PROXY_COUNT is None
+            else ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+        ),
+    )
+)
+
+# Sessions (window offices share computers): the cookie ends with the browser, and a session ends
+# after SESSION_IDLE_MINUTES without a request (cases.web.middleware.IdleSessionMiddleware, which
+# refreshes the stored session at most once a minute). A stored session is deleted SESSION_COOKIE_AGE
+# after its last refresh; until then an idle user is told why they must log in again.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_COOKIE_AGE = max(12 * 60 * 60, 2 * 60 * SESSION_IDLE_MINUTES)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Content-Security-Policy (django-csp): everything from this origin, no inline script or style, no
+# plugin, never framed. Pages keep their script in static files (cases/static/web/*.js); the API
+# docs page uses drf-spectacular's split view, which serves its start-up script as a file.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Pico's and Swagger UI's icons are data: URIs inside their style sheets.
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Permissions-Policy (django-permissions-policy): the browser features the product never uses.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in [
+        "accelerometer",
+        "ambient-light-sensor",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    ]
+}
 
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:workbench"
@@ -244,6 +337,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge fetched from the public validator: no third-party origin (CSP) and no schema sent out.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",

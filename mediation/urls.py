@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from mediation.health import healthz
 
@@ -10,7 +10,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("cases.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves its start-up script as a file of its own (?script): no inline script.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api/swagger_ui.html"),
+        name="api-docs",
+    ),
     # Probes are configured by hand: answer with and without the slash, never redirect.
     path("healthz", healthz, name="healthz"),
     path("healthz/", healthz),

@@ -74,3 +74,73 @@ def test_a_broker_url_sends_tasks_to_named_queues() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False ['default', 'notifications', 'reports']"
+
+
+DEV_DEFAULTS = {
+    "SECRET_KEY": "dev-only-insecure-secret-key-do-not-use-in-production-0123456789",
+    "FIELD_ENCRYPTION_KEY": "dev1:ZGV2LW9ubHktZmllbGQta2V5LWZvci1sYXB0b3BzISE=",
+    "FIELD_HASH_KEY": "dev-only-field-hash-key",
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEV_DEFAULTS))
+def test_production_refuses_each_development_secret(name: str) -> None:
+    env = {**SECRETS, name: DEV_DEFAULTS[name]}
+    result = run_django("print('started')", DEBUG="0", ALLOWED_HOSTS="mediation.example", **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{name} is the public development default" in result.stderr
+    assert "started" not in result.stdout
+
+
+def test_production_refuses_the_development_key_anywhere_in_the_key_list() -> None:
+    """A rotation that kept the development key as an old, decrypt-only key is refused too."""
+    keys = SECRETS["FIELD_ENCRYPTION_KEY"] + "," + DEV_DEFAULTS["FIELD_ENCRYPTION_KEY"]
+    env = {**SECRETS, "FIELD_ENCRYPTION_KEY": keys}
+    result = run_django("print('started')", DEBUG="0", **env)
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY is the public development default" in result.stderr
+
+
+def test_the_development_key_material_under_another_id_is_refused_too() -> None:
+    renamed = "prod:" + DEV_DEFAULTS["FIELD_ENCRYPTION_KEY"].split(":", 1)[1]
+    result = run_django(
+        "print('started')", DEBUG="0", **{**SECRETS, "FIELD_ENCRYPTION_KEY": renamed}
+    )
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY is the public development default" in result.stderr
+
+
+def test_development_accepts_its_own_defaults_when_given_explicitly() -> None:
+    result = run_django("print('started')", DEBUG="1", **DEV_DEFAULTS)
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
+
+
+def test_sessions_and_login_limits_come_from_the_environment() -> None:
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SESSION_IDLE_MINUTES, s.SESSION_EXPIRE_AT_BROWSER_CLOSE, s.AXES_FAILURE_LIMIT, "
+        "s.AXES_ADDRESS_FAILURE_LIMIT, s.AXES_IPWARE_PROXY_COUNT, "
+        "','.join(s.AXES_IPWARE_META_PRECEDENCE_ORDER))"
+    )
+    defaults = run_django(code)
+    assert defaults.returncode == 0, defaults.stderr
+    assert defaults.stdout.split() == ["30", "True", "5", "30", "None", "REMOTE_ADDR"]
+    configured = run_django(
+        code,
+        SESSION_IDLE_MINUTES="10",
+        SESSION_EXPIRE_AT_BROWSER_CLOSE="false",
+        AXES_FAILURE_LIMIT="4",
+        AXES_ADDRESS_FAILURE_LIMIT="50",
+        AXES_IPWARE_PROXY_COUNT="0",
+    )
+    assert configured.returncode == 0, configured.stderr
+    assert configured.stdout.split() == [
+        "10",
+        "False",
+        "4",
+        "50",
+        "0",
+        "HTTP_X_FORWARDED_FOR,REMOTE_ADDR",
+    ]

@@ -1,13 +1,119 @@
-"""Domain errors that escape a web view: a case out of scope is a plain 404 page."""
+"""Middleware of the web UI: idle sessions, no caching of personal data, domain errors as 404s."""
 
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import ngettext
 
 from ..errors import CaseNotFound
 
+LAST_SEEN = "last_seen"  # in the session: when a request of this session was last recorded
+REFRESH_SECONDS = 60  # record activity (and so write the session) at most once a minute
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _now() -> int:
+    return int(timezone.now().timestamp())
+
+
+def record_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """``user_logged_in`` receiver: the new session's idle clock starts now."""
+    if hasattr(request, "session"):
+        request.session[LAST_SEEN] = _now()
+
+
+class IdleSessionMiddleware:
+    """Ends a session after ``SESSION_IDLE_MINUTES`` without a request (shared computers).
+
+    Each request of a logged-in user is activity; it is recorded in the session at most once a
+    minute, so the stored session (and its expiry) is written at most once a minute, not on every
+    request. The idle time is measured from the last recorded request, so it ends up to a minute
+    early. The next request after that is anonymous: a page sends the user to the login page, which
+    says why; an HTMX request gets ``HX-Redirect`` to it, from the page the user was on; the API
+    answers as to anyone without credentials.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            self._check_idle(request)
+        response = self.get_response(request)
+        if getattr(request, "htmx", False) and self._to_login(response):
+            return self._htmx_to_login(request, response)
+        return response
+
+    def _check_idle(self, request: HttpRequest) -> None:
+        now = _now()
+        last_seen = request.session.get(LAST_SEEN)
+        idle_minutes = settings.SESSION_IDLE_MINUTES
+        if isinstance(last_seen, int) and now - last_seen >= idle_minutes * 60:
+            logout(request)  # deletes the stored session
+            if not _is_api(request):
+                messages.info(
+                    request,
+                    ngettext(
+                        "Your session ended after %(minutes)d minute without activity. "
+                        "Please log in again.",
+                        "Your session ended after %(minutes)d minutes without activity. "
+                        "Please log in again.",
+                        idle_minutes,
+                    )
+                    % {"minutes": idle_minutes},
+                )
+        elif not isinstance(last_seen, int) or now - last_seen >= REFRESH_SECONDS:
+            request.session[LAST_SEEN] = now
+
+    @staticmethod
+    def _to_login(response: HttpResponse) -> bool:
+        if response.status_code not in (301, 302, 303, 307, 308):
+            return False
+        return urlsplit(response["Location"]).path == resolve_url(settings.LOGIN_URL)
+
+    @staticmethod
+    def _htmx_to_login(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """A redirect to log in would be followed by HTMX and the login page swapped into a part of
+        the page: send the whole page there instead, coming back to the page after logging in."""
+        page = request.htmx.current_url_abs_path  # type: ignore[attr-defined]
+        location = redirect_to_login(page)["Location"] if page else response["Location"]
+        reply = HttpResponse(status=204)
+        reply["HX-Redirect"] = location
+        return reply
+
+
+class NoStoreMiddleware:
+    """Nothing a logged-in user is shown, and no API answer, is kept by a browser or a proxy: a
+    shared computer's next user must not find a case page, a list or an export in its cache.
+    Static files never get here (WhiteNoise answers them first) and keep their long caching."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "no-store" in response.get("Cache-Control", ""):
+            return response  # the view said so itself (a reveal of clear values)
+        if _is_api(request) or request.user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
+
 
 class CaseNotFoundMiddleware:
+    """Domain errors that escape a web view: a case out of scope is a plain 404 page."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
@@ -15,6 +121,6 @@ class CaseNotFoundMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, CaseNotFound) and not request.path.startswith("/api/"):
+        if isinstance(exception, CaseNotFound) and not _is_api(request):
             raise Http404() from exception
         return None

@@ -95,7 +95,7 @@ def test_centre_tree_is_listed_in_path_order_indented_by_level(
     t = tree_with_cases
     positions = [page.index(c.name_zh) for c in (t.c, t.d1, t.s1, t.k1, t.d2, t.s2)]
     assert positions == sorted(positions)
-    assert 'padding-left:4.5em">└ ' + t.k1.name_zh in page
+    assert 'class="centre-depth-4">└ ' + t.k1.name_zh in page  # cases/admin.css indents it
 
 
 def test_a_centre_added_in_the_admin_gets_its_path(

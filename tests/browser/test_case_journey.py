@@ -76,7 +76,16 @@ class Screen:
         self.page.set_default_timeout(15_000)
         self.errors: list[str] = []
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        # What the Content-Security-Policy refused ("Refused to execute inline script...", "Refused
+        # to apply inline style...", "Refused to load..."): Chromium says so on the console.
+        self.page.on("console", self._refused)
         self.log_in(user)
+
+    def _refused(self, message: Any) -> None:
+        if message.type == "error" and (
+            message.text.startswith("Refused to") or "Content Security Policy" in message.text
+        ):
+            self.errors.append(f"{self.page.url}: {message.text}")
 
     def log_in(self, user: Any) -> None:
         page = self.page
@@ -231,6 +240,8 @@ def test_a_neighbour_dispute_from_the_window_to_closing(
         f"/cases/{case.pk}/agreement/",
     ]:
         director.goto(path)
+    # The printable agreement's Print button comes from a static script (no inline script).
+    assert page.locator("#print-now").is_visible()
     transitions = list(
         case.events.filter(kind=EventKind.TRANSITION).order_by("id").values_list("name", flat=True)
     )

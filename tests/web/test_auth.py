@@ -14,6 +14,12 @@ from tests.factories import UserFactory
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings: Any) -> None:
+    """Dozens of logins per test: hash passwords cheaply (the hasher is not under test here)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def officer(db: None, settings: Any) -> Any:
     user = UserFactory.create(username="window1")
@@ -253,3 +259,130 @@ def test_log_out_everywhere_needs_the_password_and_a_wrong_one_ends_nothing(
 def test_log_out_everywhere_speaks_chinese(officer: Any, client_for: Callable[..., Client]) -> None:
     page = client_for(officer, language="zh-hans").get(LOGOUT_EVERYWHERE).content.decode()
     assert "退出所有设备" in page
+
+
+def _accounts(count: int) -> list[Any]:
+    users = []
+    for number in range(count):
+        user = UserFactory.create(username=f"desk{number}")
+        user.set_password(PASSWORD)
+        user.save()
+        users.append(user)
+    return users
+
+
+def _login_from(address: str, username: str, password: str, **headers: str) -> Any:
+    client = Client(REMOTE_ADDR=address, headers={"accept-language": "en", **headers})
+    return _login(client, username, password)
+
+
+def test_many_accounts_failing_from_one_address_lock_the_address(db: None, settings: Any) -> None:
+    """Guessing one password across many accounts is stopped by the address's own, higher limit."""
+    settings.AXES_FAILURE_LIMIT = 5
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 12
+    users = _accounts(4)
+    attempts = 0
+    for user in users:  # 3 failures each: below the account's limit of 5
+        for _attempt in range(3):
+            attempts += 1
+            response = _login_from("10.1.1.1", user.username, "wrong")
+            assert response.status_code == (429 if attempts >= 12 else 400), attempts
+    locked = _login_from("10.1.1.1", "officer-elsewhere", "wrong")
+    assert locked.status_code == 429
+    assert "Too many failed logins from this network address" in locked.content.decode()
+    assert int(locked["Retry-After"]) == 15 * 60
+    # Even a right password is refused from that address while the lock lasts...
+    assert _login_from("10.1.1.1", users[0].username, PASSWORD).status_code == 429
+    # ...while the same accounts still log in from another address.
+    assert _login_from("10.2.2.2", users[0].username, PASSWORD).status_code == 302
+
+
+def test_a_window_office_behind_one_address_is_not_locked_by_the_account_limit(
+    db: None, settings: Any
+) -> None:
+    """Several people on one address each mistyping a few times stay below the address's limit."""
+    users = _accounts(5)
+    for user in users:
+        for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+            assert _login_from("10.1.1.1", user.username, "wrong").status_code == 400
+    assert _login_from("10.1.1.1", users[0].username, PASSWORD).status_code == 302
+
+
+def test_one_account_failing_from_many_addresses_locks_the_account(
+    officer: Any, settings: Any
+) -> None:
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        response = _login_from(f"10.3.0.{number + 1}", "window1", "wrong")
+    assert response.status_code == 429
+    assert "This account is locked" in response.content.decode()
+    assert _login_from("10.3.1.1", "window1", PASSWORD).status_code == 429
+
+
+def test_the_forwarded_address_is_ignored_without_a_proxy(db: None, settings: Any) -> None:
+    """X-Forwarded-For is whatever the client says unless a proxy in front of us sets it."""
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 6
+    users = _accounts(3)
+    for number, user in enumerate(users * 2):
+        _login_from("10.1.1.1", user.username, "wrong", x_forwarded_for=f"172.16.0.{number}")
+    assert _login_from("10.1.1.1", "someone", "wrong").status_code == 429
+
+
+def test_behind_a_proxy_the_forwarded_address_is_the_client(db: None, settings: Any) -> None:
+    """One reverse proxy (REMOTE_ADDR 127.0.0.1) appends the client's address to X-Forwarded-For:
+    with AXES_IPWARE_PROXY_COUNT = 0 that entry is the client."""
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 6
+    settings.AXES_IPWARE_PROXY_COUNT = 0
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    users = _accounts(3)
+    for user in users * 2:  # six failures from the client 10.5.5.5
+        _login_from("127.0.0.1", user.username, "wrong", x_forwarded_for="10.5.5.5")
+    locked = _login_from("127.0.0.1", "x", "wrong", x_forwarded_for="10.5.5.5")
+    assert locked.status_code == 429
+    # Another client behind the same proxy is not affected.
+    other = _login_from("127.0.0.1", users[0].username, PASSWORD, x_forwarded_for="10.6.6.6")
+    assert other.status_code == 302
+
+
+def test_a_forged_forwarded_address_does_not_escape_the_address_limit(
+    db: None, settings: Any
+) -> None:
+    """A client that sends X-Forwarded-For of its own, a new address each time, gets a longer chain
+    than one proxy writes: such requests count together, not as new addresses."""
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 6
+    settings.AXES_IPWARE_PROXY_COUNT = 0
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    users = _accounts(3)
+    for number, user in enumerate(users * 2):
+        forged = f"172.16.0.{number}, 10.8.8.8"
+        _login_from("127.0.0.1", user.username, "wrong", x_forwarded_for=forged)
+    again = _login_from("127.0.0.1", "x", "wrong", x_forwarded_for="172.16.1.1, 10.8.8.8")
+    assert again.status_code == 429
+    # Honest clients behind the proxy are still told apart.
+    other = _login_from("127.0.0.1", users[0].username, PASSWORD, x_forwarded_for="10.6.6.6")
+    assert other.status_code == 302
+
+
+def test_the_api_token_endpoint_counts_failures_by_address_too(db: None, settings: Any) -> None:
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 4
+    users = _accounts(4)
+    for user in users:
+        response = Client(REMOTE_ADDR="10.7.7.7").post(
+            "/api/v1/auth/token/",
+            {"username": user.username, "password": "wrong"},
+            content_type="application/json",
+        )
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "locked_out"
+
+
+def test_logging_in_forgives_the_accounts_failures_not_the_addresss(
+    db: None, settings: Any
+) -> None:
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 6
+    users = _accounts(3)
+    for user in [users[0], users[0], users[1], users[1], users[2]]:
+        assert _login_from("10.1.1.1", user.username, "wrong").status_code == 400
+    assert _login_from("10.1.1.1", users[2].username, PASSWORD).status_code == 302
+    # The address still counts the four failures on the others' accounts.
+    assert _login_from("10.1.1.1", users[0].username, "wrong").status_code == 400
+    assert _login_from("10.1.1.1", users[1].username, "wrong").status_code == 429

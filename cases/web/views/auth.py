@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 from ...errors import InvalidInput
 from ...services import users
 from ..forms.auth import LogoutEverywhereForm
+from ..lockout import ADDRESS, locked_by
 
 
 class LoginView(auth_views.LoginView):
@@ -78,6 +79,14 @@ def logout_everywhere(request: HttpRequest) -> HttpResponse:
 def _lockout_message(request: HttpRequest) -> str:
     cool_off = get_cool_off(request)
     minutes = max(1, int(cool_off.total_seconds() // 60)) if cool_off else 0
+    if locked_by(request) == {ADDRESS}:
+        if not minutes:
+            return str(_("Too many failed logins from this network address. Ask an administrator."))
+        return ngettext(
+            "Too many failed logins from this network address. Try again in %(minutes)d minute.",
+            "Too many failed logins from this network address. Try again in %(minutes)d minutes.",
+            minutes,
+        ) % {"minutes": minutes}
     if not minutes:
         return str(_("This account is locked after too many failed logins. Ask an administrator."))
     return ngettext(
@@ -88,19 +97,22 @@ def _lockout_message(request: HttpRequest) -> str:
 
 
 def locked_out(request: HttpRequest, response: Any, credentials: Any) -> HttpResponse:
-    """django-axes' lockout response: the API's error shape under /api/, the login page elsewhere."""
+    """django-axes' lockout response: the API's error shape under /api/, the login page elsewhere;
+    it says whether the account or the client's address is locked."""
     message = _lockout_message(request)
     cool_off = get_cool_off(request)
     retry_after = str(int(cool_off.total_seconds())) if cool_off else None
     if request.path.startswith("/api/"):
         from ...api.errors import body
 
-        reply: HttpResponse = JsonResponse(
-            body("locked_out", message, {"username": [message]}), status=429
-        )
+        # An account's lock is the username's; an address's is no field's.
+        fields = {} if locked_by(request) == {ADDRESS} else {"username": [message]}
+        reply: HttpResponse = JsonResponse(body("locked_out", message, fields), status=429)
     else:
-        form = AuthenticationForm(request, data=request.POST or None)
-        form.is_valid()  # the backend refuses while locked; the form shows our message instead
+        # Bound without the password, so validating it authenticates nothing (which would count
+        # one more failure); the form shows our message instead of its own.
+        form = AuthenticationForm(request, data={"username": request.POST.get("username", "")})
+        form.is_valid()
         form.errors.clear()
         form.add_error(None, message)
         reply = render(request, "web/login.html", {"form": form, "locked": True}, status=429)
