@@ -46,6 +46,7 @@ from .models import (
     Rollup,
     RollupState,
     Room,
+    SavedSearch,
     Session,
     SessionMediator,
     Transfer,
@@ -500,6 +501,16 @@ class IdempotencyKeyAdmin(ViewOnlyAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["user"]
     exclude = ["response"]
+
+
+@admin.register(SavedSearch)
+class SavedSearchAdmin(ViewOnlyAdmin):
+    """Whose searches are kept and until when; never their text (it may hold a phone number)."""
+
+    list_display = ["key", "user", "created_at", "expires_at"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    exclude = ["query_encrypted"]
 
 
 class UserMembershipInline(AdministratorsInline):
