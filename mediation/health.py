@@ -13,6 +13,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from cases.web.middleware import without_session
+
 logger = logging.getLogger(__name__)
 
 # Driver messages may quote a connection string; keep credentials out of the log.
@@ -25,6 +27,7 @@ def _redacted(message: str) -> str:
     )
 
 
+@without_session
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:

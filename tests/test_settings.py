@@ -73,7 +73,7 @@ def test_a_broker_url_sends_tasks_to_named_queues() -> None:
         CELERY_BROKER_URL="redis://127.0.0.1:1/0",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False ['default', 'notifications', 'reports']"
+    assert result.stdout.strip() == "False ['default', 'notifications', 'report_emails', 'reports']"
 
 
 DEV_DEFAULTS = {

@@ -24,6 +24,18 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+def without_session(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Mark a view that answers without a session or a user (``/healthz``): these middlewares then
+    leave both unread, so the view answers even while the database (the session store) is down."""
+    view.without_session = True  # type: ignore[attr-defined]
+    return view
+
+
+def _sessionless(request: HttpRequest) -> bool:
+    match = request.resolver_match
+    return match is not None and getattr(match.func, "without_session", False)
+
+
 def _now() -> int:
     return int(timezone.now().timestamp())
 
@@ -49,12 +61,16 @@ class IdleSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated:
-            self._check_idle(request)
         response = self.get_response(request)
         if getattr(request, "htmx", False) and self._to_login(response):
             return self._htmx_to_login(request, response)
         return response
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> None:
+        if not getattr(view, "without_session", False) and request.user.is_authenticated:
+            self._check_idle(request)
 
     def _check_idle(self, request: HttpRequest) -> None:
         now = _now()
@@ -106,7 +122,7 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         if "no-store" in response.get("Cache-Control", ""):
             return response  # the view said so itself (a reveal of clear values)
-        if _is_api(request) or request.user.is_authenticated:
+        if _is_api(request) or (not _sessionless(request) and request.user.is_authenticated):
             add_never_cache_headers(response)
         return response
 

@@ -41,8 +41,10 @@ from cases.models import (
     Role,
     Rollup,
     RollupState,
+    SavedSearch,
     SessionMediator,
 )
+from cases.services.searches import save_search
 from tests.api.world import Side, build_sides
 from tests.factories import MembershipFactory, Tree, UserFactory
 
@@ -136,6 +138,7 @@ def _rows_at(side: Side, tree: Tree) -> dict[type[models.Model], models.Model]:
         IdempotencyKey: lambda: IdempotencyKey.objects.create(
             user=side.user, key=f"adm-{centre.pk}", fingerprint="f" * 64
         ),
+        SavedSearch: lambda: save_search(user=side.user, text=f"1391111{centre.pk:04d}"),
         ReportRun: lambda: run,
         ReportSnapshot: lambda: ReportSnapshot.objects.create(
             run=run,

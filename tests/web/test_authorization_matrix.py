@@ -226,6 +226,9 @@ COVERAGE: dict[str, Coverage] = {
     "login": PageRoute(reason="The login form."),
     "logout": PageRoute(reason="Ends the caller's own session."),
     "password_change": PageRoute(reason="The caller's own password."),
+    "logout_everywhere": PageRoute(
+        reason="Ends the caller's own sessions and API tokens, after the caller's own password."
+    ),
     "workbench": PageRoute(reason="The caller's own work, from the scoped queries."),
     "due": PageRoute(reason="Due agreements and follow-ups of the caller's scope."),
     "notifications": PageRoute(reason="The caller's own notifications."),
