@@ -43,7 +43,7 @@ def test_the_admin_works_under_the_policy(
     # A widget that builds its own markup: the autocomplete of the parent centre.
     page.goto(f"{live_server.url}/admin/cases/centre/{administrator.s1.pk}/change/")
     page.locator(".field-parent .select2-selection").first.click()
-    page.locator(".select2-search__field").fill(administrator.d1.code)
+    page.locator(".select2-dropdown .select2-search__field").fill(administrator.d1.code)
     page.locator(".select2-results__option").first.wait_for()
     assert not screen.errors, screen.errors
     screen.close()
