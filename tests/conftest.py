@@ -5,8 +5,17 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.test.utils import override_settings
 
 from tests.factories import Tree, add_filter_cases, build_tree, populate_cases
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """Passwords hashed with a fast hasher: the suite logs in thousands of times (the authorization
+    matrices log in afresh for each call), and the real hasher costs ~0.3 s a login by design."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
 
 # --- Domain core (tests/cases) --------------------------------------------------------------------
 
