@@ -9,6 +9,7 @@ from django.test.utils import override_settings
 
 from tests.factories import Tree, add_filter_cases, build_tree, populate_cases
 
+
 @pytest.fixture(autouse=True, scope="session")
 def _fast_password_hashing() -> Iterator[None]:
     """Passwords hashed with a fast hasher: the suite logs in thousands of times (the authorization
