@@ -1,6 +1,7 @@
 """Shared fixtures. Domain-core fixtures build the small centre tree of ``tests.factories``."""
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -8,6 +9,25 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from tests.factories import Tree, add_filter_cases, build_tree, populate_cases
+
+# The heavy tests, left out of the fast inner loop (`make test PYTEST_ARGS="-m 'not slow'"`);
+# `make test` runs them all. A module may also mark itself with `pytest.mark.slow`.
+SLOW_MODULES = {
+    "tests/reports/test_recomputation.py",  # hypothesis: histories against a plain recomputation
+    "tests/reports/test_generate_city.py",  # builds cities through the bulk loader
+    "tests/reports/test_worker.py",  # a real Celery worker and beat
+    "tests/cases/test_workflow_stateful.py",  # the stateful workflow machine
+    "tests/api/test_schemathesis.py",  # every operation of the schema, generated
+    "tests/browser",  # Chromium
+}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        path = item.path.relative_to(ROOT).as_posix()
+        if any(path == slow or path.startswith(slow + "/") for slow in SLOW_MODULES):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True, scope="session")
