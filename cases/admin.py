@@ -531,7 +531,7 @@ class UserWithMembershipsAdmin(UserAdmin, AdministratorPermissions):
 
 @admin.register(ReportRun)
 class ReportRunAdmin(ViewOnlyAdmin):
-    """Written by ``cases.reports.snapshots`` (the schedule or ``build_reports``): read-only."""
+    """Written by ``cases.services.snapshots`` (the schedule or ``build_reports``): read-only."""
 
     list_display = ["month", "version", "started_at", "finished_at", "centres", "requested_by"]
     list_filter = ["month"]

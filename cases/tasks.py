@@ -4,14 +4,16 @@ from typing import Any
 
 from celery import shared_task
 
+from .documents.pdf import PdfUnavailable
+from .documents.report import pdf_attachment
 from .models import ReportRun
-from .reports import rollups, snapshots
+from .reports import rollups
 from .reports.periods import parse_month
+from .services import snapshots
 from .services.idempotency import purge_expired_keys
 from .services.notifications import send_due_emails, send_emails
 from .services.searches import purge_expired_searches
 from .services.sweep import sweep
-from .web.pdf import PdfUnavailable
 
 
 @shared_task(name="cases.tasks.purge_idempotency_keys")
@@ -81,8 +83,9 @@ def report_generate(run_id: int, centre_ids: list[int]) -> int:
 # e-mails never hold up the generation chunks queued behind them.
 @shared_task(name="cases.tasks.report_email", **_REPORT_RETRIES)
 def report_email(snapshot_ids: list[int]) -> int:
-    """E-mail the snapshots ``snapshot_ids`` not yet e-mailed to their directors."""
-    return snapshots.send_emails(snapshot_ids)
+    """E-mail the snapshots ``snapshot_ids`` not yet e-mailed to their directors, the report
+    attached as a PDF."""
+    return snapshots.send_emails(snapshot_ids, pdf_attachment)
 
 
 @shared_task(name="cases.tasks.report_requeue_emails")

@@ -20,8 +20,8 @@ import time_machine
 from django.utils import timezone
 
 from cases.models import ReportSnapshot
-from cases.reports import snapshots
 from cases.reports.periods import add_months, current_month
+from cases.services import snapshots
 from cases.tasks import report_email, report_generate, report_requeue_emails
 from mediation.celery import QUEUE_REPORT_EMAILS, QUEUE_REPORTS, QUEUES, app
 from tests.factories import Tree

@@ -23,8 +23,9 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from cases import workflow
+from cases.documents import report
 from cases.models import Agreement, Centre, FollowUp, Status
-from cases.reports import exports, figures, monthly
+from cases.reports import figures, monthly
 from cases.reports.figures import BREAKDOWN_KEYS, BY_KEY, KEYS, LEVELS, Kind
 from cases.services.agreements import record_fulfilment, record_judicial_confirmation
 from cases.services.follow_ups import record_follow_up
@@ -120,7 +121,7 @@ def history(django_db_setup: None, django_db_blocker: Any) -> Iterator[Tree]:
 def label_in(language: str, dimension: str, entry: dict[str, Any]) -> str:
     """A breakdown entry's label as the file written in ``language`` shows it."""
     with translation.override(language):
-        return exports.entry_label(dimension, entry)
+        return report.entry_label(dimension, entry)
 
 
 def test_the_month_has_something_in_every_part(history: Tree) -> None:
@@ -164,10 +165,10 @@ def csv_sections(rows: list[list[str]]) -> dict[str, list[list[str]]]:
 def test_csv_holds_the_figures_of_the_json(history: Tree, language: str) -> None:
     with translation.override(language):
         data = october_report(history)
-        content = exports.to_csv(data)
+        content = report.to_csv(data)
         figure, definition = translation.gettext("Figure"), translation.gettext("Definition")
         month = translation.gettext("Month")
-        level_title = str(exports.LEVEL_SHARES_TITLE)
+        level_title = str(report.LEVEL_SHARES_TITLE)
     assert content.startswith("\ufeff".encode()), "Excel needs the byte order mark for UTF-8"
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows[0][1] == f"{data['centre']['label']} (JA)"
@@ -215,7 +216,7 @@ def test_csv_cells_cannot_start_a_formula(history: Tree) -> None:
     centre = renamed(history.d1, '=HYPERLINK("http://evil.example")')
     with translation.override("en"):
         data = monthly.labelled(monthly.report(centre, OCTOBER, "subtree"))
-        rows = list(csv.reader(io.StringIO(exports.to_csv(data).decode("utf-8-sig"))))
+        rows = list(csv.reader(io.StringIO(report.to_csv(data).decode("utf-8-sig"))))
     assert rows[0][1].startswith("'=HYPERLINK")
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
@@ -243,7 +244,7 @@ FORMATS = {
 def test_xlsx_holds_the_figures_as_formatted_numbers(history: Tree, language: str) -> None:
     with translation.override(language):
         data = october_report(history)
-        content = exports.to_xlsx(data)
+        content = report.to_xlsx(data)
         names = [translation.gettext(n) for n in ("Figures", "Resolved by level", "Definitions")]
         figure = translation.gettext("Figure")
     book = load_workbook(io.BytesIO(content))
@@ -297,7 +298,7 @@ def test_xlsx_keeps_text_that_looks_like_a_formula_as_text(history: Tree) -> Non
     centre = renamed(history.d1, "=1+1")
     with translation.override("en"):
         data = monthly.labelled(monthly.report(centre, OCTOBER, "subtree"))
-        book = load_workbook(io.BytesIO(exports.to_xlsx(data)))
+        book = load_workbook(io.BytesIO(report.to_xlsx(data)))
     cell = book.worksheets[0]["B1"]
     assert cell.value == "=1+1 (JA)" and cell.data_type == "s"
 
@@ -361,9 +362,9 @@ def figure_rows(data: dict[str, Any]) -> list[tuple[str, list[str]]]:
                 [
                     shown(key, now),
                     shown(key, before),
-                    exports.change(key, now, before),
+                    report.change(key, now, before),
                     shown(key, year),
-                    exports.change(key, now, year),
+                    report.change(key, now, year),
                 ],
             )
         )
@@ -374,7 +375,7 @@ def figure_rows(data: dict[str, Any]) -> list[tuple[str, list[str]]]:
 def test_pdf_prints_the_figures_definitions_and_breakdowns(history: Tree, language: str) -> None:
     with translation.override(language):
         data = october_report(history)
-        content = exports.to_pdf(data)
+        content = report.to_pdf(data)
     assert content.startswith(b"%PDF")
     lines = pdf_lines(content)
     text = "\n".join(lines)
@@ -401,7 +402,7 @@ def test_pdf_prints_the_figures_definitions_and_breakdowns(history: Tree, langua
     # Each breakdown: its tables split the figures into groups of columns; every entry is a row
     # of each.
     with translation.override(language):
-        tables = exports.pdf_context(data)["breakdowns"]
+        tables = report.pdf_context(data)["breakdowns"]
     for (dimension, entries), breakdown in zip(data["breakdowns"].items(), tables, strict=True):
         assert breakdown["title"] == data["breakdown_labels"][dimension]
         start = next(i for i, line in enumerate(lines) if line.strip() == breakdown["title"])
@@ -431,8 +432,8 @@ def test_pdf_shows_the_busiest_entries_of_a_long_breakdown(
     monkeypatch.setattr(figures, "SHOWN_ENTRIES", 1)
     with translation.override("en"):
         data = october_report(history)
-        lines = pdf_lines(exports.to_pdf(data))
-        workbook = load_workbook(io.BytesIO(exports.to_xlsx(data)))
+        lines = pdf_lines(report.to_pdf(data))
+        workbook = load_workbook(io.BytesIO(report.to_xlsx(data)))
     dimension, entries = max(
         ((d, e) for d, e in data["breakdowns"].items() if d != "child_centre"),
         key=lambda item: len(item[1]),
@@ -442,7 +443,7 @@ def test_pdf_shows_the_busiest_entries_of_a_long_breakdown(
     assert f"1 of {len(entries)} are shown, the busiest first" in squeezed
     assert any(line.startswith(label_in("en", dimension, entries[0])) for line in lines)
     assert not any(line.startswith(label_in("en", dimension, entries[1])) for line in lines)
-    sheet = workbook[exports._sheet_name(data["breakdown_labels"][dimension])]
+    sheet = workbook[report._sheet_name(data["breakdown_labels"][dimension])]
     names = [row[0] for row in sheet.iter_rows(values_only=True)]
     assert all(label_in("en", dimension, e) in names for e in entries)
 
@@ -450,8 +451,8 @@ def test_pdf_shows_the_busiest_entries_of_a_long_breakdown(
 def test_the_centre_scope_has_no_breakdown_by_child_centre(history: Tree) -> None:
     with translation.override("en"):
         data = monthly.labelled(monthly.report(history.s1, OCTOBER, "centre"))
-        rows = list(csv.reader(io.StringIO(exports.to_csv(data).decode("utf-8-sig"))))
-        book = load_workbook(io.BytesIO(exports.to_xlsx(data)))
+        rows = list(csv.reader(io.StringIO(report.to_csv(data).decode("utf-8-sig"))))
+        book = load_workbook(io.BytesIO(report.to_xlsx(data)))
     assert data["breakdowns"]["child_centre"] == []
     assert ["By centre"] not in rows and "By centre" not in book.sheetnames
     assert ["By mediator"] in rows and "By mediator" in book.sheetnames
@@ -459,7 +460,7 @@ def test_the_centre_scope_has_no_breakdown_by_child_centre(history: Tree) -> Non
 
 def test_file_names_say_centre_month_and_scope(history: Tree) -> None:
     data = october_report(history, "centre")
-    assert exports.filename(data, "xlsx") == "report-JA-2026-10-centre.xlsx"
-    assert exports.filename({**data, "centre": {"code": 'J"A/1'}}, "pdf") == (
+    assert report.filename(data, "xlsx") == "report-JA-2026-10-centre.xlsx"
+    assert report.filename({**data, "centre": {"code": 'J"A/1'}}, "pdf") == (
         "report-J_A_1-2026-10-centre.pdf"
     )

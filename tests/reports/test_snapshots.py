@@ -18,6 +18,7 @@ from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
+from cases.documents.report import pdf_attachment
 from cases.models import (
     Centre,
     Membership,
@@ -27,7 +28,8 @@ from cases.models import (
     Status,
 )
 from cases.models.reports import SnapshotImmutable
-from cases.reports import monthly, snapshots
+from cases.reports import monthly
+from cases.services import snapshots
 from cases.tasks import report_generate, report_monthly_run
 from mediation.celery import app
 from tests.factories import MembershipFactory, Tree, UserFactory, drive, register
@@ -94,7 +96,7 @@ def quick_pdf(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         made.append(translation.get_language() or "")
         return b"%PDF-1.7 test"
 
-    monkeypatch.setattr("cases.reports.exports.to_pdf", to_pdf)
+    monkeypatch.setattr("cases.documents.report.to_pdf", to_pdf)
     return made
 
 
@@ -319,7 +321,7 @@ def test_a_chunk_run_twice_writes_nothing_twice_and_sends_nothing_twice(
     with commit():
         assert report_generate.delay(run.pk, ids).get() == 0
         assert snapshots.generate(run, ids) == 0
-        assert snapshots.send_emails(list(first)) == 0
+        assert snapshots.send_emails(list(first), pdf_attachment) == 0
         snapshots.complete(run)
 
     assert {s.pk: (s.generated_at, s.emailed_at) for s in run.snapshots.all()} == first

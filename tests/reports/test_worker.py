@@ -26,8 +26,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cases.models import Centre, Membership, ReportRun, ReportSnapshot, Role, Status
-from cases.reports import monthly, snapshots
+from cases.reports import monthly
 from cases.reports.periods import add_months, current_month, month_start
+from cases.services import snapshots
 from cases.tasks import report_monthly_run
 from mediation.celery import QUEUES as CELERY_QUEUES
 from mediation.celery import app

@@ -20,6 +20,8 @@ from django.utils.formats import date_format
 from pypdf import PdfReader
 
 from cases import workflow
+from cases.documents import pdf
+from cases.documents.agreement import format_yuan, yuan_in_capitals
 from cases.errors import InvalidInput, TransitionNotAllowed
 from cases.models import (
     Agreement,
@@ -32,8 +34,6 @@ from cases.models import (
     Status,
 )
 from cases.services.intake import PartyData
-from cases.web import pdf
-from cases.web.views.agreements import format_yuan, yuan_in_capitals
 from tests.factories import Tree, agreement_data, register
 
 # Every test runs in a savepoint inside the module's shared data, so what it records is undone.

@@ -20,10 +20,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ... import deadlines, queries, workflow
+from ...documents.closing_summary import closing_summary_context
+from ...documents.pdf import PdfUnavailable, render_pdf
 from ...services import intake
 from ...services.cases import edit_case
-from ...web.pdf import PdfUnavailable, render_pdf
-from ...web.views.court import closing_summary_context
 from .. import permissions
 from ..base import ScopedViewSet
 from ..docs import NOT_FOUND, error

@@ -21,11 +21,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ... import access
+from ...documents import report
+from ...documents.pdf import PdfUnavailable
 from ...models import Scope
-from ...reports import exports, monthly
+from ...reports import monthly
 from ...reports.figures import FIGURES, LEVELS, Kind
 from ...reports.periods import current_month, parse_month
-from ...web.pdf import PdfUnavailable
 from ..base import ScopedViewSet
 from ..docs import NOT_FOUND, error
 from ..errors import body
@@ -240,10 +241,10 @@ class ReportViewSet(ScopedViewSet):
             (200, "text/csv"): OpenApiResponse(
                 OpenApiTypes.BINARY, description="format=csv: UTF-8 with a byte order mark"
             ),
-            (200, exports.CONTENT_TYPES["xlsx"]): OpenApiResponse(
+            (200, report.CONTENT_TYPES["xlsx"]): OpenApiResponse(
                 OpenApiTypes.BINARY, description="format=xlsx"
             ),
-            (200, exports.CONTENT_TYPES["pdf"]): OpenApiResponse(
+            (200, report.CONTENT_TYPES["pdf"]): OpenApiResponse(
                 OpenApiTypes.BINARY, description="format=pdf (A4)"
             ),
             400: error(
@@ -276,13 +277,13 @@ class ReportViewSet(ScopedViewSet):
 
 
 def _file(data: dict[str, Any], kind: str) -> Response | HttpResponse:
-    makers = {"csv": exports.to_csv, "xlsx": exports.to_xlsx, "pdf": exports.to_pdf}
+    makers = {"csv": report.to_csv, "xlsx": report.to_xlsx, "pdf": report.to_pdf}
     try:
         content = makers[kind](data)
     except PdfUnavailable:
         return Response(
             body("pdf_unavailable", PDF_UNAVAILABLE), status=status.HTTP_503_SERVICE_UNAVAILABLE
         )
-    response = HttpResponse(content, content_type=exports.CONTENT_TYPES[kind])
-    response["Content-Disposition"] = f'attachment; filename="{exports.filename(data, kind)}"'
+    response = HttpResponse(content, content_type=report.CONTENT_TYPES[kind])
+    response["Content-Disposition"] = f'attachment; filename="{report.filename(data, kind)}"'
     return response

@@ -12,8 +12,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from cases.models import ReportRun
-from cases.reports import snapshots
 from cases.reports.periods import format_month, parse_month
+from cases.services import snapshots
 
 
 class Command(BaseCommand):

@@ -41,6 +41,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import push_url, reswap, retarget
 
 from ... import deadlines, personal_data, queries
+from ...documents.cells import spreadsheet_cell
 from ...models import Case, Party
 from ...services.searches import save_search
 from ..base import render_form
@@ -270,22 +271,12 @@ CSV_HEADER = [
     _verbose(Case, "concluded_at"),
 ]
 
-# A spreadsheet reads a cell starting with one of these as a formula (CSV injection): such text
-# is written with a leading apostrophe, which the spreadsheet shows as plain text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 
 class _Echo:
     """A file whose ``write`` hands the line back, so the CSV writer feeds a stream."""
 
     def write(self, value: str) -> str:
         return value
-
-
-def spreadsheet_cell(value: Any) -> str:
-    """``value`` as CSV text that no spreadsheet reads as a formula (see FORMULA_STARTS)."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def _local(moment: datetime | None, zone: tzinfo) -> str:

@@ -4,53 +4,20 @@ When mediation of a case the court entrusted ends without agreement (failed, or 
 court resumes its own proceedings; the centre sends it a summary of what was done: the parties, the
 dispute, the sessions held, the outcome and the guidance given. The court's liaison is notified
 (``services.notifications.notify_returned_to_court``) and reads it here, like the centre's staff.
+The document is made by ``cases.documents.closing_summary``.
 """
-
-from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from ... import queries
-from ...models import Case, Party
+from ...documents.closing_summary import closing_summary_context
+from ...documents.pdf import pdf_response
+from ...models import Case
 from ..base import case_or_404
-from ..pdf import pdf_response
-from .agreements import field_labels
-
-
-def closing_summary_context(case: Case, *, for_pdf: bool) -> dict[str, Any]:
-    chinese = not (get_language() or "").startswith("en")
-    mediators = [m for m in [case.lead_mediator, *case.co_mediators.all()] if m is not None]
-    return {
-        "case": case,
-        "parties": list(case.parties.all()),
-        "sessions": case.held_sessions,  # type: ignore[attr-defined]
-        "mediators": mediators,
-        "for_pdf": for_pdf,
-        "pdf_url": reverse("web:closing_summary_pdf", args=[case.pk]),
-        "colon": "：" if chinese else ": ",
-        "list_separator": "、" if chinese else ", ",
-        "party_labels": field_labels(Party, "kind", "id_number_masked", "phone_masked"),
-        "case_labels": field_labels(
-            Case,
-            "category",
-            "summary",
-            "amount_in_dispute",
-            "entrusting_court",
-            "court_case_number",
-            "entrusted_on",
-            "registered_at",
-            "accepted_at",
-            "concluded_at",
-            "outcome",
-            "fail_guidance",
-            "outcome_note",
-        ),
-    }
 
 
 def _case(request: HttpRequest, pk: int) -> Case:

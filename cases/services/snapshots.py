@@ -13,7 +13,7 @@ sends nothing twice. docs/reports.md ("Snapshots on schedule") tells the whole s
 """
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
 from itertools import groupby
 from typing import Any
@@ -27,9 +27,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from ..models import Centre, Membership, ReportRun, ReportSnapshot, Role, Scope
-from .figures import BY_KEY
-from .monthly import labelled, report
-from .periods import add_months, current_month, format_month, zone
+from ..reports.figures import BY_KEY
+from ..reports.monthly import labelled, report
+from ..reports.periods import add_months, current_month, format_month, zone
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,11 @@ EMAIL_REQUEUE_WINDOW = timedelta(days=7)
 
 # The figures quoted in the e-mail's text; the attached PDF has them all.
 EMAIL_FIGURES = ("received", "resolved", "failed", "open_at_month_end", "overdue_at_month_end")
+
+# The file an e-mail attaches, made from a report's labelled data in the active language: its name
+# and content. Documents sit above this floor, so the caller hands the maker in
+# (``cases.tasks.report_email`` gives ``cases.documents.report.pdf_attachment``).
+Attachment = Callable[[dict[str, Any]], tuple[str, bytes]]
 
 
 def previous_month() -> date:
@@ -281,14 +286,14 @@ def language_of(user: Any) -> str:
     return str(settings.LANGUAGE_CODE)
 
 
-def send_emails(snapshot_ids: Sequence[int]) -> int:
+def send_emails(snapshot_ids: Sequence[int], attachment: Attachment) -> int:
     """E-mail each snapshot in ``snapshot_ids`` to its centre's directors, once; return how many
     messages were sent.
 
-    Each director gets one message in their language with the report attached as a PDF (rendered
-    once per language). The snapshot is locked and ``emailed_at`` stamped in the transaction that
-    sends it: a second run, or a concurrent worker, finds it stamped and sends nothing; a failed
-    send rolls the stamp back so a retry sends it.
+    Each director gets one message in their language with the report attached as ``attachment``
+    makes it (the PDF, made once per language). The snapshot is locked and ``emailed_at`` stamped
+    in the transaction that sends it: a second run, or a concurrent worker, finds it stamped and
+    sends nothing; a failed send rolls the stamp back so a retry sends it.
     """
     sent = 0
     for pk in snapshot_ids:
@@ -304,7 +309,7 @@ def send_emails(snapshot_ids: Sequence[int]) -> int:
             recipients = list(directors(snapshot.centre_id))
             if not recipients:
                 continue
-            messages = list(_messages(snapshot, recipients))
+            messages = list(_messages(snapshot, recipients, attachment))
             get_connection().send_messages(messages)
             snapshot.emailed_at = timezone.now()
             snapshot.save(update_fields=["emailed_at"])
@@ -312,17 +317,17 @@ def send_emails(snapshot_ids: Sequence[int]) -> int:
     return sent
 
 
-def _messages(snapshot: ReportSnapshot, recipients: list[Any]) -> Iterator[EmailMessage]:
-    from .exports import filename, to_pdf  # WeasyPrint is loaded only when a PDF is made
-
+def _messages(
+    snapshot: ReportSnapshot, recipients: list[Any], attachment: Attachment
+) -> Iterator[EmailMessage]:
     for language, users in groupby(sorted(recipients, key=language_of), key=language_of):
         with translation.override(language):
             data = labelled(snapshot.data)
             subject, body = _email_text(snapshot, data)
-            attachment = to_pdf(data)
+            name, content = attachment(data)
             for user in users:
                 message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-                message.attach(filename(data, "pdf"), attachment, "application/pdf")
+                message.attach(name, content, "application/pdf")
                 yield message
 
 

@@ -1,4 +1,5 @@
-"""PDF documents rendered from templates with WeasyPrint: the agreement, the monthly report.
+"""PDF documents rendered from templates with WeasyPrint: the agreement, the closing summary, the
+monthly report.
 
 WeasyPrint needs system libraries (Pango, HarfBuzz) that a developer's laptop may lack, so it is
 imported only when a PDF is asked for: the rest of the product starts and works without it, and a

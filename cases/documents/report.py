@@ -1,4 +1,5 @@
-"""A monthly report as a file: CSV, XLSX and PDF, made from ``monthly.labelled(report(...))``.
+"""A monthly report as a file: CSV, XLSX and PDF, made from ``labelled(report(...))`` (the
+data of ``cases.reports.monthly``).
 
 The three hold the same figures as the JSON, in the same order: the title (centre, month, scope,
 as of when), every figure with the previous month and the same month last year beside it, each
@@ -32,9 +33,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..models import Scope
-from ..web import pdf
-from ..web.views.case_list import spreadsheet_cell
-from .figures import (
+from ..reports.figures import (
     BREAKDOWN_KEYS,
     BREAKDOWNS,
     BY_KEY,
@@ -45,7 +44,9 @@ from .figures import (
     shown,
     shown_entries,
 )
-from .periods import zone
+from ..reports.periods import zone
+from . import pdf
+from .cells import spreadsheet_cell
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -303,6 +304,12 @@ PDF_COLUMNS = 8
 def to_pdf(data: dict[str, Any]) -> bytes:
     """The report as an A4 PDF. Raises ``pdf.PdfUnavailable`` without WeasyPrint's libraries."""
     return pdf.render_pdf(TEMPLATE, pdf_context(data))
+
+
+def pdf_attachment(data: dict[str, Any]) -> tuple[str, bytes]:
+    """The report as its e-mail attaches it: the PDF's file name and content
+    (``services.snapshots.send_emails`` is handed this by the task that sends the e-mails)."""
+    return filename(data, "pdf"), to_pdf(data)
 
 
 def pdf_context(data: dict[str, Any]) -> dict[str, Any]:
