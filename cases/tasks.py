@@ -5,8 +5,9 @@ from typing import Any
 from celery import shared_task
 
 from .models import ReportRun
-from .reports import rollups, snapshots
+from .reports import snapshots
 from .reports.periods import parse_month
+from .reports.rollups.roll import roll_stocks
 from .services.idempotency import purge_expired_keys
 from .services.notifications import send_due_emails, send_emails
 from .services.searches import purge_expired_searches
@@ -108,5 +109,5 @@ def sweep_deadlines() -> dict[str, int]:
 @shared_task(name="cases.tasks.report_roll_stocks")
 def report_roll_stocks() -> str | None:
     """Carry the report counters' month-end positions into the new month (docs/reports.md)."""
-    rolled = rollups.roll_stocks()
+    rolled = roll_stocks()
     return rolled.isoformat() if rolled else None
