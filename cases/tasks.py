@@ -7,8 +7,8 @@ from celery import shared_task
 from .documents.pdf import PdfUnavailable
 from .documents.report import pdf_attachment
 from .models import ReportRun
-from .reports import rollups
 from .reports.periods import parse_month
+from .reports.rollups.roll import roll_stocks
 from .services import snapshots
 from .services.idempotency import purge_expired_keys
 from .services.notifications import send_due_emails, send_emails
@@ -111,5 +111,5 @@ def sweep_deadlines() -> dict[str, int]:
 @shared_task(name="cases.tasks.report_roll_stocks")
 def report_roll_stocks() -> str | None:
     """Carry the report counters' month-end positions into the new month (docs/reports.md)."""
-    rolled = rollups.roll_stocks()
+    rolled = roll_stocks()
     return rolled.isoformat() if rolled else None

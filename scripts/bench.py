@@ -443,8 +443,8 @@ channels), written with COPY (`cases/demo/bulk.py`). A seed always gives the sam
   `before`/`after` values — instead of calling it. Parties are drawn from a pool sealed once
   (encrypted, hashed, masked: a person may appear in several cases); bookings are checked per
   half-hour slot so no mediator or room is double-booked.
-- **The counters** come from `rollups.facts` applied to the very events written, added up in SQL
-  (`rollups.BulkCounters`), then rolled forward month by month.
+- **The counters** come from `rollups.facts.facts` applied to the very events written, added up
+  in SQL (`rollups.bulk.BulkCounters`), then rolled forward month by month.
 - **Indexes and constraints** (secondary indexes, unique, exclusion and foreign keys) are dropped
   before the load and built again after it (`cases.bulkload.indexes_deferred`), all in one
   transaction: adding the constraints back checks every generated row against them, and an
@@ -532,7 +532,7 @@ product does not accept.""",
 demo's plans step by step, writing for each case exactly what the services write (the case, its
 parties sealed, a timeline of about eight events with their before/after values, sessions and
 bookings, agreement, follow-up, transfers) and the report counters derived from those events by
-the same `rollups.facts` the services use. That is about 0.75 ms of Python per case on one core
+the same `rollups.facts.facts` the services use. That is about 0.75 ms of Python per case on one core
 (profiled: timeline and content of the demo planner ~35%, events and their JSON ~30%, the facts
 ~20%), and PostgreSQL's COPY of the ~22 rows per case, the counters summed in SQL, the index
 builds and the monthly roll add about the same again on the other core. 20,000 cases a second

@@ -43,9 +43,11 @@ from cases.models import (  # noqa: E402
     Event,
     Membership,
     Role,
+    Rollup,
 )
-from cases.reports import monthly, rollups  # noqa: E402
+from cases.reports import monthly  # noqa: E402
 from cases.reports.periods import add_months, current_month, month_end, month_of  # noqa: E402
+from cases.reports.rollups.roll import roll_stocks  # noqa: E402
 from cases.services.users import issue_api_token  # noqa: E402
 
 User = get_user_model()
@@ -103,7 +105,7 @@ def cmd_report(which: str = "last") -> dict[str, Any]:
     result = timed(call, 30)
     result["queries"] = len(queries_of(call))
     result["cases"] = Case.objects.count()
-    result["rollup_rows"] = rollups.Rollup.objects.count()
+    result["rollup_rows"] = Rollup.objects.count()
     result["month"] = f"{month:%Y-%m}"
     data = call()
     result["mediators"] = len(data["breakdowns"]["mediator"])
@@ -344,7 +346,7 @@ def _cases_sql(statements: list[str]) -> list[str]:
 
 def cmd_roll() -> dict[str, Any]:
     """Carry the stock counters to this month (a database restored from an older dump)."""
-    return {"stocks_through": f"{rollups.roll_stocks():%Y-%m}"}
+    return {"stocks_through": f"{roll_stocks():%Y-%m}"}
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ about, the steps it goes through and when) and replaces each service call by wha
 writes — the same columns, the same event with the same ``before``/``after``, the same version
 and deadlines — applied to an in-memory case. Each case's rows are written once its last step is
 done; ``Writer`` sends them to the tables by COPY in chunks, with the report counters computed
-by ``cases.reports.rollups.facts`` from the very events written.
+by ``cases.reports.rollups.facts.facts`` from the very events written.
 
 What is not made: notifications (nothing reads them back in bulk), and the checks that stop a
 user (mediator capacity, declared conflicts): the plans never ask for what they would refuse,
@@ -53,7 +53,9 @@ from ..models import (
     TransferStatus,
 )
 from ..models import Event as EventModel
-from ..reports import rollups
+from ..reports.rollups.bulk import BulkCounters
+from ..reports.rollups.facts import Duration, Fact, facts
+from ..reports.rollups.state import State
 from ..services.events import jsonable
 from ..services.intake import PartyData, _build_parties, format_number
 from ..workflow import direction_between
@@ -128,7 +130,7 @@ class LiveCase:
 
 @dataclass(frozen=True)
 class Step:
-    """An event as ``rollups.facts`` reads it."""
+    """An event as ``rollups.facts.facts`` reads it."""
 
     at: datetime
     kind: str
@@ -186,8 +188,8 @@ class _Bulk(_State):
     """A running case's rows, besides the ``_State`` the demo's steps use."""
 
     live: LiveCase | None = None
-    report: rollups.State | None = None  # the case's state for the counters, after the last event
-    intake: rollups.State | None = None
+    report: State | None = None  # the case's state for the counters, after the last event
+    intake: State | None = None
     party_ids: list[int] = field(default_factory=list)
     sessions: dict[int, dict[str, Any]] = field(default_factory=dict)
     bookings: list[tuple[Any, ...]] = field(default_factory=list)
@@ -197,8 +199,8 @@ class _Bulk(_State):
     follow_up_row: dict[str, Any] | None = None
     transfers: list[dict[str, Any]] = field(default_factory=list)
     events: list[tuple[Any, ...]] = field(default_factory=list)
-    facts: list[rollups.Fact] = field(default_factory=list)
-    durations: list[rollups.Duration] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    durations: list[Duration] = field(default_factory=list)
 
 
 @dataclass
@@ -242,7 +244,7 @@ class BulkGenerator(CaseGenerator):
         self.policies = DeadlinePolicy.objects.exists()
         self.pools: dict[tuple[str, str], list[PartyData]] = {}
         self.sealed: dict[tuple[str, str], tuple[str, ...]] = {}  # (ID number, phone) → sealed
-        self.counters = rollups.BulkCounters()
+        self.counters = BulkCounters()
 
     # --- parties: drawn from pools sealed once ------------------------------------------------
 
@@ -343,7 +345,7 @@ class BulkGenerator(CaseGenerator):
                 live.version,
             )
         )
-        state = rollups.State(
+        state = State(
             status=live.status,
             centre=live.centre_id,
             category=live.category_id,
@@ -359,7 +361,7 @@ class BulkGenerator(CaseGenerator):
             st.intake = state
         assert st.intake is not None
         agreement = st.agreement_row
-        found, spans = rollups.facts(
+        found, spans = facts(
             Step(at, kind, name, before_json, after_json),
             previous,
             state,

@@ -34,7 +34,7 @@ from ..models import (
 from ..models.reports import MEASURES, STOCK_MEASURES
 from . import figures
 from .periods import add_months, current_month, format_month
-from .rollups import level_key
+from .rollups.rows import level_key
 
 Measures = dict[str, Any]
 _BREAKDOWN_DIMENSIONS = (

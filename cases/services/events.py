@@ -8,7 +8,7 @@ from typing import Any
 from django.db import models
 
 from ..models import Case, Event, EventKind
-from ..reports import rollups
+from ..reports.rollups.upserts import record_event
 
 
 def jsonable(value: Any) -> Any:
@@ -49,5 +49,5 @@ def record(
         case_version=case.version,
     )
     # The report counters move in the same transaction as the change (docs/reports.md).
-    rollups.record_event(event, case)
+    record_event(event, case)
     return event

@@ -29,7 +29,10 @@ from cases.models import (
     Status,
 )
 from cases.models.reports import MEASURES
-from cases.reports import monthly, rollups
+from cases.reports import monthly
+from cases.reports.rollups.bulk import BulkCounters
+from cases.reports.rollups.rebuild import all_cases, case_facts, rebuild
+from cases.reports.rollups.rows import Totals, Tree
 
 from . import plain
 from .plain import month_of, months_between, shift
@@ -151,20 +154,20 @@ def test_every_report_equals_the_plain_recomputation(generated: str) -> None:
 def test_the_report_counters_equal_a_rebuild_from_the_events_written(generated: str) -> None:
     written = counters()
     assert written[0] and written[1]
-    rollups.rebuild()
+    rebuild()
     assert counters() == written
 
 
 @pytest.mark.django_db
 def test_counters_summed_in_sql_equal_those_summed_in_python(generated: str) -> None:
     """``BulkCounters`` (SQL, for bulk loads) makes exactly the rows ``Totals`` makes."""
-    tree = rollups.Tree(Centre.objects.only("pk", "path", "level", "kind"))
-    totals = rollups.Totals()
+    tree = Tree(Centre.objects.only("pk", "path", "level", "kind"))
+    totals = Totals()
     Rollup.objects.all().delete()
     DurationBucket.objects.all().delete()
-    summed = rollups.BulkCounters()
-    for case in rollups.all_cases():
-        found, durations = rollups.case_facts(case, list(case.events.all()))
+    summed = BulkCounters()
+    for case in all_cases():
+        found, durations = case_facts(case, list(case.events.all()))
         totals.add(found, durations, tree, None)
         summed.add(found, durations)
     summed.finish()

@@ -17,7 +17,10 @@ from django.core.management import call_command
 from cases import workflow
 from cases.models import Category, DurationBucket, RiskLevel, Rollup, RollupState, Scope
 from cases.models.reports import MEASURES
-from cases.reports import monthly, rollups
+from cases.reports import monthly
+from cases.reports.rollups.facts import tenths_of_a_day
+from cases.reports.rollups.rebuild import rebuild
+from cases.reports.rollups.roll import roll_stocks
 from cases.services.agreements import record_fulfilment
 from cases.services.cases import edit_case
 from cases.services.follow_ups import record_follow_up
@@ -105,10 +108,10 @@ def history(tree: Tree) -> dict[str, Any]:
 def test_counters_kept_with_each_change_equal_a_rebuild_from_the_raw_rows() -> None:
     tree = build_tree()
     history(tree)
-    rollups.roll_stocks()  # as the rebuild does: through the current month
+    roll_stocks()  # as the rebuild does: through the current month
     kept = counters()
 
-    assert rollups.rebuild() == 3
+    assert rebuild() == 3
 
     assert kept[0], "the changes were counted as they happened"
     assert counters() == kept
@@ -121,8 +124,8 @@ def test_a_month_end_position_is_the_same_before_and_after_the_monthly_roll() ->
     before = monthly.report(tree.c, date(2026, 3, 1), now=now)["figures"]
     assert RollupState.objects.filter(stocks_through__isnull=False).count() == 0
 
-    rollups.roll_stocks(through=date(2026, 4, 1))
-    rollups.roll_stocks(through=date(2026, 4, 1))  # rolling twice changes nothing
+    roll_stocks(through=date(2026, 4, 1))
+    roll_stocks(through=date(2026, 4, 1))  # rolling twice changes nothing
 
     after = monthly.report(tree.c, date(2026, 3, 1), now=now)["figures"]
     assert after == before
@@ -135,7 +138,7 @@ def test_a_month_end_position_is_the_same_before_and_after_the_monthly_roll() ->
 
 def test_a_change_dated_in_a_rolled_month_moves_every_later_position() -> None:
     tree = build_tree()
-    rollups.roll_stocks(through=date(2026, 3, 1))
+    roll_stocks(through=date(2026, 3, 1))
     register(actor=tree.admin, centre=tree.s1, at=aware(2026, 1, 20))
 
     positions = [
@@ -144,9 +147,9 @@ def test_a_change_dated_in_a_rolled_month_moves_every_later_position() -> None:
     ]
 
     assert [p["open_at_month_end"] for p in positions] == [0, 1, 1, 1]
-    rollups.roll_stocks()
+    roll_stocks()
     kept = counters()
-    rollups.rebuild()
+    rebuild()
     assert counters() == kept
 
 
@@ -186,9 +189,9 @@ def test_amounts_follow_the_edit_but_stay_with_the_month_and_centre_of_registrat
 
 def test_durations_are_tenths_of_a_day_rounded_half_up() -> None:
     start = aware(2026, 1, 1)
-    assert rollups.tenths_of_a_day(start, start + timedelta(hours=1, minutes=11)) == 0
-    assert rollups.tenths_of_a_day(start, start + timedelta(hours=1, minutes=12)) == 1
-    assert rollups.tenths_of_a_day(start, start + timedelta(days=3, hours=14, minutes=24)) == 36
+    assert tenths_of_a_day(start, start + timedelta(hours=1, minutes=11)) == 0
+    assert tenths_of_a_day(start, start + timedelta(hours=1, minutes=12)) == 1
+    assert tenths_of_a_day(start, start + timedelta(days=3, hours=14, minutes=24)) == 36
 
 
 def test_rates_and_means_round_half_up_like_the_days() -> None:

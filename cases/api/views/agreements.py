@@ -18,7 +18,7 @@ from .. import permissions
 from ..base import ScopedViewSet
 from ..docs import FORBIDDEN, NOT_FOUND, error
 from ..filters import AgreementFilter
-from ..serializers import (
+from ..serializers.agreements import (
     AgreementSerializer,
     FulfilmentSerializer,
     JudicialConfirmationSerializer,

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from ...services import users
 from ..errors import body
-from ..serializers import MeSerializer, TokenRequestSerializer, TokenSerializer
+from ..serializers.auth import MeSerializer, TokenRequestSerializer, TokenSerializer
 
 
 class TokenView(APIView):

@@ -32,7 +32,7 @@ from ..filters import CaseFilter
 from ..negotiation import IgnoreFormatParameter
 from ..pagination import IdCursorPagination
 from ..search import ORDERING_FIELDS, CaseSearchSerializer, links_base, search_query
-from ..serializers import (
+from ..serializers.cases import (
     CaseCreateSerializer,
     CaseSerializer,
     CaseUpdateSerializer,

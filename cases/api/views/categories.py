@@ -6,7 +6,7 @@ from rest_framework import mixins
 from ... import queries
 from ..base import ScopedViewSet
 from ..filters import CategoryFilter
-from ..serializers import CategorySerializer
+from ..serializers.categories import CategorySerializer
 
 CATEGORY_EXAMPLE = OpenApiExample(
     "A sub-category",

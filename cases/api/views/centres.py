@@ -6,7 +6,7 @@ from rest_framework import mixins
 from ... import queries
 from ..base import ScopedViewSet
 from ..filters import CentreFilter
-from ..serializers import CentreSerializer
+from ..serializers.centres import CentreSerializer
 
 CENTRE_EXAMPLE = OpenApiExample(
     "A street centre",

@@ -14,7 +14,7 @@ from .. import permissions
 from ..base import ScopedViewSet
 from ..docs import FORBIDDEN, NOT_FOUND, NOT_NOW, error
 from ..filters import FollowUpFilter
-from ..serializers import FollowUpRecordSerializer, FollowUpSerializer
+from ..serializers.follow_ups import FollowUpRecordSerializer, FollowUpSerializer
 
 FOLLOW_UP_EXAMPLE = OpenApiExample(
     "A follow-up done by phone",

@@ -6,7 +6,7 @@ from rest_framework import mixins
 from ... import queries
 from ..base import ScopedViewSet
 from ..filters import MediatorFilter
-from ..serializers import MediatorSerializer
+from ..serializers.mediators import MediatorSerializer
 
 MEDIATOR_EXAMPLE = OpenApiExample(
     "A full-time mediator with a seat elsewhere",

@@ -12,7 +12,7 @@ from ...services.notifications import mark_read, unread_count
 from ..base import ScopedViewSet
 from ..docs import error
 from ..filters import NotificationFilter
-from ..serializers import (
+from ..serializers.notifications import (
     NotificationReadResultSerializer,
     NotificationReadSerializer,
     NotificationSerializer,

@@ -10,7 +10,7 @@ from ... import queries
 from ...services.cases import reveal_party
 from ..base import ScopedViewSet
 from ..filters import PartyFilter
-from ..serializers import PartySerializer, RevealedSerializer
+from ..serializers.parties import PartySerializer, RevealedSerializer
 
 PARTY_EXAMPLE = OpenApiExample(
     "An applicant, masked",

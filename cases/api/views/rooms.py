@@ -6,7 +6,7 @@ from rest_framework import mixins
 from ... import queries
 from ..base import ScopedViewSet
 from ..filters import RoomFilter
-from ..serializers import RoomSerializer
+from ..serializers.rooms import RoomSerializer
 
 ROOM_EXAMPLE = OpenApiExample(
     "A mediation room",

@@ -20,7 +20,11 @@ from .. import permissions
 from ..base import ScopedViewSet
 from ..docs import FORBIDDEN, NOT_FOUND, NOT_NOW, error
 from ..filters import SessionFilter
-from ..serializers import SessionCreateSerializer, SessionRecordSerializer, SessionSerializer
+from ..serializers.sessions import (
+    SessionCreateSerializer,
+    SessionRecordSerializer,
+    SessionSerializer,
+)
 from .cases import IDEMPOTENCY_KEY
 
 SESSION_EXAMPLE = OpenApiExample(

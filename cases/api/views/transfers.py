@@ -10,7 +10,7 @@ from rest_framework import mixins
 from ... import queries
 from ..base import ScopedViewSet
 from ..filters import TransferFilter
-from ..serializers import TransferSerializer
+from ..serializers.transfers import TransferSerializer
 
 TRANSFER_EXAMPLE = OpenApiExample(
     "An escalation awaiting the district's decision",

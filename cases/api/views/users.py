@@ -20,7 +20,7 @@ from ...services import users
 from ..base import ScopedViewSet
 from ..docs import FORBIDDEN, NOT_FOUND, error
 from ..filters import UserFilter
-from ..serializers import UserCreateSerializer, UserSerializer, UserUpdateSerializer
+from ..serializers.users import UserCreateSerializer, UserSerializer, UserUpdateSerializer
 from .cases import IDEMPOTENCY_KEY
 
 USER_EXAMPLE = OpenApiExample(

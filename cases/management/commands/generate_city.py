@@ -21,7 +21,7 @@ from cases.bulkload import indexes_deferred
 from cases.demo import bulk
 from cases.demo.network import DEMO_PASSWORD, NetworkBuilder
 from cases.models import Category, Centre, DurationBucket, Rollup
-from cases.reports import rollups
+from cases.reports.rollups.roll import roll_stocks
 
 CHUNK = 20_000  # cases performed in memory between two writes
 
@@ -90,7 +90,7 @@ class Command(BaseCommand):
                     bar.update(len(plans))
             self.stdout.write("Report counters, indexes and constraints...")
             bulk.finish(generator, fresh=True)
-        rollups.roll_stocks()
+        roll_stocks()
         with connection.cursor() as cursor:
             # Fresh statistics for the planner: the tables went from empty to millions of rows.
             cursor.execute("ANALYZE")

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from cases.models import Case, Rollup
-from cases.reports import rollups
+from cases.reports.rollups.rebuild import rebuild
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         with tqdm(
             total=Case.objects.count(), unit="case", desc="Cases", file=sys.stderr, disable=None
         ) as bar:
-            count = rollups.rebuild(progress=bar)
+            count = rebuild(progress=bar)
         self.stdout.write(
             f"Rebuilt the report counters from {count} cases: {Rollup.objects.count()} rows "
             f"in {time.monotonic() - started:.1f} s."
