@@ -8,7 +8,9 @@ mediator opens nothing (issue 15).
 
 Cases change only through the workflow and services, so in the admin their status, number, parties'
 personal data and timeline are read-only; centres are saved through ``cases.services.centres`` so the
-tree's paths stay right.
+tree's paths stay right, memberships through ``cases.services.users`` so they follow the API's rule
+(a valid role at an active centre). ``tests/test_structure_writes.py`` lists what the other pages
+write.
 """
 
 from typing import Any
