@@ -175,7 +175,8 @@ class MembershipForm(forms.ModelForm):
         fields = ["user", "centre", "role"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         centre, role = data.get("centre"), data.get("role")
         if centre is not None and role:
             for name, messages in users.membership_problems(centre=centre, role=role).items():

@@ -78,7 +78,7 @@ def written_by_close(tree: Tree, at: datetime) -> tuple[dict[str, Any], Event]:
         at=at,
     )
     agreement = Agreement.objects.filter(case=case).values("fulfilment", "fulfilment_recorded_at")
-    return agreement.get(), Event.objects.filter(case=case).latest("id")
+    return dict(agreement.get()), Event.objects.filter(case=case).latest("id")
 
 
 def written_by_service(tree: Tree, at: datetime) -> tuple[dict[str, Any], Event]:
@@ -90,7 +90,7 @@ def written_by_service(tree: Tree, at: datetime) -> tuple[dict[str, Any], Event]
         at=at,
     )
     agreement = Agreement.objects.filter(case=case).values("fulfilment", "fulfilment_recorded_at")
-    return agreement.get(), Event.objects.filter(case=case).latest("id")
+    return dict(agreement.get()), Event.objects.filter(case=case).latest("id")
 
 
 def test_closing_with_fulfilment_writes_what_recording_it_writes(tree: Tree) -> None:
