@@ -8,7 +8,9 @@ mediator opens nothing (issue 15).
 
 Cases change only through the workflow and services, so in the admin their status, number, parties'
 personal data and timeline are read-only; centres are saved through ``cases.services.centres`` so the
-tree's paths stay right.
+tree's paths stay right, memberships through ``cases.services.users`` so they follow the API's rule
+(a valid role at an active centre). ``tests/test_structure_writes.py`` lists what the other pages
+write.
 """
 
 from typing import Any
@@ -21,6 +23,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet, InlineForeignKeyField
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +55,7 @@ from .models import (
     SessionMediator,
     Transfer,
 )
+from .services import users
 from .services.centres import save_centre
 
 MAX_INDENTED_DEPTH = 8  # deeper centres are indented as the eighth level (cases/admin.css)
@@ -162,8 +167,44 @@ class ViewOnlyAdmin(AdministratorsModelAdmin):
         return False
 
 
+class MembershipForm(forms.ModelForm):
+    """A membership as ``cases.services.users`` checks it: a valid role at an active centre."""
+
+    class Meta:
+        model = Membership
+        fields = ["user", "centre", "role"]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        centre, role = data.get("centre"), data.get("role")
+        if centre is not None and role:
+            for name, messages in users.membership_problems(centre=centre, role=role).items():
+                # On a centre's page the centre is the page's own (a hidden field): the row's error.
+                shown = name in self.fields and not isinstance(
+                    self.fields[name], InlineForeignKeyField
+                )
+                for message in messages:
+                    self.add_error(name if shown else None, message)
+        return data
+
+
+class MembershipsThroughService(admin.ModelAdmin):
+    """A page with a membership inline saves those rows through ``cases.services.users``."""
+
+    def save_formset(
+        self, request: HttpRequest, form: Any, formset: BaseInlineFormSet, change: bool
+    ) -> None:
+        if formset.model is not Membership:
+            super().save_formset(request, form, formset, change)
+            return
+        saved = formset.save(commit=False)
+        users.change_memberships(actor=request.user, saved=saved, removed=formset.deleted_objects)
+
+
 class MembershipInline(AdministratorsInline):
     model = Membership
+    form = MembershipForm
     extra = 0
     autocomplete_fields = ["user"]
 
@@ -214,7 +255,7 @@ class CentreForm(forms.ModelForm):
 
 
 @admin.register(Centre)
-class CentreAdmin(AdministratorsModelAdmin):
+class CentreAdmin(MembershipsThroughService, AdministratorsModelAdmin):
     form = CentreForm
     list_display = ["indented_name", "code", "level", "kind", "active"]
     list_filter = ["level", "kind", "active"]
@@ -278,6 +319,16 @@ class MembershipAdmin(AdministratorsModelAdmin):
     ]
     autocomplete_fields = ["user", "centre"]
     list_select_related = ["user", "centre"]
+    form = MembershipForm
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        users.change_memberships(actor=request.user, saved=[obj])
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        users.change_memberships(actor=request.user, removed=[obj])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        users.change_memberships(actor=request.user, removed=list(queryset))
 
 
 @admin.register(Category)
@@ -515,6 +566,7 @@ class SavedSearchAdmin(ViewOnlyAdmin):
 
 class UserMembershipInline(AdministratorsInline):
     model = Membership
+    form = MembershipForm
     extra = 0
     autocomplete_fields = ["centre"]
 
@@ -524,7 +576,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserWithMembershipsAdmin(UserAdmin, AdministratorPermissions):
+class UserWithMembershipsAdmin(MembershipsThroughService, UserAdmin, AdministratorPermissions):
     inlines = [UserMembershipInline]
     list_filter = [*UserAdmin.list_filter, "memberships__role"]
 

@@ -40,7 +40,7 @@ from .models import (
     TransferDirection,
     TransferStatus,
 )
-from .services import events, notifications
+from .services import agreements, events, notifications
 
 S = Status
 R = Relation
@@ -429,11 +429,10 @@ def _close(ctx: Context) -> None:
         )
         ctx.after["follow_up"] = {"id": follow_up.pk, "due_on": follow_up.due_on}
         if fulfilment:
-            agreement = case.agreement
-            ctx.before["fulfilment"], ctx.after["fulfilment"] = agreement.fulfilment, fulfilment
-            agreement.fulfilment = fulfilment
-            agreement.fulfilment_recorded_at = ctx.at
-            agreement.save(update_fields=["fulfilment", "fulfilment_recorded_at"])
+            _agreement, before = agreements.write_fulfilment(
+                case_id=case.pk, fulfilment=fulfilment, at=ctx.at
+            )
+            ctx.before["fulfilment"], ctx.after["fulfilment"] = before, fulfilment
     elif fulfilment:
         raise InvalidInput(
             fields={"fulfilment": [_("Only a resolved case has an agreement to fulfil.")]}

@@ -14,6 +14,21 @@ from ..models import Agreement, EventKind, Fulfilment, JudicialConfirmation, Sta
 from . import events
 
 
+def write_fulfilment(*, case_id: int, fulfilment: str, at: datetime) -> tuple[Agreement, str]:
+    """Set the case's agreement's fulfilment, recorded at ``at``, its row locked; return the
+    agreement and the fulfilment it had.
+
+    The one write of ``Agreement.fulfilment``, for ``record_fulfilment`` and the ``close``
+    transition; the caller holds the transaction and writes the event. The fulfilment replaced is
+    read under the lock, so two recordings at once chain their events and the report's counters.
+    """
+    locked = Agreement.objects.select_for_update().get(case_id=case_id)
+    before = locked.fulfilment
+    locked.fulfilment, locked.fulfilment_recorded_at = fulfilment, at
+    locked.save(update_fields=["fulfilment", "fulfilment_recorded_at"])
+    return locked, before
+
+
 def record_fulfilment(
     *, agreement: Agreement, actor: Any, fulfilment: str, at: datetime | None = None
 ) -> Agreement:
@@ -25,9 +40,7 @@ def record_fulfilment(
         raise InvalidInput(fields={"fulfilment": [_("Choose a valid fulfilment status.")]})
     at = at or timezone.now()
     with transaction.atomic():
-        before = agreement.fulfilment
-        agreement.fulfilment, agreement.fulfilment_recorded_at = fulfilment, at
-        agreement.save(update_fields=["fulfilment", "fulfilment_recorded_at"])
+        locked, before = write_fulfilment(case_id=case.pk, fulfilment=fulfilment, at=at)
         events.record(
             case=case,
             actor=actor,
@@ -37,7 +50,8 @@ def record_fulfilment(
             before={"fulfilment": before},
             after={"fulfilment": fulfilment},
         )
-    return agreement
+    locked.case = case
+    return locked
 
 
 # --- Judicial confirmation (司法确认) ------------------------------------------------------------

@@ -61,14 +61,24 @@ def _unique_username_message() -> str:
     return str(get_user_model()._meta.get_field("username").error_messages["unique"])
 
 
+def membership_problems(*, centre: Centre, role: str) -> dict[str, list[Any]]:
+    """What is wrong with giving someone ``role`` at ``centre``, by field: a valid role at an active
+    centre. The rule of every path that writes a membership (the API's and the admin's forms)."""
+    problems: dict[str, list[Any]] = {}
+    if role not in Role.values:
+        problems["role"] = [_("Choose a valid role.")]
+    if not centre.active:
+        problems["centre"] = [_("This centre is not active.")]
+    return problems
+
+
 def _membership_problems(memberships: Sequence[MembershipData]) -> dict[str, list[Any]]:
     problems: dict[str, list[Any]] = {}
     seen: set[tuple[int, str]] = set()
     for index, membership in enumerate(memberships):
-        if membership.role not in Role.values:
-            problems[f"memberships.{index}.role"] = [_("Choose a valid role.")]
-        if not membership.centre.active:
-            problems[f"memberships.{index}.centre"] = [_("This centre is not active.")]
+        own = membership_problems(centre=membership.centre, role=membership.role)
+        for name, messages in own.items():
+            problems[f"memberships.{index}.{name}"] = messages
         key = (membership.centre.pk, membership.role)
         if key in seen:
             problems[f"memberships.{index}"] = [_("This membership is listed twice.")]
@@ -226,6 +236,33 @@ def update_user(
         forget_scope(user)
         forget_scope(locked)
     return locked
+
+
+@transaction.atomic
+def change_memberships(
+    *, actor: Any, saved: Sequence[Membership] = (), removed: Sequence[Membership] = ()
+) -> None:
+    """Save the new or edited memberships ``saved`` and delete ``removed``, all or none (the
+    admin's membership pages). Each saved one must pass ``membership_problems``; problems are
+    named by position and field (``"0.centre"``)."""
+    require_administrator(actor)
+    problems: dict[str, list[Any]] = {}
+    for index, membership in enumerate(saved):
+        own = membership_problems(centre=membership.centre, role=membership.role)
+        problems.update({f"{index}.{name}": messages for name, messages in own.items()})
+    if problems:
+        raise InvalidInput(fields=problems)
+    for membership in removed:
+        membership.delete()
+    for membership in saved:
+        membership.save()
+    # Scopes cached on user objects at hand (the actor's own among them) are read again.
+    user_field = Membership._meta.get_field("user")
+    for membership in (*saved, *removed):
+        if user_field.is_cached(membership):
+            forget_scope(membership.user)
+    if any(m.user_id == getattr(actor, "pk", None) for m in (*saved, *removed)):
+        forget_scope(actor)
 
 
 # --- API tokens -------------------------------------------------------------------------------
