@@ -36,8 +36,6 @@ WRITERS: dict[str, str] = {
     "bulk-created once by seed_demo / generate_city from generated reference data",
     "cases/reports/rollups": "the report counters (rollups.py or the rollups/ package): derived "
     "tables written inside the change's transaction, or rebuilt by rebuild_rollups",
-    "cases/reports/snapshots.py": "the monthly report snapshots and their runs, derived from the "
-    "counters; moving to cases/services/ (issue 16, part 1)",
     "cases/management/commands/rotate_field_key.py": "maintenance: re-encrypts every party's "
     "personal data under the new key, in bulk; no domain rule applies",
 }
