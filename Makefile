@@ -15,7 +15,7 @@ VENV := .venv
 help:
 	@echo "make run [PORT=8000]       set up, migrate, load the demo city once, serve on 127.0.0.1:PORT"
 	@echo "make test [PYTEST_ARGS=..] lint, migrations check, pytest on throwaway PostgreSQL + Redis, smoke"
-	@echo "make lint                  ruff check, ruff format --check, mypy"
+	@echo "make lint                  ruff check, ruff format --check, mypy, lint-imports (the floors)"
 	@echo "make format                ruff format and ruff check --fix"
 	@echo "make venv                  create .venv and install uv.lock"
 	@echo "make screenshots           browser tests on throwaway PostgreSQL, saving docs/screenshots/"
@@ -31,12 +31,13 @@ run:
 test:
 	@scripts/test.sh
 
-# All three run even when one fails, so one run shows every problem.
+# All four run even when one fails, so one run shows every problem.
 lint: venv
 	@status=0; \
 	echo "$$ ruff check ."; $(VENV)/bin/ruff check . || status=1; \
 	echo "$$ ruff format --check ."; $(VENV)/bin/ruff format --check . || status=1; \
 	echo "$$ mypy ."; $(VENV)/bin/mypy . || status=1; \
+	echo "$$ lint-imports"; $(VENV)/bin/lint-imports --no-cache || status=1; \
 	exit $$status
 
 format: venv
