@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from ... import queries
 from ...models import Case, Party
+from ...queries.cases import returned_to_court_cases_for
 from ..base import case_or_404
 from ..pdf import pdf_response
 from .agreements import field_labels
@@ -55,7 +55,7 @@ def closing_summary_context(case: Case, *, for_pdf: bool) -> dict[str, Any]:
 
 def _case(request: HttpRequest, pk: int) -> Case:
     """The case, if it is a court-entrusted one that ended without agreement; 404 otherwise."""
-    return case_or_404(request.user, pk, queries.returned_to_court_cases_for(request.user))
+    return case_or_404(request.user, pk, returned_to_court_cases_for(request.user))
 
 
 @login_required
