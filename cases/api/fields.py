@@ -2,7 +2,7 @@
 
 DRF's ``IntegerField`` reads ``5.0`` and ``"5.0"`` as 5, and its ``PrimaryKeyRelatedField`` looks
 ``25.5`` up as 25 (``"centre": 25.5`` registered a case at centre 25). These refuse any value that
-is not a whole number (``cases.workflow.whole_number``: a JSON integer or a string of digits), and
+is not a whole number (``cases.formfields.whole_number``: a JSON integer or a string of digits), and
 ids outside 1..2**63-1, with a 400 naming the field.
 """
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from ..workflow import ID_MAX, as_id, whole_number
+from ..formfields import ID_MAX, as_id, whole_number
 
 
 class WholeNumberField(serializers.IntegerField):

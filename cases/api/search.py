@@ -18,8 +18,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 from .. import personal_data
+from ..queries.case_list import CaseFilter
 from ..services.searches import save_search
-from .filters import CaseFilter
 from .pagination import IdCursorPagination
 
 SEARCH_KEY = "search"
@@ -52,9 +52,7 @@ def _field(filter_: Any) -> serializers.Field:
 
 def _search_serializer() -> type[serializers.Serializer[Any]]:
     fields: dict[str, Any] = {
-        name: _field(filter_)
-        for name, filter_ in CaseFilter.base_filters.items()
-        if name != SEARCH_KEY
+        name: _field(filter_) for name, filter_ in CaseFilter.base_filters.items()
     }
     orderings = [prefix + name for name in ORDERING_FIELDS for prefix in ("", "-")]
     fields["ordering"] = serializers.ChoiceField(

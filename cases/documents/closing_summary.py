@@ -17,7 +17,7 @@ from .agreement import field_labels
 
 def closing_summary_context(case: Case, *, for_pdf: bool) -> dict[str, Any]:
     """What the summary's template shows, as a page to print or (``for_pdf``) as a PDF. ``case``
-    comes from ``queries.returned_to_court_cases_for`` (its ``held_sessions``)."""
+    comes from ``queries.cases.returned_to_court_cases_for`` (its ``held_sessions``)."""
     chinese = not (get_language() or "").startswith("en")
     mediators = [m for m in [case.lead_mediator, *case.co_mediators.all()] if m is not None]
     return {

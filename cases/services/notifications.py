@@ -17,14 +17,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from ..models import Case, Membership, Notification, NotificationKind, Role
+from ..models import Case, Notification, NotificationKind
+from ..queries.notifications import directors_of, liaisons_of
 
 logger = logging.getLogger(__name__)
 
@@ -38,18 +38,6 @@ EMAIL_RETRY_FIRST = timedelta(minutes=1)
 EMAIL_RETRY_MAX = timedelta(hours=1)
 # At most this many e-mails per run of the periodic sender; the next run takes the rest.
 EMAIL_BATCH = 500
-
-
-def directors_of(case: Case) -> QuerySet[Any]:
-    """Active users who direct the case's handling centre or any centre above it."""
-    directors = Membership.objects.filter(
-        role=Role.DIRECTOR, centre__code__in=case.centre.ancestor_codes()
-    )
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, pk__in=directors.values("user_id"))
-        .order_by("pk")
-    )
 
 
 def notify(
@@ -104,9 +92,8 @@ def notify_high_risk(case: Case) -> list[Notification]:
 def notify_returned_to_court(case: Case) -> list[Notification]:
     """Tell the entrusting court's liaisons that mediation of their case ended without agreement,
     so the court can resume its proceedings (the closing summary is on the case's page)."""
-    liaisons = Membership.objects.filter(role=Role.COURT_LIAISON, centre=case.entrusting_court)
     return notify(
-        users=get_user_model().objects.filter(is_active=True, pk__in=liaisons.values("user_id")),
+        users=liaisons_of(case.entrusting_court),
         case=case,
         kind=NotificationKind.RETURNED_TO_COURT,
         key=f"returned_to_court:{case.pk}",
@@ -138,11 +125,6 @@ def mark_read(*, user: Any, ids: Sequence[int] | None = None, at: datetime | Non
     if ids is not None:
         unread = unread.filter(pk__in=ids)
     return unread.update(read_at=at or timezone.now())
-
-
-def unread_count(user: Any) -> int:
-    """How many notifications ``user`` has not read (the bell's number)."""
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
 def send_emails(ids: Sequence[int]) -> int:

@@ -10,17 +10,16 @@ own: one that fails is retried by the next run and does not undo the others.
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from .. import deadlines, workflow
-from ..models import Case, Centre, Membership, NotificationKind, RiskLevel, Role, Status
+from ..models import Case, NotificationKind, RiskLevel, Status
+from ..queries.notifications import nearest_directors
 from .notifications import notify
 
 
@@ -29,21 +28,6 @@ class SweepResult:
     due_soon: int = 0  # cases whose people were told a deadline is near
     overdue: int = 0  # cases whose people were told a deadline has passed
     escalated: list[str] = field(default_factory=list)  # numbers of the cases raised
-
-
-def nearest_directors(centre: Centre) -> QuerySet[Any]:
-    """The active directors of ``centre``, or of the nearest centre above it that has any."""
-    codes = centre.ancestor_codes()
-    memberships = list(
-        Membership.objects.filter(
-            role=Role.DIRECTOR, centre__code__in=codes, user__is_active=True
-        ).values_list("user_id", "centre__code")
-    )
-    if not memberships:
-        return get_user_model().objects.none()
-    nearest = max(codes.index(code) for _user, code in memberships)
-    ids = [user for user, code in memberships if codes.index(code) == nearest]
-    return get_user_model().objects.filter(pk__in=ids).order_by("pk")
 
 
 def _running(now: datetime) -> Q:

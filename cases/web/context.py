@@ -7,7 +7,7 @@ from django.http import HttpRequest
 
 from ..access import can_read_reports, scope_of
 from ..models import Role
-from ..services.notifications import unread_count
+from ..queries.notifications import unread_count
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

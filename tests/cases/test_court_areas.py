@@ -11,10 +11,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from cases import queries, workflow
+from cases import workflow
 from cases.access import forget_scope
 from cases.errors import InvalidInput, NotPermitted
 from cases.models import Case, Centre, CentreKind, CentreLevel, Event, Party
+from cases.queries.centres import intake_centres
 from tests.factories import CentreFactory, Tree, data_for, register, register_entrusted
 
 pytestmark = pytest.mark.django_db
@@ -168,10 +169,10 @@ def test_a_centre_in_another_time_zone_has_its_own_today(tree: Tree) -> None:
 
 def test_a_court_liaison_registers_at_the_centres_the_court_serves(tree: Tree) -> None:
     # By default the court's district (D1, S1, K1); set to S2, there and nowhere else.
-    assert set(queries.intake_centres(tree.court_liaison)) == {tree.d1, tree.s1, tree.k1}
+    assert set(intake_centres(tree.court_liaison)) == {tree.d1, tree.s1, tree.k1}
     tree.court.served_areas.set([tree.s2])
     forget_scope(tree.court_liaison)
-    assert set(queries.intake_centres(tree.court_liaison)) == {tree.s2}
+    assert set(intake_centres(tree.court_liaison)) == {tree.s2}
     case = register_entrusted(actor=tree.court_liaison, centre=tree.s2, court=tree.court)
     assert case.entrusting_court == tree.court
     with pytest.raises(NotPermitted):

@@ -19,8 +19,9 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from cases.models import Notification, NotificationKind, RiskLevel
+from cases.queries.notifications import directors_of
 from cases.services.cases import edit_case
-from cases.services.notifications import EMAIL_ATTEMPTS, directors_of, mark_read, notify
+from cases.services.notifications import EMAIL_ATTEMPTS, mark_read, notify
 from cases.tasks import send_due_notification_emails, send_notification_emails
 from mediation.celery import app
 from tests.factories import Tree, UserFactory, register

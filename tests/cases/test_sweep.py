@@ -18,7 +18,8 @@ from cases.models import (
     RiskLevel,
     Status,
 )
-from cases.services.sweep import nearest_directors, sweep
+from cases.queries.notifications import nearest_directors
+from cases.services.sweep import sweep
 from cases.tasks import sweep_deadlines
 from mediation.celery import app
 from tests.factories import Tree, aware, build_tree, data_for, drive, register

@@ -11,7 +11,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import queries
 from cases.access import can_register_at, forget_scope
 from cases.errors import InvalidInput
 from cases.models import (
@@ -30,6 +29,7 @@ from cases.models import (
     Role,
     Status,
 )
+from cases.queries.centres import intake_centres
 from cases.services.intake import PartyData
 from tests.factories import MembershipFactory, Tree, register, seeded_category
 
@@ -251,7 +251,7 @@ def test_the_centres_offered_are_exactly_where_the_scope_rule_allows(tree: Tree,
     actor = tree.users[user]
     court_entrusted = user == "court_liaison"
 
-    offered = set(queries.intake_centres(actor))
+    offered = set(intake_centres(actor))
 
     allowed = {
         c

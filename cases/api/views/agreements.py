@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ... import queries
+from ...queries.cases import agreements_for
 from ...services.agreements import record_fulfilment, record_judicial_confirmation
 from .. import permissions
 from ..base import ScopedViewSet
@@ -47,7 +47,7 @@ AGREEMENT_EXAMPLE = OpenApiExample(
     retrieve=extend_schema(summary="One agreement", examples=[AGREEMENT_EXAMPLE]),
 )
 class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    scope = staticmethod(queries.agreements_for)
+    scope = staticmethod(agreements_for)
     serializer_class = AgreementSerializer
     filterset_class = AgreementFilter
     ordering_fields = ["id"]

@@ -19,16 +19,17 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ... import deadlines, queries, workflow
+from ... import deadlines, workflow
 from ...documents.closing_summary import closing_summary_context
 from ...documents.pdf import PdfUnavailable, render_pdf
+from ...queries.cases import api_cases_for, events_for, returned_to_court_cases_for
 from ...services import intake
 from ...services.cases import edit_case
 from .. import permissions
 from ..base import ScopedViewSet
 from ..docs import NOT_FOUND, error
 from ..errors import body
-from ..filters import CaseFilter
+from ..filters import CaseApiFilter
 from ..negotiation import IgnoreFormatParameter
 from ..pagination import IdCursorPagination
 from ..search import ORDERING_FIELDS, CaseSearchSerializer, links_base, search_query
@@ -185,9 +186,9 @@ class CaseViewSet(
     mixins.RetrieveModelMixin,
     ScopedViewSet,
 ):
-    scope = staticmethod(queries.api_cases_for)
+    scope = staticmethod(api_cases_for)
     serializer_class = CaseSerializer
-    filterset_class = CaseFilter
+    filterset_class = CaseApiFilter
     ordering_fields = ORDERING_FIELDS
     ordering = ["-id"]
 
@@ -352,7 +353,7 @@ class CaseViewSet(
     )
     def closing_summary(self, request: Request, pk: str | None = None) -> Response | HttpResponse:
         case = self.get_object()
-        returned = queries.returned_to_court_cases_for(request.user).filter(pk=case.pk).first()
+        returned = returned_to_court_cases_for(request.user).filter(pk=case.pk).first()
         if returned is None:
             raise NotFound(_("This case did not go back to a court: it has no closing summary."))
         try:
@@ -382,7 +383,7 @@ class CaseViewSet(
     )
     def events(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
-        events = queries.events_for(request.user).filter(case=case).order_by("id")
+        events = events_for(request.user).filter(case=case).order_by("id")
         paginator = IdCursorPagination()
         paginator.ordering = "id"
         page = paginator.paginate_queryset(events, request, view=self)

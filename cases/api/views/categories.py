@@ -3,7 +3,7 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins
 
-from ... import queries
+from ...queries.categories import categories_for
 from ..base import ScopedViewSet
 from ..filters import CategoryFilter
 from ..serializers.categories import CategorySerializer
@@ -23,7 +23,7 @@ CATEGORY_EXAMPLE = OpenApiExample(
     retrieve=extend_schema(summary="One dispute category", examples=[CATEGORY_EXAMPLE]),
 )
 class CategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    scope = staticmethod(queries.categories_for)
+    scope = staticmethod(categories_for)
     serializer_class = CategorySerializer
     filterset_class = CategoryFilter
     ordering_fields = ["id"]

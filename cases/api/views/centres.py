@@ -3,7 +3,7 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins
 
-from ... import queries
+from ...queries.centres import centres_for
 from ..base import ScopedViewSet
 from ..filters import CentreFilter
 from ..serializers.centres import CentreSerializer
@@ -30,7 +30,7 @@ CENTRE_EXAMPLE = OpenApiExample(
     retrieve=extend_schema(summary="One centre", examples=[CENTRE_EXAMPLE]),
 )
 class CentreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    scope = staticmethod(queries.centres_for)
+    scope = staticmethod(centres_for)
     serializer_class = CentreSerializer
     filterset_class = CentreFilter
     ordering_fields = ["id", "path", "code"]

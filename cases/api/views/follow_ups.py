@@ -8,7 +8,7 @@ from rest_framework import mixins
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ... import queries
+from ...queries.cases import follow_ups_for
 from ...services.follow_ups import record_follow_up
 from .. import permissions
 from ..base import ScopedViewSet
@@ -61,7 +61,7 @@ RECORD_EXAMPLE = OpenApiExample(
     ),
 )  # fmt: skip
 class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    scope = staticmethod(queries.follow_ups_for)
+    scope = staticmethod(follow_ups_for)
     serializer_class = FollowUpSerializer
     filterset_class = FollowUpFilter
     ordering_fields = ["id", "due_on"]

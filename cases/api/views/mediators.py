@@ -3,7 +3,7 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins
 
-from ... import queries
+from ...queries.mediators import mediators_for
 from ..base import ScopedViewSet
 from ..filters import MediatorFilter
 from ..serializers.mediators import MediatorSerializer
@@ -32,7 +32,7 @@ MEDIATOR_EXAMPLE = OpenApiExample(
     retrieve=extend_schema(summary="One mediator", examples=[MEDIATOR_EXAMPLE]),
 )
 class MediatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    scope = staticmethod(queries.mediators_for)
+    scope = staticmethod(mediators_for)
     serializer_class = MediatorSerializer
     filterset_class = MediatorFilter
     ordering_fields = ["id", "name"]

@@ -7,8 +7,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ... import queries
-from ...services.notifications import mark_read, unread_count
+from ...queries.notifications import notifications_for, unread_count
+from ...services.notifications import mark_read
 from ..base import ScopedViewSet
 from ..docs import error
 from ..filters import NotificationFilter
@@ -37,7 +37,7 @@ NOTIFICATION_EXAMPLE = OpenApiExample(
     ),
 )
 class NotificationViewSet(mixins.ListModelMixin, ScopedViewSet):
-    scope = staticmethod(queries.notifications_for)
+    scope = staticmethod(notifications_for)
     serializer_class = NotificationSerializer
     filterset_class = NotificationFilter
     ordering_fields = ["id"]

@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ... import queries
+from ...queries.cases import parties_for
 from ...services.cases import reveal_party
 from ..base import ScopedViewSet
 from ..filters import PartyFilter
@@ -37,7 +37,7 @@ REVEALED_EXAMPLE = OpenApiExample(
     retrieve=extend_schema(summary="One party (personal data masked)", examples=[PARTY_EXAMPLE]),
 )
 class PartyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    scope = staticmethod(queries.parties_for)
+    scope = staticmethod(parties_for)
     serializer_class = PartySerializer
     filterset_class = PartyFilter
     ordering_fields = ["id"]

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins
 
-from ... import queries
+from ...queries.centres import rooms_for
 from ..base import ScopedViewSet
 from ..filters import RoomFilter
 from ..serializers.rooms import RoomSerializer
@@ -20,7 +20,7 @@ ROOM_EXAMPLE = OpenApiExample(
     retrieve=extend_schema(summary="One room", examples=[ROOM_EXAMPLE]),
 )
 class RoomViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    scope = staticmethod(queries.rooms_for)
+    scope = staticmethod(rooms_for)
     serializer_class = RoomSerializer
     filterset_class = RoomFilter
     ordering_fields = ["id"]

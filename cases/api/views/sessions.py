@@ -12,9 +12,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ... import access, queries
+from ... import access
 from ...errors import InvalidInput
 from ...models import Party
+from ...queries.sessions import sessions_for
 from ...services.sessions import book_session, cancel_session, record_session
 from .. import permissions
 from ..base import ScopedViewSet
@@ -104,7 +105,7 @@ class SessionViewSet(
     mixins.RetrieveModelMixin,
     ScopedViewSet,
 ):
-    scope = staticmethod(queries.sessions_for)
+    scope = staticmethod(sessions_for)
     serializer_class = SessionSerializer
     filterset_class = SessionFilter
     ordering_fields = ["id", "starts_at"]

@@ -7,7 +7,7 @@ Requesting, accepting and returning a transfer are case transitions (``transfer`
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins
 
-from ... import queries
+from ...queries.transfers import transfers_for
 from ..base import ScopedViewSet
 from ..filters import TransferFilter
 from ..serializers.transfers import TransferSerializer
@@ -35,7 +35,7 @@ TRANSFER_EXAMPLE = OpenApiExample(
     retrieve=extend_schema(summary="One transfer", examples=[TRANSFER_EXAMPLE]),
 )
 class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    scope = staticmethod(queries.transfers_for)
+    scope = staticmethod(transfers_for)
     serializer_class = TransferSerializer
     filterset_class = TransferFilter
     ordering_fields = ["id", "requested_at"]

@@ -15,7 +15,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ... import queries
+from ...queries.users import users_for
 from ...services import users
 from ..base import ScopedViewSet
 from ..docs import FORBIDDEN, NOT_FOUND, error
@@ -114,7 +114,7 @@ def _user_data(data: dict[str, Any]) -> users.UserData:
     ),
 )  # fmt: skip
 class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
-    scope = staticmethod(queries.users_for)
+    scope = staticmethod(users_for)
     serializer_class = UserSerializer
     filterset_class = UserFilter
     ordering_fields = ["id", "username"]

@@ -1,4 +1,4 @@
-"""The case list's filters: the API's ``CaseFilter`` as a web form.
+"""The case list's filters: ``CaseFilter`` (``cases.queries.case_list``, the API's too) as a web form.
 
 The filters and their query parameters are the API's (``status``, ``centre`` or
 ``registering_centre`` + ``subtree``, ``category``, ``channel``, ``risk_level``, ``mediator``,
@@ -19,11 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
-from ... import queries
-from ...api.filters import CaseFilter
 from ...models import Case, Category, Centre, Mediator
+from ...queries import categories as category_queries
+from ...queries import centres as centre_queries
+from ...queries import mediators as mediator_queries
+from ...queries.case_list import CaseFilter, order_case_list
 
-# The sort orders on offer, the default first; the keys are those of ``queries.order_case_list``.
+# The sort orders on offer, the default first; the keys are those of ``order_case_list``.
 ORDERING_CHOICES = [
     ("-registered_at", _("Newest first")),
     ("registered_at", _("Oldest first")),
@@ -205,19 +207,19 @@ class CaseListFilter(CaseFilter):
 
     def __init__(self, data: Any, queryset: QuerySet[Case], *, request: Any) -> None:
         super().__init__(data, queryset, request=request)
-        # The views turn a saved search's key into its text (``q``) before the form reads it.
-        del self.filters[SEARCH_KEY]
         # The API's instants give way to the local days a date picker sends.
         for instants in ("registered", "concluded"):
             del self.filters[f"{instants}_after"], self.filters[f"{instants}_before"]
         user = request.user
         # An id outside these is "not one of the available choices": an error at the field, the
         # same for a centre that does not exist and one that is not the user's to see.
-        self.filters["centre"].queryset = queries.centres_for(user).order_by("path")
-        self.filters["registering_centre"].queryset = queries.centres_for(user).order_by("path")
-        self.filters["mediator"].queryset = queries.mediator_choices(user)
+        self.filters["centre"].queryset = centre_queries.centres_for(user).order_by("path")
+        self.filters["registering_centre"].queryset = centre_queries.centres_for(user).order_by(
+            "path"
+        )
+        self.filters["mediator"].queryset = mediator_queries.mediator_choices(user)
         # Each top-level category followed by its sub-categories.
-        self.filters["category"].queryset = queries.categories_for(user).order_by(
+        self.filters["category"].queryset = category_queries.categories_for(user).order_by(
             Coalesce("parent__position", "position"),
             Coalesce("parent__code", "code"),
             F("parent").asc(nulls_first=True),
@@ -250,7 +252,7 @@ class CaseListFilter(CaseFilter):
         for name, filter_ in self.filters.items():
             if name in cleaned:
                 queryset = filter_.filter(queryset, cleaned[name])
-        return queries.order_case_list(queryset, self.ordering)
+        return order_case_list(queryset, self.ordering)
 
     @property
     def ordering(self) -> str:

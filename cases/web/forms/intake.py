@@ -15,9 +15,11 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from ... import personal_data, queries
+from ... import personal_data
 from ...access import scope_of
 from ...models import Case, Category, Centre, Channel, Party, PartyRole, RiskLevel, Role
+from ...queries.categories import categories_for
+from ...queries.centres import entrusting_courts, intake_centres
 from ...services.intake import PartyData
 from .categories import category_choices
 
@@ -78,13 +80,13 @@ class IntakeForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        centres = queries.intake_centres(user)
+        centres = intake_centres(user)
         _choices(self, "centre").queryset = centres
         centre_list = list(centres[:2])
         if len(centre_list) == 1:
             self.fields["centre"].initial = centre_list[0].pk
 
-        courts = queries.entrusting_courts(user)
+        courts = entrusting_courts(user)
         _choices(self, "entrusting_court").queryset = courts
         if court_only(user):
             # A court liaison registers what the court entrusts, and nothing else.
@@ -95,7 +97,7 @@ class IntakeForm(forms.Form):
             if len(court_list) == 1:
                 self.fields["entrusting_court"].initial = court_list[0].pk
 
-        categories = list(queries.categories_for(user).filter(active=True))
+        categories = list(categories_for(user).filter(active=True))
         by_pk = {str(c.pk): c for c in categories}
         tops = [c for c in categories if c.parent_id is None]
         parent = _choices(self, "parent")

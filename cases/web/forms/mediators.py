@@ -7,8 +7,10 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from ... import queries
 from ...models import Category, Centre, MediatorKind
+from ...queries.categories import categories_for
+from ...queries.centres import centres_near
+from ...queries.mediators import roster_centres
 
 ACTIVE_CHOICES = [("", _("Any")), ("yes", _("Active")), ("no", _("Inactive"))]
 
@@ -39,11 +41,11 @@ class RosterFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         centre_field: Any = self.fields["centre"]
         specialty_field: Any = self.fields["specialty"]
-        centre_field.queryset = queries.roster_centres(user)
+        centre_field.queryset = roster_centres(user)
         self.user = user
         # Each top category followed by its sub-categories, in their configured order.
         specialty_field.queryset = (
-            queries.categories_for(user)
+            categories_for(user)
             .filter(active=True)
             .order_by(
                 Coalesce("parent__position", "position"),
@@ -59,7 +61,7 @@ class RosterFilterForm(forms.Form):
         thousands; any centre with mediators in scope is still accepted (e.g. from a link)."""
         around = self.cleaned_data.get("centre") if self.is_valid() else None
         field: Any = self.fields["centre"]
-        centres = list(queries.centres_near(self.user, queries.roster_centres(self.user), around))
+        centres = list(centres_near(self.user, roster_centres(self.user), around))
         top = min((c.depth for c in centres), default=1)
         field.widget.choices = [
             ("", field.empty_label),

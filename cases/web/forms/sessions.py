@@ -13,10 +13,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ... import queries
 from ...access import scope_of
 from ...models import Case, Centre, Mediator, Party, Role, Room, SessionMode
-from ...services.assignment import candidates_for
+from ...queries.centres import centres_for, centres_near, own_centres, rooms_for
+from ...queries.mediators import candidates_for, mediator_choices, serving_at
 
 
 class MediatorChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -62,11 +62,9 @@ class CalendarForm(forms.Form):
         centre_field: Any = self.fields["centre"]
         mediator_field: Any = self.fields["mediator"]
         room_field: Any = self.fields["room"]
-        centre_field.queryset = queries.centres_for(user).order_by("path")
-        mediator_field.queryset = queries.mediator_choices(user)
-        room_field.queryset = (
-            queries.rooms_for(user).filter(active=True).order_by("centre__path", "name")
-        )
+        centre_field.queryset = centres_for(user).order_by("path")
+        mediator_field.queryset = mediator_choices(user)
+        room_field.queryset = rooms_for(user).filter(active=True).order_by("centre__path", "name")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -84,7 +82,7 @@ class CalendarForm(forms.Form):
         scope = scope_of(user)
         if scope.mediator is not None:
             return {"mediator": scope.mediator.pk}
-        centres = queries.own_centres(user)
+        centres = own_centres(user)
         if centres:
             supervised = {c.pk for c in scope.centres(Role.DIRECTOR, Role.OBSERVER)}
             return {"centre": centres[0].pk, "subtree": centres[0].pk in supervised}
@@ -100,7 +98,7 @@ class CalendarForm(forms.Form):
             return data["mediator"].home_centre  # type: ignore[no-any-return]
         if data.get("room"):
             return data["room"].centre  # type: ignore[no-any-return]
-        own = queries.own_centres(self.user)
+        own = own_centres(self.user)
         return own[0] if own else None
 
     def offer_near(self, around: Centre | None) -> None:
@@ -108,23 +106,23 @@ class CalendarForm(forms.Form):
         rooms of ``around``. In a city the full lists run to thousands, too many for a select;
         a centre, mediator or room out of these lists but in scope is still accepted (a link)."""
         user, data = self.user, (self.cleaned_data if self.is_valid() else {})
-        centres = list(queries.centres_near(user, queries.centres_for(user), around))
+        centres = list(centres_near(user, centres_for(user), around))
         top = min((c.depth for c in centres), default=1)
         self.fields["centre"].widget.choices = [  # type: ignore[attr-defined]
             ("", self.fields["centre"].empty_label),  # type: ignore[attr-defined]
             *[(c.pk, "\u3000" * (c.depth - top) + c.name) for c in centres],
         ]
         extra = [m.pk for m in (data.get("mediator"), scope_of(user).mediator) if m is not None]
-        mediators = queries.mediator_choices(user)
+        mediators = mediator_choices(user)
         offered = Q(pk__in=extra)
         if around is not None:
-            offered |= Q(pk__in=queries.serving_at(Mediator.objects.all(), around).values("pk"))
+            offered |= Q(pk__in=serving_at(Mediator.objects.all(), around).values("pk"))
         mediator_field: Any = self.fields["mediator"]
         mediator_field.widget.choices = [
             ("", mediator_field.empty_label),
             *[(m.pk, mediator_field.label_from_instance(m)) for m in mediators.filter(offered)],
         ]
-        rooms = queries.rooms_for(user).filter(active=True)
+        rooms = rooms_for(user).filter(active=True)
         near = Q(pk=data["room"].pk) if data.get("room") else Q(pk__in=[])
         if around is not None:
             near |= Q(centre=around)
@@ -197,7 +195,7 @@ class SessionBookForm(forms.Form):
         mediators_field: Any = self.fields["mediators"]
         parties_field: Any = self.fields["parties_present"]
         # The booking service takes rooms of the case's handling centre only.
-        room_field.queryset = queries.rooms_for(user).filter(centre=case.centre_id, active=True)
+        room_field.queryset = rooms_for(user).filter(centre=case.centre_id, active=True)
         # Those who may serve on the case, and whoever already mediates it.
         serving = list(candidates_for(case).values_list("pk", flat=True))
         current = [m.pk for m in case.co_mediators.all()]

@@ -20,12 +20,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ... import queries
 from ...access import can
 from ...documents.agreement import agreement_context, field_labels, format_yuan
 from ...documents.pdf import pdf_response
 from ...errors import DomainError, TransitionNotAllowed
 from ...models import Agreement, Case, Fulfilment
+from ...queries.cases import agreement_cases_for, agreements_for, follow_ups_for
 from ...services.agreements import (
     RULINGS,
     confirmation_deadline,
@@ -41,7 +41,7 @@ from ..forms.agreements import FollowUpForm, FulfilmentForm, JudicialConfirmatio
 
 def _agreement_case(request: HttpRequest, pk: int) -> Case:
     """The case and its agreement; 404 outside the user's scope or when there is no agreement."""
-    return case_or_404(request.user, pk, queries.agreement_cases_for(request.user))
+    return case_or_404(request.user, pk, agreement_cases_for(request.user))
 
 
 @login_required
@@ -107,7 +107,7 @@ def _page_or_form(request: HttpRequest, page: str) -> str:
 def fulfilment(request: HttpRequest, pk: int) -> HttpResponse:
     """Record whether the parties fulfilled the agreement (fulfilled, partly, not fulfilled)."""
     user = request.user
-    agreement, case = _for_recording(user, queries.agreements_for(user), pk, "record_fulfilment")
+    agreement, case = _for_recording(user, agreements_for(user), pk, "record_fulfilment")
     form = FulfilmentForm(
         request.POST if request.method == "POST" else None,
         initial=_known_fulfilment(agreement),
@@ -139,8 +139,8 @@ def fulfilment(request: HttpRequest, pk: int) -> HttpResponse:
 def follow_up_record(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the scheduled follow-up visit; once recorded it is shown read-only."""
     user = request.user
-    follow_up, case = _for_recording(user, queries.follow_ups_for(user), pk, "record_follow_up")
-    agreement = queries.agreements_for(user).filter(case=case).first()
+    follow_up, case = _for_recording(user, follow_ups_for(user), pk, "record_follow_up")
+    agreement = agreements_for(user).filter(case=case).first()
     context: dict[str, Any] = {
         "case": case,
         "follow_up": follow_up,
@@ -198,9 +198,7 @@ def judicial_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
     agreement, then the court's ruling (confirmed or rejected). Once the court has ruled the page
     shows the ruling, read-only: a ruling is final."""
     user = request.user
-    agreement, case = _for_recording(
-        user, queries.agreements_for(user), pk, "record_judicial_confirmation"
-    )
+    agreement, case = _for_recording(user, agreements_for(user), pk, "record_judicial_confirmation")
     template = _page_or_form(request, "web/judicial_confirmation.html")
     context: dict[str, Any] = {
         "case": case,

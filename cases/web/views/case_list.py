@@ -1,8 +1,9 @@
 """The case list (filters, search, sorting, pages) and its CSV download.
 
-Both read one queryset: the user's visible cases (``cases.queries``), narrowed by the API's
-``CaseFilter`` (``CaseListFilter``) and sorted by ``queries.order_case_list``. So the CSV holds
-exactly the rows the list shows on all its pages, and nothing a user may not see.
+Both read one queryset: the user's visible cases (``cases.queries.cases``), narrowed by
+``CaseFilter`` (the API's too; here ``CaseListFilter``) and sorted by ``order_case_list``
+(``cases.queries.case_list``). So the CSV holds exactly the rows the list shows on all its pages,
+and nothing a user may not see.
 
 A search is kept out of the address (issue 15): the form posts it, and a search's text goes behind an
 opaque key (``?search=<key>``, ``cases.models.SavedSearch``) that the results' address, its pages,
@@ -40,9 +41,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import push_url, reswap, retarget
 
-from ... import deadlines, personal_data, queries
+from ... import deadlines, personal_data
 from ...documents.cells import spreadsheet_cell
 from ...models import Case, Party
+from ...queries.cases import detailed_cases
+from ...queries.searches import saved_search_text
 from ...services.searches import save_search
 from ..base import render_form
 from ..forms.case_list import DEFAULT_ORDERING, NARROWING, SEARCH_KEY, CaseListFilter
@@ -98,7 +101,7 @@ def _search(request: HttpRequest, params: QueryDict) -> _Search:
         query[SEARCH_KEY] = key
         # The key stands for q: one typed beside it is not the search asked for.
         query.pop("q", None)
-        text = queries.saved_search_text(request.user, key)
+        text = saved_search_text(request.user, key)
         if text is None:
             data.pop("q", None)
             return _Search(data, query, missing=True)
@@ -107,7 +110,7 @@ def _search(request: HttpRequest, params: QueryDict) -> _Search:
 
 
 def _filterset(request: HttpRequest, search: _Search) -> CaseListFilter:
-    filterset = CaseListFilter(search.data, queries.case_list(request.user), request=request)
+    filterset = CaseListFilter(search.data, detailed_cases(request.user), request=request)
     if search.missing:
         filterset.is_valid()  # the form's own errors first
         filterset.form.add_error(

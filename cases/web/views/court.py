@@ -13,16 +13,16 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from ... import queries
 from ...documents.closing_summary import closing_summary_context
 from ...documents.pdf import pdf_response
 from ...models import Case
+from ...queries.cases import returned_to_court_cases_for
 from ..base import case_or_404
 
 
 def _case(request: HttpRequest, pk: int) -> Case:
     """The case, if it is a court-entrusted one that ended without agreement; 404 otherwise."""
-    return case_or_404(request.user, pk, queries.returned_to_court_cases_for(request.user))
+    return case_or_404(request.user, pk, returned_to_court_cases_for(request.user))
 
 
 @login_required

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from ... import queries
 from ...access import can
 from ...deadlines import Urgency
+from ...queries import due as due_queries
 from ..base import render_form
 from ..templatetags.web import URGENCY_LABELS
 
@@ -78,8 +78,8 @@ def due_lists(request: HttpRequest) -> HttpResponse:
         return render_form(request, "web/due.html", context)
     within = (form.cleaned_data.get("within") if form.is_bound else None) or DEFAULT_WITHIN
     until = today + timedelta(days=within)
-    agreements = list(queries.agreements_due(user, until=until)[: LIST_LIMIT + 1])
-    follow_ups = list(queries.follow_ups_due(user, until=until)[: LIST_LIMIT + 1])
+    agreements = list(due_queries.agreements_due(user, until=until)[: LIST_LIMIT + 1])
+    follow_ups = list(due_queries.follow_ups_due(user, until=until)[: LIST_LIMIT + 1])
     context.update(
         within=within,
         until=until,

@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ... import queries
 from ...errors import DomainError, InvalidInput, NotPermitted
+from ...queries.cases import cases_of_person
+from ...queries.categories import categories_for
 from ...services.intake import register_case
 from ..base import add_domain_error, htmx_redirect, render_form
 from ..context import navigation
@@ -132,7 +133,7 @@ def party_row(request: HttpRequest) -> HttpResponse:
 def subcategories(request: HttpRequest) -> HttpResponse:
     """The ``<option>``s of the sub-category select for ``?parent=<id>`` (all, grouped, without)."""
     _require_registrar(request)
-    categories = list(queries.categories_for(request.user).filter(active=True))
+    categories = list(categories_for(request.user).filter(active=True))
     parent = next(
         (
             c
@@ -166,9 +167,7 @@ def person_hint(request: HttpRequest) -> HttpResponse:
     for key in ("id_number", "phone"):
         value = params.get(f"{prefix}-{key}") if ROW_PREFIX.match(prefix) else None
         values[key] = (value if value is not None else params.get(key, "")).strip()
-    cases = queries.cases_of_person(
-        request.user, id_number=values["id_number"], phone=values["phone"]
-    )
+    cases = cases_of_person(request.user, id_number=values["id_number"], phone=values["phone"])
     count = cases.count()
     if not count:
         return HttpResponse("")

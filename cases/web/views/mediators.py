@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
-from ... import queries
+from ...queries import mediators as mediator_queries
 from ..base import render_form
 from ..forms.mediators import RosterFilterForm
 
@@ -27,7 +27,7 @@ def mediator_list(request: HttpRequest) -> HttpResponse:
     form.offer_near()
     context: dict[str, object] = {"form": form, "page": None}
     if form.is_valid():
-        mediators = queries.roster(request.user, **form.filters())
+        mediators = mediator_queries.roster(request.user, **form.filters())
         page = Paginator(mediators, PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
@@ -44,12 +44,12 @@ def mediator_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def mediator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One mediator's profile, their open cases and upcoming sessions within the user's scope."""
-    mediator = get_object_or_404(queries.mediators_for(request.user), pk=pk)
+    mediator = get_object_or_404(mediator_queries.mediators_for(request.user), pk=pk)
     context = {
         "mediator": mediator,
-        "cases": list(queries.mediator_open_cases(request.user, mediator)[:PROFILE_LIMIT]),
+        "cases": list(mediator_queries.open_cases(request.user, mediator)[:PROFILE_LIMIT]),
         "sessions": list(
-            queries.mediator_upcoming_sessions(request.user, mediator)[:PROFILE_LIMIT]
+            mediator_queries.mediator_upcoming_sessions(request.user, mediator)[:PROFILE_LIMIT]
         ),
         "limit": PROFILE_LIMIT,
     }

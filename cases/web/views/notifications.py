@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ... import queries
+from ...queries.notifications import notifications_for
 from ...services.notifications import mark_read
 
 PAGE_SIZE = 50
@@ -30,7 +30,7 @@ class MarkReadForm(forms.Form):
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
     """The user's notifications, newest first, 50 a page."""
-    paginator = Paginator(queries.notifications_for(request.user), PAGE_SIZE)
+    paginator = Paginator(notifications_for(request.user), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "web/notifications.html", {"page": page})
 

@@ -20,10 +20,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ... import queries
 from ...access import can
 from ...errors import DomainError
 from ...models import Case, Session, SessionStatus
+from ...queries.sessions import sessions_for, week_sessions
 from ...services.sessions import (
     BOOKABLE_STATUSES,
     book_session,
@@ -76,7 +76,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
         {"date": monday + timedelta(days=i), "sessions": []} for i in range(7)
     ]
     if subject is not None:
-        sessions = queries.week_sessions(
+        sessions = week_sessions(
             user,
             start=start,
             end=end,
@@ -171,7 +171,7 @@ def session_book(request: HttpRequest, pk: int) -> HttpResponse:
 def _session_for_work(request: HttpRequest, pk: int) -> tuple[Session, Case]:
     """The session if its case is in the user's scope (else 404) and the user may work on its
     sessions (else 403)."""
-    session = get_object_or_404(queries.sessions_for(request.user), pk=pk)
+    session = get_object_or_404(sessions_for(request.user), pk=pk)
     case = _bookable_case(request, session.case_id)
     return session, case
 

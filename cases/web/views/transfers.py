@@ -16,10 +16,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from ... import queries, workflow
+from ... import workflow
 from ...errors import DomainError, VersionConflict
 from ...models import Transfer, TransferStatus
-from ...services.transfers import incoming_for
+from ...queries.transfers import incoming_for, outgoing_transfers, transfers_for
 from ..base import add_domain_error, htmx_redirect
 from ..forms.transfers import ACCEPT, TransferDecisionForm
 
@@ -65,7 +65,7 @@ def _page(
         "rows": rows,
         "limit": LIST_LIMIT,
         "outgoing": list(
-            queries.outgoing_transfers(request.user).select_related("requested_by")[:LIST_LIMIT]
+            outgoing_transfers(request.user).select_related("requested_by")[:LIST_LIMIT]
         ),
     }
     if failed is not None and not any(row["form"] is failed for row in rows):
@@ -88,7 +88,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     transfer = incoming_for(user).filter(pk=data["transfer"]).first()
     if transfer is None:
-        visible = queries.transfers_for(user).filter(pk=data["transfer"]).first()
+        visible = transfers_for(user).filter(pk=data["transfer"]).first()
         if visible is None:
             raise Http404()
         if visible.status != TransferStatus.PENDING:

@@ -5,8 +5,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from ... import queries
-from ...services.transfers import incoming_for
+from ...access import scope_of
+from ...queries.centres import supervised_subtrees
+from ...queries.mediators import open_cases
+from ...queries.sessions import sessions_on
+from ...queries.transfers import incoming_for
+from ...queries.workbench import unassigned_queue, work_in_hand
 
 LIST_LIMIT = 20
 
@@ -15,11 +19,11 @@ LIST_LIMIT = 20
 def workbench(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = {
-        "my_cases": list(queries.my_open_cases(user)[:LIST_LIMIT]),
-        "queue": list(queries.unassigned_queue(user)[:LIST_LIMIT]),
+        "my_cases": list(open_cases(user, scope_of(user).mediator)[:LIST_LIMIT]),
+        "queue": list(unassigned_queue(user)[:LIST_LIMIT]),
         "incoming": list(incoming_for(user).order_by("requested_at", "id")[:LIST_LIMIT]),
-        "sessions": list(queries.sessions_on(user, timezone.localdate())),
-        "supervised": [queries.work_in_hand(user, c) for c in queries.supervised_subtrees(user)],
+        "sessions": list(sessions_on(user, timezone.localdate())),
+        "supervised": [work_in_hand(user, c) for c in supervised_subtrees(user)],
         "limit": LIST_LIMIT,
     }
     return render(request, "web/workbench.html", context)

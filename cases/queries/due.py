@@ -1,0 +1,45 @@
+"""Reads of the due lists: agreements to supervise and follow-up visits to make."""
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from ..models import Agreement, FollowUp, Fulfilment, Party
+from .cases import agreements_for, follow_ups_for
+
+# What a due-list row shows and decides from: the case's centres (who supervises it), its parties
+# and its co-mediators (who mediates it), loaded once for the whole list.
+_DUE_RELATED = ("case__centre", "case__transfer_target")
+
+
+def _due_prefetches() -> list[Any]:
+    return [
+        Prefetch("case__parties", queryset=Party.objects.order_by("position", "id")),
+        "case__co_mediators",
+    ]
+
+
+def agreements_due(user: Any, *, until: date) -> QuerySet[Agreement]:
+    """Agreements to supervise (People's Mediation Law art. 31): a performance deadline on or
+    before ``until`` and not yet fulfilled (pending, partly or not fulfilled: those past their
+    deadline stay on the list, flagged), earliest deadline first."""
+    return (
+        agreements_for(user)
+        .filter(performance_deadline__lte=until)
+        .exclude(fulfilment=Fulfilment.FULFILLED)
+        .select_related(*_DUE_RELATED)
+        .prefetch_related(*_due_prefetches())
+        .order_by("performance_deadline", "id")
+    )
+
+
+def follow_ups_due(user: Any, *, until: date) -> QuerySet[FollowUp]:
+    """Follow-up visits not yet recorded and due on or before ``until``, earliest first."""
+    return (
+        follow_ups_for(user)
+        .filter(done_at__isnull=True, due_on__lte=until)
+        .select_related(*_DUE_RELATED)
+        .prefetch_related(*_due_prefetches())
+        .order_by("due_on", "id")
+    )

@@ -1,0 +1,65 @@
+"""Reads of notifications: the user's list and the bell's count, and who is told (directors of a
+case's centre and above, the liaisons of a court)."""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, QuerySet
+
+from .. import access
+from ..models import Case, Centre, Membership, Notification, Role
+
+
+def notifications_for(user: Any) -> QuerySet[Notification]:
+    """The user's notifications, newest first, each with its case and ``case_visible``.
+
+    ``case_visible`` is whether the user may still see the case (a case may have moved out of
+    their scope since): one ``EXISTS`` per row, so a page of the list is one query.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    visible = access.visible_cases(user).filter(pk=OuterRef("case_id"))
+    return (
+        Notification.objects.filter(user=user)
+        .select_related("case")
+        .annotate(case_visible=Exists(visible))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def unread_count(user: Any) -> int:
+    """How many notifications ``user`` has not read (the bell's number)."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def directors_of(case: Case) -> QuerySet[Any]:
+    """Active users who direct the case's handling centre or any centre above it."""
+    directors = Membership.objects.filter(
+        role=Role.DIRECTOR, centre__code__in=case.centre.ancestor_codes()
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=directors.values("user_id"))
+        .order_by("pk")
+    )
+
+
+def nearest_directors(centre: Centre) -> QuerySet[Any]:
+    """The active directors of ``centre``, or of the nearest centre above it that has any."""
+    codes = centre.ancestor_codes()
+    memberships = list(
+        Membership.objects.filter(
+            role=Role.DIRECTOR, centre__code__in=codes, user__is_active=True
+        ).values_list("user_id", "centre__code")
+    )
+    if not memberships:
+        return get_user_model().objects.none()
+    nearest = max(codes.index(code) for _user, code in memberships)
+    ids = [user for user, code in memberships if codes.index(code) == nearest]
+    return get_user_model().objects.filter(pk__in=ids).order_by("pk")
+
+
+def liaisons_of(court: Centre | None) -> QuerySet[Any]:
+    """Active users who are liaisons of ``court`` (none for no court)."""
+    liaisons = Membership.objects.filter(role=Role.COURT_LIAISON, centre=court)
+    return get_user_model().objects.filter(is_active=True, pk__in=liaisons.values("user_id"))
