@@ -70,3 +70,13 @@ class VersionConflict(DomainError):
     def __init__(self, current_version: int) -> None:
         super().__init__()
         self.current_version = current_version
+
+
+def error_body(
+    code: str, message: Any, fields: dict[str, list[str]] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The one error shape of every JSON answer: ``{"error": {"code", "message", "fields"}}``
+    (DESIGN §9), for the API and for the few JSON answers made outside it (a login lockout)."""
+    error: dict[str, Any] = {"code": code, "message": str(message), "fields": fields or {}}
+    error.update(extra)
+    return {"error": error}

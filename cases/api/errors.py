@@ -30,6 +30,7 @@ from ..errors import (
     NotPermitted,
     TransitionNotAllowed,
     VersionConflict,
+    error_body,
 )
 
 logger = logging.getLogger(__name__)
@@ -87,14 +88,6 @@ def _from_django(exc: Exception) -> Exception:
     return exc
 
 
-def body(
-    code: str, message: Any, fields: dict[str, list[str]] | None = None, **extra: Any
-) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": str(message), "fields": fields or {}}
-    error.update(extra)
-    return {"error": error}
-
-
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     """DRF's nested validation errors as ``{"parties.0.phone": ["..."]}``."""
     if isinstance(detail, dict):
@@ -122,7 +115,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, DomainError):
         code = next(s for cls, s in DOMAIN_STATUS if isinstance(exc, cls))
         extra = {"current_version": exc.current_version} if isinstance(exc, VersionConflict) else {}
-        return Response(body(exc.code, exc.message, exc.fields, **extra), status=code)
+        return Response(error_body(exc.code, exc.message, exc.fields, **extra), status=code)
     exc = _from_django(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -130,7 +123,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         exc = exceptions.PermissionDenied()
     if isinstance(exc, exceptions.ValidationError):
         return Response(
-            body("invalid", _("Some fields are not valid."), _flatten(exc.detail)),
+            error_body("invalid", _("Some fields are not valid."), _flatten(exc.detail)),
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, exceptions.APIException):
@@ -142,10 +135,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         if isinstance(exc, IdempotencyInFlight):
             headers["Retry-After"] = "1"
         detail = exc.detail if isinstance(exc.detail, str) else exc.default_detail
-        return Response(body(_code(exc), detail), status=exc.status_code, headers=headers)
+        return Response(error_body(_code(exc), detail), status=exc.status_code, headers=headers)
     logger.exception("Unhandled error in the API", exc_info=exc)
     return Response(
-        body("server_error", _("Something went wrong on our side. Please try again.")),
+        error_body("server_error", _("Something went wrong on our side. Please try again.")),
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,
     )
 
@@ -157,7 +150,7 @@ def _code(exc: exceptions.APIException) -> str:
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     """404 for URLs the API does not have, in the same shape (handler404 delegates here)."""
-    return JsonResponse(body("not_found", _("Not found.")), status=404)
+    return JsonResponse(error_body("not_found", _("Not found.")), status=404)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
@@ -167,12 +160,13 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Jso
     if not isinstance(exc, exceptions.APIException):
         exc = exceptions.ParseError()
     detail = exc.detail if isinstance(exc.detail, str) else exc.default_detail
-    return JsonResponse(body(_code(exc), detail), status=exc.status_code)
+    return JsonResponse(error_body(_code(exc), detail), status=exc.status_code)
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
-        body("server_error", _("Something went wrong on our side. Please try again.")), status=500
+        error_body("server_error", _("Something went wrong on our side. Please try again.")),
+        status=500,
     )
 
 
@@ -194,7 +188,7 @@ def _unavailable(exc: BaseException) -> dict[str, Any]:
     # The class only: a driver's message may quote a connection string.
     logger.warning("Database unavailable (%s): answered 503", type(exc).__name__)
     return {
-        "data": body(
+        "data": error_body(
             "service_unavailable",
             _("The service is temporarily unavailable. Please try again in a few seconds."),
         ),

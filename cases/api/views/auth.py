@@ -17,8 +17,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from ...errors import error_body
 from ...services import users
-from ..errors import body
 from ..serializers.auth import MeSerializer, TokenRequestSerializer, TokenSerializer
 
 
@@ -58,7 +58,7 @@ class TokenView(APIView):
         )
         if user is None or not user.is_active:
             return Response(
-                body(
+                error_body(
                     "invalid_credentials",
                     _("Unable to log in with these credentials."),
                     {"password": [str(_("Unable to log in with these credentials."))]},

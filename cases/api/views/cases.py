@@ -22,13 +22,13 @@ from rest_framework.response import Response
 from ... import deadlines, workflow
 from ...documents.closing_summary import closing_summary_context
 from ...documents.pdf import PdfUnavailable, render_pdf
+from ...errors import error_body
 from ...queries.cases import api_cases_for, events_for, returned_to_court_cases_for
 from ...services import intake
 from ...services.cases import edit_case
 from .. import permissions
 from ..base import ScopedViewSet
 from ..docs import NOT_FOUND, error
-from ..errors import body
 from ..filters import CaseApiFilter
 from ..negotiation import IgnoreFormatParameter
 from ..pagination import IdCursorPagination
@@ -362,7 +362,7 @@ class CaseViewSet(
             )
         except PdfUnavailable:
             return Response(
-                body("pdf_unavailable", CLOSING_SUMMARY_UNAVAILABLE),
+                error_body("pdf_unavailable", CLOSING_SUMMARY_UNAVAILABLE),
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
             )
         response = HttpResponse(content, content_type="application/pdf")

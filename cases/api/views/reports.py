@@ -23,13 +23,13 @@ from rest_framework.response import Response
 from ... import access
 from ...documents import report
 from ...documents.pdf import PdfUnavailable
+from ...errors import error_body
 from ...models import Scope
 from ...reports import monthly
 from ...reports.figures import FIGURES, LEVELS, Kind
 from ...reports.periods import current_month, parse_month
 from ..base import ScopedViewSet
 from ..docs import NOT_FOUND, error
-from ..errors import body
 from ..fields import IdField
 from ..negotiation import IgnoreFormatParameter
 
@@ -282,7 +282,8 @@ def _file(data: dict[str, Any], kind: str) -> Response | HttpResponse:
         content = makers[kind](data)
     except PdfUnavailable:
         return Response(
-            body("pdf_unavailable", PDF_UNAVAILABLE), status=status.HTTP_503_SERVICE_UNAVAILABLE
+            error_body("pdf_unavailable", PDF_UNAVAILABLE),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
         )
     response = HttpResponse(content, content_type=report.CONTENT_TYPES[kind])
     response["Content-Disposition"] = f'attachment; filename="{report.filename(data, kind)}"'

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from ...errors import InvalidInput
+from ...errors import InvalidInput, error_body
 from ...services import users
 from ..forms.auth import LogoutEverywhereForm
 from ..lockout import ADDRESS, locked_by
@@ -103,11 +103,9 @@ def locked_out(request: HttpRequest, response: Any, credentials: Any) -> HttpRes
     cool_off = get_cool_off(request)
     retry_after = str(int(cool_off.total_seconds())) if cool_off else None
     if request.path.startswith("/api/"):
-        from ...api.errors import body
-
         # An account's lock is the username's; an address's is no field's.
         fields = {} if locked_by(request) == {ADDRESS} else {"username": [message]}
-        reply: HttpResponse = JsonResponse(body("locked_out", message, fields), status=429)
+        reply: HttpResponse = JsonResponse(error_body("locked_out", message, fields), status=429)
     else:
         # Bound without the password, so validating it authenticates nothing (which would count
         # one more failure); the form shows our message instead of its own.
