@@ -5,7 +5,7 @@ of the same rule live here and must agree (a test checks that they do):
 
 - ``visible_cases(user)``: a queryset filter, for lists, search and counts;
 - ``case_relations(user, case)``: for one loaded case, the user's relations to it, from which
-  ``can(user, action, case)`` decides and the workflow picks the transitions to offer.
+  ``can(user, action, case)`` decides the actions below and the transition table the transitions.
 
 A case outside a user's scope is reported as missing (``CaseNotFound``), never as forbidden.
 """
@@ -34,7 +34,8 @@ class Relation(StrEnum):
     COURT_LIAISON = "court_liaison"  # liaison of the court that entrusted the case
 
 
-# Actions other than transitions (those are in cases.workflow.TRANSITIONS) and who may do them.
+# Actions other than transitions and who may do them. Who may perform a transition is the
+# transition table's (each transition names its relations, beside its statuses).
 ACTIONS: dict[str, frozenset[Relation]] = {
     "view": frozenset(Relation),
     "edit": frozenset({Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR, Relation.INTAKE}),
@@ -205,15 +206,12 @@ def get_case_for(user: Any, pk: Any, queryset: QuerySet[Case] | None = None) -> 
 
 
 def can(user: Any, action: str, case: Case, relations: frozenset[Relation] | None = None) -> bool:
-    """May ``user`` perform ``action`` (a transition name or a key of ``ACTIONS``) on ``case`` now?
+    """May ``user`` perform ``action`` (a key of ``ACTIONS``) on ``case``?
 
-    For transitions this checks the actor only; ``cases.workflow`` also checks the case's status.
+    Transitions are not asked here: the transition table says who may perform them.
     """
-    from .workflow import TRANSITIONS
-
     relations = case_relations(user, case) if relations is None else relations
-    allowed = TRANSITIONS[action].actors if action in TRANSITIONS else ACTIONS[action]
-    return bool(relations & allowed)
+    return bool(relations & ACTIONS[action])
 
 
 def can_register_at(user: Any, centre: Centre, *, court_entrusted: bool = False) -> bool:
