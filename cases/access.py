@@ -57,7 +57,7 @@ ACTIONS: dict[str, frozenset[Relation]] = {
 
 
 @dataclass(frozen=True)
-class Scope:
+class UserScope:
     """A user's memberships, read once per request and kept on the user object."""
 
     is_admin: bool
@@ -72,12 +72,14 @@ class Scope:
 _SCOPE_ATTR = "_mediation_scope"
 
 
-def scope_of(user: Any) -> Scope:
+def scope_of(user: Any) -> UserScope:
     cached = getattr(user, _SCOPE_ATTR, None)
     if cached is not None:
         return cached
     if user is None or not user.is_authenticated or not user.is_active:
-        scope = Scope(is_admin=False, by_role={}, mediator=None, mediator_centre_ids=frozenset())
+        scope = UserScope(
+            is_admin=False, by_role={}, mediator=None, mediator_centre_ids=frozenset()
+        )
     else:
         by_role: dict[str, list[Centre]] = {}
         for membership in Membership.objects.filter(user=user).select_related("centre"):
@@ -87,7 +89,7 @@ def scope_of(user: Any) -> Scope:
         if mediator is not None:
             mediator_centre_ids.add(mediator.home_centre_id)
             mediator_centre_ids.update(mediator.seats.values_list("pk", flat=True))
-        scope = Scope(
+        scope = UserScope(
             is_admin=bool(user.is_superuser or by_role.get(Role.ADMIN)),
             by_role={role: tuple(centres) for role, centres in by_role.items()},
             mediator=mediator,
@@ -110,7 +112,7 @@ def _subtree_q(field: str, centres: Iterable[Centre]) -> Q:
     return q
 
 
-def _supervised_q(scope: Scope) -> Q:
+def _supervised_q(scope: UserScope) -> Q:
     """Centres of the subtrees the user directs or observes, as a filter on ``Centre``."""
     q = Q(pk__in=[])
     for centre in scope.centres(Role.DIRECTOR, Role.OBSERVER):

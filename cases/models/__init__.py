@@ -25,10 +25,10 @@ from .reports import (
     Dimension,
     DurationBucket,
     ReportRun,
+    ReportScope,
     ReportSnapshot,
     Rollup,
     RollupState,
-    Scope,
 )
 from .searches import SavedSearch
 from .sessions import Room, Session, SessionMediator, SessionMode, SessionStatus
@@ -67,6 +67,7 @@ __all__ = [
     "PartyKind",
     "PartyRole",
     "ReportRun",
+    "ReportScope",
     "ReportSnapshot",
     "RiskLevel",
     "Role",
@@ -74,7 +75,6 @@ __all__ = [
     "RollupState",
     "Room",
     "SavedSearch",
-    "Scope",
     "Session",
     "SessionMediator",
     "SessionMode",

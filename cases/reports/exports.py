@@ -31,7 +31,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..models import Scope
+from ..models import ReportScope
 from ..web import pdf
 from ..web.views.case_list import spreadsheet_cell
 from .figures import (
@@ -75,7 +75,7 @@ def breakdowns(data: dict[str, Any]) -> list[tuple[str, str]]:
     return [
         (key, data["breakdown_labels"][key])
         for key, _title in BREAKDOWNS
-        if key != "child_centre" or data["scope"] == Scope.SUBTREE
+        if key != "child_centre" or data["scope"] == ReportScope.SUBTREE
     ]
 
 

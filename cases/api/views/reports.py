@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ... import access
-from ...models import Scope
+from ...models import ReportScope
 from ...reports import exports, monthly
 from ...reports.figures import FIGURES, LEVELS, Kind
 from ...reports.periods import current_month, parse_month
@@ -45,8 +45,8 @@ class MonthlyReportQuery(serializers.Serializer):  # type: ignore[type-arg]
         help_text="`YYYY-MM`, not after the current month (Asia/Shanghai). Default: this month.",
     )
     scope = serializers.ChoiceField(
-        choices=Scope.choices,
-        default=Scope.SUBTREE,
+        choices=ReportScope.choices,
+        default=ReportScope.SUBTREE,
         help_text="`subtree`: the centre and every centre below it; `centre`: the centre alone.",
     )
     format = serializers.ChoiceField(
@@ -120,7 +120,7 @@ REPORT_SCHEMA: dict[str, Any] = {
             },
         },
         "month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
-        "scope": {"type": "string", "enum": list(Scope.values)},
+        "scope": {"type": "string", "enum": list(ReportScope.values)},
         "scope_label": {"type": "string"},
         "live": {"type": "boolean", "description": "The current month: figures as of now."},
         "as_of": {"type": "string", "format": "date-time"},
