@@ -16,7 +16,7 @@ from .cases import (
 from .categories import Category
 from .centres import Centre, CentreKind, CentreLevel, Membership, Role
 from .events import Event, EventKind
-from .followups import ContactMethod, FollowUp
+from .follow_ups import ContactMethod, FollowUp
 from .idempotency import IdempotencyKey
 from .notifications import Notification, NotificationKind
 from .people import Mediator, MediatorKind
