@@ -5,7 +5,7 @@ of the same rule live here and must agree (a test checks that they do):
 
 - ``visible_cases(user)``: a queryset filter, for lists, search and counts;
 - ``case_relations(user, case)``: for one loaded case, the user's relations to it, from which
-  ``can(user, action, case)`` decides and the workflow picks the transitions to offer.
+  ``can(user, action, case)`` decides the actions below and the transition table the transitions.
 
 A case outside a user's scope is reported as missing (``CaseNotFound``), never as forbidden.
 """
@@ -34,7 +34,8 @@ class Relation(StrEnum):
     COURT_LIAISON = "court_liaison"  # liaison of the court that entrusted the case
 
 
-# Actions other than transitions (those are in cases.workflow.TRANSITIONS) and who may do them.
+# Actions other than transitions and who may do them. Who may perform a transition is the
+# transition table's (each transition names its relations, beside its statuses).
 ACTIONS: dict[str, frozenset[Relation]] = {
     "view": frozenset(Relation),
     "edit": frozenset({Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR, Relation.INTAKE}),
@@ -56,7 +57,7 @@ ACTIONS: dict[str, frozenset[Relation]] = {
 
 
 @dataclass(frozen=True)
-class Scope:
+class UserScope:
     """A user's memberships, read once per request and kept on the user object."""
 
     is_admin: bool
@@ -71,12 +72,14 @@ class Scope:
 _SCOPE_ATTR = "_mediation_scope"
 
 
-def scope_of(user: Any) -> Scope:
+def scope_of(user: Any) -> UserScope:
     cached = getattr(user, _SCOPE_ATTR, None)
     if cached is not None:
         return cached
     if user is None or not user.is_authenticated or not user.is_active:
-        scope = Scope(is_admin=False, by_role={}, mediator=None, mediator_centre_ids=frozenset())
+        scope = UserScope(
+            is_admin=False, by_role={}, mediator=None, mediator_centre_ids=frozenset()
+        )
     else:
         by_role: dict[str, list[Centre]] = {}
         for membership in Membership.objects.filter(user=user).select_related("centre"):
@@ -86,7 +89,7 @@ def scope_of(user: Any) -> Scope:
         if mediator is not None:
             mediator_centre_ids.add(mediator.home_centre_id)
             mediator_centre_ids.update(mediator.seats.values_list("pk", flat=True))
-        scope = Scope(
+        scope = UserScope(
             is_admin=bool(user.is_superuser or by_role.get(Role.ADMIN)),
             by_role={role: tuple(centres) for role, centres in by_role.items()},
             mediator=mediator,
@@ -109,7 +112,7 @@ def _subtree_q(field: str, centres: Iterable[Centre]) -> Q:
     return q
 
 
-def _supervised_q(scope: Scope) -> Q:
+def _supervised_q(scope: UserScope) -> Q:
     """Centres of the subtrees the user directs or observes, as a filter on ``Centre``."""
     q = Q(pk__in=[])
     for centre in scope.centres(Role.DIRECTOR, Role.OBSERVER):
@@ -205,15 +208,12 @@ def get_case_for(user: Any, pk: Any, queryset: QuerySet[Case] | None = None) -> 
 
 
 def can(user: Any, action: str, case: Case, relations: frozenset[Relation] | None = None) -> bool:
-    """May ``user`` perform ``action`` (a transition name or a key of ``ACTIONS``) on ``case`` now?
+    """May ``user`` perform ``action`` (a key of ``ACTIONS``) on ``case``?
 
-    For transitions this checks the actor only; ``cases.workflow`` also checks the case's status.
+    Transitions are not asked here: the transition table says who may perform them.
     """
-    from .workflow import TRANSITIONS
-
     relations = case_relations(user, case) if relations is None else relations
-    allowed = TRANSITIONS[action].actors if action in TRANSITIONS else ACTIONS[action]
-    return bool(relations & allowed)
+    return bool(relations & ACTIONS[action])
 
 
 def can_register_at(user: Any, centre: Centre, *, court_entrusted: bool = False) -> bool:

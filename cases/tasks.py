@@ -1,12 +1,19 @@
-"""Celery tasks: thin wrappers that call services. Each is idempotent."""
+"""Celery tasks: thin wrappers that call services. Each is idempotent, and declares its queue
+(``cases.queues``). A task whose object was deleted meanwhile logs it and returns: waiting and
+retrying would not bring it back.
+"""
 
+import logging
+from collections.abc import Sequence
 from typing import Any
 
 from celery import shared_task
+from django.db.models import Model
 
 from .documents.pdf import PdfUnavailable
 from .documents.report import pdf_attachment
-from .models import ReportRun
+from .models import Notification, ReportRun, ReportSnapshot
+from .queues import QUEUES
 from .reports.periods import parse_month
 from .reports.rollups.roll import roll_stocks
 from .services import snapshots
@@ -15,35 +22,49 @@ from .services.notifications import send_due_emails, send_emails
 from .services.searches import purge_expired_searches
 from .services.sweep import sweep
 
+logger = logging.getLogger(__name__)
 
-@shared_task(name="cases.tasks.purge_idempotency_keys")
+
+def _gone(model: type[Model], pk: int) -> None:
+    logger.warning("%s %s no longer exists: nothing to do", model.__name__, pk)
+
+
+def _present(model: type[Model], ids: Sequence[int]) -> list[int]:
+    """The ``ids`` of ``model`` rows that still exist; each one gone is logged."""
+    found = set(model._default_manager.filter(pk__in=ids).values_list("pk", flat=True))
+    for pk in ids:
+        if pk not in found:
+            _gone(model, pk)
+    return [pk for pk in ids if pk in found]
+
+
+@shared_task(name="cases.tasks.purge_idempotency_keys", queue=QUEUES.default)
 def purge_idempotency_keys() -> int:
     return purge_expired_keys()
 
 
-@shared_task(name="cases.tasks.purge_saved_searches")
+@shared_task(name="cases.tasks.purge_saved_searches", queue=QUEUES.default)
 def purge_saved_searches() -> int:
     """Forget the searches kept server-side once they expire (``SAVED_SEARCH_TTL_HOURS``)."""
     return purge_expired_searches()
 
 
-# The ``notify_`` prefix of the name routes it to the "notifications" queue (mediation/celery.py).
-@shared_task(name="cases.tasks.notify_by_email")
+@shared_task(name="cases.tasks.notify_by_email", queue=QUEUES.notifications)
 def send_notification_emails(ids: list[int]) -> int:
     """E-mail the notifications ``ids`` not yet e-mailed; return how many were sent."""
-    return send_emails(ids)
+    return send_emails(_present(Notification, ids))
 
 
 # Every minute (beat): the outbox's e-mails that were never queued (broker down) or whose send
 # failed and is due again. Runs beside the above and beside itself without sending twice.
-@shared_task(name="cases.tasks.notify_due_emails")
+@shared_task(name="cases.tasks.notify_due_emails", queue=QUEUES.notifications)
 def send_due_notification_emails() -> int:
     """E-mail the notifications whose e-mail is due; return how many were sent."""
     return send_due_emails()
 
 
-# The ``report_`` prefix routes these to the "reports" queue (mediation/celery.py): a month-end run
-# of every centre never delays the interactive notifications. Each retries with a growing delay.
+# The reports' tasks are on queues of their own: a month-end run of every centre never delays the
+# interactive notifications. Each retries with a growing delay.
 _REPORT_RETRIES: dict[str, Any] = {
     "autoretry_for": (Exception,),
     "dont_autoretry_for": (PdfUnavailable,),  # a missing library does not come back by waiting
@@ -56,6 +77,7 @@ _REPORT_RETRIES: dict[str, Any] = {
 
 @shared_task(
     name="cases.tasks.report_monthly_run",
+    queue=QUEUES.reports,
     **{**_REPORT_RETRIES, "dont_autoretry_for": (ValueError,)},  # a month not over stays so
 )
 def report_monthly_run(month: str | None = None) -> int:
@@ -69,33 +91,36 @@ def report_monthly_run(month: str | None = None) -> int:
     return run.pk
 
 
-@shared_task(name="cases.tasks.report_generate", **_REPORT_RETRIES)
+@shared_task(name="cases.tasks.report_generate", queue=QUEUES.reports, **_REPORT_RETRIES)
 def report_generate(run_id: int, centre_ids: list[int]) -> int:
     """Write the run's missing snapshots of ``centre_ids`` (one chunk); finish the run if this
     was the last. Returns how many snapshots were written."""
-    run = ReportRun.objects.get(pk=run_id)
+    run = ReportRun.objects.filter(pk=run_id).first()
+    if run is None:
+        _gone(ReportRun, run_id)
+        return 0
     written = snapshots.generate(run, centre_ids)
     snapshots.finish_if_complete(run)
     return written
 
 
-# Routed by name to the "report_emails" queue (mediation/celery.py): a month's thousands of PDF
-# e-mails never hold up the generation chunks queued behind them.
-@shared_task(name="cases.tasks.report_email", **_REPORT_RETRIES)
+# On a queue of its own: a month's thousands of PDF e-mails never hold up the generation chunks
+# queued behind them.
+@shared_task(name="cases.tasks.report_email", queue=QUEUES.report_emails, **_REPORT_RETRIES)
 def report_email(snapshot_ids: list[int]) -> int:
     """E-mail the snapshots ``snapshot_ids`` not yet e-mailed to their directors, the report
     attached as a PDF."""
-    return snapshots.send_emails(snapshot_ids, pdf_attachment)
+    return snapshots.send_emails(_present(ReportSnapshot, snapshot_ids), pdf_attachment)
 
 
-@shared_task(name="cases.tasks.report_requeue_emails")
+@shared_task(name="cases.tasks.report_requeue_emails", queue=QUEUES.reports)
 def report_requeue_emails() -> int:
     """Queue the recent runs' report e-mails still owed and not queued, or queued so long ago
     that their message is taken for lost (hourly). Returns how many were queued."""
     return snapshots.requeue_owed_emails()
 
 
-@shared_task(name="cases.tasks.sweep_deadlines")
+@shared_task(name="cases.tasks.sweep_deadlines", queue=QUEUES.default)
 def sweep_deadlines() -> dict[str, int]:
     """The hourly deadline sweep (services.sweep): warnings once each, overdue high-risk cases
     raised to the centre above. Returns what this run did."""
@@ -107,8 +132,8 @@ def sweep_deadlines() -> dict[str, int]:
     }
 
 
-# The ``report_`` prefix sends it to the "reports" queue with the month-end run.
-@shared_task(name="cases.tasks.report_roll_stocks")
+# On the "reports" queue with the month-end run.
+@shared_task(name="cases.tasks.report_roll_stocks", queue=QUEUES.reports)
 def report_roll_stocks() -> str | None:
     """Carry the report counters' month-end positions into the new month (docs/reports.md)."""
     rolled = roll_stocks()

@@ -509,10 +509,37 @@ TRANSITIONS: dict[str, Transition] = {
 # --- Performing a transition --------------------------------------------------------------------
 
 
+def may_perform(
+    user: Any, name: str, case: Case, relations: frozenset[Relation] | None = None
+) -> bool:
+    """May ``user``, by how they stand to ``case``, perform transition ``name`` on it?
+
+    This checks the actor only; ``refusal`` says whether the case, as it is now, allows it.
+    """
+    relations = case_relations(user, case) if relations is None else relations
+    return bool(relations & TRANSITIONS[name].actors)
+
+
 def available_transitions(user: Any, case: Case) -> list[Transition]:
     """The transitions ``user`` may perform on ``case`` now: what the UI and API offer."""
     relations = case_relations(user, case)
-    return [t for t in TRANSITIONS.values() if relations & t.actors and t.possible_on(case)]
+    return [
+        t
+        for t in TRANSITIONS.values()
+        if may_perform(user, t.name, case, relations) and t.possible_on(case)
+    ]
+
+
+# The transitions that decide a pending transfer (the receiving side accepts or returns it).
+TRANSFER_DECISIONS = tuple(
+    name for name, t in TRANSITIONS.items() if t.sources == {S.PENDING_TRANSFER}
+)
+
+
+def transfer_decisions(user: Any, case: Case) -> list[Transition]:
+    """The transitions deciding ``case``'s pending transfer that ``user`` may perform now, in the
+    table's order: the buttons of the transfer inbox."""
+    return [t for t in available_transitions(user, case) if t.name in TRANSFER_DECISIONS]
 
 
 def refusal(spec: Transition, case: Case) -> TransitionNotAllowed | None:
@@ -586,7 +613,7 @@ def transition(
         refused = refusal(spec, locked)
         if refused is not None:
             raise refused
-        if not relations & spec.actors:
+        if not may_perform(actor, name, locked, relations):
             raise TransitionNotAllowed(
                 _("You may not “%(action)s” this case.") % {"action": spec.label}
             )

@@ -1,34 +1,35 @@
-"""The Celery app. Configured from Django settings (``CELERY_*``); queues are named here, once."""
+"""The Celery app. Configured from Django settings (``CELERY_*``); the queues are named in
+``cases.queues`` and each task declares its own."""
 
 import os
 from datetime import timedelta
+from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
 from kombu import Queue
+
+from cases.queues import QUEUES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mediation.settings")
 
 app = Celery("mediation")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
-# Named queues: interactive side effects must not wait behind a month-end report run.
-QUEUE_DEFAULT = "default"
-QUEUE_NOTIFICATIONS = "notifications"
-QUEUE_REPORTS = "reports"
-# The monthly reports' e-mails (a PDF each, seconds apiece): a queue of their own, so that after a
-# worker's death the generation chunks of a resumed run do not wait behind thousands of them.
-QUEUE_REPORT_EMAILS = "report_emails"
-QUEUES = (QUEUE_DEFAULT, QUEUE_NOTIFICATIONS, QUEUE_REPORTS, QUEUE_REPORT_EMAILS)
 
-app.conf.task_default_queue = QUEUE_DEFAULT
+def declared_queue(
+    name: str, args: Any, kwargs: Any, options: Any, task: Any = None, **extra: Any
+) -> dict[str, str] | None:
+    """Route a task to the queue it declares (``@shared_task(queue=...)``), also when it is sent
+    by name (beat, ``send_task``)."""
+    queue = getattr(task or app.tasks.get(name), "queue", None)
+    return {"queue": queue} if queue else None
+
+
+# Named queues: interactive side effects must not wait behind a month-end report run.
+app.conf.task_default_queue = QUEUES.default
 app.conf.task_queues = tuple(Queue(name) for name in QUEUES)
-app.conf.task_routes = {
-    # An exact name wins over the patterns.
-    "cases.tasks.report_email": {"queue": QUEUE_REPORT_EMAILS},
-    "cases.tasks.notify_*": {"queue": QUEUE_NOTIFICATIONS},
-    "cases.tasks.report_*": {"queue": QUEUE_REPORTS},
-}
+app.conf.task_routes = (declared_queue,)
 app.conf.beat_schedule = {
     # The notification e-mails' outbox: whatever the queue did not send (services.notifications).
     "send-notification-emails": {

@@ -274,7 +274,6 @@ CATEGORY_WEIGHTS = {
     "medical": 2, "land_forest": 2, "requisition_demolition": 2, "environment": 2,
     "production_business": 2, "enterprise": 2, "other": 1,
 }  # fmt: skip
-RURAL_CATEGORIES = {"land_forest", "housing_homestead", "production_business"}
 
 DECLINE_REASONS = [
     "该纠纷已由人民法院立案受理，不属于人民调解受理范围，已告知当事人。",

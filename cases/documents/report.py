@@ -32,7 +32,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..models import Scope
+from ..models import ReportScope
 from ..reports.figures import (
     BREAKDOWN_KEYS,
     BREAKDOWNS,
@@ -76,7 +76,7 @@ def breakdowns(data: dict[str, Any]) -> list[tuple[str, str]]:
     return [
         (key, data["breakdown_labels"][key])
         for key, _title in BREAKDOWNS
-        if key != "child_centre" or data["scope"] == Scope.SUBTREE
+        if key != "child_centre" or data["scope"] == ReportScope.SUBTREE
     ]
 
 

@@ -16,7 +16,7 @@ from .cases import (
 from .categories import Category
 from .centres import Centre, CentreKind, CentreLevel, Membership, Role
 from .events import Event, EventKind
-from .followups import ContactMethod, FollowUp
+from .follow_ups import ContactMethod, FollowUp
 from .idempotency import IdempotencyKey
 from .notifications import Notification, NotificationKind
 from .people import Mediator, MediatorKind
@@ -25,10 +25,10 @@ from .reports import (
     Dimension,
     DurationBucket,
     ReportRun,
+    ReportScope,
     ReportSnapshot,
     Rollup,
     RollupState,
-    Scope,
 )
 from .searches import SavedSearch
 from .sessions import Room, Session, SessionMediator, SessionMode, SessionStatus
@@ -67,6 +67,7 @@ __all__ = [
     "PartyKind",
     "PartyRole",
     "ReportRun",
+    "ReportScope",
     "ReportSnapshot",
     "RiskLevel",
     "Role",
@@ -74,7 +75,6 @@ __all__ = [
     "RollupState",
     "Room",
     "SavedSearch",
-    "Scope",
     "Session",
     "SessionMediator",
     "SessionMode",

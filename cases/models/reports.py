@@ -22,7 +22,7 @@ class Dimension(models.TextChoices):
     LEVEL = "level", _("Centre level")
 
 
-class Scope(models.TextChoices):
+class ReportScope(models.TextChoices):
     SUBTREE = "subtree", _("The centre and every centre below it")
     CENTRE = "centre", _("The centre alone")
 

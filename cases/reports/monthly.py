@@ -26,10 +26,10 @@ from ..models import (
     Dimension,
     DurationBucket,
     Mediator,
+    ReportScope,
     RiskLevel,
     Rollup,
     RollupState,
-    Scope,
 )
 from ..models.reports import MEASURES, STOCK_MEASURES
 from . import figures
@@ -254,7 +254,7 @@ class _Reader:
 
 
 def report(
-    centre: Centre, month: date, scope: str = Scope.SUBTREE, *, now: datetime | None = None
+    centre: Centre, month: date, scope: str = ReportScope.SUBTREE, *, now: datetime | None = None
 ) -> dict[str, Any]:
     """``centre``'s report for ``month`` (its first day), for the centre alone or its subtree.
 
@@ -262,11 +262,11 @@ def report(
     queries that does not depend on how many cases there are.
     """
     now = now or timezone.now()
-    if scope not in Scope.values:
+    if scope not in ReportScope.values:
         raise ValueError(f"unknown scope {scope!r}")
     if month > current_month(now):
         raise ValueError("the month has not begun")
-    subtree = scope == Scope.SUBTREE
+    subtree = scope == ReportScope.SUBTREE
     reader = _Reader(centre, month, subtree, now)
     measures = reader.measures(reader.rows())
     if reader.live:
@@ -392,7 +392,7 @@ def labelled(data: dict[str, Any]) -> dict[str, Any]:
     out["breakdown_labels"] = {key: str(title) for key, title in figures.BREAKDOWNS}
     out["level_labels"] = {key: str(label) for key, label in figures.LEVELS}
     out["level_resolution_definition"] = str(figures.LEVEL_RESOLUTION_DEFINITION)
-    out["scope_label"] = str(Scope(out["scope"]).label)
+    out["scope_label"] = str(ReportScope(out["scope"]).label)
     return out
 
 

@@ -26,7 +26,7 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from ..models import Centre, Membership, ReportRun, ReportSnapshot, Role, Scope
+from ..models import Centre, Membership, ReportRun, ReportScope, ReportSnapshot, Role
 from ..reports.figures import BY_KEY
 from ..reports.monthly import labelled, report
 from ..reports.periods import add_months, current_month, format_month, zone
@@ -150,7 +150,7 @@ def _write_snapshot(run: ReportRun, centre: Centre) -> bool:
                 month=run.month,
                 version=run.version,
                 generated_at=now,
-                data=report(centre, run.month, Scope.SUBTREE, now=now),
+                data=report(centre, run.month, ReportScope.SUBTREE, now=now),
             )
             pk = snapshot.pk
             # After the commit, best effort: a broker that cannot be reached does not undo the

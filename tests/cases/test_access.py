@@ -153,6 +153,21 @@ def test_relations_name_how_each_user_stands(world: Tree) -> None:
     assert relations("director_d1", "d1_court") == {Relation.DIRECTOR}
 
 
+def test_who_may_perform_a_transition_is_the_workflows_not_can(world: Tree) -> None:
+    """``workflow.may_perform`` answers from the table's actors and the user's relations;
+    ``access.can`` knows only the actions that are not transitions."""
+    tree = world
+    for role, user in tree.users.items():
+        user = fresh(user)
+        for label, case in tree.cases.items():
+            relations = access.case_relations(user, case)
+            for name, spec in workflow.TRANSITIONS.items():
+                allowed = bool(relations & spec.actors)
+                assert workflow.may_perform(user, name, case) == allowed, (role, label, name)
+    with pytest.raises(KeyError):
+        access.can(tree.admin, "accept", tree.cases["d1_open"])
+
+
 def test_a_pending_transfer_is_visible_to_the_receiving_director(world: Tree) -> None:
     tree = world
     case = tree.cases["d1_open"]

@@ -20,10 +20,11 @@ import time_machine
 from django.utils import timezone
 
 from cases.models import ReportSnapshot
+from cases.queues import QUEUES
 from cases.reports.periods import add_months, current_month
 from cases.services import snapshots
 from cases.tasks import report_email, report_generate, report_requeue_emails
-from mediation.celery import QUEUE_REPORT_EMAILS, QUEUE_REPORTS, QUEUES, app
+from mediation.celery import app
 from tests.factories import Tree
 from tests.throwaway_redis import RedisServer, celery_broker, redis_server
 
@@ -53,7 +54,7 @@ def queued(server: RedisServer, queue: str) -> list[tuple[str, list[Any]]]:
 def queued_emails(server: RedisServer) -> list[int]:
     """The snapshot ids of the report e-mails queued, one entry per time queued."""
     ids: list[int] = []
-    for task, args in queued(server, QUEUE_REPORT_EMAILS):
+    for task, args in queued(server, QUEUES.report_emails):
         assert task == report_email.name
         ids.extend(args[0])
     return sorted(ids)
@@ -75,11 +76,11 @@ def with_directors(tree: Tree, run: Any) -> list[int]:
 
 
 def test_report_emails_have_their_own_queue() -> None:
-    assert QUEUE_REPORT_EMAILS in QUEUES and QUEUE_REPORT_EMAILS != QUEUE_REPORTS
+    assert QUEUES.report_emails in QUEUES and QUEUES.report_emails != QUEUES.reports
     route = app.amqp.router.route({}, report_email.name)
-    assert route["queue"].name == QUEUE_REPORT_EMAILS
+    assert route["queue"].name == QUEUES.report_emails
     for task in ("report_generate", "report_monthly_run", "report_requeue_emails"):
-        assert app.amqp.router.route({}, f"cases.tasks.{task}")["queue"].name == QUEUE_REPORTS
+        assert app.amqp.router.route({}, f"cases.tasks.{task}")["queue"].name == QUEUES.reports
 
 
 def test_completing_a_run_twice_queues_each_owed_email_once(
@@ -99,7 +100,7 @@ def test_completing_a_run_twice_queues_each_owed_email_once(
     # The e-mails still waiting are not queued again; the chunks of the missing centres are on
     # their own queue, not behind the e-mails.
     assert queued_emails(broker) == written
-    chunks = queued(broker, QUEUE_REPORTS)
+    chunks = queued(broker, QUEUES.reports)
     assert {task for task, _args in chunks} == {report_generate.name}
 
 

@@ -15,7 +15,7 @@ import time_machine
 from django.core.management import call_command
 
 from cases import workflow
-from cases.models import Category, DurationBucket, RiskLevel, Rollup, RollupState, Scope
+from cases.models import Category, DurationBucket, ReportScope, RiskLevel, Rollup, RollupState
 from cases.models.reports import MEASURES
 from cases.reports import monthly
 from cases.reports.rollups.facts import tenths_of_a_day
@@ -142,7 +142,7 @@ def test_a_change_dated_in_a_rolled_month_moves_every_later_position() -> None:
     register(actor=tree.admin, centre=tree.s1, at=aware(2026, 1, 20))
 
     positions = [
-        monthly.report(tree.s1, month, Scope.CENTRE, now=aware(2026, 3, 5))["figures"]
+        monthly.report(tree.s1, month, ReportScope.CENTRE, now=aware(2026, 3, 5))["figures"]
         for month in (date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1))
     ]
 
@@ -175,8 +175,8 @@ def test_amounts_follow_the_edit_but_stay_with_the_month_and_centre_of_registrat
     tree = build_tree()
     history(tree)
     now = aware(2026, 4, 10)
-    january = monthly.report(tree.k1, date(2026, 1, 1), Scope.CENTRE, now=now)
-    february = monthly.report(tree.k1, date(2026, 2, 1), Scope.CENTRE, now=now)
+    january = monthly.report(tree.k1, date(2026, 1, 1), ReportScope.CENTRE, now=now)
+    february = monthly.report(tree.k1, date(2026, 2, 1), ReportScope.CENTRE, now=now)
 
     assert january["figures"]["received"] == 1
     assert january["figures"]["amount_in_dispute"] == "250.50"

@@ -26,11 +26,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cases.models import Centre, Membership, ReportRun, ReportSnapshot, Role, Status
+from cases.queues import QUEUES as CELERY_QUEUES
 from cases.reports import monthly
 from cases.reports.periods import add_months, current_month, month_start
 from cases.services import snapshots
 from cases.tasks import report_monthly_run
-from mediation.celery import QUEUES as CELERY_QUEUES
 from mediation.celery import app
 from tests.factories import CentreFactory, Tree, drive, register
 

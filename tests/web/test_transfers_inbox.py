@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from cases import workflow
 from cases.models import Case, Event, Status, Transfer, TransferStatus
+from cases.web.forms.transfers import DECISIONS
 from tests.factories import Tree, register
 
 pytestmark = pytest.mark.django_db
@@ -85,6 +86,25 @@ def test_the_receiving_director_sees_the_transfer_with_its_details(
         f'name="version" value="{Case.objects.get(pk=across.case_id).version}"',
     ]:
         assert text in page, text
+
+
+def test_the_buttons_are_the_tables_decisions_in_its_order(
+    tree_with_cases: Tree, across: Transfer, client_for: Callable[..., Client]
+) -> None:
+    """Each row offers the transitions that decide a pending transfer, as the table lists them; a
+    decision whose transition asks a reason opens a reason field."""
+    assert workflow.TRANSFER_DECISIONS == ("accept_transfer", "return_transfer")
+    assert set(DECISIONS) == set(workflow.TRANSFER_DECISIONS)
+    for name, decision in DECISIONS.items():
+        asks_reason = "reason" in workflow.TRANSITIONS[name].form.base_fields
+        assert (decision.summary is not None) == asks_reason, name
+    page = client_for(tree_with_cases.director_d2).get(INBOX).content.decode()
+    row = page[page.index(f'id="transfer-{across.pk}"') : page.index("</article>")]
+    assert re.findall(r'name="action" value="(\w+)"', row) == ["accept", "return"]
+    assert re.findall(r"<button[^>]*>([^<]+)</button>", row) == [
+        "Accept the transfer",
+        "Return the case",
+    ]
 
 
 @pytest.mark.parametrize("user", ["director_c", "admin"])

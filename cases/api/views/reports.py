@@ -24,7 +24,7 @@ from ... import access
 from ...documents import report
 from ...documents.pdf import PdfUnavailable
 from ...errors import error_body
-from ...models import Scope
+from ...models import ReportScope
 from ...reports import monthly
 from ...reports.figures import FIGURES, LEVELS, Kind
 from ...reports.periods import current_month, parse_month
@@ -46,8 +46,8 @@ class MonthlyReportQuery(serializers.Serializer):  # type: ignore[type-arg]
         help_text="`YYYY-MM`, not after the current month (Asia/Shanghai). Default: this month.",
     )
     scope = serializers.ChoiceField(
-        choices=Scope.choices,
-        default=Scope.SUBTREE,
+        choices=ReportScope.choices,
+        default=ReportScope.SUBTREE,
         help_text="`subtree`: the centre and every centre below it; `centre`: the centre alone.",
     )
     format = serializers.ChoiceField(
@@ -121,7 +121,7 @@ REPORT_SCHEMA: dict[str, Any] = {
             },
         },
         "month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
-        "scope": {"type": "string", "enum": list(Scope.values)},
+        "scope": {"type": "string", "enum": list(ReportScope.values)},
         "scope_label": {"type": "string"},
         "live": {"type": "boolean", "description": "The current month: figures as of now."},
         "as_of": {"type": "string", "format": "date-time"},

@@ -14,7 +14,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ...models import Scope
+from ...models import ReportScope
 from ...reports import periods
 
 INDENT = "\u00a0\u00a0\u00a0"  # no-break spaces: a <select> would collapse ordinary ones
@@ -46,7 +46,7 @@ class ReportForm(forms.Form):
     month = MonthField(label=_("Month"), required=False)
     scope = forms.ChoiceField(
         label=_("Counted"),
-        choices=Scope.choices,
+        choices=ReportScope.choices,
         required=False,
         widget=forms.RadioSelect,
     )
@@ -73,4 +73,4 @@ class ReportForm(forms.Form):
         return month
 
     def clean_scope(self) -> str:
-        return self.cleaned_data.get("scope") or Scope.SUBTREE
+        return self.cleaned_data.get("scope") or ReportScope.SUBTREE

@@ -1,9 +1,39 @@
-"""The transfers inbox's one form: accept or return one pending transfer, at the version seen."""
+"""The transfers inbox's one form: decide one pending transfer, at the version seen.
+
+The decisions are the workflow's transitions from "pending transfer" (``workflow.TRANSFER_DECISIONS``);
+``DECISIONS`` says how the inbox offers each: the form's ``action`` value and the button's words.
+"""
+
+from dataclasses import dataclass
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-ACCEPT, RETURN = "accept", "return"
+
+@dataclass(frozen=True)
+class Decision:
+    """How the inbox offers one transition deciding a transfer."""
+
+    action: str  # the form's ``action`` value
+    button: Any
+    done: Any  # the message once done: %(number)s, and %(centre)s where the case now is
+    # A decision that needs a reason (its transition's form asks one) opens under this summary.
+    summary: Any = None
+
+
+DECISIONS: dict[str, Decision] = {
+    "accept_transfer": Decision(
+        "accept", _("Accept the transfer"), _("Case %(number)s accepted at %(centre)s.")
+    ),
+    "return_transfer": Decision(
+        "return",
+        _("Return the case"),
+        _("Case %(number)s returned to %(centre)s."),
+        summary=_("Return with a reason"),
+    ),
+}
+TRANSITION_OF = {decision.action: name for name, decision in DECISIONS.items()}
 
 
 class TransferDecisionForm(forms.Form):
@@ -12,7 +42,8 @@ class TransferDecisionForm(forms.Form):
 
     transfer = forms.IntegerField(widget=forms.HiddenInput)
     action = forms.ChoiceField(
-        choices=[(ACCEPT, _("Accept")), (RETURN, _("Return"))], widget=forms.HiddenInput
+        choices=[(decision.action, decision.button) for decision in DECISIONS.values()],
+        widget=forms.HiddenInput,
     )
     version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     reason = forms.CharField(

@@ -24,11 +24,6 @@ def urgency(due: datetime | None) -> str:
     return str(deadlines.urgency(due))
 
 
-@register.filter
-def urgency_label(due: datetime | None) -> Any:
-    return URGENCY_LABELS[deadlines.urgency(due)]
-
-
 @register.inclusion_tag("web/partials/deadline.html")
 def deadline(due: datetime | None) -> dict[str, Any]:
     """A deadline as a coloured date with its band in words (colour is never the only signal)."""

@@ -221,7 +221,7 @@ def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         raise Http404()
     user = request.user
     case = _load(user, pk)
-    if not can(user, name, case):
+    if not workflow.may_perform(user, name, case):
         raise PermissionDenied()
     refused = workflow.refusal(spec, case)
     if refused is not None:

@@ -41,7 +41,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import reswap, retarget
 
 from ...access import can_read_reports, report_centres, scope_of
-from ...models import OPEN_STATUSES, Centre, Role, Scope, Status
+from ...models import OPEN_STATUSES, Centre, ReportScope, Role, Status
 from ...reports import figures, monthly, periods
 from ...reports.figures import Kind, shown
 from ..forms.reports import ReportForm
@@ -247,7 +247,7 @@ def _breakdowns(
     tables = []
     for dimension, _title in figures.BREAKDOWNS:
         entries = data["breakdowns"][dimension]
-        if dimension == "child_centre" and data["scope"] != Scope.SUBTREE:
+        if dimension == "child_centre" and data["scope"] != ReportScope.SUBTREE:
             continue
         rows = []
         for entry in figures.shown_entries(dimension, entries):
@@ -255,7 +255,7 @@ def _breakdowns(
             narrowing = "" if dimension == "child_centre" else dimension
             report = ""
             if dimension == "child_centre":
-                scope = Scope.CENTRE if entry.get("own") else Scope.SUBTREE
+                scope = ReportScope.CENTRE if entry.get("own") else ReportScope.SUBTREE
                 report = report_url(entry["key"], month, scope)
             rows.append(
                 {
@@ -296,13 +296,15 @@ def _charts(data: dict[str, Any], month: date) -> list[SafeString]:
     outcomes = tuple(Series(key, labels[key]) for key in OUTCOMES)
     categories = data["breakdowns"]["category"]
     drawn = []
-    if data["scope"] == Scope.SUBTREE:
+    if data["scope"] == ReportScope.SUBTREE:
         centre_label = data["centre"]["label"]
         by_centre = [
             Bar(
                 _entry_label("child_centre", entry, centre_label),
                 tuple(entry["figures"][key] for key in OUTCOMES),
-                report_url(entry["key"], month, Scope.CENTRE if entry["own"] else Scope.SUBTREE),
+                report_url(
+                    entry["key"], month, ReportScope.CENTRE if entry["own"] else ReportScope.SUBTREE
+                ),
             )
             for entry in data["breakdowns"]["child_centre"]
         ]
@@ -393,7 +395,7 @@ def _query(request: HttpRequest, centre: Centre | None, now: datetime) -> QueryD
     if not data.get("month"):
         data["month"] = periods.format_month(periods.current_month(now))
     if not data.get("scope"):
-        data["scope"] = Scope.SUBTREE
+        data["scope"] = ReportScope.SUBTREE
     return data
 
 
@@ -456,7 +458,7 @@ def _report_context(
     now: datetime,
 ) -> dict[str, Any]:
     live = bool(data["live"])
-    links = CaseLinks(centre.pk, scope == Scope.SUBTREE, month, live)
+    links = CaseLinks(centre.pk, scope == ReportScope.SUBTREE, month, live)
     current = periods.current_month(now)
     previous = periods.add_months(month, -1)
     following = periods.add_months(month, 1)
@@ -475,14 +477,16 @@ def _report_context(
         "breakdowns": _breakdowns(data, sizes, links, month, exports[1][1]),
         "charts": _charts(data, month),
         "ancestors": [
-            (c, report_url(c.pk, month, Scope.SUBTREE)) for c in ancestors_in(centres, centre)
+            (c, report_url(c.pk, month, ReportScope.SUBTREE)) for c in ancestors_in(centres, centre)
         ],
         "previous_url": report_url(centre.pk, previous, scope) if previous.year >= 2000 else "",
         "previous_month": previous,
         "next_url": report_url(centre.pk, following, scope) if following <= current else "",
         "next_month": following,
         "other_scope_url": report_url(
-            centre.pk, month, Scope.CENTRE if scope == Scope.SUBTREE else Scope.SUBTREE
+            centre.pk,
+            month,
+            ReportScope.CENTRE if scope == ReportScope.SUBTREE else ReportScope.SUBTREE,
         ),
         "exports": exports,
         "definitions": [

@@ -1,8 +1,9 @@
 """The transfers inbox: pending transfers into the user's centres, to accept or return with a reason.
 
-Accepting and returning are the workflow's ``accept_transfer`` and ``return_transfer`` transitions,
-performed at the case version the page showed: if someone changed the case meanwhile, the user is
-told (409) and nothing changes.
+Each row's buttons are the transitions deciding its transfer that the transition table offers the
+user (``workflow.transfer_decisions``: accept, and return with a reason), performed at the case
+version the page showed: if someone changed the case meanwhile, the user is told (409) and nothing
+changes.
 """
 
 from typing import Any
@@ -21,7 +22,7 @@ from ...errors import DomainError, VersionConflict
 from ...models import Transfer, TransferStatus
 from ...queries.transfers import incoming_for, outgoing_transfers, transfers_for
 from ..base import add_domain_error, htmx_redirect
-from ..forms.transfers import ACCEPT, TransferDecisionForm
+from ..forms.transfers import DECISIONS, TRANSITION_OF, TransferDecisionForm
 
 LIST_LIMIT = 100
 
@@ -29,7 +30,8 @@ LIST_LIMIT = 100
 def _incoming(user: Any) -> list[Transfer]:
     return list(
         incoming_for(user)
-        .select_related("requested_by", "case__category")
+        .select_related("requested_by", "case__category", "case__centre", "case__transfer_target")
+        .prefetch_related("case__co_mediators")
         .order_by("requested_at", "id")[:LIST_LIMIT]
     )
 
@@ -53,9 +55,11 @@ def _page(
     rows = []
     for transfer in _incoming(request.user):
         mine = failed is not None and transfer.pk == failed_pk
+        decisions = workflow.transfer_decisions(request.user, transfer.case)
         rows.append(
             {
                 "transfer": transfer,
+                "decisions": [DECISIONS[spec.name] for spec in decisions],
                 "form": failed if mine else None,
                 "errors": errors if mine else [],
                 "conflict": conflict if mine else "",
@@ -77,7 +81,8 @@ def _page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def inbox(request: HttpRequest) -> HttpResponse:
-    """GET: the inbox. POST ``transfer``, ``action`` (accept/return), ``version``, ``reason``."""
+    """GET: the inbox. POST ``transfer``, ``action`` (a decision's: accept/return), ``version``,
+    ``reason``."""
     if request.method == "GET":
         return _page(request)
 
@@ -99,13 +104,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
             return _page(request, failed=form, conflict=message, status=409)
         raise PermissionDenied()  # in scope (e.g. the sending side), but not the receiver
 
-    accept = data["action"] == ACCEPT
+    name = TRANSITION_OF[data["action"]]
+    asks_reason = "reason" in workflow.TRANSITIONS[name].form.base_fields
     try:
-        workflow.transition(
+        case = workflow.transition(
             case=transfer.case_id,
-            name="accept_transfer" if accept else "return_transfer",
+            name=name,
             actor=user,
-            data={} if accept else {"reason": data["reason"]},
+            data={"reason": data["reason"]} if asks_reason else {},
             expected_version=data["version"],
         )
     except VersionConflict as error:
@@ -113,17 +119,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         add_domain_error(form, error)
         return _page(request, failed=form, status=400)
-    number = transfer.case.number
-    if accept:
-        messages.success(
-            request,
-            _("Case %(number)s accepted at %(centre)s.")
-            % {"number": number, "centre": transfer.to_centre.name},
-        )
-    else:
-        messages.success(
-            request,
-            _("Case %(number)s returned to %(centre)s.")
-            % {"number": number, "centre": transfer.from_centre.name},
-        )
+    # Accepted: the case is at the receiving centre now; returned: still at the sending one.
+    done = DECISIONS[name].done % {"number": case.number, "centre": case.centre.name}
+    messages.success(request, done)
     return htmx_redirect(request, reverse("web:transfers"))
