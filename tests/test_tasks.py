@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from cases.models import IdempotencyKey, ReportSnapshot
 from cases.queues import QUEUES
-from cases.reports import snapshots
 from cases.reports.periods import add_months, current_month
+from cases.services import snapshots
 from cases.tasks import (
     purge_idempotency_keys,
     report_email,
