@@ -55,9 +55,9 @@ from ..models import (
 from ..models import Event as EventModel
 from ..reports import rollups
 from ..services.events import jsonable
-from ..services.intake import PartyData, _build_parties, format_number
+from ..services.intake import PartyData, build_parties, format_number
 from ..workflow import direction_between
-from .cases import BOOKABLE, CaseGenerator, Plan, Timeline, _State
+from .cases import BOOKABLE, CaseGenerator, Plan, Schedule, _State
 from .network import Network
 
 S = Status
@@ -254,7 +254,7 @@ class BulkGenerator(CaseGenerator):
         data = make()
         sealed_key = (data.id_number, data.phone)
         if sealed_key not in self.sealed:
-            party = _build_parties([replace(data, role=PartyRole.APPLICANT)])[0]
+            party = build_parties([replace(data, role=PartyRole.APPLICANT)])[0]
             self.sealed[sealed_key] = (
                 party.id_number_encrypted,
                 party.id_number_hash,
@@ -606,7 +606,7 @@ class BulkGenerator(CaseGenerator):
             self.busy[key].update(slots)
         return True
 
-    def _book(self, st: _State, line: Timeline, index: int, at: datetime) -> None:
+    def _book(self, st: _State, line: Schedule, index: int, at: datetime) -> None:
         assert isinstance(st, _Bulk)
         live, rng = st.live, self.rng
         if live is None or live.status not in BOOKABLE or st.lead is None:
