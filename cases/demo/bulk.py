@@ -19,7 +19,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -98,6 +98,9 @@ class LiveCase:
     objects the demo's steps look at (``centre``, ``transfer_target``)."""
 
     COLUMNS = _columns(Case)
+    TIMES = [
+        f.column for f in Case._meta.concrete_fields if f.get_internal_type() == "DateTimeField"
+    ]
 
     def __init__(self, centres: dict[int, Centre], **values: Any) -> None:
         self._centres = centres
@@ -119,6 +122,15 @@ class LiveCase:
 
     def row(self) -> tuple[Any, ...]:
         return tuple(getattr(self, column) for column in self.COLUMNS)
+
+    def as_read(self) -> None:
+        """Its times as the database gives them back (in UTC): ``workflow.transition`` reads the
+        case afresh, so the times an event's ``before`` shows, and those computed from them (a
+        resumed deadline), are in UTC; times taken from the step's ``at`` are as given."""
+        for column in self.TIMES:
+            value = getattr(self, column)
+            if value is not None:
+                setattr(self, column, value.astimezone(UTC))
 
     if TYPE_CHECKING:  # the columns, set in __init__
 
@@ -237,7 +249,10 @@ class BulkGenerator(CaseGenerator):
             ((c, y), last)
             for c, y, last in CaseNumberCounter.objects.values_list("centre_id", "year", "last")
         )
-        self.busy: dict[tuple[str, int], set[int]] = defaultdict(set)  # mediator/room → slots
+        # Mediator or room → half-hour slot → the bookings (start, end) that touch it.
+        self.busy: dict[tuple[str, int], dict[int, list[tuple[datetime, datetime]]]] = defaultdict(
+            dict
+        )
         self.clocks: dict[tuple[int, str], deadlines.Clocks] = {}
         self.policies = DeadlinePolicy.objects.exists()
         self.pools: dict[tuple[str, str], list[PartyData]] = {}
@@ -267,8 +282,8 @@ class BulkGenerator(CaseGenerator):
         return data
 
     def _person(self, role: str, district: Any, street_zh: str, *, address: str = "") -> PartyData:
-        def make() -> PartyData:
-            return super(BulkGenerator, self)._person(role, district, street_zh)
+        def make() -> PartyData:  # with the address given: no other address is drawn
+            return super(BulkGenerator, self)._person(role, district, street_zh, address=address)
 
         data = self._pooled((PartyKind.PERSON, role), PERSON_POOL, make)
         return replace(data, address=address) if address else data
@@ -294,7 +309,7 @@ class BulkGenerator(CaseGenerator):
             # can no longer clash with anything.
             first_slot = int(plans[0].at.timestamp()) // SLOT_SECONDS if plans else 0
             for key, slots in self.busy.items():
-                self.busy[key] = {slot for slot in slots if slot >= first_slot}
+                self.busy[key] = {slot: b for slot, b in slots.items() if slot >= first_slot}
             yield plans
 
     # --- performing a plan ----------------------------------------------------------------------
@@ -438,6 +453,7 @@ class BulkGenerator(CaseGenerator):
 
     def _do(self, st: _State, name: str, actor: Any, at: datetime, **data: Any) -> None:
         assert isinstance(st, _Bulk) and st.live is not None
+        st.live.as_read()
         step = _Step(st, st.live, actor, at, data)
         status_before = step.live.status
         getattr(self, f"_effect_{name}")(step)
@@ -597,13 +613,23 @@ class BulkGenerator(CaseGenerator):
     # --- sessions, fulfilment, follow-ups -----------------------------------------------------
 
     def _free(self, keys: list[tuple[str, int]], starts_at: datetime, ends_at: datetime) -> bool:
+        """Book ``keys`` (mediators, a room) from ``starts_at`` to ``ends_at`` unless one of them
+        is booked at an overlapping time, as ``services.sessions`` refuses (``DoubleBooking``).
+        Bookings are looked up by the half-hour slots they touch; the overlap is checked exactly:
+        a squeezed case's sessions do not start on the half hour."""
         first = int(starts_at.timestamp()) // SLOT_SECONDS
         last = (int(ends_at.timestamp()) - 1) // SLOT_SECONDS
         slots = range(first, last + 1)
-        if any(slot in self.busy[key] for key in keys for slot in slots):
-            return False
         for key in keys:
-            self.busy[key].update(slots)
+            booked = self.busy[key]
+            for slot in slots:
+                for start, end in booked.get(slot, ()):
+                    if start < ends_at and end > starts_at:
+                        return False
+        for key in keys:
+            booked = self.busy[key]
+            for slot in slots:
+                booked.setdefault(slot, []).append((starts_at, ends_at))
         return True
 
     def _book(self, st: _State, line: Schedule, index: int, at: datetime) -> None:
@@ -613,14 +639,15 @@ class BulkGenerator(CaseGenerator):
             return
         starts_at, ends_at = line.times[index + 1], line.times[index + 2]
         mode = self.session_mode()
+        # A room is drawn before anything is checked, as the demo's ``_book`` draws it.
+        rooms = self.net.rooms.get(live.centre_id, []) if mode == SessionMode.IN_PERSON else []
+        room = rng.choice(rooms) if rooms else None
         mediators = [st.lead.pk, *st.co_ids]
         people = [("mediator", m) for m in mediators]
         if not self._free(people, starts_at, ends_at):
             self.stats["double bookings avoided"] += 1
             st.session = None
             return
-        rooms = self.net.rooms.get(live.centre_id, []) if mode == SessionMode.IN_PERSON else []
-        room = rng.choice(rooms) if rooms else None
         if room is not None and not self._free([("room", room.pk)], starts_at, ends_at):
             self.stats["double bookings avoided"] += 1
             room = None
