@@ -9,14 +9,15 @@ and deadlines — applied to an in-memory case. Each case's rows are written onc
 done; ``Writer`` sends them to the tables by COPY in chunks, with the report counters computed
 by ``cases.reports.rollups.facts`` from the very events written.
 
-What is not made: notifications (nothing reads them back in bulk), and the checks that stop a
-user (mediator capacity, declared conflicts): the plans never ask for what they would refuse,
-except capacity, which bulk data may exceed on a busy day.
+What is not made: notifications (nothing reads them back in bulk). The checks that stop a
+user are the services' where the demo's plans can trip them (a mediator at capacity or with a
+declared conflict, a double booking); ``tests/demo/test_bulk_equals_services.py`` runs both
+commands on one seed and compares every row.
 """
 
 import json
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -30,7 +31,9 @@ from faker import Faker
 
 from .. import deadlines
 from ..bulkload import copy_rows
+from ..errors import DomainError, InvalidInput
 from ..models import (
+    OPEN_STATUSES,
     Agreement,
     AgreementForm,
     Case,
@@ -63,7 +66,7 @@ from .network import Network
 S = Status
 # The version of what generate_city makes for a given seed: raise it whenever a change to the demo
 # or to this module changes the data, so that cached benchmark databases are built afresh.
-DATA_VERSION = 1
+DATA_VERSION = 2
 SLOT_SECONDS = 1800  # sessions start on the half hour; bookings are checked per half-hour slot
 # Sealed parties the cases draw on, per role: a person may appear in several cases (as they do),
 # and sealing (encryption, keyed hashes) is done once per person, not once per case.
@@ -258,6 +261,10 @@ class BulkGenerator(CaseGenerator):
         self.pools: dict[tuple[str, str], list[PartyData]] = {}
         self.sealed: dict[tuple[str, str], tuple[str, ...]] = {}  # (ID number, phone) → sealed
         self.counters = rollups.BulkCounters()
+        self.mediators = {
+            m.pk: m for ms in [*net.mediators.values(), *net.seated.values()] for m in ms
+        }
+        self.leading: Counter[int] = Counter()  # mediator → open cases led, of those performed
 
     # --- parties: drawn from pools sealed once ------------------------------------------------
 
@@ -318,7 +325,12 @@ class BulkGenerator(CaseGenerator):
         """Make one case in memory (the demo's ``run``) and add its rows to ``rows``."""
         st = _Bulk(plan, self._content(plan))
         for at, action in self.steps(st):
-            action(at)
+            try:
+                action(at)
+            except DomainError as exc:  # refused as the services refuse it: the case stops here
+                self.stats["steps refused"] += 1
+                self.stats[f"refused: {type(exc).__name__}: {exc} {exc.fields}"] += 1
+                break
         self._emit(st)
         self.stats["cases"] += 1
 
@@ -482,6 +494,15 @@ class BulkGenerator(CaseGenerator):
 
     def _effect_assign(self, s: _Step) -> None:
         lead, co = s.data["lead_mediator"], sorted(s.data["co_mediators"] or [])
+        # What ``workflow._assign`` refuses: a declared conflict with a party, a lead at capacity
+        # (the demo then tries another mediator). Every mediator the demo offers serves here.
+        names = [p.name.strip() for p in s.st.content.parties]
+        for pk in [lead, *co]:
+            declared = [d.strip() for d in self.mediators[pk].conflicts.splitlines() if d.strip()]
+            if any(d in name or name in d for d in declared for name in names):
+                raise InvalidInput(fields={"lead_mediator": ["A declared conflict of interest."]})
+        if s.live.lead_mediator_id != lead and self.leading[lead] >= self.mediators[lead].capacity:
+            raise InvalidInput(fields={"lead_mediator": ["At capacity."]})
         old_co = sorted(s.st.co_ids)
         s.change(lead_mediator_id=lead)
         if s.live.assigned_at is None:
@@ -505,7 +526,7 @@ class BulkGenerator(CaseGenerator):
 
     def _effect_resolve(self, s: _Step) -> None:
         terms = s.data["agreement"]
-        signed = terms.get("signed_on") or timezone.localdate(s.at)
+        signed = terms.get("signed_on") or deadlines.local_today(s.live.centre, s.at)
         row = {
             "id": self.ids.take(Agreement),
             "terms": terms["terms"],
@@ -731,6 +752,8 @@ class BulkGenerator(CaseGenerator):
     def _emit(self, st: _Bulk) -> None:
         live = st.live
         assert live is not None
+        if live.status in OPEN_STATUSES and live.lead_mediator_id is not None:
+            self.leading[live.lead_mediator_id] += 1
         add = self.rows.add
         add("case", live.row())
         for co in st.co_ids:
