@@ -419,7 +419,7 @@ class BulkGenerator(CaseGenerator):
             channel=plan.channel,
             category_id=plan.category.pk,
             risk_level=plan.risk,
-            summary=content.summary,
+            summary=content.summary.strip(),
             facts=content.facts,
             amount_in_dispute=content.amount,
             location=content.location,
