@@ -2,7 +2,7 @@
 
 ``manage.py generate_city`` needs millions of cases in minutes; running each step through the
 services (a transaction, a dozen queries) makes about 3 cases a second. ``BulkGenerator`` keeps
-the demo's plans and timelines (``CaseGenerator``: where each case is registered, what it is
+the demo's plans and schedules (``CaseGenerator``: where each case is registered, what it is
 about, the steps it goes through and when) and replaces each service call by what that service
 writes — the same columns, the same event with the same ``before``/``after``, the same version
 and deadlines — applied to an in-memory case. Each case's rows are written once its last step is
@@ -67,7 +67,7 @@ S = Status
 # The version of what generate_city makes for a given seed: raise it whenever a change to the demo
 # or to this module changes the data, so that cached benchmark databases are built afresh.
 DATA_VERSION = 2
-SLOT_SECONDS = 1800  # sessions start on the half hour; bookings are checked per half-hour slot
+SLOT_SECONDS = 1800  # bookings are looked up by the half-hour slots they touch
 # Sealed parties the cases draw on, per role: a person may appear in several cases (as they do),
 # and sealing (encryption, keyed hashes) is done once per person, not once per case.
 PERSON_POOL = 4_000

@@ -225,7 +225,7 @@ class _State:
     parties: list[Party] = field(default_factory=list)
     session: Session | None = None
     agreement: Agreement | None = None
-    resolve_index: int | None = None  # the resolve step's place on the timeline
+    resolve_index: int | None = None  # the resolve step's place on the schedule
     deadline: date | None = None
     fulfilment: str = ""
     fulfilment_recorded: bool = False
@@ -573,7 +573,7 @@ class CaseGenerator:
     def _session(self, st: _State, line: Schedule, *, held: bool, agreed: bool = False) -> int:
         """Book a session (its start and end are the next two points); record it if ``held``.
 
-        Returns the booking's index on the timeline.
+        Returns the booking's index on the schedule.
         """
         rng = self.rng
         booked = line.add(_hours(rng, 1, 24), lambda at: self._book(st, line, booked, at))
