@@ -2,24 +2,25 @@
 
 ``manage.py generate_city`` needs millions of cases in minutes; running each step through the
 services (a transaction, a dozen queries) makes about 3 cases a second. ``BulkGenerator`` keeps
-the demo's plans and timelines (``CaseGenerator``: where each case is registered, what it is
+the demo's plans and schedules (``CaseGenerator``: where each case is registered, what it is
 about, the steps it goes through and when) and replaces each service call by what that service
 writes — the same columns, the same event with the same ``before``/``after``, the same version
 and deadlines — applied to an in-memory case. Each case's rows are written once its last step is
 done; ``Writer`` sends them to the tables by COPY in chunks, with the report counters computed
 by ``cases.reports.rollups.facts.facts`` from the very events written.
 
-What is not made: notifications (nothing reads them back in bulk), and the checks that stop a
-user (mediator capacity, declared conflicts): the plans never ask for what they would refuse,
-except capacity, which bulk data may exceed on a busy day.
+What is not made: notifications (nothing reads them back in bulk). The checks that stop a
+user are the services' where the demo's plans can trip them (a mediator at capacity or with a
+declared conflict, a double booking); ``tests/demo/test_bulk_equals_services.py`` runs both
+commands on one seed and compares every row.
 """
 
 import json
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,9 @@ from faker import Faker
 
 from .. import deadlines
 from ..bulkload import copy_rows
+from ..errors import DomainError, InvalidInput
 from ..models import (
+    OPEN_STATUSES,
     Agreement,
     AgreementForm,
     Case,
@@ -57,16 +60,16 @@ from ..reports.rollups.bulk import BulkCounters
 from ..reports.rollups.facts import Duration, Fact, facts
 from ..reports.rollups.state import State
 from ..services.events import jsonable
-from ..services.intake import PartyData, _build_parties, format_number
+from ..services.intake import PartyData, build_parties, format_number
 from ..workflow import direction_between
-from .cases import BOOKABLE, CaseGenerator, Plan, Timeline, _State
+from .cases import BOOKABLE, CaseGenerator, Plan, Schedule, _State
 from .network import Network
 
 S = Status
 # The version of what generate_city makes for a given seed: raise it whenever a change to the demo
 # or to this module changes the data, so that cached benchmark databases are built afresh.
-DATA_VERSION = 1
-SLOT_SECONDS = 1800  # sessions start on the half hour; bookings are checked per half-hour slot
+DATA_VERSION = 2
+SLOT_SECONDS = 1800  # bookings are looked up by the half-hour slots they touch
 # Sealed parties the cases draw on, per role: a person may appear in several cases (as they do),
 # and sealing (encryption, keyed hashes) is done once per person, not once per case.
 PERSON_POOL = 4_000
@@ -100,6 +103,9 @@ class LiveCase:
     objects the demo's steps look at (``centre``, ``transfer_target``)."""
 
     COLUMNS = _columns(Case)
+    TIMES = [
+        f.column for f in Case._meta.concrete_fields if f.get_internal_type() == "DateTimeField"
+    ]
 
     def __init__(self, centres: dict[int, Centre], **values: Any) -> None:
         self._centres = centres
@@ -121,6 +127,15 @@ class LiveCase:
 
     def row(self) -> tuple[Any, ...]:
         return tuple(getattr(self, column) for column in self.COLUMNS)
+
+    def as_read(self) -> None:
+        """Its times as the database gives them back (in UTC): ``workflow.transition`` reads the
+        case afresh, so the times an event's ``before`` shows, and those computed from them (a
+        resumed deadline), are in UTC; times taken from the step's ``at`` are as given."""
+        for column in self.TIMES:
+            value = getattr(self, column)
+            if value is not None:
+                setattr(self, column, value.astimezone(UTC))
 
     if TYPE_CHECKING:  # the columns, set in __init__
 
@@ -239,12 +254,19 @@ class BulkGenerator(CaseGenerator):
             ((c, y), last)
             for c, y, last in CaseNumberCounter.objects.values_list("centre_id", "year", "last")
         )
-        self.busy: dict[tuple[str, int], set[int]] = defaultdict(set)  # mediator/room → slots
+        # Mediator or room → half-hour slot → the bookings (start, end) that touch it.
+        self.busy: dict[tuple[str, int], dict[int, list[tuple[datetime, datetime]]]] = defaultdict(
+            dict
+        )
         self.clocks: dict[tuple[int, str], deadlines.Clocks] = {}
         self.policies = DeadlinePolicy.objects.exists()
         self.pools: dict[tuple[str, str], list[PartyData]] = {}
         self.sealed: dict[tuple[str, str], tuple[str, ...]] = {}  # (ID number, phone) → sealed
         self.counters = BulkCounters()
+        self.mediators = {
+            m.pk: m for ms in [*net.mediators.values(), *net.seated.values()] for m in ms
+        }
+        self.leading: Counter[int] = Counter()  # mediator → open cases led, of those performed
 
     # --- parties: drawn from pools sealed once ------------------------------------------------
 
@@ -256,7 +278,7 @@ class BulkGenerator(CaseGenerator):
         data = make()
         sealed_key = (data.id_number, data.phone)
         if sealed_key not in self.sealed:
-            party = _build_parties([replace(data, role=PartyRole.APPLICANT)])[0]
+            party = build_parties([replace(data, role=PartyRole.APPLICANT)])[0]
             self.sealed[sealed_key] = (
                 party.id_number_encrypted,
                 party.id_number_hash,
@@ -269,8 +291,8 @@ class BulkGenerator(CaseGenerator):
         return data
 
     def _person(self, role: str, district: Any, street_zh: str, *, address: str = "") -> PartyData:
-        def make() -> PartyData:
-            return super(BulkGenerator, self)._person(role, district, street_zh)
+        def make() -> PartyData:  # with the address given: no other address is drawn
+            return super(BulkGenerator, self)._person(role, district, street_zh, address=address)
 
         data = self._pooled((PartyKind.PERSON, role), PERSON_POOL, make)
         return replace(data, address=address) if address else data
@@ -296,7 +318,7 @@ class BulkGenerator(CaseGenerator):
             # can no longer clash with anything.
             first_slot = int(plans[0].at.timestamp()) // SLOT_SECONDS if plans else 0
             for key, slots in self.busy.items():
-                self.busy[key] = {slot for slot in slots if slot >= first_slot}
+                self.busy[key] = {slot: b for slot, b in slots.items() if slot >= first_slot}
             yield plans
 
     # --- performing a plan ----------------------------------------------------------------------
@@ -305,7 +327,12 @@ class BulkGenerator(CaseGenerator):
         """Make one case in memory (the demo's ``run``) and add its rows to ``rows``."""
         st = _Bulk(plan, self._content(plan))
         for at, action in self.steps(st):
-            action(at)
+            try:
+                action(at)
+            except DomainError as exc:  # refused as the services refuse it: the case stops here
+                self.stats["steps refused"] += 1
+                self.stats[f"refused: {type(exc).__name__}: {exc} {exc.fields}"] += 1
+                break
         self._emit(st)
         self.stats["cases"] += 1
 
@@ -394,7 +421,7 @@ class BulkGenerator(CaseGenerator):
             channel=plan.channel,
             category_id=plan.category.pk,
             risk_level=plan.risk,
-            summary=content.summary,
+            summary=content.summary.strip(),
             facts=content.facts,
             amount_in_dispute=content.amount,
             location=content.location,
@@ -440,6 +467,7 @@ class BulkGenerator(CaseGenerator):
 
     def _do(self, st: _State, name: str, actor: Any, at: datetime, **data: Any) -> None:
         assert isinstance(st, _Bulk) and st.live is not None
+        st.live.as_read()
         step = _Step(st, st.live, actor, at, data)
         status_before = step.live.status
         getattr(self, f"_effect_{name}")(step)
@@ -468,6 +496,15 @@ class BulkGenerator(CaseGenerator):
 
     def _effect_assign(self, s: _Step) -> None:
         lead, co = s.data["lead_mediator"], sorted(s.data["co_mediators"] or [])
+        # What ``workflow._assign`` refuses: a declared conflict with a party, a lead at capacity
+        # (the demo then tries another mediator). Every mediator the demo offers serves here.
+        names = [p.name.strip() for p in s.st.content.parties]
+        for pk in [lead, *co]:
+            declared = [d.strip() for d in self.mediators[pk].conflicts.splitlines() if d.strip()]
+            if any(d in name or name in d for d in declared for name in names):
+                raise InvalidInput(fields={"lead_mediator": ["A declared conflict of interest."]})
+        if s.live.lead_mediator_id != lead and self.leading[lead] >= self.mediators[lead].capacity:
+            raise InvalidInput(fields={"lead_mediator": ["At capacity."]})
         old_co = sorted(s.st.co_ids)
         s.change(lead_mediator_id=lead)
         if s.live.assigned_at is None:
@@ -491,7 +528,7 @@ class BulkGenerator(CaseGenerator):
 
     def _effect_resolve(self, s: _Step) -> None:
         terms = s.data["agreement"]
-        signed = terms.get("signed_on") or timezone.localdate(s.at)
+        signed = terms.get("signed_on") or deadlines.local_today(s.live.centre, s.at)
         row = {
             "id": self.ids.take(Agreement),
             "terms": terms["terms"],
@@ -599,30 +636,41 @@ class BulkGenerator(CaseGenerator):
     # --- sessions, fulfilment, follow-ups -----------------------------------------------------
 
     def _free(self, keys: list[tuple[str, int]], starts_at: datetime, ends_at: datetime) -> bool:
+        """Book ``keys`` (mediators, a room) from ``starts_at`` to ``ends_at`` unless one of them
+        is booked at an overlapping time, as ``services.sessions`` refuses (``DoubleBooking``).
+        Bookings are looked up by the half-hour slots they touch; the overlap is checked exactly:
+        a squeezed case's sessions do not start on the half hour."""
         first = int(starts_at.timestamp()) // SLOT_SECONDS
         last = (int(ends_at.timestamp()) - 1) // SLOT_SECONDS
         slots = range(first, last + 1)
-        if any(slot in self.busy[key] for key in keys for slot in slots):
-            return False
         for key in keys:
-            self.busy[key].update(slots)
+            booked = self.busy[key]
+            for slot in slots:
+                for start, end in booked.get(slot, ()):
+                    if start < ends_at and end > starts_at:
+                        return False
+        for key in keys:
+            booked = self.busy[key]
+            for slot in slots:
+                booked.setdefault(slot, []).append((starts_at, ends_at))
         return True
 
-    def _book(self, st: _State, line: Timeline, index: int, at: datetime) -> None:
+    def _book(self, st: _State, line: Schedule, index: int, at: datetime) -> None:
         assert isinstance(st, _Bulk)
         live, rng = st.live, self.rng
         if live is None or live.status not in BOOKABLE or st.lead is None:
             return
         starts_at, ends_at = line.times[index + 1], line.times[index + 2]
         mode = self.session_mode()
+        # A room is drawn before anything is checked, as the demo's ``_book`` draws it.
+        rooms = self.net.rooms.get(live.centre_id, []) if mode == SessionMode.IN_PERSON else []
+        room = rng.choice(rooms) if rooms else None
         mediators = [st.lead.pk, *st.co_ids]
         people = [("mediator", m) for m in mediators]
         if not self._free(people, starts_at, ends_at):
             self.stats["double bookings avoided"] += 1
             st.session = None
             return
-        rooms = self.net.rooms.get(live.centre_id, []) if mode == SessionMode.IN_PERSON else []
-        room = rng.choice(rooms) if rooms else None
         if room is not None and not self._free([("room", room.pk)], starts_at, ends_at):
             self.stats["double bookings avoided"] += 1
             room = None
@@ -706,6 +754,8 @@ class BulkGenerator(CaseGenerator):
     def _emit(self, st: _Bulk) -> None:
         live = st.live
         assert live is not None
+        if live.status in OPEN_STATUSES and live.lead_mediator_id is not None:
+            self.leading[live.lead_mediator_id] += 1
         add = self.rows.add
         add("case", live.row())
         for co in st.co_ids:

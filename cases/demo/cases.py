@@ -117,8 +117,9 @@ class _Point:
     snap: str  # "", "office" (working hours) or "slot" (a session's half-hour slot)
 
 
-class Timeline:
-    """A case's steps as gaps from one to the next, laid out so every action is before ``limit``."""
+class Schedule:
+    """A plan's dates: the case's steps as gaps from one to the next, laid out so every action is
+    before ``limit`` (not the case page's timeline, which shows the events written)."""
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
@@ -224,7 +225,7 @@ class _State:
     parties: list[Party] = field(default_factory=list)
     session: Session | None = None
     agreement: Agreement | None = None
-    resolve_index: int | None = None  # the resolve step's place on the timeline
+    resolve_index: int | None = None  # the resolve step's place on the schedule
     deadline: date | None = None
     fulfilment: str = ""
     fulfilment_recorded: bool = False
@@ -490,7 +491,7 @@ class CaseGenerator:
 
     def steps(self, st: _State) -> list[tuple[datetime, Callable[[datetime], None]]]:
         """The case's steps laid out in time, those before ``limit``, in order."""
-        line = Timeline(self.rng)
+        line = Schedule(self.rng)
         self._build(st, line)
         line.lay_out(st.plan.at, self.limit)
         tail = self._tail(st, line)
@@ -498,7 +499,7 @@ class CaseGenerator:
         steps += tail
         return list(itertools.takewhile(lambda step: step[0] < self.limit, steps))
 
-    def _build(self, st: _State, line: Timeline) -> None:
+    def _build(self, st: _State, line: Schedule) -> None:
         plan, rng = st.plan, self.rng
         target = plan.target
         line.add(timedelta(0), lambda at: self._register(st, at), snap="")
@@ -569,10 +570,10 @@ class CaseGenerator:
         if target == S.CLOSED:
             line.add(_days(rng, 1, 10), lambda at: self._close(st, at))
 
-    def _session(self, st: _State, line: Timeline, *, held: bool, agreed: bool = False) -> int:
+    def _session(self, st: _State, line: Schedule, *, held: bool, agreed: bool = False) -> int:
         """Book a session (its start and end are the next two points); record it if ``held``.
 
-        Returns the booking's index on the timeline.
+        Returns the booking's index on the schedule.
         """
         rng = self.rng
         booked = line.add(_hours(rng, 1, 24), lambda at: self._book(st, line, booked, at))
@@ -583,7 +584,7 @@ class CaseGenerator:
         return booked
 
     def _tail(
-        self, st: _State, line: Timeline
+        self, st: _State, line: Schedule
     ) -> list[tuple[datetime, Callable[[datetime], None]]]:
         """After closing: fulfilment recorded once its deadline has passed, the follow-up visit."""
         plan, rng = st.plan, self.rng
@@ -879,7 +880,7 @@ class CaseGenerator:
             [SessionMode.IN_PERSON, SessionMode.PHONE, SessionMode.VIDEO], [80, 8, 12]
         )[0]
 
-    def _book(self, st: _State, line: Timeline, index: int, at: datetime) -> None:
+    def _book(self, st: _State, line: Schedule, index: int, at: datetime) -> None:
         case, rng = st.case, self.rng
         if case is None or case.status not in BOOKABLE or st.lead is None:
             return

@@ -69,7 +69,12 @@ def format_number(centre: Centre, year: int, sequence: int) -> str:
     return f"{centre.code}-{year}-{sequence:05d}"
 
 
-def _build_parties(parties: Sequence[PartyData]) -> list[Party]:
+def build_parties(parties: Sequence[PartyData]) -> list[Party]:
+    """The parties as ``Party`` rows not yet saved (no case), their personal data sealed.
+
+    Raises ``InvalidInput`` naming the fields at fault (``parties.{index}.{field}``). Used by
+    ``register_case`` and by the bulk loader, which seals each demo person once.
+    """
     errors: dict[str, list[Any]] = {}
     built: list[Party] = []
     if not parties:
@@ -221,7 +226,7 @@ def register_case(
     for name, messages in deadlines.future_dates(centre, entrusted_on=entrusted_on).items():
         errors.setdefault(name, []).extend(messages)
     try:
-        built_parties = _build_parties(parties)
+        built_parties = build_parties(parties)
     except InvalidInput as exc:
         errors.update(exc.fields)
     if errors:

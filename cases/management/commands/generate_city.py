@@ -1,6 +1,6 @@
 """Build a city-scale database: the 3,503-centre network and N cases over the last years.
 
-The cases are the demo's (``cases.demo``): the same plans, steps and timelines, with the rows the
+The cases are the demo's (``cases.demo``): the same plans, steps and schedules, with the rows the
 services would write, sent to the tables by COPY (``cases.demo.bulk``), then the report counters
 rolled forward. For benchmarks and load tests; see docs/benchmarks.md.
 """
