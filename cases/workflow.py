@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -143,7 +144,7 @@ class TransferForm(forms.Form):
 @dataclass(frozen=True)
 class Context:
     case: Case
-    actor: Any
+    actor: User | None  # None: the application's own sweep (``system=True``)
     data: dict[str, Any]
     at: datetime
     system: bool = False
@@ -509,7 +510,7 @@ TRANSITIONS: dict[str, Transition] = {
 # --- Performing a transition --------------------------------------------------------------------
 
 
-def available_transitions(user: Any, case: Case) -> list[Transition]:
+def available_transitions(user: User, case: Case) -> list[Transition]:
     """The transitions ``user`` may perform on ``case`` now: what the UI and API offer."""
     relations = case_relations(user, case)
     return [t for t in TRANSITIONS.values() if relations & t.actors and t.possible_on(case)]
@@ -547,7 +548,7 @@ def transition(
     *,
     case: Case | int,
     name: str,
-    actor: Any,
+    actor: User | None,
     data: Mapping[str, Any] | None = None,
     expected_version: int | None = None,
     at: datetime | None = None,
@@ -577,7 +578,10 @@ def transition(
         )
         if locked is None:
             raise CaseNotFound()
-        relations = frozenset({R.ADMIN}) if system else case_relations(actor, locked)
+        if system:
+            relations = frozenset({R.ADMIN})
+        else:  # nobody (no actor) stands in any relation to a case
+            relations = case_relations(actor, locked) if actor is not None else frozenset()
         if not relations:
             raise CaseNotFound()
         if expected_version is not None and locked.version != expected_version:

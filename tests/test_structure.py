@@ -116,7 +116,14 @@ def test_no_module_imports_itself_round_a_loop(graph: grimp.ImportGraph) -> None
 def test_the_only_upward_imports_of_tasks_are_late(graph: grimp.ImportGraph) -> None:
     """The contract lets services import the tasks module; only inside a function, to queue work
     after a commit, never at the top where it would close a loop."""
-    above = ("cases.apps", "cases.web", "cases.api", "cases.admin", "cases.management", "cases.demo")
+    above = (
+        "cases.apps",
+        "cases.web",
+        "cases.api",
+        "cases.admin",
+        "cases.management",
+        "cases.demo",
+    )
     importers = graph.find_modules_that_directly_import(TASKS)
     below = {m for m in importers if not m.startswith(above)}
     assert {m for m in below if not is_late(graph, m, TASKS)} == set()
