@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
 from .errors import CaseNotFound
@@ -72,7 +73,7 @@ class UserScope:
 _SCOPE_ATTR = "_mediation_scope"
 
 
-def scope_of(user: Any) -> UserScope:
+def scope_of(user: User | AnonymousUser | None) -> UserScope:
     cached = getattr(user, _SCOPE_ATTR, None)
     if cached is not None:
         return cached
@@ -99,7 +100,7 @@ def scope_of(user: Any) -> UserScope:
     return scope
 
 
-def forget_scope(user: Any) -> None:
+def forget_scope(user: User) -> None:
     """Drop the cached scope (after memberships change)."""
     if hasattr(user, _SCOPE_ATTR):
         delattr(user, _SCOPE_ATTR)
@@ -120,7 +121,7 @@ def _supervised_q(scope: UserScope) -> Q:
     return q
 
 
-def visible_centres(user: Any) -> QuerySet[Centre]:
+def visible_centres(user: User | AnonymousUser) -> QuerySet[Centre]:
     """Centres whose cases (some or all) the user may see; the centres a picker may offer."""
     scope = scope_of(user)
     if scope.is_admin:
@@ -129,7 +130,7 @@ def visible_centres(user: Any) -> QuerySet[Centre]:
     return Centre.objects.filter(_supervised_q(scope) | Q(pk__in=own))
 
 
-def visible_cases(user: Any) -> QuerySet[Case]:
+def visible_cases(user: User | AnonymousUser) -> QuerySet[Case]:
     """Every case the user may see, as one filter on ``Case``."""
     scope = scope_of(user)
     cases = Case.objects.all()
@@ -155,7 +156,7 @@ def visible_cases(user: Any) -> QuerySet[Case]:
     return cases.filter(q)
 
 
-def case_relations(user: Any, case: Case) -> frozenset[Relation]:
+def case_relations(user: User, case: Case) -> frozenset[Relation]:
     """How ``user`` stands to ``case``; empty when the case is outside their scope."""
     scope = scope_of(user)
     relations: set[Relation] = set()
@@ -196,7 +197,7 @@ def case_relations(user: Any, case: Case) -> frozenset[Relation]:
     return frozenset(relations)
 
 
-def get_case_for(user: Any, pk: Any, queryset: QuerySet[Case] | None = None) -> Case:
+def get_case_for(user: User, pk: Any, queryset: QuerySet[Case] | None = None) -> Case:
     """The case with ``pk`` if the user may see it; otherwise ``CaseNotFound`` (never 'forbidden')."""
     cases = visible_cases(user).select_related("centre", "transfer_target")
     if queryset is not None:
@@ -207,7 +208,7 @@ def get_case_for(user: Any, pk: Any, queryset: QuerySet[Case] | None = None) -> 
         raise CaseNotFound() from None
 
 
-def can(user: Any, action: str, case: Case, relations: frozenset[Relation] | None = None) -> bool:
+def can(user: User, action: str, case: Case, relations: frozenset[Relation] | None = None) -> bool:
     """May ``user`` perform ``action`` (a key of ``ACTIONS``) on ``case``?
 
     Transitions are not asked here: the transition table says who may perform them.
@@ -216,7 +217,7 @@ def can(user: Any, action: str, case: Case, relations: frozenset[Relation] | Non
     return bool(relations & ACTIONS[action])
 
 
-def can_register_at(user: Any, centre: Centre, *, court_entrusted: bool = False) -> bool:
+def can_register_at(user: User, centre: Centre, *, court_entrusted: bool = False) -> bool:
     """May ``user`` register a new case at ``centre``?
 
     Intake officers at their own centre, directors anywhere in their subtree, administrators
@@ -237,7 +238,7 @@ def can_register_at(user: Any, centre: Centre, *, court_entrusted: bool = False)
     return False
 
 
-def report_centres(user: Any) -> QuerySet[Centre]:
+def report_centres(user: User | AnonymousUser) -> QuerySet[Centre]:
     """Centres whose monthly reports the user may read: any for an administrator; for a director
     or an observer, every centre of the subtrees they supervise (DESIGN §2). Others read none."""
     scope = scope_of(user)
@@ -246,6 +247,6 @@ def report_centres(user: Any) -> QuerySet[Centre]:
     return Centre.objects.filter(_supervised_q(scope))
 
 
-def can_read_reports(user: Any) -> bool:
+def can_read_reports(user: User) -> bool:
     scope = scope_of(user)
     return scope.is_admin or bool(scope.centres(Role.DIRECTOR, Role.OBSERVER))

@@ -19,10 +19,10 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.options import BaseModelAdmin
-from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ValidationError
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet, InlineForeignKeyField
 from django.http import HttpRequest
@@ -66,6 +66,14 @@ MAX_INDENTED_DEPTH = 8  # deeper centres are indented as the eighth level (cases
 def is_administrator(request: HttpRequest) -> bool:
     """May this request use the admin? Only an active administrator by the scope rule."""
     return scope_of(request.user).is_admin  # inactive and anonymous users have no scope
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The user of an admin page: the admin site lets in no one but a signed-in administrator."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
 
 
 class AdministratorPermissions(BaseModelAdmin):
@@ -113,7 +121,7 @@ class AdministratorLoginForm(AdminAuthenticationForm):
         ),
     }
 
-    def confirm_login_allowed(self, user: Any) -> None:
+    def confirm_login_allowed(self, user: User) -> None:
         # Django's own check (active), then the scope rule's instead of the staff flag.
         AuthenticationForm.confirm_login_allowed(self, user)
         if not scope_of(user).is_admin:
@@ -199,7 +207,9 @@ class MembershipsThroughService(admin.ModelAdmin):
             super().save_formset(request, form, formset, change)
             return
         saved = formset.save(commit=False)
-        users.change_memberships(actor=request.user, saved=saved, removed=formset.deleted_objects)
+        users.change_memberships(
+            actor=signed_in_user(request), saved=saved, removed=formset.deleted_objects
+        )
 
 
 class MembershipInline(AdministratorsInline):
@@ -322,13 +332,13 @@ class MembershipAdmin(AdministratorsModelAdmin):
     form = MembershipForm
 
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
-        users.change_memberships(actor=request.user, saved=[obj])
+        users.change_memberships(actor=signed_in_user(request), saved=[obj])
 
     def delete_model(self, request: HttpRequest, obj: Membership) -> None:
-        users.change_memberships(actor=request.user, removed=[obj])
+        users.change_memberships(actor=signed_in_user(request), removed=[obj])
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
-        users.change_memberships(actor=request.user, removed=list(queryset))
+        users.change_memberships(actor=signed_in_user(request), removed=list(queryset))
 
 
 @admin.register(Category)
@@ -571,7 +581,6 @@ class UserMembershipInline(AdministratorsInline):
     autocomplete_fields = ["centre"]
 
 
-User = get_user_model()
 admin.site.unregister(User)
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -143,7 +144,7 @@ class TransferForm(forms.Form):
 @dataclass(frozen=True)
 class Context:
     case: Case
-    actor: Any
+    actor: User | None  # None: the application's own sweep (``system=True``)
     data: dict[str, Any]
     at: datetime
     system: bool = False
@@ -510,7 +511,7 @@ TRANSITIONS: dict[str, Transition] = {
 
 
 def may_perform(
-    user: Any, name: str, case: Case, relations: frozenset[Relation] | None = None
+    user: User, name: str, case: Case, relations: frozenset[Relation] | None = None
 ) -> bool:
     """May ``user``, by how they stand to ``case``, perform transition ``name`` on it?
 
@@ -520,7 +521,7 @@ def may_perform(
     return bool(relations & TRANSITIONS[name].actors)
 
 
-def available_transitions(user: Any, case: Case) -> list[Transition]:
+def available_transitions(user: User, case: Case) -> list[Transition]:
     """The transitions ``user`` may perform on ``case`` now: what the UI and API offer."""
     relations = case_relations(user, case)
     return [
@@ -536,7 +537,7 @@ TRANSFER_DECISIONS = tuple(
 )
 
 
-def transfer_decisions(user: Any, case: Case) -> list[Transition]:
+def transfer_decisions(user: User, case: Case) -> list[Transition]:
     """The transitions deciding ``case``'s pending transfer that ``user`` may perform now, in the
     table's order: the buttons of the transfer inbox."""
     return [t for t in available_transitions(user, case) if t.name in TRANSFER_DECISIONS]
@@ -574,7 +575,7 @@ def transition(
     *,
     case: Case | int,
     name: str,
-    actor: Any,
+    actor: User | None,
     data: Mapping[str, Any] | None = None,
     expected_version: int | None = None,
     at: datetime | None = None,
@@ -604,7 +605,10 @@ def transition(
         )
         if locked is None:
             raise CaseNotFound()
-        relations = frozenset({R.ADMIN}) if system else case_relations(actor, locked)
+        if system:
+            relations = frozenset({R.ADMIN})
+        else:  # nobody (no actor) stands in any relation to a case
+            relations = case_relations(actor, locked) if actor is not None else frozenset()
         if not relations:
             raise CaseNotFound()
         if expected_version is not None and locked.version != expected_version:
@@ -613,7 +617,7 @@ def transition(
         refused = refusal(spec, locked)
         if refused is not None:
             raise refused
-        if not may_perform(actor, name, locked, relations):
+        if not relations & spec.actors:  # may_perform's rule, on the relations just read
             raise TransitionNotAllowed(
                 _("You may not “%(action)s” this case.") % {"action": spec.label}
             )

@@ -17,11 +17,13 @@ import json
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from rest_framework import viewsets
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -45,10 +47,20 @@ class _KeyInUse(IdempotencyInFlight):
         self.retry_after = retry_after
 
 
+def signed_in_user(request: Request) -> User:
+    """The caller of an endpoint that requires authentication (all but obtaining a token do, by
+    ``DEFAULT_PERMISSION_CLASSES``), as the user model."""
+    user = request.user
+    if not isinstance(user, User):
+        raise NotAuthenticated()
+    return user
+
+
 class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     """Base of every API view. Set ``scope = staticmethod(queries.something_for)``."""
 
-    scope: ClassVar[Any] = None
+    # Called with an anonymous user too: the schema generator reads the model off the queryset.
+    scope: ClassVar["staticmethod[[User | AnonymousUser], QuerySet[Any]] | None"] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -143,7 +155,9 @@ class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
             hashlib.sha256,
         ).hexdigest()
         try:
-            record = idempotency.claim(user=request.user, key=key, fingerprint=fingerprint)
+            record = idempotency.claim(
+                user=signed_in_user(request), key=key, fingerprint=fingerprint
+            )
         except idempotency.KeyInUse as busy:
             raise _KeyInUse(busy.retry_after) from None
         except idempotency.KeyReused:

@@ -9,7 +9,7 @@ disclose what lies outside the scope.
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -233,20 +233,20 @@ class UserFilter(filters.FilterSet):
     q = filters.CharFilter(method="search", label=_("username, name or email"))
 
     class Meta:
-        model = get_user_model()
+        model = User
         fields: list[str] = []
 
-    def _members(self, queryset: QuerySet[Any], **lookup: Any) -> QuerySet[Any]:
+    def _members(self, queryset: QuerySet[User], **lookup: Any) -> QuerySet[User]:
         return queryset.filter(pk__in=Membership.objects.filter(**lookup).values("user_id"))
 
-    def filter_centre(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+    def filter_centre(self, queryset: QuerySet[User], name: str, value: Any) -> QuerySet[User]:
         role = self.form.cleaned_data.get("role")
         return self._members(queryset, centre=value, **({"role": role} if role else {}))
 
-    def filter_role(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+    def filter_role(self, queryset: QuerySet[User], name: str, value: str) -> QuerySet[User]:
         return self._members(queryset, role=value) if value else queryset
 
-    def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+    def search(self, queryset: QuerySet[User], name: str, value: str) -> QuerySet[User]:
         value = value.strip()
         if not value:
             return queryset

@@ -9,6 +9,8 @@ role that could do it anywhere. Messages are the services' own.
 
 from typing import Any
 
+from django.contrib.auth.models import User
+
 from .. import access
 from ..errors import NotPermitted
 from ..models import Case, Role
@@ -16,13 +18,13 @@ from ..models import Case, Role
 R = access.Relation
 
 
-def require(user: Any, action: str, case: Case, message: Any) -> None:
+def require(user: User, action: str, case: Case, message: Any) -> None:
     """``NotPermitted`` unless ``user`` may perform ``action`` (``cases.access.ACTIONS``) on ``case``."""
     if not access.can(user, action, case):
         raise NotPermitted(message)
 
 
-def _relations_somewhere(user: Any) -> frozenset[access.Relation]:
+def _relations_somewhere(user: User) -> frozenset[access.Relation]:
     """The relations ``user`` holds to at least some case (or could: a new one)."""
     scope = access.scope_of(user)
     held: set[access.Relation] = {R.ADMIN} if scope.is_admin else set()
@@ -41,7 +43,7 @@ def _relations_somewhere(user: Any) -> frozenset[access.Relation]:
     return frozenset(held)
 
 
-def require_somewhere(user: Any, allowed: frozenset[access.Relation], message: Any) -> None:
+def require_somewhere(user: User, allowed: frozenset[access.Relation], message: Any) -> None:
     """``NotPermitted`` when ``user`` holds none of the ``allowed`` relations to any case."""
     if not _relations_somewhere(user) & allowed:
         raise NotPermitted(message)

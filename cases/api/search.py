@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from .. import personal_data
 from ..queries.case_list import CaseFilter
 from ..services.searches import save_search
+from .base import signed_in_user
 from .pagination import IdCursorPagination
 
 SEARCH_KEY = "search"
@@ -108,5 +109,5 @@ def links_base(request: Request, *, keep_any_text: bool) -> str:
     text = (query.get("q") or "").strip()
     if text and (keep_any_text or personal_data.contains_number(text)):
         query.pop("q")
-        query[SEARCH_KEY] = save_search(user=request.user, text=text).key
+        query[SEARCH_KEY] = save_search(user=signed_in_user(request), text=text).key
     return request.build_absolute_uri(f"{reverse('api:case-list')}?{query.urlencode()}")

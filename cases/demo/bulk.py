@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
@@ -224,7 +225,7 @@ class _Step:
 
     st: _Bulk
     live: LiveCase
-    actor: Any
+    actor: User
     at: datetime
     data: Values
     before: Values = field(default_factory=dict)
@@ -350,7 +351,7 @@ class BulkGenerator(CaseGenerator):
         kind: str,
         name: str,
         at: datetime,
-        actor: Any,
+        actor: User,
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
     ) -> None:
@@ -465,7 +466,7 @@ class BulkGenerator(CaseGenerator):
 
     # --- transitions: what ``workflow.transition`` and each effect write ---------------------
 
-    def _do(self, st: _State, name: str, actor: Any, at: datetime, **data: Any) -> None:
+    def _do(self, st: _State, name: str, actor: User, at: datetime, **data: Any) -> None:
         assert isinstance(st, _Bulk) and st.live is not None
         st.live.as_read()
         step = _Step(st, st.live, actor, at, data)

@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 from faker import Faker
 
@@ -720,20 +721,20 @@ class CaseGenerator:
 
     # --- the steps -------------------------------------------------------------------------
 
-    def _director(self, st: _State) -> Any:
+    def _director(self, st: _State) -> User:
         assert st.case is not None
         return self.net.director_for(st.case.centre)
 
-    def _worker(self, st: _State) -> Any:
+    def _worker(self, st: _State) -> User:
         if st.lead is not None and st.lead.pk in self.net.mediator_users:
             return self.net.mediator_users[st.lead.pk]
         return self._director(st)
 
-    def _do(self, st: _State, name: str, actor: Any, at: datetime, **data: Any) -> None:
+    def _do(self, st: _State, name: str, actor: User, at: datetime, **data: Any) -> None:
         assert st.case is not None
         st.case = workflow.transition(case=st.case, name=name, actor=actor, data=data, at=at)
 
-    def registrar(self, plan: Plan, at: datetime) -> tuple[Any, str, date | None]:
+    def registrar(self, plan: Plan, at: datetime) -> tuple[User, str, date | None]:
         """Who registers the case, and for a court-entrusted one the court's number and the day
         it entrusted the case."""
         if plan.court is None:
@@ -813,7 +814,7 @@ class CaseGenerator:
         )
         self.stats["transfers"] += 1
 
-    def _receiver(self, st: _State) -> Any:
+    def _receiver(self, st: _State) -> User:
         assert st.case is not None and st.case.transfer_target is not None
         return self.net.director_for(st.case.transfer_target)
 

@@ -11,11 +11,10 @@ every other demo login works in the web UI and the API with its memberships' sco
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from faker import Faker
 
 from ..models import (
@@ -33,8 +32,6 @@ from ..services.centres import place
 from . import city
 from .city import District, Street
 from .stories import CATEGORY_WEIGHTS
-
-User = Any  # the configured user model (``get_user_model()``)
 
 DEMO_PASSWORD = "demo12345"  # every demo user's password; printed with the logins
 # The group that seeds before issue 15 gave every demo login (staff, every ``view`` permission).

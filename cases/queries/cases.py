@@ -8,20 +8,21 @@ keep a list's query count independent of its length, and a detail's of its parti
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Prefetch, Q, QuerySet
 
 from .. import access, personal_data
 from ..models import Agreement, Case, Event, FollowUp, Outcome, Party, Session, SessionStatus
 
 
-def cases_for(user: Any) -> QuerySet[Case]:
+def cases_for(user: User) -> QuerySet[Case]:
     """The user's cases with what the pages show of them: centres, category, mediators, parties."""
     return api_cases_for(user).select_related(
         "centre", "category", "lead_mediator", "transfer_target", "entrusting_court"
     )
 
 
-def api_cases_for(user: Any) -> QuerySet[Case]:
+def api_cases_for(user: User | AnonymousUser) -> QuerySet[Case]:
     """The user's cases as the API shows them: related rows by id, so only the registering centre
     (the Chinese number names it) is joined; the five other joins cost more to plan and compile
     than the rest of a case read (issue #8)."""
@@ -35,49 +36,49 @@ def api_cases_for(user: Any) -> QuerySet[Case]:
     )
 
 
-def visible_case_ids(user: Any) -> QuerySet[Case, Any]:
+def visible_case_ids(user: User | AnonymousUser) -> QuerySet[Case, Any]:
     """The ids of the cases the user may see, as a subquery."""
     return access.visible_cases(user).values("pk")
 
 
-def detailed_cases(user: Any) -> QuerySet[Case]:
+def detailed_cases(user: User) -> QuerySet[Case]:
     """``cases_for`` with the category's parent too: what the case page shows, and the case list
     (its CSV names "parent / sub-category")."""
     return cases_for(user).select_related("category__parent")
 
 
-def parties_for(user: Any) -> QuerySet[Party]:
+def parties_for(user: User | AnonymousUser) -> QuerySet[Party]:
     return Party.objects.filter(case__in=visible_case_ids(user)).select_related("case")
 
 
-def events_for(user: Any) -> QuerySet[Event]:
+def events_for(user: User) -> QuerySet[Event]:
     return Event.objects.filter(case__in=visible_case_ids(user)).select_related("actor")
 
 
-def agreements_for(user: Any) -> QuerySet[Agreement]:
+def agreements_for(user: User | AnonymousUser) -> QuerySet[Agreement]:
     return Agreement.objects.filter(case__in=visible_case_ids(user)).select_related("case")
 
 
-def follow_ups_for(user: Any) -> QuerySet[FollowUp]:
+def follow_ups_for(user: User | AnonymousUser) -> QuerySet[FollowUp]:
     return FollowUp.objects.filter(case__in=visible_case_ids(user)).select_related(
         "case", "recorded_by"
     )
 
 
-def case_agreement(user: Any, case: Case) -> Agreement | None:
+def case_agreement(user: User, case: Case) -> Agreement | None:
     return agreements_for(user).filter(case=case).first()
 
 
-def case_follow_ups(user: Any, case: Case) -> QuerySet[FollowUp]:
+def case_follow_ups(user: User, case: Case) -> QuerySet[FollowUp]:
     return follow_ups_for(user).filter(case=case).order_by("due_on", "id")
 
 
-def case_party(user: Any, case: Case, pk: Any) -> Party | None:
+def case_party(user: User, case: Case, pk: Any) -> Party | None:
     """One party of ``case`` (``None`` for a party of another case, or none at all)."""
     return parties_for(user).filter(case=case, pk=pk).first()
 
 
-def agreement_cases_for(user: Any) -> QuerySet[Case]:
+def agreement_cases_for(user: User) -> QuerySet[Case]:
     """Cases that have an agreement, with all the printable agreement (调解协议书) shows:
     the agreement, parties, mediators, centres and category, in a fixed number of queries."""
     return (
@@ -91,7 +92,7 @@ def agreement_cases_for(user: Any) -> QuerySet[Case]:
 RETURNED_TO_COURT = (Outcome.FAILED, Outcome.WITHDRAWN)
 
 
-def returned_to_court_cases_for(user: Any) -> QuerySet[Case]:
+def returned_to_court_cases_for(user: User) -> QuerySet[Case]:
     """Court-entrusted cases concluded without agreement, with what their closing summary for the
     court shows: parties, the sessions held and the mediators, in a fixed number of queries."""
     held = Session.objects.filter(status=SessionStatus.HELD).order_by("starts_at")
@@ -103,7 +104,7 @@ def returned_to_court_cases_for(user: Any) -> QuerySet[Case]:
     )
 
 
-def cases_of_person(user: Any, *, id_number: str = "", phone: str = "") -> QuerySet[Case]:
+def cases_of_person(user: User, *, id_number: str = "", phone: str = "") -> QuerySet[Case]:
     """Cases the user may see with a party of this ID number or phone, newest first.
 
     Matched through the keyed hash of the normalised value (``138 1234 5678`` and

@@ -2,25 +2,25 @@
 may register a case and which courts may entrust one."""
 
 from collections.abc import Sequence
-from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
 from .. import access
 from ..models import Centre, CentreKind, Role, Room
 
 
-def centres_for(user: Any) -> QuerySet[Centre]:
+def centres_for(user: User | AnonymousUser) -> QuerySet[Centre]:
     return access.visible_centres(user).select_related("parent")
 
 
-def rooms_for(user: Any) -> QuerySet[Room]:
+def rooms_for(user: User | AnonymousUser) -> QuerySet[Room]:
     return Room.objects.filter(centre__in=access.visible_centres(user).values("pk")).select_related(
         "centre"
     )
 
 
-def own_centres(user: Any) -> list[Centre]:
+def own_centres(user: User) -> list[Centre]:
     """The centres the user works at (every membership and every mediator seat)."""
     scope = access.scope_of(user)
     centres = {c.pk: c for role in Role for c in scope.centres(role)}
@@ -30,7 +30,7 @@ def own_centres(user: Any) -> list[Centre]:
     return sorted(centres.values(), key=lambda c: c.path)
 
 
-def supervised_subtrees(user: Any) -> list[Centre]:
+def supervised_subtrees(user: User) -> list[Centre]:
     """The centres whose subtrees the user directs or observes (administrators: the roots)."""
     scope = access.scope_of(user)
     if scope.is_admin:
@@ -39,7 +39,7 @@ def supervised_subtrees(user: Any) -> list[Centre]:
 
 
 def centres_near(
-    user: Any, centres: QuerySet[Centre], around: Centre | None = None
+    user: User, centres: QuerySet[Centre], around: Centre | None = None
 ) -> QuerySet[Centre]:
     """A short list of ``centres`` for a picker (a city has thousands): the user's own centres
     (administrators: the roots), the centres above them and just below them, and ``around`` (the
@@ -54,7 +54,7 @@ def centres_near(
     return centres.filter(near).order_by("path")
 
 
-def intake_centres(user: Any) -> QuerySet[Centre]:
+def intake_centres(user: User) -> QuerySet[Centre]:
     """Active centres where the user may register a case, as ``access.can_register_at`` decides.
 
     Courts are left out: a court entrusts cases, it does not handle them. The centres of a court
@@ -89,7 +89,7 @@ def _served_area_paths(courts: Sequence[Centre]) -> set[str]:
     return {path for path in paths if path}
 
 
-def entrusting_courts(user: Any) -> QuerySet[Centre]:
+def entrusting_courts(user: User) -> QuerySet[Centre]:
     """The courts a new court-entrusted case may name, in one query.
 
     A court liaison names their own court(s); intake officers and directors the courts that serve

@@ -3,6 +3,7 @@
 from datetime import date
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Prefetch, QuerySet
 
 from ..models import Agreement, FollowUp, Fulfilment, Party
@@ -20,7 +21,7 @@ def _due_prefetches() -> list[Any]:
     ]
 
 
-def agreements_due(user: Any, *, until: date) -> QuerySet[Agreement]:
+def agreements_due(user: User, *, until: date) -> QuerySet[Agreement]:
     """Agreements to supervise (People's Mediation Law art. 31): a performance deadline on or
     before ``until`` and not yet fulfilled (pending, partly or not fulfilled: those past their
     deadline stay on the list, flagged), earliest deadline first."""
@@ -34,7 +35,7 @@ def agreements_due(user: Any, *, until: date) -> QuerySet[Agreement]:
     )
 
 
-def follow_ups_due(user: Any, *, until: date) -> QuerySet[FollowUp]:
+def follow_ups_due(user: User, *, until: date) -> QuerySet[FollowUp]:
     """Follow-up visits not yet recorded and due on or before ``until``, earliest first."""
     return (
         follow_ups_for(user)

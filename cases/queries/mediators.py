@@ -1,8 +1,7 @@
 """Reads of mediators: the roster, a mediator's open cases and sessions, pickers, and who could
 take a case (``candidates_for``)."""
 
-from typing import Any
-
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
@@ -22,7 +21,7 @@ from .cases import cases_for
 from .sessions import sessions_for
 
 
-def mediators_for(user: Any) -> QuerySet[Mediator]:
+def mediators_for(user: User | AnonymousUser) -> QuerySet[Mediator]:
     """Mediators serving at a visible centre (home or seat), with ``open_load``: the open cases
     each leads, the number ``assign`` holds against their capacity."""
     centres = access.visible_centres(user).values("pk")
@@ -41,7 +40,7 @@ def mediators_for(user: Any) -> QuerySet[Mediator]:
     )
 
 
-def mediator_choices(user: Any) -> QuerySet[Mediator]:
+def mediator_choices(user: User) -> QuerySet[Mediator]:
     """The mediators of ``mediators_for`` without their load: for a picker."""
     return (
         Mediator.objects.filter(pk__in=mediators_for(user).values("pk"))
@@ -56,7 +55,7 @@ def serving_at(mediators: QuerySet[Mediator], centre: Centre) -> QuerySet[Mediat
     return mediators.filter(Q(home_centre=centre) | Q(pk__in=seated))
 
 
-def roster_centres(user: Any) -> QuerySet[Centre]:
+def roster_centres(user: User) -> QuerySet[Centre]:
     """The centres where a mediator of ``mediators_for`` is based or holds a seat: the roster's
     centre filter (it includes the centres above one's own, whose mediators serve there too)."""
     mediators = mediators_for(user).values("pk")
@@ -66,7 +65,7 @@ def roster_centres(user: Any) -> QuerySet[Centre]:
 
 
 def roster(
-    user: Any,
+    user: User,
     *,
     centre: Centre | None = None,
     kind: str = "",
@@ -94,7 +93,7 @@ def roster(
     return mediators.order_by("name", "id")
 
 
-def open_cases(user: Any, mediator: Mediator | None) -> QuerySet[Case]:
+def open_cases(user: User, mediator: Mediator | None) -> QuerySet[Case]:
     """Open cases ``mediator`` leads or co-mediates that the *user* may see, nearest deadline first:
     a mediator's profile, and on the workbench the user's own (``scope_of(user).mediator``; none
     for a user who mediates nothing)."""
@@ -108,7 +107,7 @@ def open_cases(user: Any, mediator: Mediator | None) -> QuerySet[Case]:
     )
 
 
-def mediator_upcoming_sessions(user: Any, mediator: Mediator) -> QuerySet[Session]:
+def mediator_upcoming_sessions(user: User, mediator: Mediator) -> QuerySet[Session]:
     """Scheduled sessions from now on that ``mediator`` is booked for, of cases the user may see."""
     booked = SessionMediator.objects.filter(mediator=mediator, cancelled=False).values("session_id")
     return (

@@ -1,22 +1,20 @@
 """Reads of notifications: the user's list and the bell's count, and who is told (directors of a
 case's centre and above, the liaisons of a court)."""
 
-from typing import Any
-
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Exists, OuterRef, QuerySet
 
 from .. import access
 from ..models import Case, Centre, Membership, Notification, Role
 
 
-def notifications_for(user: Any) -> QuerySet[Notification]:
+def notifications_for(user: User | AnonymousUser) -> QuerySet[Notification]:
     """The user's notifications, newest first, each with its case and ``case_visible``.
 
     ``case_visible`` is whether the user may still see the case (a case may have moved out of
     their scope since): one ``EXISTS`` per row, so a page of the list is one query.
     """
-    if not getattr(user, "is_authenticated", False):
+    if not isinstance(user, User):  # anonymous
         return Notification.objects.none()
     visible = access.visible_cases(user).filter(pk=OuterRef("case_id"))
     return (
@@ -27,24 +25,20 @@ def notifications_for(user: Any) -> QuerySet[Notification]:
     )
 
 
-def unread_count(user: Any) -> int:
+def unread_count(user: User) -> int:
     """How many notifications ``user`` has not read (the bell's number)."""
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
-def directors_of(case: Case) -> QuerySet[Any]:
+def directors_of(case: Case) -> QuerySet[User]:
     """Active users who direct the case's handling centre or any centre above it."""
     directors = Membership.objects.filter(
         role=Role.DIRECTOR, centre__code__in=case.centre.ancestor_codes()
     )
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, pk__in=directors.values("user_id"))
-        .order_by("pk")
-    )
+    return User.objects.filter(is_active=True, pk__in=directors.values("user_id")).order_by("pk")
 
 
-def nearest_directors(centre: Centre) -> QuerySet[Any]:
+def nearest_directors(centre: Centre) -> QuerySet[User]:
     """The active directors of ``centre``, or of the nearest centre above it that has any."""
     codes = centre.ancestor_codes()
     memberships = list(
@@ -53,13 +47,13 @@ def nearest_directors(centre: Centre) -> QuerySet[Any]:
         ).values_list("user_id", "centre__code")
     )
     if not memberships:
-        return get_user_model().objects.none()
+        return User.objects.none()
     nearest = max(codes.index(code) for _user, code in memberships)
     ids = [user for user, code in memberships if codes.index(code) == nearest]
-    return get_user_model().objects.filter(pk__in=ids).order_by("pk")
+    return User.objects.filter(pk__in=ids).order_by("pk")
 
 
-def liaisons_of(court: Centre | None) -> QuerySet[Any]:
+def liaisons_of(court: Centre | None) -> QuerySet[User]:
     """Active users who are liaisons of ``court`` (none for no court)."""
     liaisons = Membership.objects.filter(role=Role.COURT_LIAISON, centre=court)
-    return get_user_model().objects.filter(is_active=True, pk__in=liaisons.values("user_id"))
+    return User.objects.filter(is_active=True, pk__in=liaisons.values("user_id"))

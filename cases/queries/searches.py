@@ -1,14 +1,13 @@
 """Reads of the searches kept server-side (``cases.models.SavedSearch``)."""
 
-from typing import Any
-
+from django.contrib.auth.models import AnonymousUser, User
 from django.utils import timezone
 
 from .. import personal_data
 from ..models import SavedSearch
 
 
-def saved_search_text(user: Any, key: str) -> str | None:
+def saved_search_text(user: User | AnonymousUser | None, key: str) -> str | None:
     """The text of the user's unexpired saved search ``key``; ``None`` for a key that is unknown,
     expired or another user's (the same answer for all three)."""
     if user is None or not user.is_authenticated or not key:

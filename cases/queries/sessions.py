@@ -1,8 +1,8 @@
 """Reads of sessions: a case's, the day's on the workbench, the week's in the calendar."""
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -12,7 +12,7 @@ from .cases import visible_case_ids
 from .centres import own_centres
 
 
-def sessions_for(user: Any) -> QuerySet[Session]:
+def sessions_for(user: User | AnonymousUser) -> QuerySet[Session]:
     return (
         Session.objects.filter(case__in=visible_case_ids(user))
         .select_related("case", "room")
@@ -20,12 +20,12 @@ def sessions_for(user: Any) -> QuerySet[Session]:
     )
 
 
-def case_sessions(user: Any, case: Case) -> QuerySet[Session]:
+def case_sessions(user: User, case: Case) -> QuerySet[Session]:
     """The case's sessions, earliest first, with rooms, mediators and parties present."""
     return sessions_for(user).filter(case=case).order_by("starts_at", "id")
 
 
-def sessions_on(user: Any, day: date) -> QuerySet[Session]:
+def sessions_on(user: User, day: date) -> QuerySet[Session]:
     """Scheduled sessions on ``day`` (local): a mediator's own, otherwise those at own centres."""
     start = timezone.make_aware(datetime.combine(day, time.min))
     sessions = sessions_for(user).filter(
@@ -42,7 +42,7 @@ def sessions_on(user: Any, day: date) -> QuerySet[Session]:
 
 
 def week_sessions(
-    user: Any,
+    user: User,
     *,
     start: datetime,
     end: datetime,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -49,7 +50,7 @@ from ..models import (
 from .cases import events_for
 
 
-def case_timeline(user: Any, case: Case) -> QuerySet[Event]:
+def case_timeline(user: User, case: Case) -> QuerySet[Event]:
     """The case's events, newest first (what happened last is what the reader wants first)."""
     return events_for(user).filter(case=case).order_by("-at", "-id")
 

@@ -1,7 +1,6 @@
 """Reads of transfers: the inbox (incoming, outgoing), a case's hand-overs, where a case may go."""
 
-from typing import Any
-
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 
 from .. import access
@@ -10,13 +9,13 @@ from .cases import visible_case_ids
 from .centres import own_centres
 
 
-def transfers_for(user: Any) -> QuerySet[Transfer]:
+def transfers_for(user: User | AnonymousUser) -> QuerySet[Transfer]:
     return Transfer.objects.filter(case__in=visible_case_ids(user)).select_related(
         "case", "from_centre", "to_centre", "requested_by", "decided_by"
     )
 
 
-def incoming_for(user: Any) -> QuerySet[Transfer]:
+def incoming_for(user: User | AnonymousUser | None) -> QuerySet[Transfer]:
     """Pending transfers into centres the user receives for (director subtree, own court)."""
     scope = access.scope_of(user)
     transfers = Transfer.objects.filter(status=TransferStatus.PENDING).select_related(
@@ -33,7 +32,7 @@ def incoming_for(user: Any) -> QuerySet[Transfer]:
     return q
 
 
-def outgoing_transfers(user: Any) -> QuerySet[Transfer]:
+def outgoing_transfers(user: User) -> QuerySet[Transfer]:
     """Pending transfers sent from the user's own centres (or from the subtrees they direct or
     observe) that the user does not receive themselves: read-only, for the transfers inbox."""
     scope = access.scope_of(user)
@@ -50,7 +49,7 @@ def outgoing_transfers(user: Any) -> QuerySet[Transfer]:
     )
 
 
-def case_transfers(user: Any, case: Case) -> QuerySet[Transfer]:
+def case_transfers(user: User, case: Case) -> QuerySet[Transfer]:
     """The case's hand-overs, oldest first: its handling-centre history."""
     return transfers_for(user).filter(case=case).order_by("requested_at", "id")
 

@@ -1,17 +1,15 @@
 """Reads of accounts and their memberships."""
 
-from typing import Any
-
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Prefetch, QuerySet
 
 from .. import access
 from ..models import Membership
 
 
-def users_for(user: Any) -> QuerySet[Any]:
+def users_for(user: User | AnonymousUser) -> QuerySet[User]:
     """Accounts and their memberships: administrators see all, everyone else none."""
-    users = get_user_model().objects.order_by("id")
+    users = User.objects.order_by("id")
     if not access.scope_of(user).is_admin:
         return users.none()
     return users.prefetch_related(

@@ -3,6 +3,7 @@ in hand of a subtree."""
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 
 from .. import access, deadlines
@@ -11,7 +12,7 @@ from .cases import cases_for
 from .centres import own_centres
 
 
-def unassigned_queue(user: Any) -> QuerySet[Case]:
+def unassigned_queue(user: User) -> QuerySet[Case]:
     """Cases waiting for a decision or a mediator, oldest first: at the user's own centres, and
     for a director anywhere in the subtree (the director accepts and assigns there)."""
     where = Q(centre__in=own_centres(user))
@@ -24,7 +25,7 @@ def unassigned_queue(user: Any) -> QuerySet[Case]:
     )
 
 
-def work_in_hand(user: Any, centre: Centre) -> dict[str, Any]:
+def work_in_hand(user: User, centre: Centre) -> dict[str, Any]:
     """Counts over ``centre``'s subtree of the cases not yet closed or declined: by status,
     overdue and high-risk. Closed and declined cases (the bulk of ten years) are not counted,
     so the cost follows the work in hand, not the archive."""

@@ -3,6 +3,7 @@
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +31,7 @@ def write_fulfilment(*, case_id: int, fulfilment: str, at: datetime) -> tuple[Ag
 
 
 def record_fulfilment(
-    *, agreement: Agreement, actor: Any, fulfilment: str, at: datetime | None = None
+    *, agreement: Agreement, actor: User, fulfilment: str, at: datetime | None = None
 ) -> Agreement:
     """Record whether the parties did what they agreed (People's Mediation Law art. 31)."""
     case = get_case_for(actor, agreement.case_id)
@@ -155,7 +156,7 @@ def _confirmation_problems(
 def record_judicial_confirmation(
     *,
     agreement: Agreement,
-    actor: Any,
+    actor: User,
     status: str,
     applied_on: date | None = None,
     ruling_number: str = "",

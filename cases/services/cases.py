@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,7 +20,7 @@ EDITABLE_FIELDS = ("summary", "facts", "category", "amount_in_dispute", "locatio
 
 
 def edit_case(
-    *, case: Case, actor: Any, changes: Mapping[str, Any], expected_version: int | None = None
+    *, case: Case, actor: User, changes: Mapping[str, Any], expected_version: int | None = None
 ) -> Case:
     """Change a case's descriptive fields (not its status). One event with before and after values."""
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
@@ -81,7 +82,7 @@ class Revealed:
         return "Revealed(<hidden>)"
 
 
-def reveal_party(*, party: Party, actor: Any) -> Revealed:
+def reveal_party(*, party: Party, actor: User) -> Revealed:
     """Decrypt a party's ID number and phone for a permitted user, and log that they looked."""
     case = get_case_for(actor, party.case_id)
     if not can(actor, "reveal", case):

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import models
 
 from ..models import Case, Event, EventKind
@@ -29,7 +30,7 @@ def jsonable(value: Any) -> Any:
 def record(
     *,
     case: Case,
-    actor: Any,
+    actor: User | None,
     kind: EventKind,
     name: str,
     at: datetime,

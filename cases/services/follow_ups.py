@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,7 @@ from . import events
 def record_follow_up(
     *,
     follow_up: FollowUp,
-    actor: Any,
+    actor: User,
     contact_method: str,
     fulfilment: str,
     satisfaction: int | None,

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -68,7 +69,7 @@ def _gave_up_waiting(error: OperationalError) -> bool:
     )
 
 
-def claim(*, user: Any, key: str, fingerprint: str) -> IdempotencyKey:
+def claim(*, user: User, key: str, fingerprint: str) -> IdempotencyKey:
     """Claim ``key`` for ``user``'s request with ``fingerprint``; call inside the transaction
     that does the request's work and stores its answer (``store_answer``).
 

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -132,7 +133,7 @@ def set_personal_data(party: Party, *, id_number: str, phone: str) -> None:
 
 def register_case(
     *,
-    actor: Any,
+    actor: User,
     centre: Centre,
     channel: str,
     category: Category,

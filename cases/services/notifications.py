@@ -14,9 +14,9 @@ a growing delay until it gives up.
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import QuerySet
@@ -41,7 +41,7 @@ EMAIL_BATCH = 500
 
 
 def notify(
-    *, users: Iterable[Any], case: Case | None, kind: str, key: str, at: datetime | None = None
+    *, users: Iterable[User], case: Case | None, kind: str, key: str, at: datetime | None = None
 ) -> list[Notification]:
     """Notify ``users`` of ``kind`` once per (user, ``key``); return the notifications made now.
 
@@ -116,7 +116,7 @@ def _enqueue_emails(ids: list[int]) -> None:
         )
 
 
-def mark_read(*, user: Any, ids: Sequence[int] | None = None, at: datetime | None = None) -> int:
+def mark_read(*, user: User, ids: Sequence[int] | None = None, at: datetime | None = None) -> int:
     """Mark ``user``'s unread notifications read (those in ``ids``, or all); return how many.
 
     Ids of other users' notifications are ignored.

@@ -2,16 +2,16 @@
 
 import secrets
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from .. import personal_data
 from ..models import SavedSearch
 
 
-def save_search(*, user: Any, text: str) -> SavedSearch:
+def save_search(*, user: User, text: str) -> SavedSearch:
     """Keep ``text`` (a search holding a phone or ID number) encrypted behind a new random key,
     the user's own, for ``SAVED_SEARCH_TTL_HOURS``."""
     return SavedSearch.objects.create(

@@ -4,6 +4,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -73,7 +74,7 @@ def _check_free(
 def book_session(
     *,
     case: Case,
-    actor: Any,
+    actor: User,
     starts_at: datetime,
     ends_at: datetime,
     mediators: Iterable[Mediator],
@@ -159,7 +160,7 @@ def book_session(
 def record_session(
     *,
     session: Session,
-    actor: Any,
+    actor: User,
     minutes: str,
     result: str,
     parties_present: Iterable[Party] | None = None,
@@ -199,7 +200,7 @@ def record_session(
     return session
 
 
-def cancel_session(*, session: Session, actor: Any) -> Session:
+def cancel_session(*, session: Session, actor: User) -> Session:
     """Cancel a scheduled session, freeing its room and mediators."""
     case = get_case_for(actor, session.case_id)
     if not can(actor, "book_session", case):

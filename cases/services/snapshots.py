@@ -19,7 +19,7 @@ from itertools import groupby
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
@@ -67,7 +67,7 @@ def _check_month(month: date) -> None:
         )
 
 
-def start_run(month: date, requested_by: Any = None) -> ReportRun:
+def start_run(month: date, requested_by: User | None = None) -> ReportRun:
     """Start the next version of ``month``'s run (1 for the first). Writes no snapshot: the
     caller generates them (``generate``) or has them dispatched (``complete``).
 
@@ -102,7 +102,7 @@ def scheduled_run(month: date) -> ReportRun:
         return ReportRun.objects.filter(month=month).order_by("-version")[0]
 
 
-def _create_run(month: date, version: int, requested_by: Any) -> ReportRun:
+def _create_run(month: date, version: int, requested_by: User | None) -> ReportRun:
     return ReportRun.objects.create(
         month=month,
         version=version,
@@ -203,12 +203,11 @@ def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
 # --- E-mail to the directors ----------------------------------------------------------------------
 
 
-def directors(centre_id: int) -> QuerySet[Any]:
+def directors(centre_id: int) -> QuerySet[User]:
     """The active directors of the centre (not of the centres above it) who have an address."""
     memberships = Membership.objects.filter(centre_id=centre_id, role=Role.DIRECTOR)
     return (
-        get_user_model()
-        .objects.filter(is_active=True, pk__in=memberships.values("user_id"))
+        User.objects.filter(is_active=True, pk__in=memberships.values("user_id"))
         .exclude(email="")
         .order_by("pk")
     )
@@ -277,7 +276,7 @@ def requeue_owed_emails() -> int:
     return queue_emails(ReportSnapshot.objects.filter(run__in=recent))
 
 
-def language_of(user: Any) -> str:
+def language_of(user: User) -> str:
     """The language ``user`` reads their e-mail in.
 
     Users have no stored language preference yet (``/me/`` answers the request's language), so
@@ -318,7 +317,7 @@ def send_emails(snapshot_ids: Sequence[int], attachment: Attachment) -> int:
 
 
 def _messages(
-    snapshot: ReportSnapshot, recipients: list[Any], attachment: Attachment
+    snapshot: ReportSnapshot, recipients: list[User], attachment: Attachment
 ) -> Iterator[EmailMessage]:
     for language, users in groupby(sorted(recipients, key=language_of), key=language_of):
         with translation.override(language):

@@ -70,7 +70,8 @@ def _sweep_case(case: Case, now: datetime, result: SweepResult) -> None:
     kind = NotificationKind.OVERDUE if overdue else NotificationKind.DUE_SOON
     users = list(nearest_directors(case.centre))
     mediator = case.lead_mediator
-    if mediator is not None and mediator.user_id is not None:
+    # No query when the mediator has no user (the id is checked first).
+    if mediator is not None and mediator.user is not None:
         users.append(mediator.user)
     made = notify(
         users=users,

@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -51,14 +52,14 @@ class UserData:
         return f"UserData(username={self.username!r})"
 
 
-def require_administrator(actor: Any) -> None:
+def require_administrator(actor: User) -> None:
     """``NotPermitted`` unless ``actor`` administers the system."""
     if not scope_of(actor).is_admin:
         raise NotPermitted(_("Only administrators may manage user accounts."))
 
 
 def _unique_username_message() -> str:
-    return str(get_user_model()._meta.get_field("username").error_messages["unique"])
+    return str(User._meta.get_field("username").error_messages["unique"])
 
 
 def membership_problems(*, centre: Centre, role: str) -> dict[str, list[Any]]:
@@ -86,9 +87,8 @@ def _membership_problems(memberships: Sequence[MembershipData]) -> dict[str, lis
     return problems
 
 
-def _build(data: UserData) -> tuple[Any, dict[str, list[Any]]]:
+def _build(data: UserData) -> tuple[User, dict[str, list[Any]]]:
     """An unsaved user from ``data``, and what is wrong with it (field → messages)."""
-    User = get_user_model()
     user = User(
         username=(data.username or "").strip(),
         first_name=data.first_name,
@@ -116,7 +116,7 @@ def _build(data: UserData) -> tuple[Any, dict[str, list[Any]]]:
     return user, problems
 
 
-def _create(actor: Any, users: Sequence[UserData], *, prefixed: bool) -> list[Any]:
+def _create(actor: User, users: Sequence[UserData], *, prefixed: bool) -> list[User]:
     require_administrator(actor)
 
     def name(index: int, field_name: str) -> str:
@@ -129,7 +129,7 @@ def _create(actor: Any, users: Sequence[UserData], *, prefixed: bool) -> list[An
             fields={"__all__": [_("Send at most %(max)d users at once.") % {"max": MAX_BATCH}]}
         )
     problems: dict[str, list[Any]] = {}
-    built: list[Any] = []
+    built: list[User] = []
     first_seen: dict[str, int] = {}
     for index, data in enumerate(users):
         user, own = _build(data)
@@ -165,7 +165,7 @@ def _create(actor: Any, users: Sequence[UserData], *, prefixed: bool) -> list[An
 
 
 @transaction.atomic
-def create_users(*, actor: Any, users: Sequence[UserData]) -> list[Any]:
+def create_users(*, actor: User, users: Sequence[UserData]) -> list[User]:
     """Create every account of ``users`` with its memberships, or none of them.
 
     Problems are named by position and field (``"0.username"``, ``"2.memberships.0.role"``).
@@ -174,7 +174,7 @@ def create_users(*, actor: Any, users: Sequence[UserData]) -> list[Any]:
 
 
 @transaction.atomic
-def create_user(*, actor: Any, user: UserData) -> Any:
+def create_user(*, actor: User, user: UserData) -> User:
     """Create one account with its memberships; problems are named by field (``"username"``)."""
     return _create(actor, [user], prefixed=False)[0]
 
@@ -182,11 +182,11 @@ def create_user(*, actor: Any, user: UserData) -> Any:
 @transaction.atomic
 def update_user(
     *,
-    actor: Any,
-    user: Any,
+    actor: User,
+    user: User,
     changes: Mapping[str, Any],
     memberships: Sequence[MembershipData] | None = None,
-) -> Any:
+) -> User:
     """Change an account's names, email or active flag; ``memberships`` (when given) replace all.
 
     An administrator cannot deactivate their own account or drop their own administrator role,
@@ -196,7 +196,7 @@ def update_user(
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:
         raise InvalidInput(fields={name: [_("This field cannot be edited.")] for name in unknown})
-    locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+    locked = User.objects.select_for_update().get(pk=user.pk)
     is_self = locked.pk == getattr(actor, "pk", None)
     problems: dict[str, list[Any]] = {}
     for name, value in changes.items():
@@ -240,7 +240,7 @@ def update_user(
 
 @transaction.atomic
 def change_memberships(
-    *, actor: Any, saved: Sequence[Membership] = (), removed: Sequence[Membership] = ()
+    *, actor: User, saved: Sequence[Membership] = (), removed: Sequence[Membership] = ()
 ) -> None:
     """Save the new or edited memberships ``saved`` and delete ``removed``, all or none (the
     admin's membership pages). Each saved one must pass ``membership_problems``; problems are
@@ -268,7 +268,7 @@ def change_memberships(
 # --- API tokens -------------------------------------------------------------------------------
 
 
-def issue_api_token(*, user: Any) -> str:
+def issue_api_token(*, user: User) -> str:
     """A new API token for ``user``: the clear key, answered once; only its hash is stored.
 
     Each sign-in gets a token of its own (the clear key of an earlier one is not kept, so it
@@ -284,14 +284,14 @@ def revoke_api_token(*, token: Any) -> None:
     token.delete()
 
 
-def revoke_api_tokens(*, user: Any) -> int:
+def revoke_api_tokens(*, user: User) -> int:
     """Revoke every API token of ``user``; the number revoked."""
     revoked, _by_model = AuthToken.objects.filter(user_id=user.pk).delete()
     return int(revoked)
 
 
 @transaction.atomic
-def log_out_everywhere(*, user: Any, password: str) -> None:
+def log_out_everywhere(*, user: User, password: str) -> None:
     """End every web session of ``user`` (this one too) and revoke all their API tokens.
 
     ``password`` confirms that it is the account's owner. It is hashed again with a fresh salt:
@@ -320,10 +320,10 @@ class RevokeApiTokensOnPasswordChange:
     same password at login (a harder hasher after an upgrade), so that cuts no integrator off.
     """
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         """Every password passes: the other validators judge it."""
 
-    def password_changed(self, password: str, user: Any = None) -> None:
+    def password_changed(self, password: str, user: User | None = None) -> None:
         if user is not None and user.pk is not None:
             revoke_api_tokens(user=user)
 

@@ -8,6 +8,8 @@ the same as a missing one.
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -16,7 +18,15 @@ from ..errors import CaseNotFound, DomainError
 from ..models import Case
 
 
-def case_or_404(user: Any, pk: Any, queryset: Any = None) -> Case:
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request of a view behind ``login_required``: its user is signed in. The annotation of
+    such views' ``request`` (django-stubs' pattern), so they hand ``request.user`` on as a ``User``.
+    """
+
+    user: User
+
+
+def case_or_404(user: User, pk: Any, queryset: QuerySet[Case] | None = None) -> Case:
     try:
         return get_case_for(user, pk, queryset)
     except CaseNotFound:

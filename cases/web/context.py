@@ -3,6 +3,7 @@
 from functools import cache, partial
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from ..access import can_read_reports, scope_of
@@ -12,7 +13,7 @@ from ..queries.notifications import unread_count
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if not isinstance(user, User):  # anonymous (or no auth middleware, as on a bare error page)
         return {}
     scope = scope_of(user)
     roles = {role for role, centres in scope.by_role.items() if centres}

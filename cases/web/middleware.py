@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
@@ -40,7 +41,7 @@ def _now() -> int:
     return int(timezone.now().timestamp())
 
 
-def record_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+def record_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
     """``user_logged_in`` receiver: the new session's idle clock starts now."""
     if hasattr(request, "session"):
         request.session[LAST_SEEN] = _now()

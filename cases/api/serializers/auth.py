@@ -2,13 +2,13 @@
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from .users import MembershipSerializer
 
 
-class MeSerializer(serializers.ModelSerializer[Any]):
+class MeSerializer(serializers.ModelSerializer[User]):
     memberships = MembershipSerializer(many=True, read_only=True)
     language = serializers.SerializerMethodField()
     is_administrator = serializers.SerializerMethodField()
@@ -17,7 +17,7 @@ class MeSerializer(serializers.ModelSerializer[Any]):
     )
 
     class Meta:
-        model = get_user_model()
+        model = User
         fields = [
             "id",
             "username",
@@ -31,17 +31,17 @@ class MeSerializer(serializers.ModelSerializer[Any]):
         ]
         read_only_fields = fields
 
-    def get_language(self, user: Any) -> str:
+    def get_language(self, user: User) -> str:
         request = self.context.get("request")
         return getattr(request, "LANGUAGE_CODE", "zh-hans")
 
-    def get_mediator(self, user: Any) -> int | None:
+    def get_mediator(self, user: User) -> int | None:
         from ...access import scope_of
 
         mediator = scope_of(user).mediator
         return mediator.pk if mediator else None
 
-    def get_is_administrator(self, user: Any) -> bool:
+    def get_is_administrator(self, user: User) -> bool:
         from ...access import scope_of
 
         return scope_of(user).is_admin

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from ...models import Case, Category, Centre, Channel, Event, FailGuidance, Outcome, RiskLevel
@@ -103,7 +104,7 @@ class CaseUpdateSerializer(serializers.ModelSerializer[Case]):
 
 
 class EventSerializer(serializers.ModelSerializer[Event]):
-    actor: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+    actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True
     )
     kind_label = ChoiceLabel("kind")

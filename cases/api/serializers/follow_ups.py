@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from ...models import ContactMethod, FollowUp, Fulfilment
@@ -21,7 +22,7 @@ class FollowUpSerializer(serializers.ModelSerializer[FollowUp]):
         choices=Fulfilment.choices, allow_blank=True, read_only=True
     )
     fulfilment_label = ChoiceLabel("fulfilment")
-    recorded_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+    recorded_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
 

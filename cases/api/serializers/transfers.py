@@ -1,7 +1,6 @@
 """Transfers between centres."""
 
-from typing import Any
-
+from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from ...models import Transfer
@@ -12,10 +11,10 @@ class TransferSerializer(serializers.ModelSerializer[Transfer]):
     case_number = serializers.CharField(source="case.number", read_only=True)
     direction_label = ChoiceLabel("direction")
     status_label = ChoiceLabel("status")
-    requested_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+    requested_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
-    decided_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+    decided_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True
     )
 

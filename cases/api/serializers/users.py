@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from ...models import Centre, Membership, Role
@@ -18,7 +18,7 @@ class MembershipSerializer(serializers.ModelSerializer[Membership]):
         fields = ["centre", "centre_code", "centre_name", "role"]
 
 
-class UserSerializer(serializers.ModelSerializer[Any]):
+class UserSerializer(serializers.ModelSerializer[User]):
     """An account as administrators see it. Passwords never leave the server."""
 
     memberships = MembershipSerializer(many=True, read_only=True)
@@ -26,7 +26,7 @@ class UserSerializer(serializers.ModelSerializer[Any]):
     email = serializers.CharField(read_only=True)  # may be empty, so not format "email"
 
     class Meta:
-        model = get_user_model()
+        model = User
         fields = [
             "id",
             "username",
@@ -41,7 +41,7 @@ class UserSerializer(serializers.ModelSerializer[Any]):
         ]
         read_only_fields = fields
 
-    def get_has_password(self, user: Any) -> bool:
+    def get_has_password(self, user: User) -> bool:
         return bool(user.has_usable_password())
 
 

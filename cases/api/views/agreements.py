@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from ...queries.cases import agreements_for
 from ...services.agreements import record_fulfilment, record_judicial_confirmation
 from .. import permissions
-from ..base import ScopedViewSet
+from ..base import ScopedViewSet, signed_in_user
 from ..docs import FORBIDDEN, NOT_FOUND, error
 from ..filters import AgreementFilter
 from ..serializers.agreements import (
@@ -77,7 +77,7 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     def fulfilment(self, request: Request, pk: str | None = None) -> Response:
         agreement = self.get_object()
         permissions.require(
-            request.user,
+            signed_in_user(request),
             "record_fulfilment",
             agreement.case,
             _("You may not record fulfilment for this case."),
@@ -86,7 +86,7 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         incoming.is_valid(raise_exception=True)
         record_fulfilment(
             agreement=agreement,
-            actor=request.user,
+            actor=signed_in_user(request),
             fulfilment=incoming.validated_data["fulfilment"],
         )
         agreement = self.get_queryset().get(pk=agreement.pk)
@@ -145,7 +145,7 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     def judicial_confirmation(self, request: Request, pk: str | None = None) -> Response:
         agreement = self.get_object()
         permissions.require(
-            request.user,
+            signed_in_user(request),
             "record_judicial_confirmation",
             agreement.case,
             _("You may not record judicial confirmation for this case."),
@@ -155,7 +155,7 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         data = incoming.validated_data
         record_judicial_confirmation(
             agreement=agreement,
-            actor=request.user,
+            actor=signed_in_user(request),
             status=data["status"],
             applied_on=data["applied_on"],
             ruling_number=data["ruling_number"],

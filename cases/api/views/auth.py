@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from ...errors import error_body
 from ...services import users
+from ..base import signed_in_user
 from ..serializers.auth import MeSerializer, TokenRequestSerializer, TokenSerializer
 
 
@@ -80,7 +81,7 @@ def _revoke_this_token(request: Request) -> Response:
 
 
 def _revoke_all_tokens(request: Request) -> Response:
-    users.revoke_api_tokens(user=request.user)
+    users.revoke_api_tokens(user=signed_in_user(request))
     return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -127,4 +128,4 @@ class MeView(APIView):
         summary="You: your user, memberships and language", responses={200: MeSerializer}
     )
     def get(self, request: Request) -> Response:
-        return Response(MeSerializer(request.user, context={"request": request}).data)
+        return Response(MeSerializer(signed_in_user(request), context={"request": request}).data)

@@ -27,7 +27,7 @@ from ...queries.cases import api_cases_for, events_for, returned_to_court_cases_
 from ...services import intake
 from ...services.cases import edit_case
 from .. import permissions
-from ..base import ScopedViewSet
+from ..base import ScopedViewSet, signed_in_user
 from ..docs import NOT_FOUND, error
 from ..filters import CaseApiFilter
 from ..negotiation import IgnoreFormatParameter
@@ -232,7 +232,7 @@ class CaseViewSet(
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         permissions.require_somewhere(
-            request.user,
+            signed_in_user(request),
             permissions.REGISTRARS,
             _("You may not register cases at this centre."),
         )
@@ -240,7 +240,7 @@ class CaseViewSet(
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         parties = [intake.PartyData(**party) for party in data.pop("parties")]
-        case = intake.register_case(actor=request.user, parties=parties, **data)
+        case = intake.register_case(actor=signed_in_user(request), parties=parties, **data)
         case = self.get_queryset().get(pk=case.pk)
         return self.with_etag(
             Response(CaseSerializer(case).data, status=status.HTTP_201_CREATED), case.version
@@ -255,13 +255,13 @@ class CaseViewSet(
     def _edit(self, request: Request, *, partial: bool) -> Response:
         case = self.get_object()
         # Permission, then If-Match, then the body (RFC 9110 §13.2.2; issue 15).
-        permissions.require(request.user, "edit", case, _("You may not edit this case."))
+        permissions.require(signed_in_user(request), "edit", case, _("You may not edit this case."))
         version = self.require_version(case.version)
         incoming = CaseUpdateSerializer(case, data=request.data, partial=partial)
         incoming.is_valid(raise_exception=True)
         edit_case(
             case=case,
-            actor=request.user,
+            actor=signed_in_user(request),
             changes=dict(incoming.validated_data),
             expected_version=version,
         )
@@ -282,7 +282,8 @@ class CaseViewSet(
     def transitions(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
         offered = [
-            describe_transition(t) for t in workflow.available_transitions(request.user, case)
+            describe_transition(t)
+            for t in workflow.available_transitions(signed_in_user(request), case)
         ]
         return self.with_etag(Response(offered), case.version)
 
@@ -322,7 +323,7 @@ class CaseViewSet(
         version = self.require_version(case.version)
         data = request.data if isinstance(request.data, dict) else {}
         workflow.transition(
-            case=case, name=name, actor=request.user, data=data, expected_version=version
+            case=case, name=name, actor=signed_in_user(request), data=data, expected_version=version
         )
         case = self.get_queryset().get(pk=case.pk)
         return self.with_etag(Response(CaseSerializer(case).data), case.version)
@@ -353,7 +354,7 @@ class CaseViewSet(
     )
     def closing_summary(self, request: Request, pk: str | None = None) -> Response | HttpResponse:
         case = self.get_object()
-        returned = returned_to_court_cases_for(request.user).filter(pk=case.pk).first()
+        returned = returned_to_court_cases_for(signed_in_user(request)).filter(pk=case.pk).first()
         if returned is None:
             raise NotFound(_("This case did not go back to a court: it has no closing summary."))
         try:
@@ -383,7 +384,7 @@ class CaseViewSet(
     )
     def events(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
-        events = events_for(request.user).filter(case=case).order_by("id")
+        events = events_for(signed_in_user(request)).filter(case=case).order_by("id")
         paginator = IdCursorPagination()
         paginator.ordering = "id"
         page = paginator.paginate_queryset(events, request, view=self)

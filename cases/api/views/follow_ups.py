@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from ...queries.cases import follow_ups_for
 from ...services.follow_ups import record_follow_up
 from .. import permissions
-from ..base import ScopedViewSet
+from ..base import ScopedViewSet, signed_in_user
 from ..docs import FORBIDDEN, NOT_FOUND, NOT_NOW, error
 from ..filters import FollowUpFilter
 from ..serializers.follow_ups import FollowUpRecordSerializer, FollowUpSerializer
@@ -70,13 +70,15 @@ class FollowUpViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         follow_up = self.get_object()
         permissions.require(
-            request.user,
+            signed_in_user(request),
             "record_follow_up",
             follow_up.case,
             _("You may not record follow-ups for this case."),
         )
         incoming = FollowUpRecordSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        record_follow_up(follow_up=follow_up, actor=request.user, **incoming.validated_data)
+        record_follow_up(
+            follow_up=follow_up, actor=signed_in_user(request), **incoming.validated_data
+        )
         follow_up = self.get_queryset().get(pk=follow_up.pk)
         return Response(FollowUpSerializer(follow_up).data)

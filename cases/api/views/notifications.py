@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from ...queries.notifications import notifications_for, unread_count
 from ...services.notifications import mark_read
-from ..base import ScopedViewSet
+from ..base import ScopedViewSet, signed_in_user
 from ..docs import error
 from ..filters import NotificationFilter
 from ..serializers.notifications import (
@@ -67,5 +67,5 @@ class NotificationViewSet(mixins.ListModelMixin, ScopedViewSet):
         incoming = NotificationReadSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
-        marked = mark_read(user=request.user, ids=None if data["all"] else data["ids"])
-        return Response({"marked": marked, "unread": unread_count(request.user)})
+        marked = mark_read(user=signed_in_user(request), ids=None if data["all"] else data["ids"])
+        return Response({"marked": marked, "unread": unread_count(signed_in_user(request))})

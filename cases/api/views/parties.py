@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from ...queries.cases import parties_for
 from ...services.cases import reveal_party
-from ..base import ScopedViewSet
+from ..base import ScopedViewSet, signed_in_user
 from ..filters import PartyFilter
 from ..serializers.parties import PartySerializer, RevealedSerializer
 
@@ -56,7 +56,7 @@ class PartyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
     @action(detail=True, methods=["post"], filter_backends=[], replay_responses=False)
     def reveal(self, request: Request, pk: str | None = None) -> Response:
         party = self.get_object()
-        revealed = reveal_party(party=party, actor=request.user)
+        revealed = reveal_party(party=party, actor=signed_in_user(request))
         response = Response(
             RevealedSerializer({"id_number": revealed.id_number, "phone": revealed.phone}).data
         )

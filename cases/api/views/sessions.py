@@ -18,7 +18,7 @@ from ...models import Party
 from ...queries.sessions import sessions_for
 from ...services.sessions import book_session, cancel_session, record_session
 from .. import permissions
-from ..base import ScopedViewSet
+from ..base import ScopedViewSet, signed_in_user
 from ..docs import FORBIDDEN, NOT_FOUND, NOT_NOW, error
 from ..filters import SessionFilter
 from ..serializers.sessions import (
@@ -113,28 +113,30 @@ class SessionViewSet(
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         permissions.require_somewhere(
-            request.user,
+            signed_in_user(request),
             access.ACTIONS["book_session"],
             _("You may not book sessions for this case."),
         )
         incoming = SessionCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
-        case = access.get_case_for(request.user, data.pop("case"))
+        case = access.get_case_for(signed_in_user(request), data.pop("case"))
         wanted = set(data.pop("parties_present"))
         present = list(Party.objects.filter(case=case, pk__in=wanted))
         if len(present) != len(wanted):
             raise InvalidInput(
                 fields={"parties_present": [_("Only parties to this case can be present.")]}
             )
-        session = book_session(case=case, actor=request.user, parties_present=present, **data)
+        session = book_session(
+            case=case, actor=signed_in_user(request), parties_present=present, **data
+        )
         session = self.get_queryset().get(pk=session.pk)
         return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         session = self.get_object()
         permissions.require(
-            request.user,
+            signed_in_user(request),
             "book_session",
             session.case,
             _("You may not record sessions for this case."),
@@ -143,7 +145,7 @@ class SessionViewSet(
         incoming.is_valid(raise_exception=True)
         record_session(
             session=session,
-            actor=request.user,
+            actor=signed_in_user(request),
             minutes=incoming.validated_data.get("minutes", session.minutes),
             result=incoming.validated_data.get("result", session.result),
         )
@@ -160,6 +162,6 @@ class SessionViewSet(
     @action(detail=True, methods=["post"], filter_backends=[])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         session = self.get_object()
-        cancel_session(session=session, actor=request.user)
+        cancel_session(session=session, actor=signed_in_user(request))
         session = self.get_queryset().get(pk=session.pk)
         return Response(SessionSerializer(session).data)

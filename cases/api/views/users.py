@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from ...queries.users import users_for
 from ...services import users
-from ..base import ScopedViewSet
+from ..base import ScopedViewSet, signed_in_user
 from ..docs import FORBIDDEN, NOT_FOUND, error
 from ..filters import UserFilter
 from ..serializers.users import UserCreateSerializer, UserSerializer, UserUpdateSerializer
@@ -122,7 +122,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Refuse before reading the body: a non-administrator learns nothing from validation.
-        users.require_administrator(request.user)
+        users.require_administrator(signed_in_user(request))
         many = isinstance(request.data, list)
         incoming: serializers.BaseSerializer[Any] = (
             serializers.ListSerializer(
@@ -137,13 +137,13 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         incoming.is_valid(raise_exception=True)
         if many:
             created = users.create_users(
-                actor=request.user,
+                actor=signed_in_user(request),
                 users=[_user_data(dict(item)) for item in incoming.validated_data],
             )
         else:
             created = [
                 users.create_user(
-                    actor=request.user, user=_user_data(dict(incoming.validated_data))
+                    actor=signed_in_user(request), user=_user_data(dict(incoming.validated_data))
                 )
             ]
         fresh = list(self.get_queryset().filter(pk__in=[u.pk for u in created]).order_by("id"))
@@ -157,7 +157,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
         changes = dict(incoming.validated_data)
         memberships = changes.pop("memberships", None)
         users.update_user(
-            actor=request.user,
+            actor=signed_in_user(request),
             user=user,
             changes=changes,
             memberships=(

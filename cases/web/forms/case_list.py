@@ -24,6 +24,7 @@ from ...queries import categories as category_queries
 from ...queries import centres as centre_queries
 from ...queries import mediators as mediator_queries
 from ...queries.case_list import CaseFilter, order_case_list
+from ..base import AuthenticatedHttpRequest
 
 # The sort orders on offer, the default first; the keys are those of ``order_case_list``.
 ORDERING_CHOICES = [
@@ -205,7 +206,9 @@ class CaseListFilter(CaseFilter):
     class Meta(CaseFilter.Meta):
         form = CaseListForm
 
-    def __init__(self, data: Any, queryset: QuerySet[Case], *, request: Any) -> None:
+    def __init__(
+        self, data: Any, queryset: QuerySet[Case], *, request: AuthenticatedHttpRequest
+    ) -> None:
         super().__init__(data, queryset, request=request)
         # The API's instants give way to the local days a date picker sends.
         for instants in ("registered", "concluded"):

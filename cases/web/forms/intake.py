@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
+from django.contrib.auth.models import User
 from django.db import models
 from django.urls import reverse
 from django.utils.text import capfirst
@@ -39,7 +40,7 @@ def _choices(form: forms.Form, name: str) -> "forms.ModelChoiceField[Any]":
     return cast("forms.ModelChoiceField[Any]", form.fields[name])
 
 
-def court_only(user: Any) -> bool:
+def court_only(user: User) -> bool:
     """Whether the user registers court-entrusted cases only (a court liaison and nothing else)."""
     scope = scope_of(user)
     return not scope.is_admin and not scope.centres(Role.INTAKE, Role.DIRECTOR)
@@ -77,7 +78,7 @@ class IntakeForm(forms.Form):
         Case, "entrusted_on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         centres = intake_centres(user)

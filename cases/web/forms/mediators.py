@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +38,7 @@ class RosterFilterForm(forms.Form):
     )
     active = forms.ChoiceField(label=_("Active or not"), choices=ACTIVE_CHOICES, required=False)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         centre_field: Any = self.fields["centre"]
         specialty_field: Any = self.fields["specialty"]

@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -56,7 +57,7 @@ class CalendarForm(forms.Form):
         label=_("Room"), queryset=Room.objects.none(), required=False, empty_label=_("Choose…")
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         centre_field: Any = self.fields["centre"]
@@ -76,7 +77,7 @@ class CalendarForm(forms.Form):
         return data
 
     @staticmethod
-    def default_for(user: Any) -> dict[str, Any]:
+    def default_for(user: User) -> dict[str, Any]:
         """The user's own mediator profile if they have one, else their first own centre (with the
         centres below when they direct or observe it)."""
         scope = scope_of(user)
@@ -188,7 +189,7 @@ class SessionBookForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: Any, case: Case, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case: Case, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.case = case
         room_field: Any = self.fields["room"]

@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,20 +34,26 @@ from ...services.agreements import (
     record_judicial_confirmation,
 )
 from ...services.follow_ups import record_follow_up
-from ..base import add_domain_error, case_or_404, htmx_redirect, render_form
+from ..base import (
+    AuthenticatedHttpRequest,
+    add_domain_error,
+    case_or_404,
+    htmx_redirect,
+    render_form,
+)
 from ..forms.agreements import FollowUpForm, FulfilmentForm, JudicialConfirmationForm
 
 # --- The document ------------------------------------------------------------------------------
 
 
-def _agreement_case(request: HttpRequest, pk: int) -> Case:
+def _agreement_case(request: AuthenticatedHttpRequest, pk: int) -> Case:
     """The case and its agreement; 404 outside the user's scope or when there is no agreement."""
     return case_or_404(request.user, pk, agreement_cases_for(request.user))
 
 
 @login_required
 @require_GET
-def agreement_print(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The mediation agreement as an A4 page to print (or read on a phone)."""
     case = _agreement_case(request, pk)
     return render(request, "web/agreement.html", agreement_context(case, for_pdf=False))
@@ -54,7 +61,7 @@ def agreement_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def agreement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def agreement_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The same document as a PDF, with the Noto CJK fonts embedded."""
     case = _agreement_case(request, pk)
     return pdf_response(
@@ -81,7 +88,7 @@ def _known_fulfilment(agreement: Agreement | None) -> dict[str, str]:
     return {"fulfilment": agreement.fulfilment}
 
 
-def _for_recording(user: Any, rows: QuerySet[Any], pk: int, action: str) -> tuple[Any, Case]:
+def _for_recording(user: User, rows: QuerySet[Any], pk: int, action: str) -> tuple[Any, Case]:
     """The agreement or follow-up ``pk`` among the user's ``rows`` (404 when out of scope) and its
     case, when the user may perform ``action`` on that case (403 otherwise)."""
     row = get_object_or_404(rows, pk=pk)
@@ -96,7 +103,7 @@ def _case_page(case: Case) -> str:
     return reverse("web:case_detail", args=[case.pk])
 
 
-def _page_or_form(request: HttpRequest, page: str) -> str:
+def _page_or_form(request: AuthenticatedHttpRequest, page: str) -> str:
     """The whole page, or for HTMX (a form loaded into the case page) the form alone."""
     htmx = getattr(request, "htmx", None)
     return page.replace(".html", "_form.html") if htmx and not htmx.boosted else page
@@ -104,7 +111,7 @@ def _page_or_form(request: HttpRequest, page: str) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def fulfilment(request: HttpRequest, pk: int) -> HttpResponse:
+def fulfilment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Record whether the parties fulfilled the agreement (fulfilled, partly, not fulfilled)."""
     user = request.user
     agreement, case = _for_recording(user, agreements_for(user), pk, "record_fulfilment")
@@ -136,7 +143,7 @@ def fulfilment(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def follow_up_record(request: HttpRequest, pk: int) -> HttpResponse:
+def follow_up_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Record the scheduled follow-up visit; once recorded it is shown read-only."""
     user = request.user
     follow_up, case = _for_recording(user, follow_ups_for(user), pk, "record_follow_up")
@@ -193,7 +200,7 @@ def follow_up_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def judicial_confirmation(request: HttpRequest, pk: int) -> HttpResponse:
+def judicial_confirmation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Record the parties' application to the court for judicial confirmation (司法确认) of the
     agreement, then the court's ruling (confirmed or rejected). Once the court has ruled the page
     shows the ruling, read-only: a ruling is final."""

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from ...errors import InvalidInput, error_body
 from ...services import users
+from ..base import AuthenticatedHttpRequest
 from ..forms.auth import LogoutEverywhereForm
 from ..lockout import ADDRESS, locked_by
 
@@ -54,7 +55,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def logout_everywhere(request: HttpRequest) -> HttpResponse:
+def logout_everywhere(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Confirm with the password; then every session of the account ends and its API tokens are
     revoked (``cases.services.users.log_out_everywhere``)."""
     form = LogoutEverywhereForm(request.POST if request.method == "POST" else None)

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -44,18 +45,24 @@ from ...queries.transfers import case_transfers, transfer_targets
 from ...services.agreements import RULINGS, confirmation_deadline
 from ...services.cases import Revealed, edit_case, reveal_party
 from ...services.sessions import BOOKABLE_STATUSES
-from ..base import add_domain_error, case_or_404, htmx_redirect, render_form
+from ..base import (
+    AuthenticatedHttpRequest,
+    add_domain_error,
+    case_or_404,
+    htmx_redirect,
+    render_form,
+)
 from ..forms.case import CaseEditForm, transition_data, transition_form
 
 # --- Reading the case ---------------------------------------------------------------------------
 
 
-def _load(user: Any, pk: int) -> Case:
+def _load(user: User, pk: int) -> Case:
     """The case with what its page shows, or 404 when it is outside the user's scope."""
     return case_or_404(user, pk, case_queries.detailed_cases(user))
 
 
-def _is_htmx(request: HttpRequest) -> bool:
+def _is_htmx(request: AuthenticatedHttpRequest) -> bool:
     """django-htmx marks requests made by HTMX (``request.htmx``)."""
     return bool(getattr(request, "htmx", False))
 
@@ -78,7 +85,7 @@ class PartyRow:
 
 
 def _page_context(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     case: Case,
     *,
     revealed: Mapping[int, Revealed] | None = None,
@@ -132,7 +139,7 @@ def _page_context(
 
 
 def _render_page(
-    request: HttpRequest, case: Case, *, status: int = 200, **extra: Any
+    request: AuthenticatedHttpRequest, case: Case, *, status: int = 200, **extra: Any
 ) -> HttpResponse:
     with timezone.override(_zone(case)):
         # The context is built inside the override too: the timeline formats times in Python.
@@ -143,7 +150,7 @@ def _render_page(
 
 @login_required
 @require_GET
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The case page: facts, parties (masked), mediators, sessions, agreement, transfers,
     follow-ups, the timeline, and a button for each transition the workflow allows the user now."""
     return _render_page(request, _load(request.user, pk))
@@ -163,7 +170,7 @@ def _transition_form(spec: workflow.Transition, case: Case, data: Any = None) ->
 
 
 def _render_action(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     case: Case,
     spec: workflow.Transition,
     form: forms.Form,
@@ -175,7 +182,7 @@ def _render_action(
 
 
 def _refused(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     pk: int,
     error: DomainError,
     spec: workflow.Transition,
@@ -209,7 +216,7 @@ def _refused(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+def case_action(request: AuthenticatedHttpRequest, pk: int, name: str) -> HttpResponse:
     """``GET``: the small form of transition ``name``; ``POST``: perform it through the workflow.
 
     404 for an unknown transition or a case out of scope, 403 for a user whose relation to the case
@@ -259,7 +266,7 @@ def case_action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def case_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Edit the case's descriptive fields (summary, facts, category, amount, location, risk).
 
     403 for a user who may see the case but not edit it, or once the case is concluded; 409 and
@@ -312,7 +319,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _render_edit(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     case: Case,
     form: CaseEditForm,
     *,
@@ -337,7 +344,7 @@ def _render_edit(
 @never_cache  # the clear ID number and phone must not be kept by the browser or a proxy
 @login_required
 @require_POST
-def party_reveal(request: HttpRequest, pk: int, party_pk: int) -> HttpResponse:
+def party_reveal(request: AuthenticatedHttpRequest, pk: int, party_pk: int) -> HttpResponse:
     """Show one party's ID number and phone in clear, for a permitted user; the service logs it.
 
     HTMX gets the party's fragment; a plain post gets the case page with that party revealed.

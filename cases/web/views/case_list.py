@@ -47,7 +47,7 @@ from ...models import Case, Party
 from ...queries.cases import detailed_cases
 from ...queries.searches import saved_search_text
 from ...services.searches import save_search
-from ..base import render_form
+from ..base import AuthenticatedHttpRequest, render_form
 from ..forms.case_list import DEFAULT_ORDERING, NARROWING, SEARCH_KEY, CaseListFilter
 from ..templatetags.web import URGENCY_LABELS
 
@@ -86,7 +86,7 @@ class _Search:
         self.data, self.query, self.missing = data, query, missing
 
 
-def _search(request: HttpRequest, params: QueryDict) -> _Search:
+def _search(request: AuthenticatedHttpRequest, params: QueryDict) -> _Search:
     data = QueryDict(mutable=True)
     query = QueryDict(mutable=True)
     for name, values in params.lists():
@@ -109,7 +109,7 @@ def _search(request: HttpRequest, params: QueryDict) -> _Search:
     return _Search(data, query)
 
 
-def _filterset(request: HttpRequest, search: _Search) -> CaseListFilter:
+def _filterset(request: AuthenticatedHttpRequest, search: _Search) -> CaseListFilter:
     filterset = CaseListFilter(search.data, detailed_cases(request.user), request=request)
     if search.missing:
         filterset.is_valid()  # the form's own errors first
@@ -120,7 +120,9 @@ def _filterset(request: HttpRequest, search: _Search) -> CaseListFilter:
     return filterset
 
 
-def _keep_server_side(request: HttpRequest, search: _Search, filterset: CaseListFilter) -> bool:
+def _keep_server_side(
+    request: AuthenticatedHttpRequest, search: _Search, filterset: CaseListFilter
+) -> bool:
     """Put a valid search's text behind a key in ``search.query``; whether it was done."""
     text = (search.query.get("q") or "").strip()
     if not text or SEARCH_KEY in search.query or not filterset.is_valid():
@@ -212,7 +214,7 @@ def _has_number(search: _Search) -> bool:
 @_numbers_out_of_login
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The cases the user may see, filtered, searched, sorted, 50 a page.
 
     The filter form posts (a search never goes into the address): a plain form post is redirected
@@ -332,7 +334,7 @@ def _csv_lines(cases: QuerySet[Case], language: str | None, zone: tzinfo) -> Ite
 @_numbers_out_of_login
 @login_required
 @require_GET
-def case_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+def case_export(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The filtered, sorted list (every page of it) as CSV, streamed: labels in the user's
     language, parties by name with their ID numbers and phones masked. Filters the form refuses
     bring back the list page with the error at the field (400), not a file; a ``q`` holding a

@@ -8,7 +8,7 @@ The document is made by ``cases.documents.closing_summary``.
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -17,17 +17,17 @@ from ...documents.closing_summary import closing_summary_context
 from ...documents.pdf import pdf_response
 from ...models import Case
 from ...queries.cases import returned_to_court_cases_for
-from ..base import case_or_404
+from ..base import AuthenticatedHttpRequest, case_or_404
 
 
-def _case(request: HttpRequest, pk: int) -> Case:
+def _case(request: AuthenticatedHttpRequest, pk: int) -> Case:
     """The case, if it is a court-entrusted one that ended without agreement; 404 otherwise."""
     return case_or_404(request.user, pk, returned_to_court_cases_for(request.user))
 
 
 @login_required
 @require_GET
-def closing_summary(request: HttpRequest, pk: int) -> HttpResponse:
+def closing_summary(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The closing summary for the court as a page to print."""
     case = _case(request, pk)
     return render(request, "web/closing_summary.html", closing_summary_context(case, for_pdf=False))
@@ -35,7 +35,7 @@ def closing_summary(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def closing_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def closing_summary_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The same summary as a PDF."""
     case = _case(request, pk)
     return pdf_response(

@@ -12,7 +12,8 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.models import User
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_GET
 from ...access import can
 from ...deadlines import Urgency
 from ...queries import due as due_queries
-from ..base import render_form
+from ..base import AuthenticatedHttpRequest, render_form
 from ..templatetags.web import URGENCY_LABELS
 
 DEFAULT_WITHIN = 30
@@ -48,7 +49,7 @@ def _band(due: date, today: date) -> Urgency:
     return Urgency.OK
 
 
-def _row(user: Any, item: Any, due: date | None, today: date, action: str) -> dict[str, Any]:
+def _row(user: User, item: Any, due: date | None, today: date, action: str) -> dict[str, Any]:
     # The reads select dated items only; the type allows the (never listed) undated agreement.
     band = _band(due, today) if due is not None else Urgency.NONE
     case = item.case
@@ -65,7 +66,7 @@ def _row(user: Any, item: Any, due: date | None, today: date, action: str) -> di
 
 @login_required
 @require_GET
-def due_lists(request: HttpRequest) -> HttpResponse:
+def due_lists(request: AuthenticatedHttpRequest) -> HttpResponse:
     """GET ``?within=<days>`` (1–365, default 30): agreements to supervise and follow-up visits
     due by then; a bad ``within`` answers 400 with the message at the field."""
     user = request.user

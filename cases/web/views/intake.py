@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from ...errors import DomainError, InvalidInput, NotPermitted
 from ...queries.cases import cases_of_person
 from ...queries.categories import categories_for
 from ...services.intake import register_case
-from ..base import add_domain_error, htmx_redirect, render_form
+from ..base import AuthenticatedHttpRequest, add_domain_error, htmx_redirect, render_form
 from ..context import navigation
 from ..forms.categories import category_choices
 from ..forms.intake import (
@@ -40,7 +40,7 @@ HINT_LIMIT = 5
 ROW_PREFIX = re.compile(rf"^{PARTIES_PREFIX}-\d{{1,3}}$")
 
 
-def _require_registrar(request: HttpRequest) -> None:
+def _require_registrar(request: AuthenticatedHttpRequest) -> None:
     """Intake is for those the navigation offers it to (``may_register``); others get a 403."""
     if not navigation(request).get("nav", {}).get("may_register"):
         raise PermissionDenied
@@ -48,7 +48,7 @@ def _require_registrar(request: HttpRequest) -> None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def intake(request: HttpRequest) -> HttpResponse:
+def intake(request: AuthenticatedHttpRequest) -> HttpResponse:
     """``GET``: the form for a new case. ``POST``: register it, or show the errors at the fields."""
     user = request.user
     _require_registrar(request)
@@ -108,7 +108,7 @@ def _place_error(form: IntakeForm, formset: BasePartyFormSet, error: DomainError
 
 @login_required
 @require_GET
-def party_row(request: HttpRequest) -> HttpResponse:
+def party_row(request: AuthenticatedHttpRequest) -> HttpResponse:
     """One blank party row for "Add a party" (``?index=N``), and the formset's new total."""
     _require_registrar(request)
     try:
@@ -130,7 +130,7 @@ def party_row(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def subcategories(request: HttpRequest) -> HttpResponse:
+def subcategories(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The ``<option>``s of the sub-category select for ``?parent=<id>`` (all, grouped, without)."""
     _require_registrar(request)
     categories = list(categories_for(request.user).filter(active=True))
@@ -153,7 +153,7 @@ def subcategories(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def person_hint(request: HttpRequest) -> HttpResponse:
+def person_hint(request: AuthenticatedHttpRequest) -> HttpResponse:
     """ "This person appears in N earlier cases", counting only cases the user may see.
 
     Reads ``id_number`` and ``phone``, or the row's own fields (``<prefix>-id_number``) when

@@ -7,12 +7,12 @@ name people and are never shown here.
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from ...queries import mediators as mediator_queries
-from ..base import render_form
+from ..base import AuthenticatedHttpRequest, render_form
 from ..forms.mediators import RosterFilterForm
 
 PAGE_SIZE = 25
@@ -21,7 +21,7 @@ PROFILE_LIMIT = 50
 
 @login_required
 @require_GET
-def mediator_list(request: HttpRequest) -> HttpResponse:
+def mediator_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The roster of mediators the user may see, filtered and paginated."""
     form = RosterFilterForm(request.GET, user=request.user)
     form.offer_near()
@@ -42,7 +42,7 @@ def mediator_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def mediator_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def mediator_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One mediator's profile, their open cases and upcoming sessions within the user's scope."""
     mediator = get_object_or_404(mediator_queries.mediators_for(request.user), pk=pk)
     context = {

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ...queries.notifications import notifications_for
 from ...services.notifications import mark_read
+from ..base import AuthenticatedHttpRequest
 
 PAGE_SIZE = 50
 
@@ -28,7 +29,7 @@ class MarkReadForm(forms.Form):
 
 @login_required
 @require_GET
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's notifications, newest first, 50 a page."""
     paginator = Paginator(notifications_for(request.user), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
@@ -37,7 +38,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
+def notifications_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Mark one notification (``id``) or, without it, all of the user's notifications read."""
     form = MarkReadForm(request.POST)
     ids = None
@@ -53,7 +54,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(_back(request), status=303)
 
 
-def _back(request: HttpRequest) -> str:
+def _back(request: AuthenticatedHttpRequest) -> str:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -27,9 +27,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -44,6 +45,7 @@ from ...access import can_read_reports, report_centres, scope_of
 from ...models import OPEN_STATUSES, Centre, ReportScope, Role, Status
 from ...reports import figures, monthly, periods
 from ...reports.figures import Kind, shown
+from ..base import AuthenticatedHttpRequest
 from ..forms.reports import ReportForm
 from ..templatetags.charts import Bar, Chart, Series, bar_chart, share_bar
 
@@ -364,12 +366,12 @@ def _charts(data: dict[str, Any], month: date) -> list[SafeString]:
 # --- Choosing the centre --------------------------------------------------------------------------
 
 
-def default_centre(user: Any) -> Centre | None:
+def default_centre(user: User) -> Centre | None:
     """The highest centre whose report the user may read (an administrator: the city)."""
     return report_centres(user).order_by("depth", "path").first()
 
 
-def picker_centres(user: Any, centre: Centre) -> list[Centre]:
+def picker_centres(user: User, centre: Centre) -> list[Centre]:
     """What the centre picker offers: the user's own top centres, the chosen centre's ancestors
     (within the user's scope) and its children, in tree order: a path down the tree by choosing,
     never the city's thousands of centres at once."""
@@ -387,7 +389,7 @@ def ancestors_in(centres: list[Centre], centre: Centre) -> list[Centre]:
     return [c for c in centres if c.pk != centre.pk and centre.is_within(c)]
 
 
-def _query(request: HttpRequest, centre: Centre | None, now: datetime) -> QueryDict:
+def _query(request: AuthenticatedHttpRequest, centre: Centre | None, now: datetime) -> QueryDict:
     """The request's choice with the defaults filled in, so the form shows what is reported."""
     data = request.GET.copy()
     if not data.get("centre") and centre is not None:
@@ -399,7 +401,7 @@ def _query(request: HttpRequest, centre: Centre | None, now: datetime) -> QueryD
     return data
 
 
-def _chosen_centre(user: Any, raw: str) -> Centre | None:
+def _chosen_centre(user: User, raw: str) -> Centre | None:
     """The centre the address names, if the user may read its report; 404 otherwise (the same
     for a centre that does not exist). ``None`` when the id is not a number (a form error)."""
     try:
@@ -417,7 +419,7 @@ def _chosen_centre(user: Any, raw: str) -> Centre | None:
 
 @login_required
 @require_GET
-def reports(request: HttpRequest) -> HttpResponse:
+def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
     """GET ``?centre=<id>&month=YYYY-MM&scope=subtree|centre``, each optional (the user's highest
     centre, this month, the subtree). A month not begun yet, or not a month, answers 400 with the
     message at the field and no figures. With HTMX a change of choice replaces the results only
@@ -497,7 +499,9 @@ def _report_context(
     }
 
 
-def _respond(request: HttpRequest, context: dict[str, Any], *, status: int) -> HttpResponse:
+def _respond(
+    request: AuthenticatedHttpRequest, context: dict[str, Any], *, status: int
+) -> HttpResponse:
     htmx = getattr(request, "htmx", None)
     if not htmx or htmx.history_restore_request:
         response = render(request, "web/reports.html", context, status=status)

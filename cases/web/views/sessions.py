@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -30,7 +30,13 @@ from ...services.sessions import (
     cancel_session,
     record_session,
 )
-from ..base import add_domain_error, case_or_404, htmx_redirect, render_form
+from ..base import (
+    AuthenticatedHttpRequest,
+    add_domain_error,
+    case_or_404,
+    htmx_redirect,
+    render_form,
+)
 from ..forms.sessions import CalendarForm, ConfirmForm, SessionBookForm, SessionRecordForm
 
 
@@ -47,7 +53,7 @@ def _week_url(params: dict[str, Any], week: date | None) -> str:
 
 @login_required
 @require_GET
-def calendar(request: HttpRequest) -> HttpResponse:
+def calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A week (Monday to Sunday, local time) of one centre's, mediator's or room's sessions."""
     user = request.user
     chosen = {"centre", "mediator", "room"} & set(request.GET)
@@ -112,7 +118,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
     return render_form(request, "web/calendar.html", context)
 
 
-def _bookable_case(request: HttpRequest, pk: int) -> Case:
+def _bookable_case(request: AuthenticatedHttpRequest, pk: int) -> Case:
     """The case if the user may see it (else 404) and book its sessions (else 403)."""
     case = case_or_404(request.user, pk)
     if not can(request.user, "book_session", case):
@@ -122,7 +128,7 @@ def _bookable_case(request: HttpRequest, pk: int) -> Case:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_book(request: HttpRequest, pk: int) -> HttpResponse:
+def session_book(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Book a session for a case; a double-booked mediator or room is refused at its field."""
     case = _bookable_case(request, pk)
     template = (
@@ -168,7 +174,7 @@ def session_book(request: HttpRequest, pk: int) -> HttpResponse:
     return render_form(request, template, context)
 
 
-def _session_for_work(request: HttpRequest, pk: int) -> tuple[Session, Case]:
+def _session_for_work(request: AuthenticatedHttpRequest, pk: int) -> tuple[Session, Case]:
     """The session if its case is in the user's scope (else 404) and the user may work on its
     sessions (else 403)."""
     session = get_object_or_404(sessions_for(request.user), pk=pk)
@@ -178,7 +184,7 @@ def _session_for_work(request: HttpRequest, pk: int) -> tuple[Session, Case]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_record(request: HttpRequest, pk: int) -> HttpResponse:
+def session_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Record the minutes and result of a session; it becomes held."""
     session, case = _session_for_work(request, pk)
     if request.method == "POST":
@@ -212,7 +218,7 @@ def session_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def session_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Confirm (GET) and cancel (POST) a scheduled session, freeing its room and mediators."""
     session, case = _session_for_work(request, pk)
     form = ConfirmForm(request.POST if request.method == "POST" else None)

@@ -10,8 +10,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,13 +22,13 @@ from ... import workflow
 from ...errors import DomainError, VersionConflict
 from ...models import Transfer, TransferStatus
 from ...queries.transfers import incoming_for, outgoing_transfers, transfers_for
-from ..base import add_domain_error, htmx_redirect
+from ..base import AuthenticatedHttpRequest, add_domain_error, htmx_redirect
 from ..forms.transfers import DECISIONS, TRANSITION_OF, TransferDecisionForm
 
 LIST_LIMIT = 100
 
 
-def _incoming(user: Any) -> list[Transfer]:
+def _incoming(user: User) -> list[Transfer]:
     return list(
         incoming_for(user)
         .select_related("requested_by", "case__category", "case__centre", "case__transfer_target")
@@ -37,7 +38,7 @@ def _incoming(user: Any) -> list[Transfer]:
 
 
 def _page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     failed: TransferDecisionForm | None = None,
     conflict: str = "",
@@ -80,7 +81,7 @@ def _page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     """GET: the inbox. POST ``transfer``, ``action`` (a decision's: accept/return), ``version``,
     ``reason``."""
     if request.method == "GET":

@@ -1,7 +1,7 @@
 """The workbench (home page): what needs the user now, by role."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -11,12 +11,13 @@ from ...queries.mediators import open_cases
 from ...queries.sessions import sessions_on
 from ...queries.transfers import incoming_for
 from ...queries.workbench import unassigned_queue, work_in_hand
+from ..base import AuthenticatedHttpRequest
 
 LIST_LIMIT = 20
 
 
 @login_required
-def workbench(request: HttpRequest) -> HttpResponse:
+def workbench(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     context = {
         "my_cases": list(open_cases(user, scope_of(user).mediator)[:LIST_LIMIT]),
