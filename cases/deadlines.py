@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Centre, DeadlinePolicy, Status
+from .models import Agreement, Centre, DeadlinePolicy, Status
 
 ACCEPTANCE_DAYS = 3  # acceptance decision within 3 days of registration
 HIGH_RISK_ACCEPTANCE_DAYS = 1  # a high-risk case must be accepted within one day
@@ -21,6 +21,10 @@ DUE_SOON_DAYS = 3  # "due soon": shown in amber, and notified (docs/deadlines.md
 # A director's one extension of the running deadline (DESIGN §4): at most this many days. A policy
 # default of ours, not a legal limit: the law and the guidance set none (docs/deadlines.md).
 MAX_EXTENSION_DAYS = 30
+# Parties may jointly apply to the court for judicial confirmation within 30 days of the agreement
+# taking effect (People's Mediation Law art. 33). A later application is the court's to judge, so
+# it is recorded (and marked late), not refused.
+JUDICIAL_CONFIRMATION_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -159,3 +163,8 @@ def future_dates(
         for name, day in days.items()
         if day is not None and day > today
     }
+
+
+def confirmation_deadline(agreement: Agreement) -> date:
+    """The last day of the 30-day period for applying for judicial confirmation (art. 33)."""
+    return agreement.effective_on + timedelta(days=JUDICIAL_CONFIRMATION_DAYS)

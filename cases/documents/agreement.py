@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 
+from ..deadlines import confirmation_deadline
 from ..models import Agreement, Case, Party
-from ..services.agreements import confirmation_deadline
 
 CAPITAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
 CAPITAL_UNITS = ("", "拾", "佰", "仟")

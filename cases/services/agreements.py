@@ -1,6 +1,6 @@
 """After the agreement: recording whether it was fulfilled, and its judicial confirmation."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -57,10 +57,6 @@ def record_fulfilment(
 
 # --- Judicial confirmation (司法确认) ------------------------------------------------------------
 
-# Parties may jointly apply to the court for judicial confirmation within 30 days of the agreement
-# taking effect (People's Mediation Law art. 33). A later application is the court's to judge, so
-# it is recorded (and marked late), not refused.
-JUDICIAL_CONFIRMATION_DAYS = 30
 
 # What may be recorded from each state: the application, then the court's ruling, which is final.
 # A ruling may also be recorded at once when the application date comes with it.
@@ -86,11 +82,6 @@ CONFIRMATION_FIELDS = [
     "ruling_number",
     "ruling_on",
 ]
-
-
-def confirmation_deadline(agreement: Agreement) -> date:
-    """The last day of the 30-day period for applying (People's Mediation Law art. 33)."""
-    return agreement.effective_on + timedelta(days=JUDICIAL_CONFIRMATION_DAYS)
 
 
 def _confirmation_problems(
@@ -205,7 +196,7 @@ def record_judicial_confirmation(
     locked.save(update_fields=changed)
     after: dict[str, Any] = {name: getattr(locked, name) for name in changed}
     if applying:
-        after["late"] = applied > confirmation_deadline(locked)
+        after["late"] = applied > deadlines.confirmation_deadline(locked)
     events.record(
         case=case,
         actor=actor,

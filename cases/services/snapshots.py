@@ -26,7 +26,8 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from ..models import Centre, Membership, ReportRun, ReportScope, ReportSnapshot, Role
+from ..models import Centre, ReportRun, ReportScope, ReportSnapshot
+from ..queries import snapshots as snapshot_queries
 from ..reports.figures import BY_KEY
 from ..reports.monthly import labelled, report
 from ..reports.periods import add_months, current_month, format_month, zone
@@ -112,13 +113,6 @@ def _create_run(month: date, version: int, requested_by: User | None) -> ReportR
     )
 
 
-def missing_centres(run: ReportRun) -> QuerySet[Centre]:
-    """The centres that have no snapshot in ``run`` yet, in tree order."""
-    return Centre.objects.exclude(
-        pk__in=ReportSnapshot.objects.filter(run=run).values("centre_id")
-    ).order_by("path")
-
-
 def generate(run: ReportRun, centre_ids: Sequence[int]) -> int:
     """Write ``run``'s missing snapshots for ``centre_ids``; return how many were written now.
 
@@ -166,7 +160,7 @@ def _write_snapshot(run: ReportRun, centre: Centre) -> bool:
 def finish_if_complete(run: ReportRun) -> bool:
     """Set ``run``'s ``finished_at`` (and its centre count) once every centre has its snapshot;
     return whether it is finished. Concurrent callers set it once."""
-    if missing_centres(run).exists():
+    if snapshot_queries.missing_centres(run).exists():
         return False
     ReportRun.objects.filter(pk=run.pk, finished_at__isnull=True).update(
         finished_at=timezone.now(), centres=ReportSnapshot.objects.filter(run=run).count()
@@ -183,8 +177,8 @@ def complete(run: ReportRun, *, chunk_size: int = CHUNK_SIZE) -> int:
     written are queued, unless they are queued already (within ``EMAIL_QUEUE_LEASE``); none is
     sent twice.
     """
-    missing = list(missing_centres(run).values_list("pk", flat=True))
-    queue_emails(owed_emails(run))
+    missing = list(snapshot_queries.missing_centres(run).values_list("pk", flat=True))
+    queue_emails(snapshot_queries.owed_emails(run))
     if not missing:
         finish_if_complete(run)
         return 0
@@ -203,30 +197,6 @@ def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
 # --- E-mail to the directors ----------------------------------------------------------------------
 
 
-def directors(centre_id: int) -> QuerySet[User]:
-    """The active directors of the centre (not of the centres above it) who have an address."""
-    memberships = Membership.objects.filter(centre_id=centre_id, role=Role.DIRECTOR)
-    return (
-        User.objects.filter(is_active=True, pk__in=memberships.values("user_id"))
-        .exclude(email="")
-        .order_by("pk")
-    )
-
-
-def owed_emails(run: ReportRun) -> QuerySet[ReportSnapshot]:
-    """``run``'s snapshots not e-mailed yet whose centre has someone to e-mail."""
-    return _owed(ReportSnapshot.objects.filter(run=run)).order_by("pk")
-
-
-def _owed(snapshots: QuerySet[ReportSnapshot]) -> QuerySet[ReportSnapshot]:
-    with_directors = Membership.objects.filter(role=Role.DIRECTOR, user__is_active=True).exclude(
-        user__email=""
-    )
-    return snapshots.filter(
-        emailed_at__isnull=True, centre_id__in=with_directors.values("centre_id")
-    )
-
-
 def queue_emails(candidates: QuerySet[ReportSnapshot]) -> int:
     """Queue the e-mails of ``candidates`` that are owed (not sent, someone to send them to) and
     not queued already, or queued longer ago than ``EMAIL_QUEUE_LEASE``; return how many.
@@ -239,7 +209,7 @@ def queue_emails(candidates: QuerySet[ReportSnapshot]) -> int:
     now = timezone.now()
     with transaction.atomic():
         ids = list(
-            _owed(candidates)
+            snapshot_queries.owed(candidates)
             .filter(
                 Q(email_queued_at__isnull=True) | Q(email_queued_at__lt=now - EMAIL_QUEUE_LEASE)
             )
@@ -305,7 +275,7 @@ def send_emails(snapshot_ids: Sequence[int], attachment: Attachment) -> int:
             )
             if snapshot is None:
                 continue
-            recipients = list(directors(snapshot.centre_id))
+            recipients = list(snapshot_queries.recipients(snapshot.centre_id))
             if not recipients:
                 continue
             messages = list(_messages(snapshot, recipients, attachment))

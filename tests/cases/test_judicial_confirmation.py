@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone, translation
 
 from cases import access, workflow
+from cases.deadlines import JUDICIAL_CONFIRMATION_DAYS
 from cases.errors import CaseNotFound, InvalidInput, NotPermitted
 from cases.models import (
     Agreement,
@@ -23,7 +24,6 @@ from cases.models import (
     Status,
 )
 from cases.services.agreements import (
-    JUDICIAL_CONFIRMATION_DAYS,
     RULING_NUMBER_LENGTH,
     record_judicial_confirmation,
 )

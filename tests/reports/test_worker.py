@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cases.models import Centre, Membership, ReportRun, ReportSnapshot, Role, Status
+from cases.queries import snapshots as snapshot_queries
 from cases.queues import QUEUES as CELERY_QUEUES
 from cases.reports import monthly
 from cases.reports.periods import add_months, current_month, month_start
@@ -220,7 +221,7 @@ def test_a_worker_makes_the_snapshots_and_emails_the_directors(
 
     def emailed() -> bool:
         run = ReportRun.objects.filter(month=last_month(), finished_at__isnull=False).first()
-        return run is not None and not snapshots.owed_emails(run).exists()
+        return run is not None and not snapshot_queries.owed_emails(run).exists()
 
     wait_for(emailed, "the run and its e-mails", worker, 60)
     worker.stop()

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from cases.models import ReportRun
+from cases.queries import snapshots as snapshot_queries
 from cases.reports.periods import format_month, parse_month
 from cases.services import snapshots
 
@@ -37,7 +38,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, month: str | None, resume: bool, **options: Any) -> None:
         chosen = self._month(month)
         run = self._resumed(chosen) if resume else self._started(chosen)
-        centres = list(snapshots.missing_centres(run).values_list("pk", flat=True))
+        centres = list(snapshot_queries.missing_centres(run).values_list("pk", flat=True))
         written = 0
         with tqdm(total=len(centres), unit="centre", disable=None) as bar:
             for start in range(0, len(centres), snapshots.CHUNK_SIZE):
@@ -54,7 +55,7 @@ class Command(BaseCommand):
             f"{written} snapshots written for {len(centres)} centres; {state}."
         )
         emailed = run.snapshots.filter(emailed_at__isnull=False).count()
-        owed = snapshots.owed_emails(run).count()
+        owed = snapshot_queries.owed_emails(run).count()
         self.stdout.write(
             f"Directors e-mailed for {emailed} centres; {owed} still to e-mail (queued)."
         )

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from ...deadlines import confirmation_deadline
 from ...models import Agreement, ContactMethod, Fulfilment, JudicialConfirmation
-from ...services.agreements import RULING_NUMBER_LENGTH, RULINGS, confirmation_deadline
+from ...services.agreements import RULING_NUMBER_LENGTH, RULINGS
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ...access import can
+from ...deadlines import confirmation_deadline
 from ...documents.agreement import agreement_context, field_labels, format_yuan
 from ...documents.pdf import pdf_response
 from ...errors import DomainError, TransitionNotAllowed
@@ -29,7 +30,6 @@ from ...models import Agreement, Case, Fulfilment
 from ...queries.cases import agreement_cases_for, agreements_for, follow_ups_for
 from ...services.agreements import (
     RULINGS,
-    confirmation_deadline,
     record_fulfilment,
     record_judicial_confirmation,
 )

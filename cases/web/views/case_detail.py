@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ... import workflow
 from ...access import ACTIONS, can, case_relations
+from ...deadlines import confirmation_deadline
 from ...errors import (
     CaseNotFound,
     DomainError,
@@ -42,7 +43,7 @@ from ...queries.mediators import candidates_for
 from ...queries.sessions import case_sessions
 from ...queries.timeline import CaseTimeline, case_timeline, verbose_names
 from ...queries.transfers import case_transfers, transfer_targets
-from ...services.agreements import RULINGS, confirmation_deadline
+from ...services.agreements import RULINGS
 from ...services.cases import Revealed, edit_case, reveal_party
 from ...services.sessions import BOOKABLE_STATUSES
 from ..base import (
