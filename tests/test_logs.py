@@ -88,11 +88,15 @@ def test_runserver_request_lines_and_request_warnings_are_masked(tmp_path: Path)
         stderr=subprocess.STDOUT,
     )
     try:
-        for _ in range(150):
+        # Started under load (the whole suite on two cores) runserver may take a while to listen.
+        deadline = time.monotonic() + 120
+        while True:
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=1):
                     break
             except OSError:
+                assert server.poll() is None, "runserver exited before listening"
+                assert time.monotonic() < deadline, "runserver did not listen within 120 s"
                 time.sleep(0.2)
         base = f"http://127.0.0.1:{port}"
         _get(f"{base}/cases/?q={PHONE}")
