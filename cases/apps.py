@@ -6,11 +6,3 @@ class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("Mediation cases")
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
-
-        from .web.middleware import record_login
-
-        # A new session starts its idle clock at login, so its first page writes nothing more.
-        user_logged_in.connect(record_login, dispatch_uid="cases.web.record_login")

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "cases",
+    "cases.web",  # the web pages: their template tags, and the login signal they connect
 ]
 
 MIDDLEWARE = [
@@ -116,8 +117,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cases.web.context.navigation",
             ],
-            # The web UI's tags live beside it, not in an app-level templatetags/ folder.
-            "libraries": {"web": "cases.web.templatetags.web"},
         },
     },
 ]

@@ -85,6 +85,15 @@ def test_activity_keeps_the_session_alive(officer: Any) -> None:
             assert client.get(reverse("web:workbench")).status_code == 200
 
 
+def test_the_idle_clock_starts_at_login_so_the_first_page_writes_no_session(officer: Any) -> None:
+    client = Client()
+    with time_machine.travel(START, tick=False):
+        _log_in(client, officer)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("web:workbench")).status_code == 200
+    assert _session_writes(queries) == []
+
+
 def test_activity_writes_the_session_at_most_once_a_minute(officer: Any) -> None:
     client = Client()
     with time_machine.travel(START, tick=False) as clock:
