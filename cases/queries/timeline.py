@@ -1,7 +1,6 @@
 """A case's timeline: its events, and the read model that turns them into lines a person reads.
 
-``CaseTimeline`` (not to be confused with ``cases.demo.cases.Timeline``, the demo generator's plan of
-a case's life) names what each event changed: ids become names, enumeration codes labels, ISO times
+``CaseTimeline`` names what each event changed: ids become names, enumeration codes labels, ISO times
 local times, in one query per kind of row whatever the number of events.
 """
 
