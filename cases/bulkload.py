@@ -67,3 +67,16 @@ def indexes_deferred(models: Iterable[Any]) -> Iterator[None]:
         for table, name, definition in sorted(constraints, key=lambda c: "FOREIGN" in c[2]):
             quoted = connection.ops.quote_name(name)
             cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {quoted} {definition}")
+
+
+def analyze(models: Iterable[Any]) -> None:
+    """Fresh planner statistics for the tables of ``models`` (PostgreSQL; nothing on SQLite).
+
+    After a bulk load the statistics still describe the tables as they were (often empty), and the
+    planner picks plans that are fine for ten rows and ruinous for ten thousand, until autovacuum
+    catches up, which it cannot do inside the loading transaction."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")

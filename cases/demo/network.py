@@ -17,6 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from faker import Faker
 
+from ..bulkload import analyze
 from ..models import (
     Category,
     Centre,
@@ -162,6 +163,18 @@ class NetworkBuilder:
         self._rooms()
         mediators = self._mediators()
         self._people(mediators)
+        # The services that perform the cases next read these tables on every step.
+        analyze(
+            [
+                Centre,
+                Room,
+                get_user_model(),
+                Membership,
+                Mediator,
+                Mediator.seats.through,
+                Mediator.specialties.through,
+            ]
+        )
         return self.net
 
     def _centre(
