@@ -92,6 +92,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Below sessions: a request that wrote (not the session's own save) keeps its user's next
+    # reads on the primary for REPLICA_STICKY_SECONDS (cases.replica).
+    "cases.replica.ReplicaStickinessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -144,6 +147,32 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+
+# A streaming replica of the primary (docs/architecture.md, "Read replica"): reports, exports and
+# case lists read from it (cases.replica), except for a user who wrote within the last
+# REPLICA_STICKY_SECONDS. Same connection options as the primary; the tests mirror it onto the
+# primary unless a test starts a real replica.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    _replica = env.db_url_config(DATABASE_REPLICA_URL)
+    if _replica.get("ENGINE") != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL must be a database URL of the same engine as DATABASE_URL "
+            "(a streaming replica of that PostgreSQL primary)."
+        )
+    for _option in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "ATOMIC_REQUESTS"):
+        if _option in DATABASES["default"]:
+            _replica[_option] = DATABASES["default"][_option]
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})}
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+_sticky = env.str("REPLICA_STICKY_SECONDS", default="5").strip()
+if not _sticky.isdigit():
+    raise ImproperlyConfigured(
+        f"REPLICA_STICKY_SECONDS must be a whole number of seconds, 0 or more (not {_sticky!r})."
+    )
+REPLICA_STICKY_SECONDS = int(_sticky)
+DATABASE_ROUTERS = ["cases.replica.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -24,6 +24,7 @@ from ...documents.closing_summary import closing_summary_context
 from ...documents.pdf import PdfUnavailable, render_pdf
 from ...errors import error_body
 from ...queries.cases import api_cases_for, events_for, returned_to_court_cases_for
+from ...replica import reading_from_replica
 from ...services import intake
 from ...services.cases import edit_case
 from .. import permissions
@@ -193,6 +194,10 @@ class CaseViewSet(
     ordering = ["-id"]
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with reading_from_replica(request.user):
+            return self._list(request)
+
+    def _list(self, request: Request) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         # The links: the list's parameters, a phone or ID number in q replaced by a key.

@@ -25,6 +25,7 @@ from ...documents import report
 from ...documents.pdf import PdfUnavailable
 from ...errors import error_body
 from ...models import ReportScope
+from ...replica import reading_from_replica
 from ...reports import monthly
 from ...reports.figures import FIGURES, LEVELS, Kind
 from ...reports.periods import current_month, parse_month
@@ -262,6 +263,10 @@ class ReportViewSet(ScopedViewSet):
         },
     )
     def monthly(self, request: Request) -> Response | HttpResponse:
+        with reading_from_replica(request.user):
+            return self._monthly(request)
+
+    def _monthly(self, request: Request) -> Response | HttpResponse:
         now = timezone.now()
         query = MonthlyReportQuery(data=request.query_params, context={"now": now})
         query.is_valid(raise_exception=True)

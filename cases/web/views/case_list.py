@@ -46,6 +46,7 @@ from ...documents.cells import spreadsheet_cell
 from ...models import Case, Party
 from ...queries.cases import detailed_cases
 from ...queries.searches import saved_search_text
+from ...replica import replica_view, streamed_from_replica
 from ...services.searches import save_search
 from ..base import AuthenticatedHttpRequest, render_form
 from ..forms.case_list import DEFAULT_ORDERING, NARROWING, SEARCH_KEY, CaseListFilter
@@ -214,6 +215,7 @@ def _has_number(search: _Search) -> bool:
 @_numbers_out_of_login
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@replica_view
 def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The cases the user may see, filtered, searched, sorted, 50 a page.
 
@@ -334,6 +336,7 @@ def _csv_lines(cases: QuerySet[Case], language: str | None, zone: tzinfo) -> Ite
 @_numbers_out_of_login
 @login_required
 @require_GET
+@replica_view
 def case_export(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The filtered, sorted list (every page of it) as CSV, streamed: labels in the user's
     language, parties by name with their ID numbers and phones masked. Filters the form refuses
@@ -349,6 +352,8 @@ def case_export(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHt
             page.status_code = 404
         return page
     lines = _csv_lines(filterset.qs, translation.get_language(), timezone.get_current_timezone())
+    # The lines are read while the response is sent, after this view (and its context) returned.
+    lines = streamed_from_replica(request.user, lines)
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     filename = f"cases-{timezone.localdate():%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

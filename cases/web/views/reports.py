@@ -43,6 +43,7 @@ from django_htmx.http import reswap, retarget
 
 from ...access import can_read_reports, report_centres, scope_of
 from ...models import OPEN_STATUSES, Centre, ReportScope, Role, Status
+from ...replica import replica_view
 from ...reports import figures, monthly, periods
 from ...reports.figures import Kind, shown
 from ..base import AuthenticatedHttpRequest
@@ -419,6 +420,7 @@ def _chosen_centre(user: User, raw: str) -> Centre | None:
 
 @login_required
 @require_GET
+@replica_view
 def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
     """GET ``?centre=<id>&month=YYYY-MM&scope=subtree|centre``, each optional (the user's highest
     centre, this month, the subtree). A month not begun yet, or not a month, answers 400 with the
