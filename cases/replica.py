@@ -19,6 +19,7 @@ Redis through ``CACHE_URL``, when there are several).
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
@@ -53,10 +54,12 @@ def remember_write(user: User | AnonymousUser) -> None:
         cache.set(_sticky_key(user.pk), 1, timeout=settings.REPLICA_STICKY_SECONDS)
 
 
+def _may_read_replica(user: User | AnonymousUser) -> bool:
+    return replica_configured() and not _wrote.get() and not wrote_recently(user)
+
+
 @contextmanager
-def reading_from_replica(user: User | AnonymousUser) -> Iterator[None]:
-    """Reads inside may come from the replica, unless ``user`` wrote a moment ago."""
-    allowed = replica_configured() and not _wrote.get() and not wrote_recently(user)
+def _replica_reads_set(allowed: bool) -> Iterator[None]:
     token = _replica_reads.set(allowed)
     try:
         yield
@@ -64,31 +67,42 @@ def reading_from_replica(user: User | AnonymousUser) -> Iterator[None]:
         _replica_reads.reset(token)
 
 
+@contextmanager
+def reading_from_replica(user: User | AnonymousUser) -> Iterator[None]:
+    """Reads inside may come from the replica, unless ``user`` wrote a moment ago."""
+    with _replica_reads_set(_may_read_replica(user)):
+        yield
+
+
 def replica_view(view: Callable[..., Any]) -> Callable[..., Any]:
     """A view whose reads may come from the replica (its ``request.user`` read first, from the
     primary: a session just created is not necessarily on the replica yet)."""
 
+    @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         with reading_from_replica(request.user):
             return view(request, *args, **kwargs)
 
-    wrapped.__name__ = getattr(view, "__name__", "view")
-    wrapped.__doc__ = view.__doc__
-    wrapped.__wrapped__ = view  # type: ignore[attr-defined]
     return wrapped
 
 
 def streamed_from_replica(user: User | AnonymousUser, lines: Iterable[str]) -> Iterator[str]:
-    """``lines`` (a streamed download, made after its view returned) read inside the context."""
-    with reading_from_replica(user):
-        yield from lines
+    """``lines``, a download streamed after its view returned, read from the replica if the view
+    (now, not when the lines are made) may read from it."""
+    allowed = _may_read_replica(user)
+
+    def stream() -> Iterator[str]:
+        with _replica_reads_set(allowed):
+            yield from lines
+
+    return stream()
 
 
 class ReplicaRouter:
     """``DATABASE_ROUTERS``: reads to ``"replica"`` where the rules above allow, else the primary."""
 
     def db_for_read(self, model: type[Any], **hints: Any) -> str | None:
-        if not _replica_reads.get() or _wrote.get():
+        if not _replica_reads.get():
             return None
         instance = hints.get("instance")
         if instance is not None and instance._state.db:
@@ -99,6 +113,7 @@ class ReplicaRouter:
 
     def db_for_write(self, model: type[Any], **hints: Any) -> str:
         _wrote.set(True)
+        _replica_reads.set(False)  # until the context ends: read what was just written
         return DEFAULT_DB_ALIAS
 
     def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool:
@@ -115,11 +130,8 @@ class ReplicaStickinessMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = _wrote.set(False)
-        try:
-            response = self.get_response(request)
-            if _wrote.get():
-                remember_write(getattr(request, "user", AnonymousUser()))
-            return response
-        finally:
-            _wrote.reset(token)
+        _wrote.set(False)  # a thread serves many requests: nothing written before counts
+        response = self.get_response(request)
+        if _wrote.get():
+            remember_write(getattr(request, "user", AnonymousUser()))
+        return response
