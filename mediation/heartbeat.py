@@ -1,0 +1,43 @@
+"""The Celery workers' and the beat's heartbeats, read by ``/readyz`` (``mediation.health``).
+
+Each minute beat sends ``mediation.heartbeat`` to every queue (``mediation/celery.py``). Publishing
+it stamps the beat's last tick; a worker running it stamps the queue it took it from. Both stamps
+are timestamps (seconds since the epoch) in the broker's Redis: one ``SET`` each, no result kept.
+"""
+
+import time
+from typing import Any
+
+import redis
+from celery import shared_task
+from celery.signals import before_task_publish
+from django.conf import settings
+
+TASK = "mediation.heartbeat"
+BEAT_KEY = "mediation:heartbeat:beat"
+# A stamp outlives any freshness limit an operator would set; then a silent queue reads "missing".
+_KEEP_SECONDS = 24 * 60 * 60
+
+
+def worker_key(queue: str) -> str:
+    return f"mediation:heartbeat:worker:{queue}"
+
+
+def broker() -> redis.Redis:
+    """A client of the broker's Redis (``CELERY_BROKER_URL``) that gives up within a second or two."""
+    return redis.Redis.from_url(
+        settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=2
+    )
+
+
+@shared_task(name=TASK, ignore_result=True, acks_late=False)
+def heartbeat(queue: str) -> None:
+    """Stamp ``queue``'s worker heartbeat: a worker consuming it is alive and not stuck."""
+    broker().set(worker_key(queue), repr(time.time()), ex=_KEEP_SECONDS)
+
+
+@before_task_publish.connect
+def _stamp_beat_tick(sender: str | None = None, **kwargs: Any) -> None:
+    # Only beat sends the heartbeat, so its publication is the beat's tick.
+    if sender == TASK:
+        broker().set(BEAT_KEY, repr(time.time()), ex=_KEEP_SECONDS)
