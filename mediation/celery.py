@@ -10,7 +10,7 @@ from celery.schedules import crontab
 from kombu import Queue
 
 from cases.queues import QUEUES
-from mediation import heartbeat
+from mediation import heartbeat, requestlog  # noqa: F401 (requestlog: its signal handlers)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mediation.settings")
 

@@ -81,6 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: its log line times the whole answer, and every answer carries X-Request-ID.
+    "mediation.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "mediation.middleware.DatabaseUnavailableMiddleware",
@@ -290,6 +292,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # whose heartbeat (sent each minute) is older than this, and a read replica this far behind.
 READYZ_HEARTBEAT_MAX_AGE_SECONDS = env.int("READYZ_HEARTBEAT_MAX_AGE_SECONDS", default=180)
 READYZ_REPLICA_MAX_LAG_SECONDS = env.int("READYZ_REPLICA_MAX_LAG_SECONDS", default=30)
+# Take a request's id from X-Request-ID only when a proxy in front sets it (mediation.requestlog).
+TRUST_REQUEST_ID_HEADER = env.bool("TRUST_REQUEST_ID_HEADER", default=False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -384,7 +388,14 @@ LOGGING = {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
             "style": "{",
-        }
+        },
+        # mediation.requests and mediation.tasks: one JSON object a line, their fields as keys.
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601, UTC
+        },
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["personal_numbers"]},
@@ -392,6 +403,11 @@ LOGGING = {
         "django.server": {
             "class": "logging.StreamHandler",
             "formatter": "django.server",
+            "filters": ["personal_numbers"],
+        },
+        "json": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
             "filters": ["personal_numbers"],
         },
     },
@@ -402,6 +418,9 @@ LOGGING = {
         # Replaces Django's default "django.server" handler, which has no mask.
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
+        # One line per request and per task started, with the request id (mediation.requestlog).
+        "mediation.requests": {"handlers": ["json"], "level": "INFO", "propagate": False},
+        "mediation.tasks": {"handlers": ["json"], "level": "INFO", "propagate": False},
         # One line per login attempt at INFO; failures and lockouts are WARNING.
         "axes": {"level": "WARNING"},
         # The PDF renderer narrates every step of every document at INFO.
