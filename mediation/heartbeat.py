@@ -1,20 +1,26 @@
-"""The Celery workers' and the beat's heartbeats, read by ``/readyz`` (``mediation.health``).
+"""What the Celery processes write to the broker's Redis for the web processes to report: the
+workers' and the beat's heartbeats, read by ``/readyz`` (``mediation.health``), and the count of
+failed tasks, read by ``/metrics`` (``mediation.metrics``).
 
 Each minute beat sends ``mediation.heartbeat`` to every queue (``mediation/celery.py``). Publishing
 it stamps the beat's last tick; a worker running it stamps the queue it took it from. Both stamps
 are timestamps (seconds since the epoch) in the broker's Redis: one ``SET`` each, no result kept.
 """
 
+import logging
 import time
 from typing import Any
 
 import redis
 from celery import shared_task
-from celery.signals import before_task_publish
+from celery.signals import before_task_publish, task_failure
 from django.conf import settings
+
+logger = logging.getLogger(__name__)
 
 TASK = "mediation.heartbeat"
 BEAT_KEY = "mediation:heartbeat:beat"
+FAILURES_KEY = "mediation:metrics:task_failures"
 # A stamp outlives any freshness limit an operator would set; then a silent queue reads "missing".
 _KEEP_SECONDS = 24 * 60 * 60
 
@@ -41,3 +47,13 @@ def _stamp_beat_tick(sender: str | None = None, **kwargs: Any) -> None:
     # Only beat sends the heartbeat, so its publication is the beat's tick.
     if sender == TASK:
         broker().set(BEAT_KEY, repr(time.time()), ex=_KEEP_SECONDS)
+
+
+@task_failure.connect
+def _count_failure(sender: Any = None, **kwargs: Any) -> None:
+    if not settings.CELERY_BROKER_URL:
+        return  # a task run in-process: its failure reaches the caller
+    try:
+        broker().hincrby(FAILURES_KEY, getattr(sender, "name", "unknown"), 1)
+    except redis.RedisError as error:
+        logger.warning("Task failure not counted: %s", type(error).__name__)

@@ -83,6 +83,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: its log line times the whole answer, and every answer carries X-Request-ID.
     "mediation.requestlog.RequestLogMiddleware",
+    # Prometheus (mediation.metrics): request counts and latency, queries per request.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "mediation.metrics.QueryCountMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "mediation.middleware.DatabaseUnavailableMiddleware",
@@ -102,6 +105,7 @@ MIDDLEWARE = [
     "cases.web.middleware.CaseNotFoundMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout response.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "mediation.urls"
@@ -294,6 +298,10 @@ READYZ_HEARTBEAT_MAX_AGE_SECONDS = env.int("READYZ_HEARTBEAT_MAX_AGE_SECONDS", d
 READYZ_REPLICA_MAX_LAG_SECONDS = env.int("READYZ_REPLICA_MAX_LAG_SECONDS", default=30)
 # Take a request's id from X-Request-ID only when a proxy in front sets it (mediation.requestlog).
 TRUST_REQUEST_ID_HEADER = env.bool("TRUST_REQUEST_ID_HEADER", default=False)
+# /metrics answers these client addresses (when not relayed by a proxy), or a client sending
+# "Authorization: Bearer <METRICS_TOKEN>"; 404 to anyone else (mediation.metrics).
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from mediation.health import healthz, readyz
+from mediation.metrics import metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("healthz/", healthz),
     path("readyz", readyz, name="readyz"),
     path("readyz/", readyz),
+    path("metrics", metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("cases.web.urls")),
 ]
