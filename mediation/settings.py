@@ -302,6 +302,12 @@ TRUST_REQUEST_ID_HEADER = env.bool("TRUST_REQUEST_ID_HEADER", default=False)
 # "Authorization: Bearer <METRICS_TOKEN>"; 404 to anyone else (mediation.metrics).
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Error reporting (mediation.sentry): off unless SENTRY_DSN is set; never with personal data.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from mediation import sentry
+
+    sentry.init(SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="") or None)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
