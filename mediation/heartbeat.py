@@ -7,6 +7,7 @@ it stamps the beat's last tick; a worker running it stamps the queue it took it 
 are timestamps (seconds since the epoch) in the broker's Redis: one ``SET`` each, no result kept.
 """
 
+import functools
 import logging
 import time
 from typing import Any
@@ -30,10 +31,14 @@ def worker_key(queue: str) -> str:
 
 
 def broker() -> redis.Redis:
-    """A client of the broker's Redis (``CELERY_BROKER_URL``) that gives up within a second or two."""
-    return redis.Redis.from_url(
-        settings.CELERY_BROKER_URL, socket_connect_timeout=1, socket_timeout=2
-    )
+    """A client of the broker's Redis (``CELERY_BROKER_URL``) that gives up within a second or two;
+    one per URL and process, keeping its connections (redis-py renews them after a fork)."""
+    return _client(settings.CELERY_BROKER_URL)
+
+
+@functools.cache
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
 
 
 @shared_task(name=TASK, ignore_result=True, acks_late=False)
