@@ -10,6 +10,7 @@ from celery.schedules import crontab
 from kombu import Queue
 
 from cases.queues import QUEUES
+from mediation import heartbeat, requestlog  # noqa: F401 (requestlog: its signal handlers)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mediation.settings")
 
@@ -66,6 +67,17 @@ app.conf.beat_schedule = {
     "roll-report-counters": {
         "task": "cases.tasks.report_roll_stocks",
         "schedule": crontab(minute=10, hour=0),
+    },
+    # One heartbeat a minute to each queue, read by /readyz (mediation.heartbeat): publishing it
+    # stamps the beat's tick, running it the queue's worker. Dropped if no worker takes it in time.
+    **{
+        f"heartbeat-{queue}": {
+            "task": heartbeat.TASK,
+            "schedule": timedelta(minutes=1),
+            "args": (queue,),
+            "options": {"queue": queue, "expires": 50},
+        }
+        for queue in QUEUES
     },
 }
 app.autodiscover_tasks()

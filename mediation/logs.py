@@ -20,6 +20,18 @@ def _masked(value: Any) -> Any:
     return mask_numbers(value) if isinstance(value, str) else value
 
 
+def masked_deep(value: Any) -> Any:
+    """``value`` with every string inside it, in nested dicts, lists and tuples, masked (an error
+    report for Sentry, ``mediation.sentry``)."""
+    if isinstance(value, str):
+        return mask_numbers(value)
+    if isinstance(value, dict):
+        return {key: masked_deep(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(masked_deep(item) for item in value)
+    return value
+
+
 class MaskPersonalNumbers(logging.Filter):
     """Mask phone and ID numbers in a record's message and its arguments (the request line is an
     argument of runserver's log call, the path one of ``django.request``'s)."""

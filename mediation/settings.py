@@ -81,6 +81,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: its log line times the whole answer, and every answer carries X-Request-ID.
+    "mediation.requestlog.RequestLogMiddleware",
+    # Prometheus (mediation.metrics): request counts and latency, queries per request.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "mediation.metrics.QueryCountMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "mediation.middleware.DatabaseUnavailableMiddleware",
@@ -103,6 +108,7 @@ MIDDLEWARE = [
     "cases.web.middleware.CaseNotFoundMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout response.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "mediation.urls"
@@ -315,6 +321,23 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 
+# Observability (docs/architecture.md, "Settings and processes"). /readyz fails a worker or the beat
+# whose heartbeat (sent each minute) is older than this, and a read replica this far behind.
+READYZ_HEARTBEAT_MAX_AGE_SECONDS = env.int("READYZ_HEARTBEAT_MAX_AGE_SECONDS", default=180)
+READYZ_REPLICA_MAX_LAG_SECONDS = env.int("READYZ_REPLICA_MAX_LAG_SECONDS", default=30)
+# Take a request's id from X-Request-ID only when a proxy in front sets it (mediation.requestlog).
+TRUST_REQUEST_ID_HEADER = env.bool("TRUST_REQUEST_ID_HEADER", default=False)
+# /metrics answers these client addresses (when not relayed by a proxy), or a client sending
+# "Authorization: Bearer <METRICS_TOKEN>"; 404 to anyone else (mediation.metrics).
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Error reporting (mediation.sentry): off unless SENTRY_DSN is set; never with personal data.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from mediation import sentry
+
+    sentry.init(SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="") or None)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous call then answers 401 with "WWW-Authenticate: Token".
@@ -408,7 +431,14 @@ LOGGING = {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
             "style": "{",
-        }
+        },
+        # mediation.requests and mediation.tasks: one JSON object a line, their fields as keys.
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601, UTC
+        },
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["personal_numbers"]},
@@ -416,6 +446,11 @@ LOGGING = {
         "django.server": {
             "class": "logging.StreamHandler",
             "formatter": "django.server",
+            "filters": ["personal_numbers"],
+        },
+        "json": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
             "filters": ["personal_numbers"],
         },
     },
@@ -426,6 +461,9 @@ LOGGING = {
         # Replaces Django's default "django.server" handler, which has no mask.
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
+        # One line per request and per task started, with the request id (mediation.requestlog).
+        "mediation.requests": {"handlers": ["json"], "level": "INFO", "propagate": False},
+        "mediation.tasks": {"handlers": ["json"], "level": "INFO", "propagate": False},
         # One line per login attempt at INFO; failures and lockouts are WARNING.
         "axes": {"level": "WARNING"},
         # The PDF renderer narrates every step of every document at INFO.

@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from mediation.health import healthz
+from mediation.health import healthz, readyz
+from mediation.metrics import metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -19,6 +20,9 @@ urlpatterns = [
     # Probes are configured by hand: answer with and without the slash, never redirect.
     path("healthz", healthz, name="healthz"),
     path("healthz/", healthz),
+    path("readyz", readyz, name="readyz"),
+    path("readyz/", readyz),
+    path("metrics", metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("cases.web.urls")),
 ]
