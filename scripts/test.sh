@@ -59,7 +59,7 @@ unset DATABASE_URL REDIS_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND
 section "Debian packages"
 # chromium: browser tests; fonts-noto-cjk and Pango/HarfBuzz: WeasyPrint's PDFs with Chinese text.
 # poppler-utils: pdftotext, with which the report tests read the PDFs back.
-apt_ensure postgresql redis-server chromium poppler-utils "${PDF_PACKAGES[@]}"
+apt_ensure postgresql redis-server chromium poppler-utils nginx pgbouncer openssl "${PDF_PACKAGES[@]}"
 
 section "Virtualenv"
 "$SCRIPTS/venv.sh"

@@ -16,6 +16,7 @@ SLOW_MODULES = {
     "tests/reports/test_recomputation.py",  # hypothesis: histories against a plain recomputation
     "tests/reports/test_generate_city.py",  # builds cities through the bulk loader
     "tests/reports/test_worker.py",  # a real Celery worker and beat
+    "tests/deploy/test_backup_restore.py",  # generate_city, backup and restore
     "tests/cases/test_workflow_stateful.py",  # the stateful workflow machine
     "tests/api/test_schemathesis.py",  # every operation of the schema, generated
     "tests/browser",  # Chromium
