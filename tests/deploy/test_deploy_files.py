@@ -322,11 +322,13 @@ def pgbouncer_dir() -> Iterator[Path]:
 
 
 def test_pgbouncer_pools_in_transaction_mode_and_the_application_works_through_it(
-    pgbouncer_dir: Path,
+    pgbouncer_dir: Path, db: None
 ) -> None:
-    """The shipped configuration, pointed at the test's PostgreSQL; Django migrations are
-    checked through it with the template's DB_PREPARED_STATEMENTS=false."""
+    """The shipped configuration, pointed at the suite's (migrated) test database; Django
+    migrations are checked through it with the template's DB_PREPARED_STATEMENTS=false."""
     from urllib.parse import urlsplit
+
+    from django.db import connection
 
     server = urlsplit(base_database_url())
     port = free_port()
@@ -340,7 +342,7 @@ def test_pgbouncer_pools_in_transaction_mode_and_the_application_works_through_i
     }.items():
         ini, count = re.subn(rf"^{key} = .*$", f"{key} = {value}", ini, flags=re.MULTILINE)
         assert count == 1, key
-    database = server.path.lstrip("/")
+    database = connection.settings_dict["NAME"]
     ini, count = re.subn(
         r"^mediation = .*$",
         f"mediation = host={server.hostname} port={server.port} dbname={database}",
