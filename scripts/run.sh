@@ -40,7 +40,7 @@ if [ -f "$SEED_STAMP" ] && seeded_db; then
     section "Demo logins"
     "$py" manage.py seed_demo --print-logins
 else
-    info "loading the demo city (seed_demo: a few minutes, only the first time)"
+    info "loading the demo city (seed_demo: under two minutes, only the first time)"
     "$py" manage.py seed_demo
     mkdir -p "$(dirname "$SEED_STAMP")"
     date -u +%Y-%m-%dT%H:%M:%SZ >"$SEED_STAMP"  # seed_demo printed the logins

@@ -57,8 +57,8 @@ from ..models import (
     TransferStatus,
 )
 from ..models import Event as EventModel
-from ..reports.rollups.bulk import BulkCounters
 from ..reports.rollups.facts import Duration, Fact, facts
+from ..reports.rollups.rebuild import fresh_counters
 from ..reports.rollups.state import State
 from ..services.events import jsonable
 from ..services.intake import PartyData, build_parties, format_number
@@ -244,10 +244,23 @@ class BulkGenerator(CaseGenerator):
     """The demo's cases at city scale: ``perform(plan)`` adds one case's rows to ``rows``."""
 
     def __init__(
-        self, net: Network, rng: random.Random, fake: Faker, now: datetime, *, years: float
+        self,
+        net: Network,
+        rng: random.Random,
+        fake: Faker,
+        now: datetime,
+        *,
+        years: float,
+        pooled: bool = True,
     ) -> None:
         super().__init__(net, rng, fake, now)
         self.span_days = max(1, round(years * 365.25))
+        # ``pooled``: parties drawn from pools of sealed people (city scale); otherwise each party
+        # is a person of its own, as the services make them (``seed_demo``).
+        self.pool_sizes = {
+            PartyKind.PERSON: PERSON_POOL if pooled else 0,
+            PartyKind.ORGANISATION: ORGANISATION_POOL if pooled else 0,
+        }
         self.ids = Ids(MODELS)
         self.rows = Rows()
         self.by_pk = {c.pk: c for c in net.centres.values()}
@@ -263,7 +276,7 @@ class BulkGenerator(CaseGenerator):
         self.policies = DeadlinePolicy.objects.exists()
         self.pools: dict[tuple[str, str], list[PartyData]] = {}
         self.sealed: dict[tuple[str, str], tuple[str, ...]] = {}  # (ID number, phone) → sealed
-        self.counters = BulkCounters()
+        self.counters = fresh_counters()
         self.mediators = {
             m.pk: m for ms in [*net.mediators.values(), *net.seated.values()] for m in ms
         }
@@ -274,9 +287,18 @@ class BulkGenerator(CaseGenerator):
     def _pooled(self, key: tuple[str, str], size: int, make: Callable[[], PartyData]) -> PartyData:
         """A party from the pool ``key``, filled with ``make()`` up to ``size`` first."""
         pool = self.pools.setdefault(key, [])
+        if not size:
+            data = make()
+            self._seal(data)
+            return data
         if len(pool) >= size:
             return self.rng.choice(pool)
         data = make()
+        self._seal(data)
+        pool.append(data)
+        return data
+
+    def _seal(self, data: PartyData) -> None:
         sealed_key = (data.id_number, data.phone)
         if sealed_key not in self.sealed:
             party = build_parties([replace(data, role=PartyRole.APPLICANT)])[0]
@@ -288,21 +310,20 @@ class BulkGenerator(CaseGenerator):
                 party.phone_hash,
                 party.phone_masked,
             )
-        pool.append(data)
-        return data
 
     def _person(self, role: str, district: Any, street_zh: str, *, address: str = "") -> PartyData:
         def make() -> PartyData:  # with the address given: no other address is drawn
             return super(BulkGenerator, self)._person(role, district, street_zh, address=address)
 
-        data = self._pooled((PartyKind.PERSON, role), PERSON_POOL, make)
+        data = self._pooled((PartyKind.PERSON, role), self.pool_sizes[PartyKind.PERSON], make)
         return replace(data, address=address) if address else data
 
     def _organisation(self, role: str, name: str, district: Any) -> PartyData:
         def make() -> PartyData:
             return super(BulkGenerator, self)._organisation(role, name, district)
 
-        data = self._pooled((PartyKind.ORGANISATION, role), ORGANISATION_POOL, make)
+        size = self.pool_sizes[PartyKind.ORGANISATION]
+        data = self._pooled((PartyKind.ORGANISATION, role), size, make)
         return replace(data, name=name)
 
     # --- planning ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ every other demo login works in the web UI and the API with its memberships' sco
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
@@ -158,11 +159,24 @@ class NetworkBuilder:
 
     # --- centres ---------------------------------------------------------------------------
 
-    def build(self) -> Network:
+    BUILD_STEPS = 5  # for a progress bar: centres, rooms, mediators, people, statistics
+
+    def build(self, progress: Any = None) -> Network:
+        """Build the network; ``progress`` (a tqdm bar, say) gets ``update(1)`` after each of the
+        ``BUILD_STEPS`` steps."""
+
+        def done() -> None:
+            if progress is not None:
+                progress.update(1)
+
         self._centres()
+        done()
         self._rooms()
+        done()
         mediators = self._mediators()
+        done()
         self._people(mediators)
+        done()
         # The services that perform the cases next read these tables on every step.
         analyze(
             [
@@ -175,6 +189,7 @@ class NetworkBuilder:
                 Mediator.specialties.through,
             ]
         )
+        done()
         return self.net
 
     def _centre(

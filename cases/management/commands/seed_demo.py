@@ -1,8 +1,12 @@
 """Build the Wuhan-shaped demo city: 3,503 centres, their people, and cases of the last 24 months.
 
-Every case is made through the real services (intake, workflow transitions, sessions,
-fulfilment, follow-ups), so its number, deadlines and timeline are what real use would produce.
-Running it again adds nothing. Every demo login's password is ``DEMO_PASSWORD`` (``demo12345``).
+The cases of the last ``--services-days`` days (45) are made through the real services (intake,
+workflow transitions, sessions, fulfilment, follow-ups), so their numbers, deadlines, timeline and
+notifications are what real use would produce. The older ones, the history, are the same plans
+performed in memory by the bulk loader (``cases.demo.bulk``: the rows the services would write,
+notifications aside; ``tests/demo/test_bulk_equals_services.py`` holds the two equal), which is
+what brings the first ``make run`` under two minutes. Running it again adds nothing. Every demo
+login's password is ``DEMO_PASSWORD`` (``demo12345``).
 """
 
 import gc
@@ -10,6 +14,7 @@ import os
 import random
 import sys
 import time
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -21,11 +26,18 @@ from django.utils import timezone
 from faker import Faker
 from tqdm import tqdm
 
-from cases.demo import city
-from cases.demo.cases import CaseGenerator
+from cases.bulkload import analyze
+from cases.demo import bulk, city
+from cases.demo.cases import SPAN_DAYS, CaseGenerator
 from cases.demo.network import DEMO_LOGINS, DEMO_PASSWORD, NetworkBuilder, retire_old_demo_staff
 from cases.models import Case, Category, Centre, Mediator, Outcome, Status
 from cases.reports.rollups.roll import roll_stocks
+
+# Cases registered in the last SERVICES_DAYS days go through the services (their timeline,
+# notifications and the demo logins' open cases as real use makes them); older ones, mostly
+# closed, are written by the bulk loader.
+SERVICES_DAYS = 45
+CHUNK = 5_000  # history cases performed in memory between two writes
 
 
 class Command(BaseCommand):
@@ -41,6 +53,15 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--seed", type=int, default=2026, help="Random seed: a seed always gives the same city."
+        )
+        parser.add_argument(
+            "--services-days",
+            type=int,
+            default=SERVICES_DAYS,
+            help=f"Cases registered in the last N days (default {SERVICES_DAYS}) are performed "
+            "through the services, with their notifications; older ones are written by the bulk "
+            f"loader, a hundred times faster. {SPAN_DAYS} or more: every case through the "
+            "services (slow).",
         )
         parser.add_argument(
             "--force", action="store_true", help="Run even with DEBUG off (never on production)."
@@ -60,6 +81,8 @@ class Command(BaseCommand):
             )
         if options["cases"] < 0:
             raise CommandError("--cases must be 0 or more.")
+        if options["services_days"] < 0:
+            raise CommandError("--services-days must be 0 or more.")
         if Centre.objects.filter(code=city.CITY_CODE).exists():
             self.stdout.write("Demo city already present; nothing added.")
             retired = retire_old_demo_staff()
@@ -73,7 +96,9 @@ class Command(BaseCommand):
         self._check_empty()
         # One transaction: an interrupted run leaves nothing behind, so the next run starts afresh.
         with transaction.atomic():
-            self._seed(cases=options["cases"], seed=options["seed"])
+            self._seed(
+                cases=options["cases"], seed=options["seed"], services_days=options["services_days"]
+            )
         self._print_logins()
 
     def _check_empty(self) -> None:
@@ -86,7 +111,7 @@ class Command(BaseCommand):
         if not Category.objects.filter(parent__isnull=False).exists():
             raise CommandError("No dispute categories: run `python manage.py migrate` first.")
 
-    def _seed(self, *, cases: int, seed: int) -> None:
+    def _seed(self, *, cases: int, seed: int, services_days: int) -> None:
         started = time.monotonic()
         rng = random.Random(seed)
         fake = Faker("zh_CN")
@@ -96,19 +121,42 @@ class Command(BaseCommand):
         now = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
 
         self.stdout.write("Building the centre network, users and mediators...")
-        net = NetworkBuilder(rng, fake).build()
+        with self._bar("Network", NetworkBuilder.BUILD_STEPS, "step") as bar:
+            net = NetworkBuilder(rng, fake).build(progress=bar)
         built = time.monotonic()
 
-        generator = CaseGenerator(net, rng, fake, now)
-        plans = generator.plan(cases)
+        # One planner for every case; the history is performed in memory by the bulk loader
+        # (``cases.demo.bulk``, held equal to the services by tests/demo), the recent cases
+        # through the services, which also leave their notifications.
+        history = bulk.BulkGenerator(net, rng, fake, now, years=1, pooled=False)
+        history.span_days = SPAN_DAYS
+        plans = history.plan(cases)
+        cut_off = now - timedelta(days=services_days)
+        old = [plan for plan in plans if plan.at < cut_off]
+        recent = plans[len(old) :]
         # The network's objects live until the end: keep the garbage collector off them.
         gc.collect()
         gc.freeze()
-        with tqdm(
-            total=len(plans), unit="case", desc="Cases", file=sys.stderr, disable=None
-        ) as bar:
-            for plan in plans:
-                generator.run(plan)
+        with self._bar("History (bulk)", len(old), "case") as bar:
+            for start in range(0, len(old), CHUNK):
+                for plan in old[start : start + CHUNK]:
+                    history.perform(plan)
+                    bar.update()
+                bulk.write(history)
+        written = time.monotonic()
+        with self._bar("Report counters", 1, "step") as bar:
+            # The history's counters, numbering counters and id sequences, before the services
+            # add the recent cases to them.
+            bulk.finish(history, fresh=True)
+            analyze(bulk.MODELS)
+            bar.update()
+        counted = time.monotonic()
+        services = CaseGenerator(net, rng, fake, now)
+        services.people, services.court_numbers = history.people, history.court_numbers
+        services.stats = history.stats
+        with self._bar("Recent cases", len(recent), "case") as bar:
+            for plan in recent:
+                services.run(plan)
                 bar.update()
         finished = time.monotonic()
         gc.unfreeze()
@@ -116,13 +164,24 @@ class Command(BaseCommand):
         # month-end positions forward to today, as the daily roll would have.
         roll_stocks()
 
-        self._summary(generator.stats, network_s=built - started, cases_s=finished - built)
+        self.stdout.write(
+            f"Network {built - started:.1f} s; {len(old)} cases older than {services_days} days "
+            f"by the bulk loader {written - built:.1f} s, their report counters "
+            f"{counted - written:.1f} s; {len(recent)} recent cases through the services "
+            f"{finished - counted:.1f} s."
+        )
+        self._summary(history.stats, network_s=built - started, cases_s=finished - built)
         for username in sorted(net.reused_usernames & {login.username for login in DEMO_LOGINS}):
             self.stdout.write(
                 self.style.WARNING(
                     f"User {username!r} existed already: its password was left unchanged."
                 )
             )
+
+    @staticmethod
+    def _bar(desc: str, total: int, unit: str) -> Any:
+        """A progress bar on stderr (shown on a terminal only)."""
+        return tqdm(total=total, unit=unit, desc=desc, file=sys.stderr, disable=None)
 
     def _summary(self, stats: Any, *, network_s: float, cases_s: float) -> None:
         by_status = dict(

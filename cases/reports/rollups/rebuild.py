@@ -62,27 +62,41 @@ def rebuild(cases: Iterable[Case] | None = None, progress: Any = None) -> int:
         Rollup.objects.all().delete()
         DurationBucket.objects.all().delete()
         RollupState.objects.all().delete()
-        tree = Tree(Centre.objects.only("pk", "path", "level", "kind"))
-        bulk = BulkCounters() if connection.vendor == "postgresql" else None
-        totals = Totals()
+        counters = fresh_counters()
         count = 0
         queryset = cases if cases is not None else all_cases()
         for case in queryset:
             events = list(case.events.all())
-            found, durations = case_facts(case, events)
-            if bulk is not None:
-                bulk.add(found, durations)
-            else:
-                totals.add(found, durations, tree, None)
+            counters.add(*case_facts(case, events))
             count += 1
             if progress is not None:
                 progress.update(1)
-        if bulk is not None:
-            bulk.finish(fresh=True)
-        else:
-            _bulk_write(totals)
+        counters.finish(fresh=True)
         roll_stocks()
     return count
+
+
+class PlainCounters:
+    """``BulkCounters`` for any database (SQLite): the facts added up in Python (``Totals``), the
+    rows written at once by ``finish``. Only into empty counter tables (``fresh``)."""
+
+    def __init__(self) -> None:
+        self.tree = Tree(Centre.objects.only("pk", "path", "level", "kind"))
+        self.totals = Totals()
+
+    def add(self, found: Iterable[Fact], durations: Iterable[Duration]) -> None:
+        self.totals.add(found, durations, self.tree, None)
+
+    def finish(self, *, fresh: bool = False) -> None:
+        if not fresh:
+            raise ValueError("PlainCounters writes into empty counter tables only (fresh=True).")
+        _bulk_write(self.totals)
+
+
+def fresh_counters() -> BulkCounters | PlainCounters:
+    """The counters of many cases, to be written into empty counter tables: added up in SQL on
+    PostgreSQL, in Python elsewhere."""
+    return BulkCounters() if connection.vendor == "postgresql" else PlainCounters()
 
 
 def all_cases() -> Iterator[Case]:
