@@ -1,7 +1,9 @@
 """Settings for the mediation case tracker, read from the environment (django-environ).
 
-Development works with no environment at all: an SQLite file in the project directory, tasks run
-in-process, and development-only secrets. With ``DEBUG`` off, every secret must be given.
+``DEBUG`` is off unless the environment turns it on (``make run`` does): a deployment that forgets it
+runs as production, and with ``DEBUG`` off every secret must be given. With ``DEBUG=1`` development
+needs nothing else: an SQLite file in the project directory, tasks run in-process, and
+development-only secrets.
 """
 
 import warnings
@@ -17,7 +19,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env.bool("DEBUG", default=False)
 
 # Development-only secrets. They are public (they are in this file), so production refuses them.
 _DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production-0123456789"
@@ -308,7 +310,20 @@ STORAGES = {
     },
 }
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# E-mail goes out by SMTP (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER/PASSWORD, EMAIL_USE_TLS/SSL).
+# `make run` sets Django's file backend instead: each e-mail lands in EMAIL_FILE_PATH, and the
+# administrators read them at the "sent mail" page (cases/queries/sent_mail.py).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "sent-mail"))
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other: set one.")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="mediation@localhost")
 
 # Celery. With no broker configured, tasks run in-process (eagerly) so a laptop needs nothing else.

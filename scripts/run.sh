@@ -10,6 +10,11 @@ PORT="${PORT:-8000}"
 # make run is the laptop path: the SQLite default of settings.py, tasks in-process. A DATABASE_URL
 # or broker left in the shell (say, from a PostgreSQL session) must not redirect it.
 unset DATABASE_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND REDIS_URL
+# DEBUG is off unless set: the laptop turns it on, and with it the development secrets. E-mails are
+# written to files under var/sent-mail/ (administrators read them at /sent-mail/), not printed.
+export DEBUG=true
+export EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
+export EMAIL_FILE_PATH="$ROOT/var/sent-mail"
 
 # Written after seed_demo succeeds. seed_demo adds nothing on a second run, but it is slow.
 SEED_STAMP="$ROOT/var/seed_demo.done"

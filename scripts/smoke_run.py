@@ -1,6 +1,7 @@
 """Smoke test of the `make run` path, run by `make test` with the project's virtualenv.
 
-On a fresh SQLite file in a temporary directory: migrate, seed_demo --cases 300, print the logins,
+On a fresh SQLite file in a temporary directory, with DEBUG on and e-mails into files as
+scripts/run.sh sets them: migrate, seed_demo --cases 300, print the logins,
 start the development server, check that /healthz and the admin login page answer 200, and log in
 through the web login form as each demo role and open its pages on the demo city's data.
 Everything it starts is stopped and the directory removed, whatever happens. Exit status 0 on
@@ -39,7 +40,7 @@ PAGES = ["/", "/cases/", "/calendar/", "/mediators/"]
 ROLE_PAGES = {
     # The reports read the counters the demo's history built on SQLite: this month (live) and the
     # last one (rolled), whole subtree.
-    "admin": [*PAGES, "/cases/new/", "/transfers/", "/reports/"],
+    "admin": [*PAGES, "/cases/new/", "/transfers/", "/reports/", "/sent-mail/"],
     "director_ja": [
         *PAGES,
         "/cases/new/",
@@ -151,6 +152,10 @@ def smoke(workdir: Path) -> None:
         if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "REDIS_URL"}
     }
     env["DATABASE_URL"] = f"sqlite:///{workdir / 'db.sqlite3'}"
+    # As scripts/run.sh sets them: DEBUG on (development secrets), e-mails into files.
+    env["DEBUG"] = "true"
+    env["EMAIL_BACKEND"] = "django.core.mail.backends.filebased.EmailBackend"
+    env["EMAIL_FILE_PATH"] = str(workdir / "sent-mail")
     env["PYTHONUNBUFFERED"] = "1"
 
     manage(env, "migrate", "--noinput", "-v", "0")

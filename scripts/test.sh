@@ -3,7 +3,7 @@
 #
 #   1. install the Debian packages that are missing (postgresql, redis-server, chromium, fonts)
 #   2. set up .venv from uv.lock
-#   3. make lint, and makemigrations --check
+#   3. make lint, and makemigrations --check (DEBUG off, with throwaway secrets from here on)
 #   4. pytest (PYTEST_ARGS are passed on) against a throwaway PostgreSQL cluster and Redis
 #   5. smoke test of the make run path (scripts/smoke_run.py), and of generate_city --cases 2000
 #
@@ -54,7 +54,7 @@ step() {
 }
 
 # The suite chooses its own database and broker; nothing from the calling shell leaks in.
-unset DATABASE_URL REDIS_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND
+unset DATABASE_URL REDIS_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND DEBUG
 
 section "Debian packages"
 # chromium: browser tests; fonts-noto-cjk and Pango/HarfBuzz: WeasyPrint's PDFs with Chinese text.
@@ -64,6 +64,13 @@ apt_ensure postgresql redis-server chromium poppler-utils nginx pgbouncer openss
 section "Virtualenv"
 "$SCRIPTS/venv.sh"
 py="$VENV/bin/python"
+
+# DEBUG stays off, as in production: the run gets throwaway secrets of its own (the smoke test of
+# make run turns DEBUG on, as make run does).
+SECRET_KEY="$("$py" -c 'import secrets; print(secrets.token_urlsafe(50))')"
+FIELD_ENCRYPTION_KEY="test:$("$py" -c 'import base64, secrets; print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())')"
+FIELD_HASH_KEY="$("$py" -c 'import secrets; print(secrets.token_urlsafe(32))')"
+export SECRET_KEY FIELD_ENCRYPTION_KEY FIELD_HASH_KEY
 
 step "Lint (make lint)" make --no-print-directory lint
 
@@ -92,7 +99,8 @@ smoke_generate_city() {
     psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "DROP DATABASE IF EXISTS city_smoke" \
         -c "CREATE DATABASE city_smoke"
     DATABASE_URL="$url" "$py" manage.py migrate -v0
-    DATABASE_URL="$url" "$py" manage.py generate_city --cases 2000
+    # --force: DEBUG is off here, and this database is a throwaway.
+    DATABASE_URL="$url" "$py" manage.py generate_city --cases 2000 --force
 }
 step "Smoke test of generate_city --cases 2000" smoke_generate_city
 

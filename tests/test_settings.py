@@ -49,12 +49,60 @@ def test_production_starts_with_its_secrets_and_passes_the_deploy_check() -> Non
     assert "System check identified no issues" in result.stdout + result.stderr
 
 
-def test_development_defaults_need_no_environment() -> None:
+def test_debug_is_off_unless_the_environment_turns_it_on() -> None:
+    """A deployment that forgets DEBUG runs as production: it refuses to start without secrets."""
+    refused = run_django("print('started')")
+    assert refused.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in refused.stderr
+    assert "started" not in refused.stdout
+    started = run_django("from django.conf import settings as s; print(s.DEBUG)", **SECRETS)
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.split() == ["False"]
+
+
+def test_email_goes_out_by_smtp_unless_the_environment_says_otherwise() -> None:
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS, s.EMAIL_FILE_PATH)"
+    )
+    default = run_django(code, **SECRETS)
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "localhost",
+        "25",
+        "False",
+        str(ROOT / "var" / "sent-mail"),
+    ]
+    configured = run_django(
+        code,
+        **SECRETS,
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH="/srv/mail",
+        EMAIL_HOST="smtp.city.example",
+        EMAIL_PORT="587",
+        EMAIL_USE_TLS="true",
+    )
+    assert configured.returncode == 0, configured.stderr
+    assert configured.stdout.split() == [
+        "django.core.mail.backends.filebased.EmailBackend",
+        "smtp.city.example",
+        "587",
+        "True",
+        "/srv/mail",
+    ]
+    both = run_django(code, **SECRETS, EMAIL_USE_TLS="true", EMAIL_USE_SSL="true")
+    assert both.returncode != 0
+    assert "EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other" in both.stderr
+
+
+def test_development_defaults_need_only_debug_on() -> None:
     result = run_django(
         "from django.conf import settings as s; "
         "print(s.DATABASES['default']['ENGINE'], s.TIME_ZONE, s.USE_TZ, s.LANGUAGE_CODE, "
         "s.CELERY_TASK_ALWAYS_EAGER)",
         DATABASE_URL="",
+        DEBUG="1",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
@@ -71,6 +119,7 @@ def test_a_broker_url_sends_tasks_to_named_queues() -> None:
         "from mediation.celery import app; "
         "print(app.conf.task_always_eager, sorted(q.name for q in app.conf.task_queues))",
         CELERY_BROKER_URL="redis://127.0.0.1:1/0",
+        DEBUG="1",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False ['default', 'notifications', 'report_emails', 'reports']"
@@ -124,11 +173,12 @@ def test_sessions_and_login_limits_come_from_the_environment() -> None:
         "s.AXES_ADDRESS_FAILURE_LIMIT, s.AXES_IPWARE_PROXY_COUNT, "
         "','.join(s.AXES_IPWARE_META_PRECEDENCE_ORDER))"
     )
-    defaults = run_django(code)
+    defaults = run_django(code, DEBUG="1")
     assert defaults.returncode == 0, defaults.stderr
     assert defaults.stdout.split() == ["30", "True", "5", "30", "None", "REMOTE_ADDR"]
     configured = run_django(
         code,
+        DEBUG="1",
         SESSION_IDLE_MINUTES="10",
         SESSION_EXPIRE_AT_BROWSER_CLOSE="false",
         AXES_FAILURE_LIMIT="4",

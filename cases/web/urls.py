@@ -14,6 +14,7 @@ from .views import (
     mediators,
     notifications,
     reports,
+    sent_mail,
     sessions,
     transfers,
     workbench,
@@ -73,4 +74,12 @@ urlpatterns = [
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     # Monthly reports.
     path("reports/", reports.reports, name="reports"),
+    # The e-mails the file backend kept (make run), for administrators.
+    path("sent-mail/", sent_mail.sent_mail_list, name="sent_mail"),
+    path("sent-mail/<str:key>/", sent_mail.sent_mail_message, name="sent_mail_message"),
+    path(
+        "sent-mail/<str:key>/attachments/<int:number>/",
+        sent_mail.sent_mail_attachment,
+        name="sent_mail_attachment",
+    ),
 ]

@@ -84,7 +84,7 @@ print("answered", flush=True)
 def post_in_a_worker_that_dies(user: Any, key: str, body: dict[str, Any]) -> str:
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "mediation.settings",
+        "DJANGO_SETTINGS_MODULE": "tests.settings",  # the test run's: plain HTTP, its secrets
         "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": "",
     }

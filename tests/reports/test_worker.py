@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cases.models import Centre, Membership, ReportRun, ReportSnapshot, Role, Status
+from cases.queries import sent_mail
 from cases.queries import snapshots as snapshot_queries
 from cases.queues import QUEUES as CELERY_QUEUES
 from cases.reports import monthly
@@ -106,12 +107,16 @@ class Worker:
 
     def __init__(self, broker_url: str, log: Path) -> None:
         self.log = log
+        self.sent_mail = log.parent / "sent-mail"
         env = {
             **os.environ,
             "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": broker_url,
             "CELERY_RESULT_BACKEND": "",
             "PYTHONUNBUFFERED": "1",
+            # E-mails into files, as make run keeps them (the default, SMTP, has no server here).
+            "EMAIL_BACKEND": sent_mail.FILE_BACKEND,
+            "EMAIL_FILE_PATH": str(self.sent_mail),
         }
         self._output: IO[bytes] = log.open("ab")
         self.process = subprocess.Popen(
@@ -211,7 +216,7 @@ def tree_with_last_month(tree: Tree) -> Tree:
 
 
 def test_a_worker_makes_the_snapshots_and_emails_the_directors(
-    tree_with_last_month: Tree, workers: Callable[[], Worker]
+    tree_with_last_month: Tree, workers: Callable[[], Worker], settings: Any
 ) -> None:
     tree = tree_with_last_month
     # One director to e-mail: the first PDF a process makes takes seconds (fonts are loaded).
@@ -236,10 +241,14 @@ def test_a_worker_makes_the_snapshots_and_emails_the_directors(
     assert kept[tree.d1.pk].data["figures"]["resolved"] == 1
     emailed_to = [s.centre_id for s in run.snapshots.filter(emailed_at__isnull=False)]
     assert emailed_to == [tree.d1.pk]
-    # The console e-mail backend printed the message, with its PDF, in the worker's output.
-    output = worker.output()
-    assert f"To: {tree.director_d1.email}" in output
-    assert output.count("Content-Type: application/pdf") == 1
+    # The file backend kept the message, with its PDF, as the sent mail page reads it.
+    settings.EMAIL_BACKEND = sent_mail.FILE_BACKEND
+    settings.EMAIL_FILE_PATH = str(worker.sent_mail)
+    [kept_mail] = sent_mail.sent_mail()
+    assert kept_mail.to == tree.director_d1.email
+    message = sent_mail.sent_message(kept_mail.key)
+    assert message is not None
+    assert [a.content_type for a in message.attachments] == ["application/pdf"]
 
 
 def test_a_worker_killed_mid_run_leaves_one_complete_snapshot_per_centre(

@@ -15,6 +15,7 @@ What is asserted, per route, method and role:
   missing id gets, without the object's case number or name, nothing changed;
 - pages about no object (the workbench, the due lists, the bell, intake's helpers): nothing of the
   foreign side on them;
+- pages for administrators only (the sent mail): 404 for every other role;
 - the administrator (everything is in scope): never 404, never 5xx, and the lists do show the
   object (so the comparisons above are not with an empty page).
 """
@@ -210,7 +211,16 @@ class PageRoute:
     body: Callable[[World, Side], dict[str, Any]] = lambda world, side: {}
 
 
-Coverage = ObjectRoute | QueryRoute | PageRoute
+@dataclass(frozen=True)
+class AdminRoute:
+    """Administrators only: every other role gets the 404 of a page that does not exist.
+    ``each``: values for the path's kwargs."""
+
+    reason: str
+    each: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+Coverage = ObjectRoute | QueryRoute | PageRoute | AdminRoute
 
 
 def _transfer_decision(world: World, side: str, pk: Any) -> dict[str, Any]:
@@ -296,6 +306,12 @@ COVERAGE: dict[str, Coverage] = {
         },
     ),
     "mediator_detail": ObjectRoute(ids={"pk": "mediator"}),
+    # The e-mails the file backend kept (make run): no case's scope, administrators only.
+    "sent_mail": AdminRoute(reason="The list of sent e-mails."),
+    "sent_mail_message": AdminRoute(reason="One sent e-mail.", each={"key": ("x.0",)}),
+    "sent_mail_attachment": AdminRoute(
+        reason="A sent e-mail's attachment.", each={"key": ("x.0",), "number": ("1",)}
+    ),
 }
 
 # What the query routes name: the object outside the scope (per side).
@@ -328,6 +344,9 @@ def _uncovered(route: Route) -> str | None:
     if isinstance(covers, ObjectRoute):
         if set(route.kwargs) - set(covers.ids) - set(covers.each):
             return f"web:{route.name}: say what {sorted(set(route.kwargs) - set(covers.ids))} are."
+    elif isinstance(covers, AdminRoute):
+        if set(route.kwargs) - set(covers.each):
+            return f"web:{route.name}: say in each what {sorted(route.kwargs)} are."
     elif route.kwargs:
         return f"web:{route.name} names an object in its path: make it an ObjectRoute."
     if isinstance(covers, QueryRoute) and route.name not in QUERY_TARGETS:
@@ -362,7 +381,7 @@ def _calls() -> list[Call]:
         covers = COVERAGE.get(route.name)
         if covers is None or _uncovered(route):
             continue  # test_every_web_route_is_covered fails for it
-        each = covers.each if isinstance(covers, ObjectRoute) else {}
+        each = covers.each if isinstance(covers, ObjectRoute | AdminRoute) else {}
         combos: list[tuple[tuple[str, str], ...]] = [()]
         for name in route.kwargs:
             if name in each:
@@ -436,6 +455,12 @@ def test_route_for_role(world: World, call: Call, role: str) -> None:
         _check_object_route(world, covers, call, role, side, client)
     elif isinstance(covers, QueryRoute):
         _check_query_route(world, covers, call, role, side_name, client)
+    elif isinstance(covers, AdminRoute):
+        url = reverse(f"web:{call.route.name}", kwargs=dict(call.extra))
+        response = _send(client, call.method, url, {})
+        assert response.status_code < 500, (call, response.status_code)
+        if role != "admin":
+            assert response.status_code == 404, f"{role} reached {call}: {response.status_code}"
     else:
         body = covers.body(world, side) if call.method == "POST" else {}
         response = _send(client, call.method, reverse(f"web:{call.route.name}"), body)

@@ -1,0 +1,30 @@
+"""The test run's settings (pyproject's ``DJANGO_SETTINGS_MODULE`` for pytest, and mypy's plugin):
+the product's own, ``mediation/settings.py``, with ``DEBUG`` as the environment says (off unless
+set, as in production). So that a bare ``pytest`` needs no environment, this run gets secrets of
+its own, generated afresh unless the environment gives them (``make test`` does); the processes the
+tests start (a Celery worker, a killed API worker) inherit them and so read the same data.
+
+Two things the run has no production counterpart for: the test client and the live server speak
+plain HTTP (TLS ends at the proxy, as for gunicorn), and nobody ran ``collectstatic``, so pages
+name the apps' static files as they are.
+"""
+
+import base64
+import os
+import secrets
+
+for name, value in {
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "FIELD_ENCRYPTION_KEY": "test:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+    "FIELD_HASH_KEY": secrets.token_urlsafe(32),
+}.items():
+    os.environ.setdefault(name, value)
+
+from mediation.settings import *  # noqa: E402, F403
+from mediation.settings import STORAGES  # noqa: E402
+
+SECURE_SSL_REDIRECT = False
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
