@@ -339,6 +339,7 @@ def test_the_replica_is_a_second_database_with_the_primary_s_connection_options(
 ) -> None:
     result = run_django(
         SHOW_DATABASES,
+        DEBUG="1",
         DATABASE_URL=PRIMARY_URL,
         DATABASE_REPLICA_URL=REPLICA_URL,
         CONN_MAX_AGE="120",
@@ -357,7 +358,9 @@ def test_the_replica_is_a_second_database_with_the_primary_s_connection_options(
 
 
 def test_without_a_replica_url_there_is_one_database() -> None:
-    result = run_django(SHOW_DATABASES, DATABASE_URL=PRIMARY_URL, DATABASE_REPLICA_URL="")
+    result = run_django(
+        SHOW_DATABASES, DEBUG="1", DATABASE_URL=PRIMARY_URL, DATABASE_REPLICA_URL=""
+    )
     assert result.returncode == 0, result.stderr
     assert list(json.loads(result.stdout.rsplit(" ", 1)[0])) == ["default"]
 
@@ -372,7 +375,7 @@ def test_without_a_replica_url_there_is_one_database() -> None:
     ],
 )
 def test_a_bad_replica_setting_is_refused_by_name(env: dict[str, str], named: str) -> None:
-    result = run_django("print('started')", DATABASE_URL=PRIMARY_URL, **env)
+    result = run_django("print('started')", DEBUG="1", DATABASE_URL=PRIMARY_URL, **env)
     assert result.returncode != 0
     assert f"ImproperlyConfigured: {named} must be" in result.stderr
     assert "started" not in result.stdout
