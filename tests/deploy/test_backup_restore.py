@@ -15,6 +15,7 @@ from tests.deploy.tools import (
     base_database_url,
     database_url,
     keys,
+    run,
     script_env,
     write_env_file,
 )
@@ -61,19 +62,6 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str, 
             psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run(
-    command: list[str | Path], env_file: Path, **extra: str
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(part) for part in command],
-        cwd=ROOT,
-        env=script_env(env_file, **extra),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 def test_backup_then_restore_gives_the_same_city_reports(
     city: tuple[Path, str, str], tmp_path: Path
 ) -> None:
@@ -84,7 +72,7 @@ def test_backup_then_restore_gives_the_same_city_reports(
     (backups / "mediation-20200101T000000Z.dump").write_text("old")
     (backups / "mediation-20200101T000000Z.reports.json").write_text("{}")
 
-    backup = run([DEPLOY / "backup.sh", backups], env_file, BACKUP_KEEP="1")
+    backup = run(DEPLOY / "backup.sh", backups, env_file=env_file, timeout=600, BACKUP_KEEP="1")
     assert backup.returncode == 0, backup.stderr
     dump = Path(backup.stdout.strip())
     assert dump.parent == backups and dump.suffix == ".dump"
@@ -97,13 +85,13 @@ def test_backup_then_restore_gives_the_same_city_reports(
     assert len(city_reports) == 13
     assert sum(report["figures"]["received"] for report in city_reports.values()) > 0
 
-    restore = run([DEPLOY / "restore.sh", dump, restored], env_file)
+    restore = run(DEPLOY / "restore.sh", dump, restored, env_file=env_file, timeout=600)
     assert restore.returncode == 0, restore.stderr
     assert "The 13 reports equal those of" in restore.stdout
     assert "Rebuilt the report counters from 300 cases" in restore.stdout
 
     # A restore never writes over a database.
-    again = run([DEPLOY / "restore.sh", dump, restored], env_file)
+    again = run(DEPLOY / "restore.sh", dump, restored, env_file=env_file, timeout=600)
     assert again.returncode == 65
     assert f"DATABASE: '{restored}' exists already" in again.stderr
 
@@ -121,8 +109,12 @@ def test_backup_then_restore_gives_the_same_city_reports(
         )
     )
     compare = run(
-        [DEPLOY / "bin" / "mediation-manage", "report_figures", "--compare", altered],
-        restored_env,
+        DEPLOY / "bin" / "mediation-manage",
+        "report_figures",
+        "--compare",
+        altered,
+        env_file=restored_env,
+        timeout=600,
     )
     assert compare.returncode != 0
     assert f"/WH/{month}/figures/received:" in compare.stderr

@@ -23,6 +23,7 @@ from tests.deploy.tools import (
     apt_ensure,
     base_database_url,
     free_port,
+    run,
     script_env,
     settings_variables,
     template_variables,
@@ -42,17 +43,6 @@ def _debian_tools() -> None:
 @pytest.fixture
 def env_file(tmp_path: Path) -> Path:
     return write_env_file(tmp_path / "mediation.env", DATABASE_URL=base_database_url())
-
-
-def run(*command: str | Path, env_file: Path, **extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(part) for part in command],
-        cwd=ROOT,
-        env=script_env(env_file, **extra),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 # --- The environment file -------------------------------------------------------------------
@@ -234,7 +224,10 @@ def stack(tmp_path: Path, env_file: Path) -> Iterator[Stack]:
             DEPLOY / "bin" / "mediation-web",
             cwd=ROOT,
             env=script_env(
-                env_file, GUNICORN_BIND=f"127.0.0.1:{stack.web_port}", GUNICORN_WORKERS="1"
+                env_file,
+                GUNICORN_BIND=f"127.0.0.1:{stack.web_port}",
+                GUNICORN_WORKERS="1",
+                MEDIATION_STATE_DIR=str(tmp_path / "state"),
             ),
             stdout=(tmp_path / "gunicorn.log").open("w"),
             stderr=subprocess.STDOUT,

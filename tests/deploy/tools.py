@@ -141,3 +141,18 @@ def script_env(env_file: Path, **extra: str) -> dict[str, str]:
     }
     env.update(MEDIATION_ENV_FILE=str(env_file), MEDIATION_VENV=sys.prefix, **extra)
     return env
+
+
+def run(
+    *command: str | Path, env_file: Path, timeout: int = 120, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    """A script of deploy/ run the way its systemd unit runs it: with ``env_file``, from the code's
+    directory, its output captured."""
+    return subprocess.run(
+        [str(part) for part in command],
+        cwd=ROOT,
+        env=script_env(env_file, **extra),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
