@@ -11,6 +11,7 @@ Two pieces do it: ``one_path_per_transition`` (a drf-spectacular preprocessing h
 (the route's ``AutoSchema``) reads the transition from the path and describes it.
 """
 
+import io
 from typing import Any
 
 from django.utils import translation
@@ -23,6 +24,7 @@ from ..errors import InvalidInput, TransitionNotAllowed, VersionConflict
 from ..models import Case, Status
 from .docs import NOT_FOUND, error
 from .errors import PreconditionRequired
+from .parsers import DepthLimitedJSONParser
 from .serializers.cases import CaseSerializer
 from .serializers.transitions import request_serializer
 
@@ -135,7 +137,7 @@ def _invalid(spec: workflow.Transition) -> OpenApiResponse:
     every field is wrong), its fields dotted into a nested body."""
     form_fields = spec.form.base_fields
     if not form_fields:
-        return error("The body is not JSON", "parse_error", _english(ParseError.default_detail))
+        return error("The body is not JSON", "parse_error", _not_json())
     with translation.override("en"):
         errors = spec.form(data={}).errors or spec.form(data=dict.fromkeys(form_fields, "?")).errors
         prefix = f"{spec.nested}." if spec.nested else ""
@@ -149,6 +151,16 @@ def _invalid(spec: workflow.Transition) -> OpenApiResponse:
         _english(InvalidInput.default_message),
         **fields,
     )
+
+
+def _not_json() -> str:
+    """What the API's parser says of a body that is not JSON (``{``)."""
+    try:
+        with translation.override("en"):
+            DepthLimitedJSONParser().parse(io.BytesIO(b"{"), "application/json", {})
+    except ParseError as exc:
+        return _english(exc.detail)
+    raise AssertionError("the parser read `{`")
 
 
 def _not_allowed(spec: workflow.Transition) -> OpenApiResponse:
