@@ -424,3 +424,35 @@ def test_a_generated_client_has_a_typed_function_per_transition(generated_client
     listing = importlib.import_module(f"{generated_client}.api.cases.cases_transitions_list")
     transition: Any = importlib.import_module(f"{generated_client}.models.transition").Transition
     assert list[transition] in typing.get_args(typing.get_type_hints(listing.sync)["return"])
+
+
+# --- docs/api.md --------------------------------------------------------------------------------
+
+
+def documented_bodies() -> dict[str, str]:
+    """docs/api.md's table of the bodies: transition → body as written (`{reason}`)."""
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
+    section = docs.split("## Transitions and their bodies", 1)[1].split("\n## ", 1)[0]
+    bodies: dict[str, str] = {}
+    for row in section.splitlines():
+        cells = [cell.strip() for cell in row.strip().strip("|").split("|")]
+        if len(cells) != 2 or not cells[0].startswith("`"):
+            continue
+        body = cells[1].split("`")[1]
+        for name in cells[0].split(","):
+            assert name.strip().strip("`") not in bodies, f"{name} twice in docs/api.md"
+            bodies[name.strip().strip("`")] = body
+    return bodies
+
+
+def written_body(spec: workflow.Transition) -> str:
+    fields = ", ".join(
+        name + ("" if field.required else "?") for name, field in spec.form.base_fields.items()
+    )
+    return f"{{{spec.nested}: {{{fields}}}}}" if spec.nested else f"{{{fields}}}"
+
+
+def test_the_documented_bodies_are_the_forms() -> None:
+    assert documented_bodies() == {
+        name: written_body(spec) for name, spec in workflow.TRANSITIONS.items()
+    }
