@@ -86,7 +86,12 @@ class TransitionSchema(AutoSchema):
     def get_description(self) -> str:  # type: ignore[override]
         spec = self.transition
         sources = ", ".join(f"`{s}`" for s in Status if s in spec.sources)
-        target = f"`{spec.target}`" if spec.target else "unchanged (see docs/api.md)"
+        target = (
+            f"`{spec.target}`"
+            if spec.target
+            else "not fixed by the table (`extend` keeps it; `return_transfer` restores the "
+            "status the case had before the transfer)"
+        )
         who = ", ".join(sorted(spec.actors))
         lines = [
             f"The transition `{spec.name}` ({_english(spec.label)}): from {sources}; the status "
