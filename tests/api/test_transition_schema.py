@@ -142,6 +142,25 @@ def test_each_transition_body_is_its_form(schema: dict[str, Any], name: str) -> 
         assert body["additionalProperties"] is False
 
 
+def refs(prop: dict[str, Any]) -> set[str]:
+    """The components a property refers to (directly, or in ``allOf``/``oneOf``)."""
+    parts = [prop, *prop.get("allOf", []), *prop.get("oneOf", [])]
+    return {part["$ref"].removeprefix(COMPONENTS) for part in parts if "$ref" in part}
+
+
+def test_the_bodies_choices_are_the_api_s_enumerations(schema: dict[str, Any]) -> None:
+    """A choice in a body is the enumeration the case and its agreement are read with (one
+    generated class for each set of values, not one per place)."""
+    case = schema["components"]["schemas"]["Case"]["properties"]
+    agreement = schema["components"]["schemas"]["Agreement"]["properties"]
+    guidance = body_component(schema, "fail")["properties"]["guidance"]
+    assert refs(guidance) == refs(case["fail_guidance"]) - {"BlankEnum"} == {"FailGuidanceEnum"}
+    terms = component(schema, f"{COMPONENTS}ResolveAgreementRequest")["properties"]
+    assert refs(terms["form"]) - {"NullEnum"} == refs(agreement["form"]) == {"FormEnum"}
+    fulfilment = body_component(schema, "close")["properties"]["fulfilment"]
+    assert refs(fulfilment) - {"NullEnum"} == refs(agreement["fulfilment"]) == {"FulfilmentEnum"}
+
+
 @pytest.mark.parametrize("name", list(workflow.TRANSITIONS))
 def test_each_transition_declares_its_answers(schema: dict[str, Any], name: str) -> None:
     op = operation(schema, name)
