@@ -556,6 +556,11 @@ def refusal(spec: Transition, case: Case) -> TransitionNotAllowed | None:
     return None
 
 
+def refusal_to_actor(spec: Transition) -> TransitionNotAllowed:
+    """The refusal of ``spec`` to someone whose relation to the case does not allow it."""
+    return TransitionNotAllowed(_("You may not “%(action)s” this case.") % {"action": spec.label})
+
+
 def _clean(spec: Transition, data: Mapping[str, Any] | None) -> dict[str, Any]:
     raw: Any = dict(data or {})
     prefix = ""
@@ -618,9 +623,7 @@ def transition(
         if refused is not None:
             raise refused
         if not relations & spec.actors:  # may_perform's rule, on the relations just read
-            raise TransitionNotAllowed(
-                _("You may not “%(action)s” this case.") % {"action": spec.label}
-            )
+            raise refusal_to_actor(spec)
         ctx = Context(case=locked, actor=actor, data=_clean(spec, data), at=at, system=system)
         before_status = locked.status
         if spec.effect is not None:

@@ -408,6 +408,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # One operation per transition, each with its typed body (cases.api.transition_operations).
+    "PREPROCESSING_HOOKS": ["cases.api.transition_operations.one_path_per_transition"],
     # Choice sets that share a field name ("kind", "role") get names of their own.
     "ENUM_NAME_OVERRIDES": {
         "PartyKindEnum": "cases.models.PartyKind",
@@ -416,6 +418,8 @@ SPECTACULAR_SETTINGS = {
         "CentreLevelEnum": "cases.models.CentreLevel",
         # The case list's filters (POST /cases/search/) name the case's status set too.
         "CaseStatusEnum": "cases.models.Status",
+        # The case's fail_guidance and the fail transition's guidance: one choice set.
+        "FailGuidanceEnum": "cases.models.FailGuidance",
     },
 }
 

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django import forms
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -19,7 +18,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ... import deadlines, workflow
+from ... import workflow
 from ...documents.closing_summary import closing_summary_context
 from ...documents.pdf import PdfUnavailable, render_pdf
 from ...errors import error_body
@@ -40,6 +39,8 @@ from ..serializers.cases import (
     CaseUpdateSerializer,
     EventSerializer,
 )
+from ..serializers.transitions import TransitionSerializer, describe_transition
+from ..transition_operations import TransitionSchema
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -57,6 +58,14 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     OpenApiParameter.HEADER,
     required=False,
     description="Repeat a POST safely: the same key and body replay the first answer.",
+)
+
+ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description='The case\'s version, e.g. "4": send it as If-Match to change the case.',
 )
 
 INTAKE_EXAMPLE = OpenApiExample(
@@ -85,71 +94,35 @@ CLOSING_SUMMARY_UNAVAILABLE = _(
 )
 
 
-TRANSITIONS_EXAMPLE = OpenApiExample(
-    "A registered case, seen by its director",
-    response_only=True,
-    value=[
-        {"name": "accept", "label": "Accept", "fields": []},
-        {"name": "decline", "label": "Decline",
-         "fields": [{"name": "reason", "type": "string", "required": True, "choices": None}]},
-        {"name": "transfer", "label": "Transfer", "fields": [
+# Entries of the transitions listing (each example is one entry of the list).
+TRANSITION_EXAMPLES = [
+    OpenApiExample("accept: nothing to fill in", response_only=True,
+                   value={"name": "accept", "label": "Accept", "fields": []}),
+    OpenApiExample("transfer", response_only=True, value={
+        "name": "transfer", "label": "Transfer", "fields": [
             {"name": "target_centre", "type": "integer", "required": True, "choices": None},
-            {"name": "reason", "type": "string", "required": True, "choices": None}]},
-    ],
-)  # fmt: skip
-
-
-def _field_type(field: forms.Field) -> str:
-    if isinstance(field, forms.ModelMultipleChoiceField):
-        return "array[integer]"
-    if isinstance(field, forms.ModelChoiceField):
-        return "integer"
-    if isinstance(field, forms.DecimalField):
-        return "decimal"
-    if isinstance(field, forms.IntegerField):  # after DecimalField, which is one
-        return "integer"
-    if isinstance(field, forms.DateField):
-        return "date"
-    if isinstance(field, forms.ChoiceField):
-        return "choice"
-    return "string"
-
-
-def describe(form_class: type[forms.Form]) -> list[dict[str, Any]]:
-    """The fields a transition needs, from the form that validates them."""
-    described = []
-    for name, field in form_class.base_fields.items():
-        choices = None
-        if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
-            choices = [
-                {"value": v, "label": str(label)}
-                for v, label in list(field.choices)  # type: ignore[arg-type]
-                if v != ""
-            ]
-        described.append(
-            {
-                "name": name,
-                "type": _field_type(field),
-                "required": field.required,
-                "choices": choices,
-            }
-        )
-    return described
-
-
-def describe_transition(spec: workflow.Transition) -> dict[str, Any]:
-    fields = describe(spec.form)
-    if spec.nested:
-        fields = [
-            {
-                "name": spec.nested,
-                "type": "object",
-                "required": True,
-                "choices": None,
-                "fields": fields,
-            }
-        ]
-    return {"name": spec.name, "label": str(spec.label), "fields": fields}
+            {"name": "reason", "type": "string", "required": True, "choices": None}]}),
+    OpenApiExample("fail: a choice field", response_only=True, value={
+        "name": "fail", "label": "Record failure", "fields": [
+            {"name": "guidance", "type": "choice", "required": True, "choices": [
+                {"value": "litigation", "label": "Litigation"},
+                {"value": "arbitration", "label": "Arbitration"},
+                {"value": "administrative", "label": "Administrative channel"},
+                {"value": "other", "label": "Other"}]},
+            {"name": "note", "type": "string", "required": False, "choices": None}]}),
+    OpenApiExample("resolve: the agreement's fields nested", response_only=True, value={
+        "name": "resolve", "label": "Resolve with an agreement", "fields": [
+            {"name": "agreement", "type": "object", "required": True, "choices": None, "fields": [
+                {"name": "terms", "type": "string", "required": True, "choices": None},
+                {"name": "amount_agreed", "type": "decimal", "required": False, "choices": None},
+                {"name": "form", "type": "choice", "required": False, "choices": [
+                    {"value": "written", "label": "Written"},
+                    {"value": "oral", "label": "Oral"}]},
+                {"name": "signed_on", "type": "date", "required": False, "choices": None},
+                {"name": "effective_on", "type": "date", "required": False, "choices": None},
+                {"name": "performance_deadline", "type": "date", "required": False,
+                 "choices": None}]}]}),
+]  # fmt: skip
 
 
 @extend_schema_view(
@@ -274,8 +247,21 @@ class CaseViewSet(
         return self.with_etag(Response(CaseSerializer(case).data), case.version)
 
     @extend_schema(
+        operation_id="cases_transitions_list",
         summary="Transitions you may perform on this case now",
-        responses={200: OpenApiResponse(OpenApiTypes.ANY, examples=[TRANSITIONS_EXAMPLE])},
+        description=(
+            "Each with the fields of its body (`POST` it to `transitions/{name}/`, whose "
+            "operation has the typed body). Empty when you may do nothing to the case now."
+        ),
+        responses={
+            200: OpenApiResponse(
+                TransitionSerializer(many=True),
+                description="With the case's ETag",
+                examples=TRANSITION_EXAMPLES,
+            ),
+            404: NOT_FOUND,
+        },
+        parameters=[ETAG],
     )
     @action(
         detail=True,
@@ -292,32 +278,15 @@ class CaseViewSet(
         ]
         return self.with_etag(Response(offered), case.version)
 
-    @extend_schema(
-        summary="Perform a transition",
-        description=(
-            "Bodies: decline {reason}; assign {lead_mediator, co_mediators}; suspend {reason}; "
-            "resume {}; resolve {agreement: {terms, amount_agreed, form, signed_on, effective_on, "
-            "performance_deadline}}; fail {guidance, note}; withdraw {reason}; close {fulfilment?}; "
-            "transfer {target_centre, reason}; accept_transfer {}; return_transfer {reason}; "
-            f"extend {{days, reason}} (once per case; days 1-{deadlines.MAX_EXTENSION_DAYS}). "
-            "An unknown name is 404; a transition the case's status or your role does not allow "
-            "now is 409."
-        ),
-        request=OpenApiTypes.OBJECT,
-        responses={200: CaseSerializer},
-        parameters=[
-            IF_MATCH,
-            IDEMPOTENCY_KEY,
-            OpenApiParameter(
-                "name", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(workflow.TRANSITIONS)
-            ),
-        ],
-        examples=[
-            OpenApiExample("decline", value={"reason": "不属于人民调解受理范围"}, request_only=True)
-        ],
-    )
+    # One operation per transition in the schema, each with its typed body and answers
+    # (cases.api.transition_operations): the path's name is the transition.
+    @extend_schema(parameters=[IF_MATCH, IDEMPOTENCY_KEY, ETAG])
     @action(
-        detail=True, methods=["post"], url_path=r"transitions/(?P<name>[a-z_]+)", filter_backends=[]
+        detail=True,
+        methods=["post"],
+        url_path=r"transitions/(?P<name>[a-z_]+)",
+        filter_backends=[],
+        schema=TransitionSchema,
     )
     def perform_transition(
         self, request: Request, pk: str | None = None, name: str = ""
