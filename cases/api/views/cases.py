@@ -175,6 +175,19 @@ def describe_transition(spec: workflow.Transition) -> dict[str, Any]:
             "change is visible once it commits, which can be after a later change is. See "
             "docs/api.md, \"Syncing\"."
         ),
+        parameters=[
+            OpenApiParameter(
+                CHANGE_FEED_PARAMETER,
+                OpenApiTypes.DATETIME,
+                OpenApiParameter.QUERY,
+                required=False,
+                description=(
+                    "The change feed: the cases whose `updated_at` is after this instant (ISO "
+                    "8601; without an offset, local time), ordered by `updated_at` then `id`. "
+                    "Not an instant: 400 naming `updated_after`."
+                ),
+            )
+        ],
     ),
     retrieve=extend_schema(summary="One case (with an ETag header of its version)"),
     create=extend_schema(
