@@ -9,6 +9,7 @@ parameter for a value that is not one; and the same number of queries for any pa
 import base64
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -360,3 +361,30 @@ def test_the_feeds_cost_the_same_for_any_page_size(tree: Tree, role: str) -> Non
     later, _ = count_queries(client, small.json()["next"], {})
     assert (len(results(small)), len(results(large))) == (3, 40)
     assert few == many == later == EVENT_FEED_QUERIES
+
+
+def test_the_migration_gives_existing_cases_the_time_of_their_current_version(
+    tree: Tree, noon: datetime
+) -> None:
+    """Migration 0015 fills ``updated_at`` of the cases that existed before it from their events:
+    the time of the change that made the current version, not of a later session or reveal."""
+    backfill = import_module("cases.migrations.0015_case_updated_at").BACKFILL
+    case = register(actor=tree.admin, centre=tree.s1, at=noon - timedelta(hours=2))
+    step(case, "accept", tree, noon - timedelta(hours=1))
+    book_session(
+        case=case,
+        actor=tree.admin,
+        starts_at=timezone.now() + timedelta(days=2),
+        ends_at=timezone.now() + timedelta(days=2, hours=1),
+        mediators=[tree.med_s1],
+        place="调解室",
+        at=noon,
+    )
+    untouched = register(actor=tree.admin, centre=tree.k1, at=noon - timedelta(hours=3))
+    Case.objects.update(updated_at=noon + timedelta(days=1))  # what the column held before
+    with connection.cursor() as cursor:
+        cursor.execute(backfill)
+    assert dict(Case.objects.values_list("pk", "updated_at")) == {
+        case.pk: noon - timedelta(hours=1),
+        untouched.pk: noon - timedelta(hours=3),
+    }
