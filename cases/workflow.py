@@ -633,7 +633,8 @@ def transition(
         ctx.before.setdefault("status", before_status)
         ctx.after.setdefault("status", locked.status)
         locked.version += 1
-        locked.save(update_fields=[*_model_fields(ctx.before), "status", "version"])
+        locked.updated_at = at
+        locked.save(update_fields=[*_model_fields(ctx.before), "status", "version", "updated_at"])
         events.record(
             case=locked,
             actor=actor,

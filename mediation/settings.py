@@ -399,7 +399,9 @@ SPECTACULAR_SETTINGS = {
         "REST API v1 for the 12345 hotline, grid apps and court systems. Scope, transitions, "
         "ETag/If-Match and Idempotency-Key are described in docs/api.md."
     ),
-    "VERSION": "1.0.0",
+    # Semantic versioning of v1 (docs/api-versioning.md); the changelog's latest release
+    # (docs/api-changelog.md, checked by tests/api/test_api_versioning.py).
+    "VERSION": "1.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

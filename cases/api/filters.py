@@ -22,6 +22,7 @@ from ..models import (
     Centre,
     CentreKind,
     CentreLevel,
+    Event,
     FollowUp,
     Fulfilment,
     JudicialConfirmation,
@@ -43,14 +44,23 @@ from ..queries.filters import IdFilter, UtcDateTimeFilter
 from ..queries.searches import saved_search_text
 from ..queries.transfers import incoming_for
 
+#: The case list's parameter that makes it the change feed (``ChangeFeedPagination``).
+CHANGE_FEED_PARAMETER = "updated_after"
+
 
 class CaseApiFilter(CaseFilter):
-    """``CaseFilter`` with ``search``: the key of a search kept server-side, in place of ``q``."""
+    """``CaseFilter`` with ``search``: the key of a search kept server-side, in place of ``q``;
+    and ``updated_after``, which makes the list the change feed (docs/api.md, "Syncing")."""
 
     search = filters.CharFilter(
         method="saved_search",
         max_length=64,
         label=_("the key of a search kept server-side (POST /cases/search/), in place of q"),
+    )
+    updated_after = UtcDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gt",
+        label=_("cases changed after this instant, in the order of their last change"),
     )
 
     def saved_search(self, queryset: QuerySet[Case], name: str, key: str) -> QuerySet[Case]:
@@ -266,4 +276,17 @@ class NotificationFilter(filters.FilterSet):
 
     class Meta:
         model = Notification
+        fields: list[str] = []
+
+
+class EventFeedFilter(filters.FilterSet):
+    """The events feed (``GET /events/``): the events after an id."""
+
+    # 0 (or no after at all): from the first event.
+    after = IdFilter(
+        field_name="id", lookup_expr="gt", min_value=0, label=_("events with a greater id")
+    )
+
+    class Meta:
+        model = Event
         fields: list[str] = []

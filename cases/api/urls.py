@@ -8,6 +8,7 @@ from .views.auth import LogoutAllView, LogoutView, MeView, TokensView, TokenView
 from .views.cases import CaseViewSet
 from .views.categories import CategoryViewSet
 from .views.centres import CentreViewSet
+from .views.events import EventFeedViewSet
 from .views.follow_ups import FollowUpViewSet
 from .views.mediators import MediatorViewSet
 from .views.notifications import NotificationViewSet
@@ -35,6 +36,7 @@ router.register("mediators", MediatorViewSet, basename="mediator")
 router.register("rooms", RoomViewSet, basename="room")
 router.register("users", UserViewSet, basename="user")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("events", EventFeedViewSet, basename="event")
 
 app_name = "api"
 urlpatterns = [

@@ -69,7 +69,7 @@ from .network import Network
 S = Status
 # The version of what generate_city makes for a given seed: raise it whenever a change to the demo
 # or to this module changes the data, so that cached benchmark databases are built afresh.
-DATA_VERSION = 2
+DATA_VERSION = 3
 SLOT_SECONDS = 1800  # bookings are looked up by the half-hour slots they touch
 # Sealed parties the cases draw on, per role: a person may appear in several cases (as they do),
 # and sealing (encryption, keyed hashes) is done once per person, not once per case.
@@ -451,6 +451,7 @@ class BulkGenerator(CaseGenerator):
             court_case_number=court_number,
             entrusted_on=entrusted_on,
             registered_at=at,
+            updated_at=at,
             acceptance_due_at=deadlines.acceptance_due(
                 at, high_risk=plan.risk == RiskLevel.HIGH, clocks=clocks
             ),
@@ -497,6 +498,7 @@ class BulkGenerator(CaseGenerator):
         before.setdefault("status", status_before)
         after.setdefault("status", step.live.status)
         step.live.version += 1
+        step.live.updated_at = at
         # Ids in events, as ``jsonable`` writes model instances.
         for values in (before, after):
             for key in ("centre", "transfer_target", "lead_mediator"):

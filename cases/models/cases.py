@@ -67,7 +67,8 @@ class Case(models.Model):
     """One dispute, from registration to closing. One record and one number for its whole life.
 
     Only ``cases.services`` and ``cases.workflow`` write a case; ``status`` changes only through
-    ``cases.workflow.transition``. ``version`` increases with every change (optimistic locking).
+    ``cases.workflow.transition``. ``version`` increases with every change (optimistic locking),
+    and ``updated_at`` is the time of the change that made it.
     """
 
     number = models.CharField(_("case number"), max_length=32, unique=True, editable=False)
@@ -163,6 +164,10 @@ class Case(models.Model):
     outcome_note = models.TextField(_("outcome note"), blank=True)
 
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    # When the case reached its current version: the ``at`` of the change that made it (intake,
+    # an edit, a transition), written with ``version`` by every writer. The API's change feed
+    # (``GET /api/v1/cases/?updated_after=``) is ordered by it, then by id.
+    updated_at = models.DateTimeField(_("updated at"), editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("registered by"),
@@ -239,6 +244,8 @@ class Case(models.Model):
             models.Index(fields=["transfer_target"], name="case_transfer_target"),
             models.Index(fields=["entrusting_court"], name="case_entrusting_court"),
             models.Index(fields=["status", "due_at"], name="case_status_due"),
+            # The change feed's order and its cursor: a page is one range of this index.
+            models.Index(fields=["updated_at", "id"], name="case_updated"),
         ]
 
     def __str__(self) -> str:

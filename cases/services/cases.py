@@ -59,7 +59,8 @@ def edit_case(
                 )
                 locked.acceptance_due_at = due
         locked.version += 1
-        locked.save(update_fields=[*after, "version"])
+        locked.updated_at = at
+        locked.save(update_fields=[*after, "version", "updated_at"])
         events.record(
             case=locked, actor=actor, kind=EventKind.EDIT, name="edit", at=at,
             before=before, after=after,

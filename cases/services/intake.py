@@ -174,6 +174,7 @@ def register_case(
         court_case_number=court_case_number,
         entrusted_on=entrusted_on,
         registered_at=at,
+        updated_at=at,
         acceptance_due_at=deadlines.acceptance_due(
             at, high_risk=risk_level == RiskLevel.HIGH, clocks=deadlines.clocks_for(centre, channel)
         ),

@@ -363,6 +363,7 @@ COVERAGE: dict[str, Coverage] = {
             {"q": case.parties.order_by("position")[0].name},
             {"centre": case.centre_id, "subtree": "true"},
             {"mediator": case.lead_mediator_id},
+            {"updated_after": "2000-01-01T00:00:00Z"},  # the change feed
         ],
     ),
     "/api/v1/cases/search/": SearchRoute(
@@ -381,6 +382,10 @@ COVERAGE: dict[str, Coverage] = {
     ),
     "/api/v1/cases/{id}/events/": ObjectRoute(target="case"),
     "/api/v1/cases/{id}/closing-summary/": ObjectRoute(target="returned"),
+    # The events feed: the events of every case in scope.
+    "/api/v1/events/": ListRoute(
+        target="event", probes=lambda world, event: [{}, {"after": event.pk - 1}]
+    ),
     # Parties.
     "/api/v1/parties/": ListRoute(target="party"),
     "/api/v1/parties/{id}/": ObjectRoute(target="party", body=constant({"name": "越权"})),

@@ -20,6 +20,7 @@ from cases.models import (
     Centre,
     CentreKind,
     CentreLevel,
+    Event,
     FollowUp,
     Mediator,
     Party,
@@ -58,6 +59,7 @@ class Side:
     mediator: Mediator
     user: Any  # a user who works there
     category: Category  # not centre-bound: the same on both sides
+    event: Event  # the case's last (its session's booking): the events feed lists events
 
 
 def build_side(
@@ -116,6 +118,7 @@ def build_side(
         mediator=mediator,
         user=user,
         category=seeded_category(),
+        event=Event.objects.filter(case=case).latest("id"),
     )
 
 

@@ -63,6 +63,7 @@ class CaseSerializer(FieldsBuiltOnce[Case]):
             "entrusted_on",
             "parties",
             "version",
+            "updated_at",
         ]
         read_only_fields = fields
 

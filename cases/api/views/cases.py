@@ -14,7 +14,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -29,9 +29,9 @@ from ...services.cases import edit_case
 from .. import permissions
 from ..base import ScopedViewSet, signed_in_user
 from ..docs import NOT_FOUND, error
-from ..filters import CaseApiFilter
+from ..filters import CHANGE_FEED_PARAMETER, CaseApiFilter
 from ..negotiation import IgnoreFormatParameter
-from ..pagination import IdCursorPagination
+from ..pagination import ChangeFeedPagination, IdCursorPagination
 from ..search import ORDERING_FIELDS, CaseSearchSerializer, links_base, search_query
 from ..serializers.cases import (
     CaseCreateSerializer,
@@ -88,6 +88,11 @@ INTAKE_EXAMPLE = OpenApiExample(
     },
 )  # fmt: skip
 
+CHANGE_FEED_ORDER = _(
+    "The change feed (updated_after) has its own order, by the time of each case's last change: "
+    "leave ordering out."
+)
+
 CLOSING_SUMMARY_UNAVAILABLE = _(
     "PDF documents cannot be produced on this server: the PDF renderer (WeasyPrint and its "
     "system libraries) is not installed. The case page's printable closing summary has the same."
@@ -131,8 +136,31 @@ TRANSITION_EXAMPLES = [
         description=(
             "A `q` holding a phone or ID number is answered, but the `next`/`previous` links "
             "carry `search=<key>` (the search kept server-side for its caller) instead: prefer "
-            "`POST /cases/search/`, which keeps the number out of the URL from the start."
+            "`POST /cases/search/`, which keeps the number out of the URL from the start.\n\n"
+            "**The change feed**: with `updated_after`, the cases changed after that instant "
+            "(`updated_at`, the time of the change that made a case's current `version`), in the "
+            "order of their last change (`updated_at`, then `id`); `next` continues exactly "
+            "after the page's last case, however many share an instant, and is null on the last "
+            "page (`previous` is always null). A case that changes while you page comes again "
+            "later with its new version. `ordering` cannot be combined with it (400). To keep "
+            "up, ask again with `updated_after` set a few minutes before the `updated_at` of the "
+            "last case you processed and skip the (`id`, `version`) pairs you already have: a "
+            "change is visible once it commits, which can be after a later change is. See "
+            "docs/api.md, \"Syncing\"."
         ),
+        parameters=[
+            OpenApiParameter(
+                CHANGE_FEED_PARAMETER,
+                OpenApiTypes.DATETIME,
+                OpenApiParameter.QUERY,
+                required=False,
+                description=(
+                    "The change feed: the cases whose `updated_at` is after this instant (ISO "
+                    "8601; without an offset, local time), ordered by `updated_at` then `id`. "
+                    "Not an instant: 400 naming `updated_after`."
+                ),
+            )
+        ],
     ),
     retrieve=extend_schema(summary="One case (with an ETag header of its version)"),
     create=extend_schema(
@@ -172,6 +200,11 @@ class CaseViewSet(
 
     def _list(self, request: Request) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
+        if request.query_params.get(CHANGE_FEED_PARAMETER):
+            # The change feed: its own order, and cursors that continue it exactly.
+            if request.query_params.get("ordering"):
+                raise ValidationError({"ordering": [CHANGE_FEED_ORDER]})
+            self._paginator = ChangeFeedPagination()
         page = self.paginate_queryset(queryset)
         # The links: the list's parameters, a phone or ID number in q replaced by a key.
         self.paginator.base_url = links_base(  # type: ignore[union-attr]
