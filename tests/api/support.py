@@ -1,16 +1,30 @@
 """Helpers for the API tests: clients that sign in the way integrators do, and the error shape."""
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.db import connections
+from django.test.client import ClientHandler
 from rest_framework.test import APIClient
 
 from cases.services.users import issue_api_token
 
 # Markers that would betray a stack trace or SQL in a response body.
 LEAKS = ("Traceback", 'File "/', "psycopg", "SELECT ", "INSERT INTO", 'UPDATE "', "IntegrityError")
+
+
+_handler = ClientHandler(enforce_csrf_checks=True)
+
+
+def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """The application as a WSGI app served by Django's test handler (the one behind
+    ``django.test.Client``): each request runs inside the test's transaction, on its connection."""
+    response: Any = _handler(environ)
+    headers = [*response.items()]
+    headers += [("Set-Cookie", c.output(header="").strip()) for c in response.cookies.values()]
+    start_response(f"{response.status_code} {response.reason_phrase}", headers)
+    return [response.content]
 
 
 def client_for(user: Any | None, *, language: str | None = "en") -> APIClient:

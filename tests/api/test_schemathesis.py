@@ -17,31 +17,19 @@ Nothing is excluded. The logout operations (``DELETE /auth/token/``, ``/auth/tok
 with a second administrator's token.
 """
 
-from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
 import schemathesis
-from django.test.client import ClientHandler
 from hypothesis import HealthCheck, settings
 
 from cases.models import Case
 from cases.services.users import issue_api_token
+from tests.api.support import wsgi_app
 from tests.api.world import Side, build_sides
 from tests.factories import Tree, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-_handler = ClientHandler(enforce_csrf_checks=True)
-
-
-def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-    response: Any = _handler(environ)
-    headers = [*response.items()]
-    headers += [("Set-Cookie", c.output(header="").strip()) for c in response.cookies.values()]
-    start_response(f"{response.status_code} {response.reason_phrase}", headers)
-    return [response.content]
-
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app)
 
