@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from . import schema_rules  # noqa: F401  (registers the schema's extensions)
 from .views.agreements import AgreementViewSet
 from .views.auth import LogoutAllView, LogoutView, MeView, TokensView, TokenView
 from .views.cases import CaseViewSet
