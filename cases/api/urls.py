@@ -49,5 +49,14 @@ urlpatterns = [
         ReportViewSet.as_view({"get": "monthly"}),
         name="report-monthly",
     ),
+    # The report's files, an operation each (one media type each: generated clients save them).
+    *(
+        path(
+            f"reports/monthly/{kind}/",
+            ReportViewSet.as_view({"get": f"monthly_{kind}"}),
+            name=f"report-monthly-{kind}",
+        )
+        for kind in ("csv", "xlsx", "pdf")
+    ),
     path("", include(router.urls)),
 ]
