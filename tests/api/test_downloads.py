@@ -111,7 +111,7 @@ def test_the_closing_summary_is_declared_as_one_binary_pdf(schema: dict[str, Any
 @pytest.mark.parametrize("kind", FILES)
 def test_each_file_operation_answers_the_file_with_its_name(reported: Tree, kind: str) -> None:
     client = client_for(reported.observer_d1)
-    params = {"centre": reported.d1.pk, "month": "2026-10", "scope": "subtree"}
+    params = {"centre": str(reported.d1.pk), "month": "2026-10", "scope": "subtree"}
     response = client.get(f"{REPORT}{kind}/", params)
     assert response.status_code == 200, response.content[:300]
     assert response["Content-Type"] == FILES[kind][0]
@@ -133,7 +133,7 @@ def test_each_file_operation_answers_the_file_with_its_name(reported: Tree, kind
 
 def test_the_centre_alone_names_its_file_so(reported: Tree) -> None:
     response = client_for(reported.director_d1).get(
-        f"{REPORT}csv/", {"centre": reported.s1.pk, "month": "2026-10", "scope": "centre"}
+        f"{REPORT}csv/", {"centre": str(reported.s1.pk), "month": "2026-10", "scope": "centre"}
     )
     assert disposition(response) == f"report-{reported.s1.code}-2026-10-centre.csv"
 
@@ -142,7 +142,9 @@ def test_the_centre_alone_names_its_file_so(reported: Tree) -> None:
 def test_the_errors_of_a_file_operation_are_json(reported: Tree, kind: str) -> None:
     director = client_for(reported.director_d1)
     url = f"{REPORT}{kind}/"
-    bad_month = assert_error(director.get(url, {"centre": reported.d1.pk, "month": "2026-13"}), 400)
+    bad_month = assert_error(
+        director.get(url, {"centre": str(reported.d1.pk), "month": "2026-13"}), 400
+    )
     assert set(bad_month["fields"]) == {"month"}
     no_centre = assert_error(director.get(url, {"month": "2026-10"}), 400, "invalid")
     assert set(no_centre["fields"]) == {"centre"}
@@ -155,7 +157,7 @@ def test_the_pdf_operation_without_its_renderer_is_503(
 ) -> None:
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # "import weasyprint" now fails
     response = client_for(reported.director_d1).get(
-        f"{REPORT}pdf/", {"centre": reported.d1.pk, "month": "2026-10"}
+        f"{REPORT}pdf/", {"centre": str(reported.d1.pk), "month": "2026-10"}
     )
     error = assert_error(response, 503, "pdf_unavailable")
     assert "XLSX or CSV" in error["message"] and "format=" not in error["message"]
