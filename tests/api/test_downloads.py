@@ -11,8 +11,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from types import ModuleType
@@ -22,10 +21,8 @@ import httpx
 import pytest
 import time_machine
 from django.conf import settings
-from django.core import signals
-from django.core.handlers.wsgi import WSGIHandler
-from django.db import close_old_connections
 from django.test import Client
+from django.test.client import ClientHandler
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -190,17 +187,15 @@ def generated_client(tmp_path: Path, schema: dict[str, Any]) -> ModuleType:
         sys.path.remove(str(tmp_path))
 
 
-@contextmanager
-def this_process_serving() -> Iterator[httpx.WSGITransport]:
-    """An HTTP transport into this process's Django, inside the test's transaction. As Django's
-    test client does, the connection is not closed at the end of each request."""
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    try:
-        yield httpx.WSGITransport(app=WSGIHandler())
-    finally:
-        signals.request_started.connect(close_old_connections)
-        signals.request_finished.connect(close_old_connections)
+_handler = ClientHandler()
+
+
+def wsgi_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """This process's Django as a WSGI application, through the handler behind Django's test client
+    (as in test_schemathesis): every request runs inside the test's transaction."""
+    response: Any = _handler(environ)
+    start_response(f"{response.status_code} {response.reason_phrase}", [*response.items()])
+    return [response.content]
 
 
 @pytest.fixture
@@ -233,21 +228,21 @@ def test_a_generated_client_saves_each_file(
         path.write_bytes(response.parsed.payload.read())
         return path
 
-    with this_process_serving() as transport:
+    def signed_in(user: Any) -> Any:
+        return package.AuthenticatedClient(
+            base_url="http://testserver", token=issue_api_token(user=user), prefix="Token",
+            headers={"Accept-Language": "en"},
+            httpx_args={"transport": httpx.WSGITransport(app=wsgi_app)},
+        )  # fmt: skip
 
-        def signed_in(user: Any) -> Any:
-            return package.AuthenticatedClient(
-                base_url="http://testserver", token=issue_api_token(user=user), prefix="Token",
-                headers={"Accept-Language": "en"}, httpx_args={"transport": transport},
-            )  # fmt: skip
-
-        director = signed_in(reported.director_d1)
-        files = {
-            kind: save(op.sync_detailed(client=director, centre=reported.d1.pk, month="2026-10"))
-            for kind, op in operations.items()
-        }
-        summary = save(closing_summary.sync_detailed(client=signed_in(reported.court_liaison),
-                                                     id=case.pk))  # fmt: skip
+    director = signed_in(reported.director_d1)
+    files = {
+        kind: save(op.sync_detailed(client=director, centre=reported.d1.pk, month="2026-10"))
+        for kind, op in operations.items()
+    }
+    summary = save(
+        closing_summary.sync_detailed(client=signed_in(reported.court_liaison), id=case.pk)
+    )
 
     assert sorted(p.name for p in saved.iterdir()) == sorted(
         [*(f"report-JA-2026-10-subtree.{kind}" for kind in FILES),
