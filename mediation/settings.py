@@ -364,7 +364,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["cases.api.parsers.DepthLimitedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "cases.api.ordering.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "cases.api.pagination.IdCursorPagination",
     "PAGE_SIZE": 50,

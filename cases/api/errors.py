@@ -89,12 +89,18 @@ def _from_django(exc: Exception) -> Exception:
 
 
 def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
-    """DRF's nested validation errors as ``{"parties.0.phone": ["..."]}``."""
+    """DRF's nested validation errors as ``{"parties.0.phone": ["..."]}``. An error of a nested
+    object or list as a whole (an empty ``parties``) is named by its path (``parties``); one of
+    the whole body by ``__all__``."""
     if isinstance(detail, dict):
         out: dict[str, list[str]] = {}
         for key, value in detail.items():
-            name = "__all__" if key == "non_field_errors" else str(key)
-            out.update(_flatten(value, f"{prefix}.{name}" if prefix else name))
+            if key == "non_field_errors":
+                path = prefix or "__all__"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            for name, messages in _flatten(value, path).items():
+                out.setdefault(name, []).extend(messages)
         return out
     if isinstance(detail, list):
         if not any(isinstance(v, dict | list) for v in detail):

@@ -40,7 +40,7 @@ from ..models import (
     TransferStatus,
 )
 from ..queries.case_list import CaseFilter
-from ..queries.filters import IdFilter, UtcDateTimeFilter
+from ..queries.filters import BooleanFilter, IdFilter, UtcDateTimeFilter
 from ..queries.searches import saved_search_text
 from ..queries.transfers import incoming_for
 
@@ -112,7 +112,7 @@ class AgreementFilter(filters.FilterSet):
         lookup_expr="lte",
         label=_("performance deadline on or before this date"),
     )
-    unfulfilled = filters.BooleanFilter(
+    unfulfilled = BooleanFilter(
         method="filter_unfulfilled",
         label=_("true: not (yet) fulfilled (pending, partly or not fulfilled); false: fulfilled"),
     )
@@ -132,7 +132,7 @@ class AgreementFilter(filters.FilterSet):
 
 class TransferFilter(filters.FilterSet):
     case = IdFilter(field_name="case")
-    incoming = filters.BooleanFilter(
+    incoming = BooleanFilter(
         method="filter_incoming", label=_("pending transfers into centres you receive for")
     )
     centre = IdFilter(field_name="to_centre", label=_("receiving centre id"))
@@ -155,7 +155,7 @@ class FollowUpFilter(filters.FilterSet):
     case = IdFilter(field_name="case")
     due_after = filters.DateFilter(field_name="due_on", lookup_expr="gte")
     due_before = filters.DateFilter(field_name="due_on", lookup_expr="lt")
-    done = filters.BooleanFilter(field_name="done_at", lookup_expr="isnull", exclude=True)
+    done = BooleanFilter(field_name="done_at", lookup_expr="isnull", exclude=True)
 
     class Meta:
         model = FollowUp
@@ -171,7 +171,7 @@ class CentreFilter(filters.FilterSet):
         choices=CentreLevel.choices, coerce=int, distinct=False
     )
     kind = filters.MultipleChoiceFilter(choices=CentreKind.choices, distinct=False)
-    active = filters.BooleanFilter()
+    active = BooleanFilter()
     q = filters.CharFilter(method="search", label=_("code or name"))
 
     class Meta:
@@ -194,7 +194,7 @@ class CentreFilter(filters.FilterSet):
 
 class CategoryFilter(filters.FilterSet):
     parent = IdFilter(field_name="parent")
-    active = filters.BooleanFilter()
+    active = BooleanFilter()
 
     class Meta:
         model = Category
@@ -205,7 +205,7 @@ class MediatorFilter(filters.FilterSet):
     centre = IdFilter(method="filter_centre", label=_("centre id: mediators based or seated there"))
     kind = filters.MultipleChoiceFilter(choices=MediatorKind.choices, distinct=False)
     specialty = IdFilter(method="filter_specialty", label=_("category id"))
-    active = filters.BooleanFilter()
+    active = BooleanFilter()
 
     class Meta:
         model = Mediator
@@ -229,7 +229,7 @@ class MediatorFilter(filters.FilterSet):
 
 class RoomFilter(filters.FilterSet):
     centre = IdFilter(field_name="centre")
-    active = filters.BooleanFilter()
+    active = BooleanFilter()
 
     class Meta:
         model = Room
@@ -239,7 +239,7 @@ class RoomFilter(filters.FilterSet):
 class UserFilter(filters.FilterSet):
     centre = IdFilter(method="filter_centre", label=_("centre id of a membership"))
     role = filters.ChoiceFilter(choices=Role.choices, method="filter_role")
-    is_active = filters.BooleanFilter()
+    is_active = BooleanFilter()
     q = filters.CharFilter(method="search", label=_("username, name or email"))
 
     class Meta:
@@ -269,9 +269,7 @@ class UserFilter(filters.FilterSet):
 
 
 class NotificationFilter(filters.FilterSet):
-    unread = filters.BooleanFilter(
-        field_name="read_at", lookup_expr="isnull", label=_("not read yet")
-    )
+    unread = BooleanFilter(field_name="read_at", lookup_expr="isnull", label=_("not read yet"))
     kind = filters.MultipleChoiceFilter(choices=NotificationKind.choices, distinct=False)
 
     class Meta:

@@ -2,7 +2,9 @@
 
 A cursor is opaque to clients but not to us: DRF decodes its position and filters by it as it is.
 A forged one (``p=1' OR 1=1 --``, a date where an id belongs) made the query fail with a 500, and
-an undecodable one answered 404. Both are a 400 naming ``cursor`` here.
+an undecodable one answered 404. Both are a 400 naming ``cursor`` here. So is a ``page_size``
+that is no whole number from 1 (DRF used the default instead); one over the maximum gives the
+maximum.
 """
 
 from datetime import UTC, datetime
@@ -25,6 +27,8 @@ from ..queries.feeds import changed_after
 # Between the two halves of a change feed cursor's position: an instant and an id.
 FEED_POSITION_SEPARATOR = "~"
 
+from .fields import WholeNumberField
+
 INVALID_CURSOR = _("This cursor is not valid: follow the next and previous links as given.")
 
 
@@ -35,6 +39,27 @@ class IdCursorPagination(CursorPagination):
     max_page_size = 200
 
     _model: type[models.Model] | None = None
+
+    def get_page_size(self, request: Request) -> int:
+        value = request.query_params.get(self.page_size_query_param or "")
+        if not value:  # missing or empty: not given, as with the filters
+            return self.page_size
+        try:
+            size = WholeNumberField(min_value=1).run_validation(value)
+        except ValidationError as refused:
+            raise ValidationError({self.page_size_query_param: refused.detail}) from None
+        return min(size, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["description"] = (
+                    f"Items a page: {self.page_size} by default, at most {self.max_page_size} "
+                    "(a larger number gives that many)."
+                )
+        return parameters
 
     def paginate_queryset(
         self, queryset: QuerySet[Any], request: Request, view: Any = None

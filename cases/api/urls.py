@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from . import schema_rules  # noqa: F401  (registers the schema's extensions)
 from .views.agreements import AgreementViewSet
 from .views.auth import LogoutAllView, LogoutView, MeView, TokensView, TokenView
 from .views.cases import CaseViewSet
@@ -49,6 +50,15 @@ urlpatterns = [
         "reports/monthly/",
         ReportViewSet.as_view({"get": "monthly"}),
         name="report-monthly",
+    ),
+    # The report's files, an operation each (one media type each: generated clients save them).
+    *(
+        path(
+            f"reports/monthly/{kind}/",
+            ReportViewSet.as_view({"get": f"monthly_{kind}"}),
+            name=f"report-monthly-{kind}",
+        )
+        for kind in ("csv", "xlsx", "pdf")
     ),
     path("", include(router.urls)),
 ]

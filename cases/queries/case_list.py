@@ -17,7 +17,7 @@ from django_filters import rest_framework as filters
 
 from .. import deadlines, personal_data
 from ..models import Case, Category, Centre, Channel, Mediator, Outcome, Party, RiskLevel, Status
-from .filters import IdModelChoiceFilter, UtcDateTimeFilter
+from .filters import BooleanFilter, IdModelChoiceFilter, UtcDateTimeFilter
 
 # The sort keys of the case list and its CSV; "-key" sorts descending.
 CASE_LIST_SORT_KEYS = ("registered_at", "number", "deadline", "status", "risk_level")
@@ -71,7 +71,7 @@ class CaseFilter(filters.FilterSet):
 
     status = filters.MultipleChoiceFilter(choices=Status.choices, distinct=False)
     centre = IdModelChoiceFilter(queryset=Centre.objects.all(), method="filter_centre")
-    subtree = filters.BooleanFilter(method="noop", label=_("include the centre's subtree"))
+    subtree = BooleanFilter(method="noop", label=_("include the centre's subtree"))
     registering_centre = IdModelChoiceFilter(
         queryset=Centre.objects.all(),
         method="filter_registering_centre",
@@ -88,7 +88,7 @@ class CaseFilter(filters.FilterSet):
     outcome = filters.MultipleChoiceFilter(choices=Outcome.choices, distinct=False)
     concluded_after = UtcDateTimeFilter(field_name="concluded_at", lookup_expr="gte")
     concluded_before = UtcDateTimeFilter(field_name="concluded_at", lookup_expr="lt")
-    overdue = filters.BooleanFilter(method="filter_overdue")
+    overdue = BooleanFilter(method="filter_overdue")
     q = filters.CharFilter(
         method="filter_q",
         max_length=MAX_SEARCH_LENGTH,

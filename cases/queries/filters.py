@@ -1,4 +1,5 @@
-"""The filters' building blocks (django-filter): instants compared in UTC, ids read strictly.
+"""The filters' building blocks (django-filter): instants compared in UTC, ids and booleans read
+strictly.
 
 Cases, mediators and rooms are filtered by plain ids (never "no such object"), so a filter does not
 disclose what lies outside the scope. ``CaseFilter`` (``cases.queries.case_list``) and the API's
@@ -8,9 +9,13 @@ filters are made of these.
 from datetime import UTC, datetime
 from typing import Any
 
+from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_filters import fields as filter_fields
 from django_filters import rest_framework as filters
+from django_filters.widgets import BooleanWidget
 
 from ..formfields import ID_MAX, IdChoiceField, WholeNumberField
 
@@ -56,3 +61,43 @@ class IdModelChoiceFilter(filters.ModelChoiceFilter):
     """A ``ModelChoiceFilter`` whose id is read as ``IdFilter`` reads one."""
 
     field_class = _IdModelChoiceField
+
+
+# What a boolean filter reads, in any case: what django-filter's ``BooleanWidget`` reads.
+BOOLEANS = {"true": True, "false": False, "1": True, "0": False}
+
+
+class _StrictBooleanWidget(BooleanWidget):
+    """``BooleanWidget``, but a value it does not know is handed on (to be refused), not dropped."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        value = data.get(name)
+        if isinstance(value, str):
+            return BOOLEANS.get(value.lower(), value)
+        return value
+
+
+class _StrictBooleanField(forms.NullBooleanField):
+    widget = _StrictBooleanWidget
+
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]  # as the stubs do
+        if value in self.empty_values:
+            return None
+        if isinstance(value, bool):
+            return value
+        raise ValidationError(_("Enter true or false."), code="invalid")
+
+    def prepare_value(self, value: Any) -> Any:
+        # A value refused shows as not set (an unchecked box), not as whatever was sent.
+        return value if isinstance(value, bool) else None
+
+
+class BooleanFilter(filters.BooleanFilter):
+    """``true`` or ``false`` (also ``1``/``0``, any case), or a 400 naming the parameter.
+    (django-filter's reads anything else as not given: ``?overdue=yes`` listed every case.)"""
+
+    field_class = _StrictBooleanField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", _StrictBooleanWidget)
+        super().__init__(*args, **kwargs)

@@ -442,6 +442,14 @@ COVERAGE: dict[str, Coverage] = {
         target="district", param="centre", readers=frozenset({"foreign_director", "observer"}),
         params={"month": "2026-01"},
     ),
+    # ... and its files, an operation each.
+    **{
+        f"/api/v1/reports/monthly/{kind}/": QueryRoute(
+            target="district", param="centre", readers=frozenset({"foreign_director", "observer"}),
+            params={"month": "2026-01"},
+        )
+        for kind in ("csv", "xlsx", "pdf")
+    },
 }  # fmt: skip
 
 

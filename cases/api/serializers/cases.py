@@ -82,13 +82,24 @@ class CaseCreateSerializer(serializers.Serializer[Any]):
     location = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     risk_level = serializers.ChoiceField(choices=RiskLevel.choices, default=RiskLevel.NORMAL)
     entrusting_court = IdRelatedField(
-        queryset=Centre.objects.all(), required=False, allow_null=True, default=None
+        queryset=Centre.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A court-entrusted case's court: one that serves the registering centre.",
     )
     court_case_number = serializers.CharField(
         max_length=64, required=False, allow_blank=True, default=""
     )
-    entrusted_on = serializers.DateField(required=False, allow_null=True, default=None)
-    parties = PartyInputSerializer(many=True, allow_empty=False)
+    entrusted_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Not after today in the centre's time zone.",
+    )
+    parties = PartyInputSerializer(
+        many=True, allow_empty=False, help_text="At least one, and at least one applicant."
+    )
 
 
 class CaseUpdateSerializer(serializers.ModelSerializer[Case]):

@@ -58,3 +58,13 @@ class FollowUpRecordSerializer(serializers.Serializer[Any]):
         min_value=1, max_value=5, required=False, allow_null=True, default=None
     )
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    # Sent with PATCH, but never partial: contact_method and fulfilment are required (and so the
+    # schema says, where drf-spectacular would declare a PATCH body all optional).
+    @property
+    def partial(self) -> bool:
+        return False
+
+    @partial.setter
+    def partial(self, value: bool) -> None:
+        """DRF sets it from ``partial=``, drf-spectacular for a ``PATCH``: a visit is whole."""

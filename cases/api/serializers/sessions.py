@@ -39,7 +39,7 @@ class SessionCreateSerializer(serializers.Serializer[Any]):
 
     case = IdField()
     starts_at = serializers.DateTimeField()
-    ends_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(help_text="After starts_at.")
     mediators = IdRelatedField(
         queryset=Mediator.objects.filter(active=True), many=True, allow_empty=False
     )

@@ -340,8 +340,19 @@ class CaseViewSet(
         description=(
             "For a court-entrusted case that ended without agreement (failed or withdrawn): the "
             "summary it goes back to the court with (parties masked, the sessions held, the "
-            "outcome and the guidance given), in your language. Any other case: 404."
+            "outcome and the guidance given), in your language, sent as "
+            "`Content-Disposition: attachment` named `<case number>-closing-summary.pdf`. Any "
+            "other case: 404. Errors are JSON."
         ),
+        parameters=[
+            OpenApiParameter(
+                "Content-Disposition",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description='`attachment; filename="JA01-2026-00012-closing-summary.pdf"`',
+            )
+        ],
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="A4"),
             404: NOT_FOUND,

@@ -3,9 +3,11 @@
 The centre must be one whose reports the caller reads (``access.report_centres``: directors and
 observers their subtrees, administrators all); any other answers 404, as a missing one does.
 
-``format`` names what comes back (``json`` by default, or a file). It is a query parameter of this
-operation, not DRF's renderer switch of the same name: the view always renders with JSON (errors
-included) and sends files as they are, so a bad ``format`` is a 400 naming it like any other field.
+Each file has an operation of its own (``/reports/monthly/csv/``, ``/xlsx/``, ``/pdf/``) answering
+one media type, so that generated clients can save it (issue 17). ``?format=`` on the JSON
+operation still names a file (deprecated): it is a query parameter of that operation, not DRF's
+renderer switch of the same name. Every operation renders with JSON (errors included) and sends
+files as they are, so a bad ``format`` is a 400 naming it like any other field.
 """
 
 from typing import Any
@@ -14,7 +16,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
@@ -38,7 +40,8 @@ FORMATS = ("json", "csv", "xlsx", "pdf")
 
 
 class MonthlyReportQuery(serializers.Serializer):  # type: ignore[type-arg]
-    """The query parameters, checked the way request bodies are (400 naming the field)."""
+    """The query parameters of the report and its files, checked the way request bodies are (400
+    naming the field)."""
 
     centre = IdField(help_text="The centre's id.")
     month = serializers.RegexField(
@@ -51,11 +54,6 @@ class MonthlyReportQuery(serializers.Serializer):  # type: ignore[type-arg]
         default=ReportScope.SUBTREE,
         help_text="`subtree`: the centre and every centre below it; `centre`: the centre alone.",
     )
-    format = serializers.ChoiceField(
-        choices=[(f, f) for f in FORMATS],
-        default="json",
-        help_text="`json`, or a file: `csv`, `xlsx` or `pdf` (names in your language).",
-    )
 
     def validate_month(self, value: str) -> str:
         try:
@@ -65,6 +63,26 @@ class MonthlyReportQuery(serializers.Serializer):  # type: ignore[type-arg]
         if month > current_month(self.context["now"]):
             raise serializers.ValidationError(_("This month has not begun yet."))
         return value
+
+
+class MonthlyReportJsonQuery(MonthlyReportQuery):
+    """The JSON operation's parameters: those of the files, and ``format``, deprecated."""
+
+    format = serializers.ChoiceField(choices=[(f, f) for f in FORMATS], default="json")
+
+
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    enum=list(FORMATS),
+    default="json",
+    deprecated=True,
+    description=(
+        "Deprecated: `json` (the default), or a file: `csv`, `xlsx` or `pdf`. Download a file "
+        "from its own operation instead: `GET /reports/monthly/csv/`, `/xlsx/` or `/pdf/`."
+    ),
+)
 
 
 # --- The schema of the JSON answer (cases.reports.monthly.report + labelled) ------------------------
@@ -217,6 +235,60 @@ PDF_UNAVAILABLE = _(
     "PDF documents cannot be produced on this server: the PDF renderer (WeasyPrint and its "
     "system libraries) is not installed. Ask for format=xlsx or format=csv instead."
 )
+# The same, for the PDF's own operation: the other files are operations of their own too.
+PDF_FILE_UNAVAILABLE = _(
+    "PDF documents cannot be produced on this server: the PDF renderer (WeasyPrint and its "
+    "system libraries) is not installed. Download the report as XLSX or CSV instead."
+)
+
+BAD_PARAMETER = error(
+    "A parameter is missing or not valid; it is named",
+    "invalid",
+    "Some fields are not valid.",
+    month=["This month has not begun yet."],
+)
+
+WHO_READS = (
+    "Only centres whose reports you read (directors and observers: their subtrees; "
+    "administrators: all) are found; any other is 404, as a centre that does not exist."
+)
+
+
+def _file_schema(kind: str, what: str) -> Any:
+    """The schema of a file's operation: the report's parameters, one binary media type."""
+    media_type = report.CONTENT_TYPES[kind].split(";")[0]
+    responses: dict[Any, Any] = {
+        (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description=what),
+        400: BAD_PARAMETER,
+        404: NOT_FOUND,
+    }
+    if kind == "pdf":
+        responses[503] = error(
+            "The PDF renderer is not installed on this server",
+            "pdf_unavailable",
+            str(PDF_FILE_UNAVAILABLE),
+        )
+    return extend_schema(
+        summary=f"A centre's monthly report as a {kind.upper()} file",
+        description=(
+            f"The report of `GET /reports/monthly/` as a file to save: {what}. Sent as "
+            "`Content-Disposition: attachment`, named "
+            f"`report-<centre code>-<YYYY-MM>-<scope>.{kind}`, names and definitions in your "
+            f"language (`Accept-Language`). {WHO_READS} Errors are JSON. "
+            "See docs/api.md, “Monthly reports”."
+        ),
+        parameters=[
+            MonthlyReportQuery,
+            OpenApiParameter(
+                "Content-Disposition",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description=f'`attachment; filename="report-JA-2026-10-subtree.{kind}"`',
+            ),
+        ],
+        responses=responses,
+    )
 
 
 class ReportViewSet(ScopedViewSet):
@@ -224,36 +296,33 @@ class ReportViewSet(ScopedViewSet):
     content_negotiation_class = IgnoreFormatParameter
 
     @extend_schema(
-        summary="A centre's monthly report, as JSON or as a CSV, XLSX or PDF file",
+        summary="A centre's monthly report",
         description=(
             "Every figure of DESIGN §5 for the month, with the previous month and the same month "
             "last year, the breakdowns and the level-resolution shares; names and definitions "
             "in your language (`Accept-Language`). The current month is live (`live`: figures "
-            "as of now). Only centres whose reports you read (directors and observers: their "
-            "subtrees) are found; any other is 404. `format=csv|xlsx|pdf` sends a file "
-            "(`Content-Disposition: attachment`); a PDF is 503 where its renderer is not "
-            "installed. See docs/api.md, “Monthly reports”."
+            f"as of now). {WHO_READS} The files have operations of their own: "
+            "`GET /reports/monthly/csv/`, `/xlsx/` and `/pdf/`; `format=csv|xlsx|pdf` here "
+            "still sends them, but is deprecated. See docs/api.md, “Monthly reports”."
         ),
-        parameters=[MonthlyReportQuery],
+        parameters=[MonthlyReportQuery, FORMAT_PARAMETER],
         responses={
             (200, "application/json"): OpenApiResponse(
-                REPORT_SCHEMA, description="format=json (the default)", examples=[REPORT_EXAMPLE]
+                REPORT_SCHEMA, description="The report", examples=[REPORT_EXAMPLE]
             ),
             (200, "text/csv"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="format=csv: UTF-8 with a byte order mark"
+                OpenApiTypes.BINARY,
+                description="format=csv (deprecated: GET /reports/monthly/csv/)",
             ),
             (200, report.CONTENT_TYPES["xlsx"]): OpenApiResponse(
-                OpenApiTypes.BINARY, description="format=xlsx"
+                OpenApiTypes.BINARY,
+                description="format=xlsx (deprecated: GET /reports/monthly/xlsx/)",
             ),
             (200, report.CONTENT_TYPES["pdf"]): OpenApiResponse(
-                OpenApiTypes.BINARY, description="format=pdf (A4)"
+                OpenApiTypes.BINARY,
+                description="format=pdf (deprecated: GET /reports/monthly/pdf/)",
             ),
-            400: error(
-                "A parameter is missing or not valid; it is named",
-                "invalid",
-                "Some fields are not valid.",
-                month=["This month has not begun yet."],
-            ),
+            400: BAD_PARAMETER,
             404: NOT_FOUND,
             503: error(
                 "format=pdf where the PDF renderer is not installed",
@@ -264,30 +333,51 @@ class ReportViewSet(ScopedViewSet):
     )
     def monthly(self, request: Request) -> Response | HttpResponse:
         with reading_from_replica(request.user):
-            return self._monthly(request)
+            params, data = self._report(request, MonthlyReportJsonQuery)
+        if params["format"] == "json":
+            return Response(data)
+        return _file(data, params["format"], PDF_UNAVAILABLE)
 
-    def _monthly(self, request: Request) -> Response | HttpResponse:
+    @_file_schema("csv", "UTF-8 with a byte order mark, for spreadsheets")
+    def monthly_csv(self, request: Request) -> Response | HttpResponse:
+        return self._download(request, "csv")
+
+    @_file_schema("xlsx", "a workbook: the figures, a sheet per breakdown, the definitions")
+    def monthly_xlsx(self, request: Request) -> Response | HttpResponse:
+        return self._download(request, "xlsx")
+
+    @_file_schema("pdf", "A4, for printing")
+    def monthly_pdf(self, request: Request) -> Response | HttpResponse:
+        return self._download(request, "pdf")
+
+    def _download(self, request: Request, kind: str) -> Response | HttpResponse:
+        with reading_from_replica(request.user):
+            _params, data = self._report(request, MonthlyReportQuery)
+        return _file(data, kind, PDF_FILE_UNAVAILABLE)
+
+    def _report(
+        self, request: Request, query_class: type[MonthlyReportQuery]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The checked parameters and the labelled report they ask for (400 for a bad
+        parameter, before the centre is looked up; 404 for a centre not found)."""
         now = timezone.now()
-        query = MonthlyReportQuery(data=request.query_params, context={"now": now})
+        query = query_class(data=request.query_params, context={"now": now})
         query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = dict(query.validated_data)
         centre = self.get_queryset().filter(pk=params["centre"]).first()
         if centre is None:
             raise NotFound()
         month = parse_month(params["month"]) if "month" in params else current_month(now)
-        data = monthly.labelled(monthly.report(centre, month, params["scope"], now=now))
-        if params["format"] == "json":
-            return Response(data)
-        return _file(data, params["format"])
+        return params, monthly.labelled(monthly.report(centre, month, params["scope"], now=now))
 
 
-def _file(data: dict[str, Any], kind: str) -> Response | HttpResponse:
+def _file(data: dict[str, Any], kind: str, unavailable: Any) -> Response | HttpResponse:
     makers = {"csv": report.to_csv, "xlsx": report.to_xlsx, "pdf": report.to_pdf}
     try:
         content = makers[kind](data)
     except PdfUnavailable:
         return Response(
-            error_body("pdf_unavailable", PDF_UNAVAILABLE),
+            error_body("pdf_unavailable", unavailable),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
         )
     response = HttpResponse(content, content_type=report.CONTENT_TYPES[kind])

@@ -62,7 +62,6 @@ NARROWING = (
 # The parameter of a search kept server-side (``cases.models.SavedSearch``): its key stands for ``q``.
 SEARCH_KEY = "search"
 
-BOOLEAN_VALUES = {"true", "false", "1", "0"}
 INDENT = "\u00a0\u00a0\u00a0"  # no-break spaces: a <select> would collapse ordinary ones
 MAX_PAGE = 100_000  # 5 million rows at 50 a page: past the archive, well inside a bigint offset
 
@@ -129,20 +128,6 @@ class CaseListForm(forms.Form):
         raw = str(self.data.get(self.add_prefix("registering_centre")) or "")
         chosen = field.queryset.filter(pk=int(raw)) if raw.isdigit() else field.queryset.none()
         return [("", field.empty_label), *((c.pk, c.name) for c in chosen)]
-
-    def _strict_boolean(self, name: str) -> bool | None:
-        # The API's widget reads anything but true/false/1/0 as "not set"; a person who edited the
-        # address should hear that the value was not understood.
-        raw = self.data.get(self.add_prefix(name))
-        if raw not in (None, "") and str(raw).lower() not in BOOLEAN_VALUES:
-            raise forms.ValidationError(_("Enter true or false."), code="invalid")
-        return self.cleaned_data.get(name)
-
-    def clean_subtree(self) -> bool | None:
-        return self._strict_boolean("subtree")
-
-    def clean_overdue(self) -> bool | None:
-        return self._strict_boolean("overdue")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
