@@ -16,18 +16,17 @@ from django.db import connection, models
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import BasePagination, Cursor, CursorPagination, _positive_int
+from rest_framework.pagination import BasePagination, Cursor, CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from ..formfields import ID_MAX
 from ..queries.feeds import changed_after
+from .fields import WholeNumberField
 
 # Between the two halves of a change feed cursor's position: an instant and an id.
 FEED_POSITION_SEPARATOR = "~"
-
-from .fields import WholeNumberField
 
 INVALID_CURSOR = _("This cursor is not valid: follow the next and previous links as given.")
 
@@ -41,14 +40,7 @@ class IdCursorPagination(CursorPagination):
     _model: type[models.Model] | None = None
 
     def get_page_size(self, request: Request) -> int:
-        value = request.query_params.get(self.page_size_query_param or "")
-        if not value:  # missing or empty: not given, as with the filters
-            return self.page_size
-        try:
-            size = WholeNumberField(min_value=1).run_validation(value)
-        except ValidationError as refused:
-            raise ValidationError({self.page_size_query_param: refused.detail}) from None
-        return min(size, self.max_page_size)
+        return page_size(request, self.page_size_query_param, self.page_size, self.max_page_size)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
@@ -170,8 +162,9 @@ class AfterIdPagination(BasePagination):
         self, queryset: QuerySet[Any], request: Request, view: Any = None
     ) -> list[Any] | None:
         self.base_url = request.build_absolute_uri()
-        self.page_size = _page_size(request, self.page_size_query_param, self.page_size)
-        self.page_size = min(self.page_size, self.max_page_size)
+        self.page_size = page_size(
+            request, self.page_size_query_param, self.page_size, self.max_page_size
+        )
         rows = list(queryset[: self.page_size + 1])
         self.has_next = len(rows) > self.page_size
         self.page = rows[: self.page_size]
@@ -207,10 +200,15 @@ class AfterIdPagination(BasePagination):
         ]
 
 
-def _page_size(request: Request, name: str, default: int) -> int:
-    """The page size asked for, as DRF's paginations read it: anything but a positive whole
-    number means the default."""
-    try:
-        return _positive_int(request.query_params[name], strict=True)
-    except (KeyError, ValueError):
+def page_size(request: Request, name: str, default: int, maximum: int) -> int:
+    """The page size asked for in the query parameter ``name``: missing or empty means ``default``
+    (as with the filters), more than ``maximum`` gives ``maximum``, and anything but a whole number
+    from 1 is a 400 naming the parameter."""
+    value = request.query_params.get(name)
+    if not value:
         return default
+    try:
+        size = WholeNumberField(min_value=1).run_validation(value)
+    except ValidationError as refused:
+        raise ValidationError({name: refused.detail}) from None
+    return min(size, maximum)
