@@ -298,14 +298,15 @@ USE_TZ = True
 # Development serves static files from the apps' folders; STATIC_ROOT exists after collectstatic.
 warnings.filterwarnings("ignore", message="No directory at: ")
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes them, for nginx to serve (deploy/nginx/: /static/).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default="") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "mediation.staticfiles.GzipManifestStaticFilesStorage"
         )
     },
 }
@@ -339,6 +340,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Observability (docs/architecture.md, "Settings and processes"). /readyz fails a worker or the beat
 # whose heartbeat (sent each minute) is older than this, and a read replica this far behind.
 READYZ_HEARTBEAT_MAX_AGE_SECONDS = env.int("READYZ_HEARTBEAT_MAX_AGE_SECONDS", default=180)
+# How often beat sends those heartbeats (mediation/celery.py). A minute in service; `make
+# deploy-check` shortens it so that a fresh stack reports its workers within seconds.
+HEARTBEAT_INTERVAL_SECONDS = env.int("HEARTBEAT_INTERVAL_SECONDS", default=60)
+if not 1 <= HEARTBEAT_INTERVAL_SECONDS < READYZ_HEARTBEAT_MAX_AGE_SECONDS:
+    raise ImproperlyConfigured(
+        "HEARTBEAT_INTERVAL_SECONDS must be at least 1 and below READYZ_HEARTBEAT_MAX_AGE_SECONDS "
+        f"({READYZ_HEARTBEAT_MAX_AGE_SECONDS}), or /readyz would find every heartbeat stale."
+    )
 READYZ_REPLICA_MAX_LAG_SECONDS = env.int("READYZ_REPLICA_MAX_LAG_SECONDS", default=30)
 # Take a request's id from X-Request-ID only when a proxy in front sets it (mediation.requestlog).
 TRUST_REQUEST_ID_HEADER = env.bool("TRUST_REQUEST_ID_HEADER", default=False)
