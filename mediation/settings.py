@@ -336,6 +336,18 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis behind Sentinel (docs/deploy.md, "Many servers"): the broker (and a result backend, if
+# any) as "sentinel://s1:26379;sentinel://s2:26379;sentinel://s3:26379" (a password and the database
+# number on the first: "sentinel://:PASSWORD@s1:26379/0;..."), and the name of the master they watch.
+REDIS_SENTINEL_MASTER = env.str("REDIS_SENTINEL_MASTER", default="")
+if REDIS_SENTINEL_MASTER:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"master_name": REDIS_SENTINEL_MASTER}
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"master_name": REDIS_SENTINEL_MASTER}
+elif any(url.startswith("sentinel://") for url in (CELERY_BROKER_URL, CELERY_RESULT_BACKEND or "")):
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL or CELERY_RESULT_BACKEND is a Sentinel URL (sentinel://): set "
+        "REDIS_SENTINEL_MASTER to the name of the master the Sentinels watch."
+    )
 
 # Observability (docs/architecture.md, "Settings and processes"). /readyz fails a worker or the beat
 # whose heartbeat (sent each minute) is older than this, and a read replica this far behind.
