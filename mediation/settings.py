@@ -456,6 +456,11 @@ DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", d
 # How long a search holding a phone or ID number is kept behind its opaque key (docs/web.md).
 SAVED_SEARCH_TTL_HOURS = env.int("SAVED_SEARCH_TTL_HOURS", default=24)
 
+# One JSON line per request and per task started (mediation.requestlog). `make run` turns them off:
+# runserver prints its own line per request, and the console is for the developer.
+LOG_REQUESTS = env.bool("LOG_REQUESTS", default=True)
+_REQUEST_LOG_LEVEL = "INFO" if LOG_REQUESTS else "WARNING"
+
 # Every handler masks phone and ID numbers (mediation/logs.py): a query string or a path may still
 # carry one, and the request logs write both.
 LOGGING = {
@@ -498,8 +503,12 @@ LOGGING = {
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         # One line per request and per task started, with the request id (mediation.requestlog).
-        "mediation.requests": {"handlers": ["json"], "level": "INFO", "propagate": False},
-        "mediation.tasks": {"handlers": ["json"], "level": "INFO", "propagate": False},
+        "mediation.requests": {
+            "handlers": ["json"],
+            "level": _REQUEST_LOG_LEVEL,
+            "propagate": False,
+        },
+        "mediation.tasks": {"handlers": ["json"], "level": _REQUEST_LOG_LEVEL, "propagate": False},
         # One line per login attempt at INFO; failures and lockouts are WARNING.
         "axes": {"level": "WARNING"},
         # The PDF renderer narrates every step of every document at INFO.
