@@ -295,4 +295,7 @@ print(
 )
 PY
 )"
+if [ -n "${DEPLOY_CHECK_VERBOSE:-}" ]; then
+    info "the directory holds $(du -sh "$DIR" 2>/dev/null | cut -f1)"
+fi
 step "stop"
