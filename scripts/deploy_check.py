@@ -2,10 +2,11 @@
 virtualenv, outside Django): it renders deploy/'s own files for a throwaway stack, then talks to
 that stack as a client would, through nginx.
 
-    deploy_check.py render    write, from deploy/'s files, the environment file, pgbouncer.ini and
-                              nginx's site and main configuration into DC_DIR; only paths, ports
-                              and secrets are substituted (every placeholder must be found, so a
-                              change in deploy/ that this check does not follow fails it)
+    deploy_check.py render    write, from deploy/'s files, pgbouncer.ini and nginx's site (only
+                              paths and ports substituted: every placeholder must be found, so a
+                              change in deploy/ that this check does not follow fails it), nginx's
+                              main configuration, and the environment file (the template with the
+                              values of render_env_file) into DC_DIR
     deploy_check.py http      the checks through nginx (HTTPS on DC_HTTPS_PORT, its certificate
                               trusted as the only authority); prints what was seen as JSON
 
@@ -89,7 +90,8 @@ def substitute(text: str, replacements: dict[str, str], source: Path) -> str:
 
 def render_env_file(directory: Path) -> None:
     """deploy/mediation.env.example filled in: generated keys, this stack's addresses and paths,
-    and HEARTBEAT_INTERVAL_SECONDS shortened so that beat's heartbeats come within seconds."""
+    e-mail to files, fewer processes for a small machine, and HEARTBEAT_INTERVAL_SECONDS shortened
+    so that beat's heartbeats come within seconds."""
     template = DEPLOY / "mediation.env.example"
     password = env("DC_DB_PASSWORD")
     redis = f"redis://127.0.0.1:{env('DC_REDIS_PORT')}"

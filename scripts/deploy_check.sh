@@ -7,8 +7,8 @@
 #   (deploy/pgbouncer/pgbouncer.ini: transaction mode), gunicorn (deploy/bin/mediation-web), one
 #   Celery worker per queue (deploy/bin/mediation-worker QUEUE), beat (deploy/bin/mediation-beat)
 #   and Debian's nginx (deploy/nginx/mediation.conf, with a self-signed certificate made here).
-# The environment file is deploy/mediation.env.example filled in; the files are deploy/'s with only
-# paths, ports and secrets substituted (scripts/deploy_check.py render). The processes get that
+# The files are deploy/'s with only paths and ports substituted, the environment file
+# deploy/mediation.env.example filled in (scripts/deploy_check.py render). The processes get that
 # file and nothing of the calling environment, as under systemd.
 #
 # Then: migrate and collectstatic (deploy/bin/mediation-manage), a tiny city (generate_city
@@ -118,7 +118,7 @@ stop_groups() {
 show_logs() {
     local file lines
     for file in "$STEP_LOG" "$DIR"/logs/*.out "$DIR/nginx/logs/error.log" \
-        "$DIR/pgbouncer/pgbouncer.log" "$DIR/pg/postgresql.log" "$DIR/replica/postgresql.log"; do
+        "$DIR/pg/postgresql.log" "$DIR/replica/postgresql.log"; do
         [ -s "$file" ] || continue
         lines=10
         [ "$file" = "$STEP_LOG" ] && lines=40
