@@ -130,6 +130,7 @@ show_logs() {
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
+    set +e # stop and remove everything, whatever fails on the way
     if [ "$status" -eq 130 ] || [ "$status" -eq 143 ]; then
         printf 'deploy-check: interrupted at "%s" after %s s; stopping\n' "$STEP" "$(elapsed)" >&2
     elif [ "$status" -ne 0 ] && [ -n "$DIR" ]; then
