@@ -10,11 +10,12 @@ export PYTEST_ARGS
 VENV := .venv
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint format screenshots vendor bench
+.PHONY: help venv run test deploy-check lint format screenshots vendor bench
 
 help:
 	@echo "make run [PORT=8000]       set up, migrate, load the demo city once, serve on 127.0.0.1:PORT"
 	@echo "make test [PYTEST_ARGS=..] lint, migrations check, pytest on throwaway PostgreSQL + Redis, smoke"
+	@echo "make deploy-check          the production stack of deploy/ started on loopback and checked (~1 min)"
 	@echo "make lint                  ruff check, ruff format --check, mypy, lint-imports (the floors)"
 	@echo "make format                ruff format and ruff check --fix"
 	@echo "make venv                  create .venv and install uv.lock"
@@ -30,6 +31,11 @@ run:
 
 test:
 	@scripts/test.sh
+
+# Part of make test: nginx, gunicorn, PgBouncer, PostgreSQL + replica, Redis, workers and beat from
+# deploy/'s files, checked through nginx, then stopped (docs/deploy.md, "Checking a stack").
+deploy-check:
+	@scripts/deploy_check.sh
 
 # All four run even when one fails, so one run shows every problem.
 lint: venv

@@ -68,8 +68,9 @@ app.conf.beat_schedule = {
         "task": "cases.tasks.report_roll_stocks",
         "schedule": crontab(minute=10, hour=0),
     },
-    # One heartbeat a minute to each queue, read by /readyz (mediation.heartbeat): publishing it
-    # stamps the beat's tick, running it the queue's worker. Dropped if no worker takes it in time.
+    # One heartbeat a minute (HEARTBEAT_INTERVAL_SECONDS: see below) to each queue, read by
+    # /readyz (mediation.heartbeat): publishing it stamps the beat's tick, running it the queue's
+    # worker. Dropped if no worker takes it in time.
     **{
         f"heartbeat-{queue}": {
             "task": heartbeat.TASK,
@@ -80,4 +81,16 @@ app.conf.beat_schedule = {
         for queue in QUEUES
     },
 }
+
+
+@app.on_after_configure.connect
+def _heartbeat_interval(sender: Celery, source: Any, **kwargs: Any) -> None:
+    """The heartbeats' interval from the settings (read once the app is configured from them)."""
+    from django.conf import settings
+
+    every = timedelta(seconds=settings.HEARTBEAT_INTERVAL_SECONDS)
+    for queue in QUEUES:
+        source["beat_schedule"][f"heartbeat-{queue}"]["schedule"] = every
+
+
 app.autodiscover_tasks()

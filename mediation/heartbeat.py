@@ -11,11 +11,13 @@ import functools
 import logging
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis
 from celery import shared_task
 from celery.signals import before_task_publish, task_failure
 from django.conf import settings
+from redis.sentinel import Sentinel
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +40,30 @@ def broker() -> redis.Redis:
 
 @functools.cache
 def _client(url: str) -> redis.Redis:
+    if url.startswith("sentinel://"):
+        return _sentinel_master(url, settings.REDIS_SENTINEL_MASTER)
     return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=2)
+
+
+def _sentinel_master(url: str, master: str) -> redis.Redis:
+    """The master ``master`` as the Sentinels of ``url`` name it at each connection, the way
+    Celery's broker reads the URL: "sentinel://[:password@]host:port[/db];sentinel://...", the
+    password and database those of the first."""
+    parts = [urlsplit(part) for part in url.split(";") if part.strip()]
+    sentinels = Sentinel(
+        [(part.hostname or "localhost", part.port or 26379) for part in parts],
+        socket_connect_timeout=1,
+        socket_timeout=2,
+    )
+    first = parts[0]
+    return sentinels.master_for(
+        master,
+        db=int(first.path.strip("/") or 0),
+        username=first.username or None,
+        password=first.password or None,
+        socket_connect_timeout=1,
+        socket_timeout=2,
+    )
 
 
 @shared_task(name=TASK, ignore_result=True, acks_late=False)

@@ -298,14 +298,15 @@ USE_TZ = True
 # Development serves static files from the apps' folders; STATIC_ROOT exists after collectstatic.
 warnings.filterwarnings("ignore", message="No directory at: ")
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes them, for nginx to serve (deploy/nginx/: /static/).
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default="") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "mediation.staticfiles.GzipManifestStaticFilesStorage"
         )
     },
 }
@@ -335,10 +336,30 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis behind Sentinel (docs/deploy.md, "Many servers"): the broker (and a result backend, if
+# any) as "sentinel://s1:26379;sentinel://s2:26379;sentinel://s3:26379" (a password and the database
+# number on the first: "sentinel://:PASSWORD@s1:26379/0;..."), and the name of the master they watch.
+REDIS_SENTINEL_MASTER = env.str("REDIS_SENTINEL_MASTER", default="")
+if REDIS_SENTINEL_MASTER:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"master_name": REDIS_SENTINEL_MASTER}
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"master_name": REDIS_SENTINEL_MASTER}
+elif any(url.startswith("sentinel://") for url in (CELERY_BROKER_URL, CELERY_RESULT_BACKEND or "")):
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL or CELERY_RESULT_BACKEND is a Sentinel URL (sentinel://): set "
+        "REDIS_SENTINEL_MASTER to the name of the master the Sentinels watch."
+    )
 
 # Observability (docs/architecture.md, "Settings and processes"). /readyz fails a worker or the beat
 # whose heartbeat (sent each minute) is older than this, and a read replica this far behind.
 READYZ_HEARTBEAT_MAX_AGE_SECONDS = env.int("READYZ_HEARTBEAT_MAX_AGE_SECONDS", default=180)
+# How often beat sends those heartbeats (mediation/celery.py). A minute in service; `make
+# deploy-check` shortens it so that a fresh stack reports its workers within seconds.
+HEARTBEAT_INTERVAL_SECONDS = env.int("HEARTBEAT_INTERVAL_SECONDS", default=60)
+if not 1 <= HEARTBEAT_INTERVAL_SECONDS < READYZ_HEARTBEAT_MAX_AGE_SECONDS:
+    raise ImproperlyConfigured(
+        "HEARTBEAT_INTERVAL_SECONDS must be at least 1 and below READYZ_HEARTBEAT_MAX_AGE_SECONDS "
+        f"({READYZ_HEARTBEAT_MAX_AGE_SECONDS}), or /readyz would find every heartbeat stale."
+    )
 READYZ_REPLICA_MAX_LAG_SECONDS = env.int("READYZ_REPLICA_MAX_LAG_SECONDS", default=30)
 # Take a request's id from X-Request-ID only when a proxy in front sets it (mediation.requestlog).
 TRUST_REQUEST_ID_HEADER = env.bool("TRUST_REQUEST_ID_HEADER", default=False)
@@ -441,6 +462,11 @@ DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", d
 # How long a search holding a phone or ID number is kept behind its opaque key (docs/web.md).
 SAVED_SEARCH_TTL_HOURS = env.int("SAVED_SEARCH_TTL_HOURS", default=24)
 
+# One JSON line per request and per task started (mediation.requestlog). `make run` turns them off:
+# runserver prints its own line per request, and the console is for the developer.
+LOG_REQUESTS = env.bool("LOG_REQUESTS", default=True)
+_REQUEST_LOG_LEVEL = "INFO" if LOG_REQUESTS else "WARNING"
+
 # Every handler masks phone and ID numbers (mediation/logs.py): a query string or a path may still
 # carry one, and the request logs write both.
 LOGGING = {
@@ -483,8 +509,12 @@ LOGGING = {
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         # One line per request and per task started, with the request id (mediation.requestlog).
-        "mediation.requests": {"handlers": ["json"], "level": "INFO", "propagate": False},
-        "mediation.tasks": {"handlers": ["json"], "level": "INFO", "propagate": False},
+        "mediation.requests": {
+            "handlers": ["json"],
+            "level": _REQUEST_LOG_LEVEL,
+            "propagate": False,
+        },
+        "mediation.tasks": {"handlers": ["json"], "level": _REQUEST_LOG_LEVEL, "propagate": False},
         # One line per login attempt at INFO; failures and lockouts are WARNING.
         "axes": {"level": "WARNING"},
         # The PDF renderer narrates every step of every document at INFO.

@@ -15,6 +15,8 @@ unset DATABASE_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND REDIS_URL
 export DEBUG=true
 export EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
 export EMAIL_FILE_PATH="$ROOT/var/sent-mail"
+# runserver prints a line per request already: no JSON request and task log lines on the console.
+export LOG_REQUESTS=false
 
 # Written after seed_demo succeeds. seed_demo adds nothing on a second run, but it is slow.
 SEED_STAMP="$ROOT/var/seed_demo.done"

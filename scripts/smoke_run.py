@@ -1,9 +1,10 @@
 """Smoke test of the `make run` path, run by `make test` with the project's virtualenv.
 
-On a fresh SQLite file in a temporary directory, with DEBUG on and e-mails into files as
-scripts/run.sh sets them: migrate, seed_demo --cases 300, print the logins,
-start the development server, check that /healthz and the admin login page answer 200, and log in
-through the web login form as each demo role and open its pages on the demo city's data.
+On a fresh SQLite file in a temporary directory, with DEBUG on, e-mails into files and the JSON
+request log off as scripts/run.sh sets them: migrate, seed_demo --cases 300, print the logins,
+start the development server, check that /healthz and the admin login page answer 200, log in
+through the web login form as each demo role and open its pages on the demo city's data, and check
+that the console shows runserver's request lines and no JSON request log line.
 Everything it starts is stopped and the directory removed, whatever happens. Exit status 0 on
 success, 1 on failure.
 """
@@ -145,6 +146,15 @@ def stop(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
+def quiet_console(log_path: Path) -> None:
+    """The console shows runserver's line per request, not the JSON request log's as well."""
+    output = log_path.read_text(errors="replace")
+    if '"GET /healthz HTTP/1.1" 200' not in output:
+        raise SmokeFailure("runserver printed no line for the requests")
+    if '"logger": "mediation.requests"' in output or '"logger": "mediation.tasks"' in output:
+        raise SmokeFailure("make run's console shows the JSON request log (LOG_REQUESTS=false)")
+
+
 def smoke(workdir: Path) -> None:
     env = {
         key: value
@@ -152,10 +162,12 @@ def smoke(workdir: Path) -> None:
         if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "REDIS_URL"}
     }
     env["DATABASE_URL"] = f"sqlite:///{workdir / 'db.sqlite3'}"
-    # As scripts/run.sh sets them: DEBUG on (development secrets), e-mails into files.
+    # As scripts/run.sh sets them: DEBUG on (development secrets), e-mails into files, no JSON
+    # request log lines.
     env["DEBUG"] = "true"
     env["EMAIL_BACKEND"] = "django.core.mail.backends.filebased.EmailBackend"
     env["EMAIL_FILE_PATH"] = str(workdir / "sent-mail")
+    env["LOG_REQUESTS"] = "false"
     env["PYTHONUNBUFFERED"] = "1"
 
     manage(env, "migrate", "--noinput", "-v", "0")
@@ -181,6 +193,7 @@ def smoke(workdir: Path) -> None:
         check(base, "/admin/login/")
         for username, paths in ROLE_PAGES.items():
             log_in_and_browse(base, username, paths)
+        quiet_console(log_path)
     except BaseException:
         stop(server)
         print("---- runserver output ----", file=sys.stderr)

@@ -6,8 +6,10 @@
 #   3. make lint, and makemigrations --check (DEBUG off, with throwaway secrets from here on)
 #   4. pytest (PYTEST_ARGS are passed on) against a throwaway PostgreSQL cluster and Redis
 #   5. smoke test of the make run path (scripts/smoke_run.py), and of generate_city --cases 2000
+#   6. make deploy-check (scripts/deploy_check.sh): the production stack of deploy/, on servers of
+#      its own, checked through nginx
 #
-# Steps 3 to 5 all run even when one fails, so one run shows every failure; the exit status is
+# Steps 3 to 6 all run even when one fails, so one run shows every failure; the exit status is
 # non-zero if any failed. The throwaway servers and their directories go on every exit path.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -103,6 +105,9 @@ smoke_generate_city() {
     DATABASE_URL="$url" "$py" manage.py generate_city --cases 2000 --force
 }
 step "Smoke test of generate_city --cases 2000" smoke_generate_city
+
+# Its own PostgreSQL, replica, Redis and the rest; nothing of this run's environment reaches them.
+step "Production stack (make deploy-check)" "$SCRIPTS/deploy_check.sh"
 
 section "Summary"
 if [ "${#failed[@]}" -gt 0 ]; then

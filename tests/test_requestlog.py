@@ -21,6 +21,7 @@ from mediation.celery import app
 from mediation.requestlog import RequestLogMiddleware
 from tests.api.support import client_for
 from tests.factories import Tree
+from tests.test_settings import run_django
 from tests.throwaway_redis import celery_broker, redis_server
 
 PHONE = "13911112222"
@@ -166,3 +167,19 @@ def test_a_task_run_in_process_logs_the_request_id(lines: Lines) -> None:
 
     [task_line] = [line for line in lines if line["logger"] == "mediation.tasks"]
     assert task_line["request_id"] == response["X-Request-ID"]
+
+
+def test_log_requests_false_keeps_the_console_quiet_and_the_request_id() -> None:
+    """make run sets LOG_REQUESTS=false: runserver prints its own line per request already."""
+    code = (
+        "from django.test import Client; r = Client().get('/healthz'); "
+        "print(r.status_code, len(r['X-Request-ID']))"
+    )
+    quiet = run_django(code, DEBUG="1", LOG_REQUESTS="false")
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stdout.split() == ["200", "32"]
+    assert "mediation.requests" not in quiet.stderr
+    logged = run_django(code, DEBUG="1")
+    assert logged.returncode == 0, logged.stderr
+    [line] = [json.loads(text) for text in logged.stderr.splitlines() if text.startswith("{")]
+    assert (line["logger"], line["route"], line["status"]) == ("mediation.requests", "healthz", 200)

@@ -194,3 +194,33 @@ def test_sessions_and_login_limits_come_from_the_environment() -> None:
         "0",
         "HTTP_X_FORWARDED_FOR,REMOTE_ADDR",
     ]
+
+
+def test_beat_sends_the_heartbeats_every_heartbeat_interval() -> None:
+    """A minute in service; make deploy-check shortens it to see its workers within seconds."""
+    code = (
+        "from mediation.celery import app; s = app.conf.beat_schedule; "
+        "print(','.join(sorted({str(e['schedule']) for n, e in s.items() "
+        "if n.startswith('heartbeat-')})), s['send-notification-emails']['schedule'])"
+    )
+    default = run_django(code, DEBUG="1")
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.split() == ["0:01:00", "0:01:00"]
+    shortened = run_django(code, DEBUG="1", HEARTBEAT_INTERVAL_SECONDS="2")
+    assert shortened.returncode == 0, shortened.stderr
+    # Every queue's heartbeat, and nothing else.
+    assert shortened.stdout.split() == ["0:00:02", "0:01:00"]
+    # Not as long as /readyz's limit: every heartbeat would be found stale.
+    refused = run_django("print('started')", DEBUG="1", HEARTBEAT_INTERVAL_SECONDS="180")
+    assert refused.returncode != 0
+    assert "HEARTBEAT_INTERVAL_SECONDS must be at least 1 and below" in refused.stderr
+
+
+def test_collectstatic_writes_where_static_root_says(tmp_path: Path) -> None:
+    code = "from django.conf import settings as s; print(s.STATIC_ROOT)"
+    default = run_django(code, DEBUG="1")
+    assert default.returncode == 0, default.stderr
+    assert default.stdout.strip() == str(ROOT / "staticfiles")
+    configured = run_django(code, DEBUG="1", STATIC_ROOT=str(tmp_path / "static"))
+    assert configured.returncode == 0, configured.stderr
+    assert configured.stdout.strip() == str(tmp_path / "static")
