@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # The API throttles' X-RateLimit-* headers on the answer (cases.api.throttling).
+    "cases.api.throttling.RateLimitHeadersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Below sessions: a request that wrote (not the session's own save) keeps its user's next
@@ -368,11 +370,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "cases.api.pagination.IdCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every operation's error answers and headers, from what it is (cases.api.schema).
+    "DEFAULT_SCHEMA_CLASS": "cases.api.schema.ContractAutoSchema",
     "EXCEPTION_HANDLER": "cases.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # DRF's, reporting X-RateLimit-* on every answer (cases.api.throttling).
+        "cases.api.throttling.AnonRateThrottle",
+        "cases.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
@@ -401,6 +405,10 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One English document whoever asks; component descriptions from their own docstrings only
+    # (cases.api.schema).
+    "DEFAULT_GENERATOR_CLASS": "cases.api.schema.EnglishSchemaGenerator",
+    "GET_LIB_DOC_EXCLUDES": "cases.api.schema.lib_doc_excludes",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # No badge fetched from the public validator: no third-party origin (CSP) and no schema sent out.
@@ -416,6 +424,8 @@ SPECTACULAR_SETTINGS = {
         "CentreLevelEnum": "cases.models.CentreLevel",
         # The case list's filters (POST /cases/search/) name the case's status set too.
         "CaseStatusEnum": "cases.models.Status",
+        # The error answers' codes (cases.errors.ERROR_CODES: docs/errors.md).
+        "ErrorCodeEnum": "cases.errors.ERROR_CODE_CHOICES",
     },
 }
 

@@ -22,6 +22,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from . import throttling
 from ..errors import (
     CaseNotFound,
     DomainError,
@@ -129,7 +130,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, exceptions.APIException):
         wait = getattr(exc, "wait", None)
         if isinstance(exc, exceptions.Throttled) and wait is not None:
-            headers["Retry-After"] = str(int(wait) + 1)
+            headers["Retry-After"] = str(throttling.seconds(wait))
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
         if isinstance(exc, IdempotencyInFlight):

@@ -57,7 +57,7 @@ def _search_serializer() -> type[serializers.Serializer[Any]]:
     }
     orderings = [prefix + name for name in ORDERING_FIELDS for prefix in ("", "-")]
     fields["ordering"] = serializers.ChoiceField(
-        choices=orderings, required=False, help_text=str(_("sort order (default: -id)"))
+        choices=orderings, required=False, help_text=_("sort order (default: -id)")
     )
     fields["page_size"] = serializers.IntegerField(
         min_value=1,

@@ -14,12 +14,12 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from ...errors import error_body
 from ...services import users
 from ..base import signed_in_user
+from ..throttling import AnonRateThrottle
 from ..serializers.auth import MeSerializer, TokenRequestSerializer, TokenSerializer
 
 

@@ -346,7 +346,7 @@ class CaseViewSet(
             503: error(
                 "The PDF renderer is not installed on this server",
                 "pdf_unavailable",
-                str(CLOSING_SUMMARY_UNAVAILABLE),
+                CLOSING_SUMMARY_UNAVAILABLE,
             ),
         },
     )
