@@ -22,7 +22,6 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from . import throttling
 from ..errors import (
     CaseNotFound,
     DomainError,
@@ -33,6 +32,7 @@ from ..errors import (
     VersionConflict,
     error_body,
 )
+from . import throttling
 
 logger = logging.getLogger(__name__)
 

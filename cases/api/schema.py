@@ -38,7 +38,9 @@ from rest_framework.request import Request
 
 from ..errors import error_codes_for
 from . import throttling
+from .base import ScopedViewSet
 from .negotiation import IgnoreFormatParameter
+from .serializers.base import FieldsBuiltOnce
 from .serializers.errors import ErrorSerializer
 
 SCHEMA_LANGUAGE = "en"
@@ -124,12 +126,22 @@ HEADER_NAMES = {
 }
 
 
+#: The parameter of every POST whose answer is kept for replay (``cases.api.base``).
+IDEMPOTENCY_KEY: dict[str, Any] = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "schema": {"type": "string", "maxLength": 255},
+    "description": (
+        "Makes the POST safe to retry: the same key and request within 48 hours answer the first "
+        "answer again (`Idempotent-Replayed: true`) and do nothing; the same key with a different "
+        "request is 422."
+    ),
+}
+
+
 def lib_doc_excludes() -> list[type]:
     """Base classes whose docstrings are about the code, not the API: a component or operation
     is described by its own docstring only (``GET_LIB_DOC_EXCLUDES``)."""
-    from .base import ScopedViewSet
-    from .serializers.base import FieldsBuiltOnce
-
     return [*get_lib_doc_excludes(), FieldsBuiltOnce, ScopedViewSet]
 
 
@@ -162,7 +174,9 @@ class ContractAutoSchema(AutoSchema):
         if operation is None:
             return None
         responses: dict[str, dict[str, Any]] = operation["responses"]
-        parameters = operation.get("parameters", [])
+        parameters = operation.setdefault("parameters", [])
+        if self._replays() and not any(p.get("name") == "Idempotency-Key" for p in parameters):
+            parameters.append(IDEMPOTENCY_KEY)
         located = {(p.get("in"), p.get("name")) for p in parameters}
         if_match = ("header", "If-Match") in located
         idempotent = ("header", "Idempotency-Key") in located
@@ -191,9 +205,21 @@ class ContractAutoSchema(AutoSchema):
                     HEADER_NAMES[name], self._header(name)
                 )
         operation["responses"] = dict(sorted(responses.items()))
+        if not parameters:
+            del operation["parameters"]
         return operation
 
-    def _error_statuses(self, operation: dict[str, Any], *, if_match: bool, idempotent: bool) -> set[int]:
+    def _replays(self) -> bool:
+        """Does the server keep and replay this operation's answers by ``Idempotency-Key``?"""
+        return (
+            self.method == "POST"
+            and isinstance(self.view, ScopedViewSet)
+            and self.view.replay_responses
+        )
+
+    def _error_statuses(
+        self, operation: dict[str, Any], *, if_match: bool, idempotent: bool
+    ) -> set[int]:
         parameters = operation.get("parameters", [])
         statuses = {500, 503}
         if not isinstance(self.view.get_content_negotiator(), IgnoreFormatParameter):

@@ -160,6 +160,14 @@ def describe_transition(spec: workflow.Transition) -> dict[str, Any]:
             "carry `search=<key>` (the search kept server-side for its caller) instead: prefer "
             "`POST /cases/search/`, which keeps the number out of the URL from the start."
         ),
+        responses={
+            200: CaseSerializer(many=True),
+            404: error(
+                "`search` names no search of yours: unknown, expired or another caller's",
+                "not_found",
+                "This search is no longer available: search again.",
+            ),
+        },
     ),
     retrieve=extend_schema(summary="One case (with an ETag header of its version)"),
     create=extend_schema(
@@ -188,6 +196,8 @@ class CaseViewSet(
     ScopedViewSet,
 ):
     scope = staticmethod(api_cases_for)
+    #: Answers with the case's ``ETag`` besides those taking ``If-Match`` (cases.api.schema).
+    etag_actions = ("retrieve", "create", "transitions")
     serializer_class = CaseSerializer
     filterset_class = CaseApiFilter
     ordering_fields = ORDERING_FIELDS
