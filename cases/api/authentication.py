@@ -27,7 +27,7 @@ class TokenAuthentication(KnoxTokenAuthentication):
         if auth and auth[0].lower() == BEARER:
             # knox checks its own prefix, then the rest as it is: show it the header under it.
             header = b" ".join([self.authenticate_header(request).encode(), *auth[1:]])
-            return super().authenticate(_Headers({"HTTP_AUTHORIZATION": header}))
+            return super().authenticate(_Headers({"authorization": header}))
         return super().authenticate(request)
 
     def _cleanup_token(self, auth_token: Any) -> bool:
@@ -40,7 +40,7 @@ class TokenAuthentication(KnoxTokenAuthentication):
 
 
 class _Headers:
-    """The one part of a request knox's ``authenticate`` reads: ``META``."""
+    """The one part of a request knox's ``authenticate`` reads: its ``headers``."""
 
-    def __init__(self, meta: dict[str, bytes]) -> None:
-        self.META = meta
+    def __init__(self, headers: dict[str, bytes]) -> None:
+        self.headers = headers

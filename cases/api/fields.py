@@ -70,5 +70,5 @@ class OptionalEmailField(serializers.EmailField):
             return (True, "")
         return super().validate_empty_values(data)  # type: ignore[no-any-return]
 
-    def to_representation(self, value: Any) -> str | None:
+    def to_representation(self, value: Any) -> str | None:  # type: ignore[override]
         return str(value) if value else None

@@ -33,6 +33,9 @@ def seconds(wait: float) -> int:
 
 
 class _Reporting(throttling.SimpleRateThrottle):
+    num_requests: int
+    duration: int
+
     def allow_request(self, request: Request, view: Any) -> bool:
         allowed = super().allow_request(request, view)
         if self.rate is None or getattr(self, "key", None) is None:

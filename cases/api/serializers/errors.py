@@ -16,7 +16,8 @@ class ErrorDetailSerializer(serializers.Serializer[Any]):
         help_text="Stable: match on it. The catalogue of codes is docs/errors.md.",
     )
     message = serializers.CharField(help_text="For people, in the caller's language.")
-    fields = serializers.DictField(
+    # Declared fields leave the class body (DRF's metaclass), so this does not hide `.fields`.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text=(
             "Each field at fault (a dotted path into nested input, e.g. `parties.0.phone`; "
