@@ -69,6 +69,7 @@ def test_the_schema_is_the_same_bytes_whatever_the_language_asked() -> None:
         for language in ("zh-hans", "en", None)
     }
     bodies = {language: answer.content for language, answer in answers.items()}
+    assert {answer["Content-Language"] for answer in answers.values()} == {"en"}
     assert bodies["zh-hans"] == bodies["en"] == bodies[None]
     yaml_answers = {
         Client().get("/api/schema/", HTTP_ACCEPT_LANGUAGE=language).content
