@@ -7,7 +7,8 @@ where it stands on every API answer:
 - ``X-RateLimit-Reset``: seconds until the oldest counted request leaves the window, so one more
   is allowed (on a 429 the same as ``Retry-After``).
 
-Where several throttles apply, the headers are the one with the fewest requests left. Answers made
+Where several throttles apply, the headers are the one with the fewest requests left (of two
+spent, the one with the longer wait). Answers made
 before the throttles run (401 for a bad token, 413 for a body too large) carry none.
 """
 
@@ -45,7 +46,8 @@ class _Reporting(throttling.SimpleRateThrottle):
         state = (self.num_requests, remaining, seconds(self.duration - (self.now - oldest)))
         http_request = request._request
         current = getattr(http_request, _STATE, None)
-        if current is None or remaining < current[1]:
+        # The fewest left; of two spent, the longer wait (the one Retry-After gives).
+        if current is None or (remaining, -state[2]) < (current[1], -current[2]):
             setattr(http_request, _STATE, state)
         return allowed
 
