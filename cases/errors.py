@@ -5,6 +5,7 @@ names; no surface shows a stack trace.
 """
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -80,3 +81,156 @@ def error_body(
     error: dict[str, Any] = {"code": code, "message": str(message), "fields": fields or {}}
     error.update(extra)
     return {"error": error}
+
+
+# --- The catalogue: every code an API answer can carry --------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    """One ``code`` of the error shape: the HTTP statuses it comes with, and what it means (English:
+    this is the integrators' reference, docs/errors.md and the OpenAPI schema)."""
+
+    code: str
+    statuses: tuple[int, ...]
+    meaning: str
+
+
+#: Every error code the API answers with, in the order of their first status. The OpenAPI schema's
+#: ``ErrorCode`` enum and docs/errors.md (``manage.py error_catalogue``) are built from it; a test
+#: checks that every code the exception handler can produce is here.
+ERROR_CODES: tuple[ErrorCode, ...] = (
+    ErrorCode(
+        "invalid",
+        (400,),
+        "A field is missing or not valid, in the body or in the query string; `fields` names "
+        "each one with a dotted path (`parties.0.phone`), `__all__` for the request as a whole.",
+    ),
+    ErrorCode(
+        "invalid_credentials",
+        (400,),
+        "`POST /auth/token/` with a wrong username or password, or an inactive account "
+        "(`fields.password`).",
+    ),
+    ErrorCode(
+        "parse_error",
+        (400,),
+        "The body is not JSON, or JSON nested more than 32 levels deep.",
+    ),
+    ErrorCode(
+        "not_authenticated",
+        (401,),
+        "No credentials: send `Authorization: Token <key>` (or `Bearer <key>`). The answer "
+        "carries `WWW-Authenticate: Token`.",
+    ),
+    ErrorCode(
+        "authentication_failed",
+        (401,),
+        "The token is unknown, revoked or expired (30 days unused): sign in again.",
+    ),
+    ErrorCode(
+        "permission_denied",
+        (403,),
+        "In your scope, but not yours to do (an observer editing a case, a role that may not "
+        "register cases here). Checked before the body, so a bad body you may not send anyway "
+        "is 403, not 400.",
+    ),
+    ErrorCode(
+        "not_found",
+        (404,),
+        "No such object, or one outside your scope (the two are not told apart); also unknown "
+        "`/api/` URLs, unknown transition names and a saved search that is gone.",
+    ),
+    ErrorCode(
+        "method_not_allowed",
+        (405,),
+        "The path does not take this method (e.g. `DELETE` on a case).",
+    ),
+    ErrorCode(
+        "not_acceptable",
+        (406,),
+        "The `Accept` header admits no type this operation answers (JSON, or the file's type).",
+    ),
+    ErrorCode(
+        "transition_not_allowed",
+        (409,),
+        "The case's status, or your role, does not allow this action now; the message says why. "
+        "Nothing changed.",
+    ),
+    ErrorCode(
+        "double_booked",
+        (409,),
+        "The session overlaps a booking of one of its mediators or of its room.",
+    ),
+    ErrorCode(
+        "idempotency_in_flight",
+        (409,),
+        "A request with the same `Idempotency-Key` is still being processed: retry after "
+        "`Retry-After` seconds with the same key.",
+    ),
+    ErrorCode(
+        "precondition_failed",
+        (412,),
+        "`If-Match` is not the case's current version (someone changed it meanwhile, or the value "
+        "was never an ETag of ours); `current_version` gives the current one. Nothing changed: "
+        "read the case again and retry.",
+    ),
+    ErrorCode(
+        "request_too_large",
+        (413,),
+        "The body is larger than the server accepts (`DATA_UPLOAD_MAX_MEMORY_SIZE`, 2.5 MB by "
+        "default).",
+    ),
+    ErrorCode(
+        "unsupported_media_type",
+        (415,),
+        "The body is not sent as `application/json`.",
+    ),
+    ErrorCode(
+        "idempotency_key_reused",
+        (422,),
+        "This `Idempotency-Key` was used before with a different request (method, path or body).",
+    ),
+    ErrorCode(
+        "precondition_required",
+        (428,),
+        "`If-Match` is missing where a change needs it (editing a case, its transitions).",
+    ),
+    ErrorCode(
+        "throttled",
+        (429,),
+        "Too many requests: retry after `Retry-After` seconds (see the `X-RateLimit-*` headers).",
+    ),
+    ErrorCode(
+        "locked_out",
+        (429,),
+        "`POST /auth/token/` after too many failed sign-ins: of the account (`fields.username`) or "
+        "from your address (no field); `Retry-After` says when to try again.",
+    ),
+    ErrorCode(
+        "server_error",
+        (500,),
+        "Our fault: logged on the server, nothing of it in the body. Retrying with the same "
+        "`Idempotency-Key` is safe.",
+    ),
+    ErrorCode(
+        "service_unavailable",
+        (503,),
+        "The database cannot be reached right now; nothing was kept: retry after `Retry-After` "
+        "seconds with the same `Idempotency-Key`.",
+    ),
+    ErrorCode(
+        "pdf_unavailable",
+        (503,),
+        "A PDF was asked for on a server without the PDF renderer (WeasyPrint and its system "
+        "libraries); the same data is available in the other formats.",
+    ),
+)
+
+#: ``(code, meaning)`` pairs, the choices of the schema's ``ErrorCode`` enum.
+ERROR_CODE_CHOICES: list[tuple[str, str]] = [(e.code, e.meaning) for e in ERROR_CODES]
+
+
+def error_codes_for(status: int) -> list[ErrorCode]:
+    """The codes an answer with this HTTP status can carry."""
+    return [e for e in ERROR_CODES if status in e.statuses]

@@ -97,6 +97,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # The API throttles' X-RateLimit-* headers on the answer (cases.api.throttling).
+    "cases.api.throttling.RateLimitHeadersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Below sessions: a request that wrote (not the session's own save) keeps its user's next
@@ -389,11 +391,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "cases.api.pagination.IdCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Every operation's error answers and headers, from what it is (cases.api.schema).
+    "DEFAULT_SCHEMA_CLASS": "cases.api.schema.ContractAutoSchema",
     "EXCEPTION_HANDLER": "cases.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        # DRF's, reporting X-RateLimit-* on every answer (cases.api.throttling).
+        "cases.api.throttling.AnonRateThrottle",
+        "cases.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_THROTTLE_ANON", default="60/minute"),
@@ -424,6 +428,10 @@ SPECTACULAR_SETTINGS = {
     # (docs/api-changelog.md, checked by tests/api/test_api_versioning.py).
     "VERSION": "1.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One English document whoever asks; component descriptions from their own docstrings only
+    # (cases.api.schema).
+    "DEFAULT_GENERATOR_CLASS": "cases.api.schema.EnglishSchemaGenerator",
+    "GET_LIB_DOC_EXCLUDES": "cases.api.schema.lib_doc_excludes",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # No badge fetched from the public validator: no third-party origin (CSP) and no schema sent out.
@@ -443,6 +451,8 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "cases.models.Status",
         # The case's fail_guidance and the fail transition's guidance: one choice set.
         "FailGuidanceEnum": "cases.models.FailGuidance",
+        # The error answers' codes (cases.errors.ERROR_CODES: docs/errors.md).
+        "ErrorCodeEnum": "cases.errors.ERROR_CODE_CHOICES",
     },
 }
 

@@ -2,15 +2,17 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from cases.api.views.schema import EnglishSchemaView
 from mediation.health import healthz, readyz
 from mediation.metrics import metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("cases.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # One English schema whoever asks (issue 17).
+    path("api/schema/", EnglishSchemaView.as_view(), name="schema"),
     # The split view serves its start-up script as a file of its own (?script): no inline script.
     path(
         "api/docs/",

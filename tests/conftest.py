@@ -8,6 +8,7 @@ import pytest
 from django.db import transaction
 from django.test.utils import override_settings
 
+from tests import contract
 from tests.factories import Tree, add_filter_cases, build_tree, populate_cases
 
 # The heavy tests, left out of the fast inner loop (`make test PYTEST_ARGS="-m 'not slow'"`);
@@ -29,6 +30,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         path = item.path.relative_to(ROOT).as_posix()
         if any(path == slow or path.startswith(slow + "/") for slow in SLOW_MODULES):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Any:
+    contract.VIOLATIONS.clear()
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """Fails a test whose API calls (its fixtures' included) received an answer the OpenAPI
+    schema does not declare, or that does not match it (tests/contract.py)."""
+    result = yield
+    if contract.VIOLATIONS:
+        found, contract.VIOLATIONS[:] = list(contract.VIOLATIONS), []
+        pytest.fail("Answers that break the API schema:\n" + "\n".join(found), pytrace=False)
+    return result
 
 
 @pytest.fixture(autouse=True, scope="session")

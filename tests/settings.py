@@ -28,3 +28,7 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Every answer under /api/v1/ checked against the OpenAPI schema (tests/contract.py); outermost, so
+# it sees the answer as the client gets it.
+MIDDLEWARE = ["tests.contract.SchemaContractMiddleware", *MIDDLEWARE]  # noqa: F405

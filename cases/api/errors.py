@@ -32,6 +32,7 @@ from ..errors import (
     VersionConflict,
     error_body,
 )
+from . import throttling
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, exceptions.APIException):
         wait = getattr(exc, "wait", None)
         if isinstance(exc, exceptions.Throttled) and wait is not None:
-            headers["Retry-After"] = str(int(wait) + 1)
+            headers["Retry-After"] = str(throttling.seconds(wait))
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
         if isinstance(exc, IdempotencyInFlight):

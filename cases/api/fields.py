@@ -8,6 +8,7 @@ ids outside 1..2**63-1, with a 400 naming the field.
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..formfields import ID_MAX, as_id, whole_number
@@ -44,3 +45,30 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-a
                 self.fail("does_not_exist", pk_value=data)
             self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(data)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "email",
+        "nullable": True,
+        "description": "An e-mail address, or `null` for none.",
+    }
+)
+class OptionalEmailField(serializers.EmailField):
+    """An e-mail address or none: answered as ``null`` when an account has none (``""`` is no
+    address, which the schema's ``format: email`` would refuse); ``null`` or ``""`` given is none."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        # Answered: an address or null, never "" (so no blank in the schema's answers).
+        kwargs.setdefault("allow_blank", not kwargs.get("read_only", False))
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        if data is None:
+            return (True, "")
+        return super().validate_empty_values(data)  # type: ignore[no-any-return]
+
+    def to_representation(self, value: Any) -> str | None:  # type: ignore[override]
+        return str(value) if value else None

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from rest_framework import serializers
@@ -32,7 +33,7 @@ def _field(filter_: Any) -> serializers.Field:
     """The JSON field of one of ``CaseFilter``'s filters."""
     common: dict[str, Any] = {"required": False}
     if filter_.label:
-        common["help_text"] = str(filter_.label)
+        common["help_text"] = filter_.label  # lazy: the schema is generated in English
     if isinstance(filter_, filters.MultipleChoiceFilter):
         return serializers.ListField(
             child=serializers.ChoiceField(choices=filter_.extra["choices"]), **common
@@ -57,14 +58,15 @@ def _search_serializer() -> type[serializers.Serializer[Any]]:
     }
     orderings = [prefix + name for name in ORDERING_FIELDS for prefix in ("", "-")]
     fields["ordering"] = serializers.ChoiceField(
-        choices=orderings, required=False, help_text=str(_("sort order (default: -id)"))
+        choices=orderings, required=False, help_text=_("sort order (default: -id)")
     )
     fields["page_size"] = serializers.IntegerField(
         min_value=1,
         required=False,
-        help_text=str(
-            _("cases a page (at most %(max)d)") % {"max": IdCursorPagination.max_page_size}
-        ),
+        help_text=lazy(
+            lambda: _("cases a page (at most %(max)d)") % {"max": IdCursorPagination.max_page_size},
+            str,
+        )(),
     )
     return type("CaseSearchSerializer", (serializers.Serializer,), fields)
 

@@ -298,7 +298,7 @@ def test_the_schema_describes_token_auth_and_the_logout_endpoints(db: None) -> N
     assert scheme["type"] == "apiKey"
     assert scheme["in"] == "header"
     assert scheme["name"] == "Authorization"
-    assert '"Token"' in scheme["description"]
+    assert "`Authorization: Token <key>`" in scheme["description"]
     paths = schema["paths"]
     assert set(paths["/api/v1/auth/token/"]) == {"post", "delete"}
     assert set(paths["/api/v1/auth/logout/"]) == {"post"}

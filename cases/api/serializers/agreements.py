@@ -46,7 +46,7 @@ class FulfilmentSerializer(serializers.Serializer[Any]):
 
 
 class JudicialConfirmationSerializer(serializers.Serializer[Any]):
-    """The application for judicial confirmation (司法确认), or the court's ruling on it."""
+    """The application for judicial confirmation, or the court's ruling on it."""
 
     status = serializers.ChoiceField(
         choices=[

@@ -5,11 +5,13 @@ from typing import Any
 from django.contrib.auth.models import User
 from rest_framework import serializers
 
+from ..fields import OptionalEmailField
 from .users import MembershipSerializer
 
 
 class MeSerializer(serializers.ModelSerializer[User]):
     memberships = MembershipSerializer(many=True, read_only=True)
+    email = OptionalEmailField(read_only=True)
     language = serializers.SerializerMethodField()
     is_administrator = serializers.SerializerMethodField()
     mediator = serializers.SerializerMethodField(

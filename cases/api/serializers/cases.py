@@ -13,6 +13,9 @@ from .parties import PartyInputSerializer, PartySerializer
 
 
 class CaseSerializer(FieldsBuiltOnce[Case]):
+    """A case as you see it: its state, deadlines, parties (personal data masked) and outcome.
+    `version` is its ETag: send it as `If-Match` to change the case."""
+
     status_label = ChoiceLabel("status")
     channel_label = ChoiceLabel("channel")
     risk_level_label = ChoiceLabel("risk_level")

@@ -31,3 +31,9 @@ class CentreSerializer(serializers.ModelSerializer[Centre]):
             "address",
         ]
         read_only_fields = fields
+        # The model's help text quotes a case number in Chinese: the schema is English.
+        extra_kwargs = {
+            "abbreviation_zh": {
+                "help_text": "The short name (in Chinese) that case numbers of the centre carry."
+            }
+        }

@@ -9,6 +9,9 @@ from .base import FieldsBuiltOnce
 
 
 class PartySerializer(FieldsBuiltOnce[Party]):
+    """A party to a case, its ID number and phone masked (`POST /parties/{id}/reveal/` shows them,
+    logged)."""
+
     id_number = serializers.CharField(source="id_number_masked", read_only=True)
     phone = serializers.CharField(source="phone_masked", read_only=True)
 

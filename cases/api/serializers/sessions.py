@@ -35,7 +35,7 @@ class SessionSerializer(serializers.ModelSerializer[Session]):
 
 
 class SessionCreateSerializer(serializers.Serializer[Any]):
-    """A session to book. ``case`` must be in your scope; ``parties_present`` are its parties."""
+    """A session to book. `case` must be in your scope; `parties_present` are its parties."""
 
     case = IdField()
     starts_at = serializers.DateTimeField()
@@ -52,7 +52,7 @@ class SessionCreateSerializer(serializers.Serializer[Any]):
 
 
 class SessionRecordSerializer(serializers.Serializer[Any]):
-    """What happened at a session; the session becomes ``held``. Omitted fields keep their value."""
+    """What happened at a session; the session becomes `held`. Omitted fields keep their value."""
 
     minutes = serializers.CharField(required=False, allow_blank=True)
     result = serializers.CharField(max_length=255, required=False, allow_blank=True)

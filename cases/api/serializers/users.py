@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from ...models import Centre, Membership, Role
-from ..fields import IdRelatedField
+from ..fields import IdRelatedField, OptionalEmailField
 
 
 class MembershipSerializer(serializers.ModelSerializer[Membership]):
@@ -23,7 +23,7 @@ class UserSerializer(serializers.ModelSerializer[User]):
 
     memberships = MembershipSerializer(many=True, read_only=True)
     has_password = serializers.SerializerMethodField()
-    email = serializers.CharField(read_only=True)  # may be empty, so not format "email"
+    email = OptionalEmailField(read_only=True)
 
     class Meta:
         model = User
@@ -63,16 +63,16 @@ class UserCreateSerializer(serializers.Serializer[Any]):
     )
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = OptionalEmailField(required=False)
     is_active = serializers.BooleanField(required=False, default=True)
     memberships = MembershipInputSerializer(many=True, required=False, default=list)
 
 
 class UserUpdateSerializer(serializers.Serializer[Any]):
-    """Omitted fields keep their value; ``memberships``, when sent, replace all of them."""
+    """Omitted fields keep their value; `memberships`, when sent, replace all of them."""
 
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    email = serializers.EmailField(required=False, allow_blank=True)
+    email = OptionalEmailField(required=False)
     is_active = serializers.BooleanField(required=False)
     memberships = MembershipInputSerializer(many=True, required=False)

@@ -93,7 +93,7 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         return Response(AgreementSerializer(agreement).data)
 
     @extend_schema(
-        summary="Record the judicial confirmation (司法确认) of the agreement",
+        summary="Record the judicial confirmation of the agreement",
         description=(
             "The entrusting court's liaison (or an administrator) records the parties' application "
             "to the court (`applied`, with `applied_on`), then the court's ruling (`confirmed` or "

@@ -14,13 +14,14 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from ...errors import error_body
 from ...services import users
 from ..base import signed_in_user
+from ..docs import error
 from ..serializers.auth import MeSerializer, TokenRequestSerializer, TokenSerializer
+from ..throttling import AnonRateThrottle
 
 
 class TokenView(APIView):
@@ -38,7 +39,25 @@ class TokenView(APIView):
     @extend_schema(
         summary="Get a token",
         request=TokenRequestSerializer,
-        responses={200: TokenSerializer},
+        responses={
+            200: TokenSerializer,
+            400: error(
+                "A field is missing (`invalid`), or the credentials are wrong "
+                "(`invalid_credentials`)",
+                "invalid_credentials",
+                "Unable to log in with these credentials.",
+                password=["Unable to log in with these credentials."],
+            ),
+            429: error(
+                "Too many failed sign-ins (`locked_out`, with `Retry-After`), or too many "
+                "requests (`throttled`)",
+                "locked_out",
+                "This account is locked after too many failed logins. Try again in 15 minutes.",
+                username=[
+                    "This account is locked after too many failed logins. Try again in 15 minutes."
+                ],
+            ),
+        },
         auth=[],
         examples=[
             OpenApiExample("login", value={"username": "intake", "password": "demo12345"}, request_only=True),

@@ -161,6 +161,14 @@ TRANSITION_EXAMPLES = [
                 ),
             )
         ],
+        responses={
+            200: CaseSerializer(many=True),
+            404: error(
+                "`search` names no search of yours: unknown, expired or another caller's",
+                "not_found",
+                "This search is no longer available: search again.",
+            ),
+        },
     ),
     retrieve=extend_schema(summary="One case (with an ETag header of its version)"),
     create=extend_schema(
@@ -189,6 +197,8 @@ class CaseViewSet(
     ScopedViewSet,
 ):
     scope = staticmethod(api_cases_for)
+    #: Answers with the case's ``ETag`` besides those taking ``If-Match`` (cases.api.schema).
+    etag_actions = ("retrieve", "create", "transitions")
     serializer_class = CaseSerializer
     filterset_class = CaseApiFilter
     ordering_fields = ORDERING_FIELDS
@@ -359,7 +369,7 @@ class CaseViewSet(
             503: error(
                 "The PDF renderer is not installed on this server",
                 "pdf_unavailable",
-                str(CLOSING_SUMMARY_UNAVAILABLE),
+                CLOSING_SUMMARY_UNAVAILABLE,
             ),
         },
     )

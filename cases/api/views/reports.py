@@ -102,7 +102,7 @@ def _figures_schema(*, breakdown: bool) -> dict[str, Any]:
         "type": "object",
         "required": [f.key for f in chosen],
         "properties": {
-            f.key: {**_VALUE_SCHEMAS[f.kind], "description": str(f.definition)} for f in chosen
+            f.key: {**_VALUE_SCHEMAS[f.kind], "description": f.definition} for f in chosen
         },
     }
 
@@ -327,7 +327,7 @@ class ReportViewSet(ScopedViewSet):
             503: error(
                 "format=pdf where the PDF renderer is not installed",
                 "pdf_unavailable",
-                str(PDF_UNAVAILABLE),
+                PDF_UNAVAILABLE,
             ),
         },
     )
