@@ -12,6 +12,7 @@ schema does not declare for the operation (``raise_on_unexpected_status``).
 """
 
 import importlib
+import io
 import json
 import subprocess
 import sys
@@ -24,7 +25,10 @@ from types import ModuleType
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
+import yaml
+from django.conf import settings
 from django.test import Client as DjangoClient
 from django.utils import timezone
 
@@ -37,18 +41,11 @@ pytestmark = pytest.mark.django_db
 PACKAGE = "mediation_generated_client"
 PASSWORD = "walk-the-api-1"
 
-# openapi-python-client's own options (its documented config file): no formatting hooks (they
-# need ruff on PATH and only restyle the code), and the file media types read as bytes (it
-# otherwise skips responses whose media type it does not know, such as application/pdf).
+# The generator's configuration that docs/api.md gives integrators (the files' media types read as
+# bytes), without its formatting hooks (they need ruff on PATH and only restyle the code).
 GENERATOR_CONFIG = {
+    **yaml.safe_load((settings.BASE_DIR / "docs" / "openapi-python-client.yaml").read_text()),
     "post_hooks": [],
-    "content_type_overrides": {
-        "application/pdf": "application/octet-stream",
-        "text/csv": "application/octet-stream",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (
-            "application/octet-stream"
-        ),
-    },
 }
 
 
@@ -142,13 +139,12 @@ def value(choice: Any) -> Any:
     return choice.value if isinstance(choice, Enum) else choice
 
 
-def error_of(answer: Any, status: int, code: str) -> Any:
-    """The error the generated client parsed from an error answer (``{"error": {"code",
-    "message", "fields"}}``) into the model the generator made of the schema's error shape."""
+def error_of(api: Api, answer: Any, status: int, code: str) -> Any:
+    """The error the generated client parsed from an error answer into the schema's one error
+    model (``Error``: ``{"error": {"code", "message", "fields"}}``); its ``error``."""
     assert answer.status_code == status, (answer.status_code, answer.content[:500])
-    parsed = answer.parsed
-    assert type(parsed).__module__.startswith(f"{PACKAGE}.models."), type(parsed)
-    error = parsed.error
+    assert isinstance(answer.parsed, api.model("Error")), type(answer.parsed)
+    error = answer.parsed.error
     assert value(error.code) == code, (error.code, error.message)
     assert isinstance(error.message, str) and error.message
     return error
@@ -182,15 +178,10 @@ def read(api: Api, client: Any, case_id: int) -> tuple[Any, str]:
 def transition(api: Api, client: Any, case_id: int, name: str, etag: str, **fields: Any) -> Any:
     """Perform transition ``name`` with ``If-Match: etag``: the generated client's answer.
 
-    The schema has one operation for every transition, with a free-form body."""
-    return api(
-        "cases_transitions_create",
-        id=case_id,
-        name=api.model("CasesTransitionsCreateName")(name),
-        client=client,
-        body=api.model("CasesTransitionsCreateBody").from_dict(fields),
-        if_match=etag,
-    )
+    Each transition is an operation of its own (``cases_transitions_<name>``) with its typed body
+    (``<Name>Request``), built from the fields as the generated model reads them."""
+    body = api.model(f"{name.title().replace('_', '')}Request").from_dict(fields)
+    return api(f"cases_transitions_{name}", id=case_id, client=client, body=body, if_match=etag)
 
 
 def step(
@@ -268,7 +259,21 @@ def test_a_case_from_intake_to_the_monthly_report(api: Api, tree: Tree) -> None:
 
     # The director reads it, accepts, extends the deadline once and assigns the mediator.
     _, etag = read(api, director, case.id)
+    offered = ok(api("cases_transitions_list", id=case.id, client=director))
+    assert [value(t.name) for t in offered] == ["accept", "decline", "transfer", "extend"]
+    transfer = next(t for t in offered if value(t.name) == "transfer")
+    assert [(f.name, value(f.type_), f.required) for f in transfer.fields] == [
+        ("target_centre", "integer", True),
+        ("reason", "string", True),
+    ]
+    error_of(api, transition(api, director, case.id, "accept", ""), 428, "precondition_required")
+    outsider = sign_in(api, tree.director_d2)
+    error_of(api, api("cases_retrieve", id=case.id, client=outsider), 404, "not_found")
+    error_of(api, transition(api, outsider, case.id, "accept", etag), 404, "not_found")
+    read_before = etag
     accepted, etag = step(api, director, case.id, "accept", etag)
+    stale = transition(api, director, case.id, "decline", read_before, reason="重复登记")
+    assert error_of(api, stale, 412, "precondition_failed").current_version == accepted.version
     assert value(accepted.status) == "accepted" and accepted.due_at is not None
     extended, etag = step(api, director, case.id, "extend", etag, days=10, reason="当事人外出务工")
     assert extended.extension_days == 10
@@ -304,7 +309,7 @@ def test_a_case_from_intake_to_the_monthly_report(api: Api, tree: Tree) -> None:
             ends_at=starts + timedelta(hours=2), mediators=[lead],
         ),
     )  # fmt: skip
-    error_of(clash, 409, "double_booked")
+    error_of(api, clash, 409, "double_booked")
     refused = api(
         "sessions_create",
         client=observer,
@@ -313,7 +318,7 @@ def test_a_case_from_intake_to_the_monthly_report(api: Api, tree: Tree) -> None:
             ends_at=starts + timedelta(days=1, hours=1), mediators=[lead],
         ),
     )  # fmt: skip
-    error_of(refused, 403, "permission_denied")
+    error_of(api, refused, 403, "permission_denied")
     held = ok(
         api(
             "sessions_partial_update",
@@ -327,9 +332,15 @@ def test_a_case_from_intake_to_the_monthly_report(api: Api, tree: Tree) -> None:
     assert (value(held.status), held.result) == ("held", "达成一致")
 
     # A pause, then the agreement.
+    offered = ok(api("cases_transitions_list", id=case.id, client=mediator))
+    (agreement,) = next(t for t in offered if value(t.name) == "resolve").fields
+    assert (agreement.name, value(agreement.type_)) == ("agreement", "object")
+    assert {f.name for f in agreement.fields if f.required} == {"terms"}
     suspended, etag = step(api, mediator, case.id, "suspend", etag, reason="申请人住院")
     assert value(suspended.status) == "suspended"
     _, etag = step(api, mediator, case.id, "resume", etag)
+    unsigned = transition(api, mediator, case.id, "resolve", etag, agreement={"terms": ""})
+    assert list(fields_of(error_of(api, unsigned, 400, "invalid"))) == ["agreement.terms"]
     resolved, etag = step(
         api,
         mediator,
@@ -347,9 +358,11 @@ def test_a_case_from_intake_to_the_monthly_report(api: Api, tree: Tree) -> None:
     # Closing schedules the follow-up visit, which the mediator records.
     closed, etag = step(api, director, case.id, "close", etag)
     assert value(closed.status) == "closed" and closed.closed_at is not None
+    late = transition(api, director, case.id, "suspend", etag, reason="太迟了")
+    error_of(api, late, 409, "transition_not_allowed")
     due = ok(api("follow_ups_list", client=mediator, case=case.id, done=False)).results
     assert [(f.case, f.done) for f in due] == [(case.id, False)]
-    visit = api.model("PatchedFollowUpRecordRequest")
+    visit = api.model("FollowUpRecordRequest")
     method, fulfilment = api.model("ContactMethodEnum"), api.model("FulfilmentEnum")
     wrong = api(
         "follow_ups_partial_update",
@@ -357,7 +370,7 @@ def test_a_case_from_intake_to_the_monthly_report(api: Api, tree: Tree) -> None:
         client=mediator,
         body=visit(contact_method=method.PHONE, fulfilment=fulfilment.FULFILLED, satisfaction=9),
     )
-    assert list(fields_of(error_of(wrong, 400, "invalid"))) == ["satisfaction"]
+    assert list(fields_of(error_of(api, wrong, 400, "invalid"))) == ["satisfaction"]
     recorded = ok(
         api(
             "follow_ups_partial_update",
@@ -407,11 +420,35 @@ def test_a_case_from_intake_to_the_monthly_report(api: Api, tree: Tree) -> None:
         1,
         5.0,
     )
+    # ... and its files, each saved as it comes.
+    month = report.month
+    for kind in ("csv", "xlsx", "pdf"):
+        answer = api(
+            f"reports_monthly_{kind}_retrieve",
+            client=director,
+            centre=street,
+            scope=api.model(f"ReportsMonthly{kind.title()}RetrieveScope").CENTRE,
+        )
+        saved = ok(answer).payload.read()
+        disposition = answer.headers["Content-Disposition"]
+        assert f'filename="report-{tree.s1.code}-{month}-centre.{kind}"' in disposition
+        if kind == "csv":
+            assert saved.startswith(b"\xef\xbb\xbf") and f"{tree.s1.code}".encode() in saved
+        elif kind == "xlsx":
+            assert "Figures" in openpyxl.load_workbook(io.BytesIO(saved)).sheetnames
+        else:
+            assert any("Received" in line for line in pdf_lines(saved))
     later = f"{timezone.localdate().year + 1}-01"
     too_early = api("reports_monthly_retrieve", client=director, centre=street, month=later)
-    assert list(fields_of(error_of(too_early, 400, "invalid"))) == ["month"]
+    assert list(fields_of(error_of(api, too_early, 400, "invalid"))) == ["month"]
     elsewhere = find_centre(api, sign_in(api, tree.admin), tree.d2.code)
-    error_of(api("reports_monthly_retrieve", client=director, centre=elsewhere), 404, "not_found")
+    error_of(
+        api, api("reports_monthly_retrieve", client=director, centre=elsewhere), 404, "not_found"
+    )
+
+    # Signing out revokes the token: the next call is 401.
+    assert api("auth_logout_create", client=director).status_code == 204
+    error_of(api, api("cases_retrieve", id=case.id, client=director), 401, "authentication_failed")
 
 
 def test_a_court_entrusted_case_goes_back_to_the_court_with_its_summary(

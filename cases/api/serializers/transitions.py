@@ -123,7 +123,7 @@ class TransitionFieldChoiceSerializer(serializers.Serializer[Any]):
 
 
 class TransitionSubfieldSerializer(serializers.Serializer[Any]):
-    """A field of an object field's ``fields`` (resolve's agreement)."""
+    """A field of an object field's `fields` (resolve's agreement)."""
 
     name = serializers.CharField(help_text="The key of the field in the body.")
     type = TransitionFieldTypeField()

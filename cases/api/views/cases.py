@@ -60,14 +60,6 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     description="Repeat a POST safely: the same key and body replay the first answer.",
 )
 
-ETAG = OpenApiParameter(
-    "ETag",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    response=[200],
-    description='The case\'s version, e.g. "4": send it as If-Match to change the case.',
-)
-
 INTAKE_EXAMPLE = OpenApiExample(
     "A neighbour dispute with two parties",
     request_only=True,
@@ -304,7 +296,6 @@ class CaseViewSet(
             ),
             404: NOT_FOUND,
         },
-        parameters=[ETAG],
     )
     @action(
         detail=True,
@@ -323,7 +314,7 @@ class CaseViewSet(
 
     # One operation per transition in the schema, each with its typed body and answers
     # (cases.api.transition_operations): the path's name is the transition.
-    @extend_schema(parameters=[IF_MATCH, IDEMPOTENCY_KEY, ETAG])
+    @extend_schema(parameters=[IF_MATCH, IDEMPOTENCY_KEY])
     @action(
         detail=True,
         methods=["post"],
