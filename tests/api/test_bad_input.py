@@ -392,6 +392,20 @@ def test_an_unknown_transition_is_404(tree: Tree) -> None:
     assert_error(refused, 409, "transition_not_allowed")
 
 
+@pytest.mark.parametrize("body", [[], ["reason"], "accept", 7])
+def test_a_transition_body_that_is_no_object_is_400_and_changes_nothing(
+    tree: Tree, body: Any
+) -> None:
+    case = register(actor=tree.admin, centre=tree.s1)
+    before = snapshot(case)
+    response = client_for(tree.director_d1).post(
+        f"{CASES}{case.pk}/transitions/accept/", body, format="json", headers=etag(case)
+    )
+    error = assert_error(response, 400, "invalid")
+    assert error["fields"] == {"__all__": ["Send the body as a JSON object."]}
+    assert snapshot(case) == before
+
+
 class TestIfMatch:
     @pytest.mark.parametrize("header", ['"abc"', '"stale-0"', "abc", '"0"', 'W/"x"', '""'])
     def test_a_version_that_is_not_the_current_one_is_412(self, tree: Tree, header: str) -> None:

@@ -329,9 +329,15 @@ class CaseViewSet(
             raise NotFound(_("There is no action called “%(name)s”.") % {"name": name})
         case = self.get_object()
         version = self.require_version(case.version)
-        data = request.data if isinstance(request.data, dict) else {}
+        # The schema says an object: a list or a string is refused, not read as "no fields".
+        if not isinstance(request.data, dict):
+            raise ValidationError(_("Send the body as a JSON object."))
         workflow.transition(
-            case=case, name=name, actor=signed_in_user(request), data=data, expected_version=version
+            case=case,
+            name=name,
+            actor=signed_in_user(request),
+            data=request.data,
+            expected_version=version,
         )
         case = self.get_queryset().get(pk=case.pk)
         return self.with_etag(Response(CaseSerializer(case).data), case.version)
