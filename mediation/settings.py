@@ -9,6 +9,7 @@ development-only secrets.
 import warnings
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -479,7 +480,7 @@ _REQUEST_LOG_LEVEL = "INFO" if LOG_REQUESTS else "WARNING"
 
 # Every handler masks phone and ID numbers (mediation/logs.py): a query string or a path may still
 # carry one, and the request logs write both.
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"personal_numbers": {"()": "mediation.logs.MaskPersonalNumbers"}},
@@ -532,6 +533,14 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # No broker (make run): tasks run inside the request that queues them. A task's "succeeded"
+    # line, and kombu's "No hostname was supplied" for the broker that is not there, are noise;
+    # a failing task raises into its request (CELERY_TASK_EAGER_PROPAGATES) and is logged there.
+    LOGGING["loggers"] |= {
+        "celery.app.trace": {"level": "WARNING"},
+        "kombu.connection": {"level": "ERROR"},
+    }
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -224,3 +224,12 @@ def test_collectstatic_writes_where_static_root_says(tmp_path: Path) -> None:
     configured = run_django(code, DEBUG="1", STATIC_ROOT=str(tmp_path / "static"))
     assert configured.returncode == 0, configured.stderr
     assert configured.stdout.strip() == str(tmp_path / "static")
+
+
+def test_tasks_run_in_process_print_nothing_on_success() -> None:
+    """make run has no broker: tasks run in the request. Their "succeeded in" lines, and kombu's
+    "No hostname was supplied" for the broker that is not there, only scrolled the console."""
+    code = "from cases.tasks import purge_idempotency_keys; purge_idempotency_keys.delay()"
+    quiet = run_django(code, DEBUG="1", LOG_REQUESTS="false", CELERY_BROKER_URL="")
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr == ""
