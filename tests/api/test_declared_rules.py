@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from cases import workflow
@@ -20,15 +19,6 @@ pytestmark = pytest.mark.django_db
 
 CASES = "/api/v1/cases/"
 SCHEMA_PREFIX = "/api/v1"
-
-
-@pytest.fixture(scope="module")
-def schema(django_db_setup: None, django_db_blocker: Any) -> dict[str, Any]:
-    with django_db_blocker.unblock():
-        response = Client().get("/api/schema/", {"format": "json"}, HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 200
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def component(schema: dict[str, Any], ref: dict[str, Any]) -> dict[str, Any]:

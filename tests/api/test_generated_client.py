@@ -1,127 +1,27 @@
 """An integrator's client, generated from the schema at test time, walks the API end to end.
 
-The schema is read from the application (``GET /api/schema/?format=json`` in English, as an
-integrator downloads it) and handed to openapi-python-client (pinned in the dev group) once per
-session; the generated package is imported under a name of its own. Every request below goes
-through that package's operation functions and models, never through a hand-made request: what
-the tools cannot express, this test cannot do.
-
-The generated clients reach the application in-process (``httpx.WSGITransport`` over Django's
-test handler), so each request runs inside the test's transaction. They raise on any status the
-schema does not declare for the operation (``raise_on_unexpected_status``).
+The client is generated once per session as an integrator would (tests/api/generated.py, the
+``api`` fixture). Every request below goes through its operation functions and models, never
+through a hand-made request: what the tools cannot express, this test cannot do. Its clients raise
+on any status the schema does not declare for the operation.
 """
 
-import importlib
 import io
-import json
-import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-import httpx
 import openpyxl
 import pytest
-import yaml
-from django.conf import settings
-from django.test import Client as DjangoClient
 from django.utils import timezone
 
-from tests.api.support import wsgi_app
+from tests.api.generated import Api
 from tests.factories import RoomFactory, Tree, seeded_category
 from tests.reports.test_exports import pdf_lines
 
 pytestmark = pytest.mark.django_db
 
-PACKAGE = "mediation_generated_client"
 PASSWORD = "walk-the-api-1"
-
-# The generator's configuration that docs/api.md gives integrators (the files' media types read as
-# bytes), without its formatting hooks (they need ruff on PATH and only restyle the code).
-GENERATOR_CONFIG = {
-    **yaml.safe_load((settings.BASE_DIR / "docs" / "openapi-python-client.yaml").read_text()),
-    "post_hooks": [],
-}
-
-
-@dataclass
-class Api:
-    """The generated package: ``api("cases_create", client=..., body=...)`` calls the operation
-    of that id (its ``sync_detailed``: the parsed answer with its status and headers);
-    ``api.model("Case")`` is one of its models."""
-
-    package: ModuleType
-    operations: dict[str, ModuleType]
-
-    def __call__(self, operation_id: str, **arguments: Any) -> Any:
-        return self.operations[operation_id].sync_detailed(**arguments)
-
-    def model(self, name: str) -> Any:
-        return getattr(self.package.models, name)
-
-    def anonymous(self) -> Any:
-        return self.package.Client(**self._connection())
-
-    def signed_in(self, token: str) -> Any:
-        # The server expects ``Authorization: Token <key>``; the generated client's default
-        # prefix is ``Bearer``.
-        return self.package.AuthenticatedClient(token=token, prefix="Token", **self._connection())
-
-    @staticmethod
-    def _connection() -> dict[str, Any]:
-        return {
-            "base_url": "http://testserver",
-            "headers": {"Accept-Language": "en"},
-            "raise_on_unexpected_status": True,
-            "httpx_args": {"transport": httpx.WSGITransport(app=wsgi_app)},
-        }
-
-
-@pytest.fixture(scope="session")
-def api(
-    tmp_path_factory: pytest.TempPathFactory, django_db_setup: None, django_db_blocker: Any
-) -> Iterator[Api]:
-    with django_db_blocker.unblock():
-        answer = DjangoClient().get(
-            "/api/schema/", {"format": "json"}, headers={"Accept-Language": "en"}
-        )
-    assert answer.status_code == 200, answer.content[:300]
-    root = tmp_path_factory.mktemp("generated-client")
-    (root / "schema.json").write_bytes(answer.content)
-    (root / "config.json").write_text(json.dumps(GENERATOR_CONFIG))
-    generator = Path(sys.executable).with_name("openapi-python-client")
-    run = subprocess.run(
-        [
-            str(generator), "generate", "--path", str(root / "schema.json"),
-            "--output-path", str(root / PACKAGE), "--meta", "none",
-            "--config", str(root / "config.json"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
-    # Nothing left out: the generator warns of each operation or answer it could not use.
-    assert run.returncode == 0 and "Warning" not in run.stdout + run.stderr, run.stdout + run.stderr
-    sys.path.insert(0, str(root))
-    try:
-        package = importlib.import_module(PACKAGE)
-        operations = {
-            module.stem: importlib.import_module(
-                f"{PACKAGE}.api.{module.parent.name}.{module.stem}"
-            )
-            for module in sorted((root / PACKAGE / "api").glob("*/*.py"))
-            if module.stem != "__init__"
-        }
-        yield Api(package=package, operations=operations)
-    finally:
-        sys.path.remove(str(root))
-        for name in [n for n in sys.modules if n == PACKAGE or n.startswith(f"{PACKAGE}.")]:
-            del sys.modules[name]
 
 
 # --- Answers ---------------------------------------------------------------------------------------

@@ -5,9 +5,6 @@ a generated client with one typed function per transition."""
 
 import importlib
 import inspect
-import json
-import subprocess
-import sys
 import typing
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +12,6 @@ from typing import Any
 
 import pytest
 from django import forms
-from django.test import Client
 from django.utils import timezone, translation
 from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
 
@@ -23,6 +19,7 @@ from cases import workflow
 from cases.api.serializers.transitions import FIELD_TYPES, describe_transition
 from cases.formfields import ID_MAX
 from cases.models import Case, Status
+from tests.api.generated import Api
 from tests.api.support import assert_error, client_for
 from tests.factories import PATHS, Tree, drive, register
 
@@ -30,15 +27,6 @@ pytestmark = pytest.mark.django_db
 
 CASES = "/api/v1/cases/"
 COMPONENTS = "#/components/schemas/"
-
-
-@pytest.fixture(scope="module")
-def schema(django_db_setup: None, django_db_blocker: Any) -> dict[str, Any]:
-    """The schema as integrators download it."""
-    with django_db_blocker.unblock():
-        response = Client().get("/api/schema/?format=json")
-    assert response.status_code == 200
-    return dict(response.json())
 
 
 def camel(name: str) -> str:
@@ -398,25 +386,10 @@ def test_the_listing_examples_are_entries_the_server_gives(schema: dict[str, Any
 # --- A generated client -----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def generated_client(
-    schema: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """A Python client generated from the schema with openapi-python-client, importable as
-    ``mediation_client``."""
-    root = tmp_path_factory.mktemp("client")
-    (root / "schema.json").write_text(json.dumps(schema))
-    generator = Path(sys.executable).parent / "openapi-python-client"
-    command = [str(generator), "generate", "--path", str(root / "schema.json")]
-    command += ["--output-path", str(root / "mediation_client"), "--meta", "none"]
-    subprocess.run(command, check=True, capture_output=True, timeout=300)
-    sys.path.insert(0, str(root))
-    try:
-        yield "mediation_client"
-    finally:
-        sys.path.remove(str(root))
-        for module in [m for m in sys.modules if m.split(".")[0] == "mediation_client"]:
-            del sys.modules[module]
+@pytest.fixture
+def generated_client(api: Api) -> str:
+    """The name of the package generated from the schema (tests/api/generated.py)."""
+    return api.package.__name__
 
 
 def test_a_generated_client_has_a_typed_function_per_transition(generated_client: str) -> None:
