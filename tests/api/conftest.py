@@ -2,13 +2,17 @@
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import Client
 
 from tests.api.generated import Api, generated_api
+from tests.factories import Tree
+from tests.reports.test_exports import ZONE, october_city
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +43,22 @@ def schema(_schema_document: bytes) -> dict[str, Any]:
     for each test so that none sees another's changes to it."""
     document: dict[str, Any] = json.loads(_schema_document)
     return document
+
+
+# --- The monthly report tests: October 2026 in the small tree, read on 5 November ----------------
+
+AFTER_OCTOBER = datetime(2026, 11, 5, 9, 0, tzinfo=ZONE)
+
+
+@pytest.fixture(scope="module")
+def reported(django_db_setup: None, django_db_blocker: Any) -> Iterator[Tree]:
+    """The small tree with October 2026 in it (tests.reports.test_exports), shared by a module."""
+    with october_city(django_db_blocker) as tree:
+        yield tree
+
+
+@pytest.fixture
+def after_october() -> Iterator[None]:
+    """The clock at 5 November 2026, 09:00 in China: October is over, November is live."""
+    with time_machine.travel(AFTER_OCTOBER, tick=False):
+        yield

@@ -8,14 +8,11 @@ import importlib
 import io
 import re
 import sys
-from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import time_machine
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -24,12 +21,11 @@ from cases.services.users import issue_api_token
 from tests.api.generated import Api
 from tests.api.support import assert_error, client_for, wsgi_app
 from tests.factories import Tree, drive, register_entrusted
-from tests.reports.test_exports import ZONE, october_city
 
-pytestmark = pytest.mark.django_db
+# Every request of these tests is made on 5 November 2026: October is over, November is live.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("after_october")]
 
 REPORT = "/api/v1/reports/monthly/"
-NOW = datetime(2026, 11, 5, 9, 0, tzinfo=ZONE)  # October 2026 is over
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # kind: (the Content-Type answered, the one media type declared)
 FILES = {
@@ -38,18 +34,6 @@ FILES = {
     "pdf": ("application/pdf", "application/pdf"),
 }
 BINARY = {"schema": {"type": "string", "format": "binary"}}
-
-
-@pytest.fixture(scope="module")
-def reported(django_db_setup: None, django_db_blocker: Any) -> Iterator[Tree]:
-    with october_city(django_db_blocker) as tree:
-        yield tree
-
-
-@pytest.fixture(autouse=True)
-def _now() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def disposition(response: Any) -> str:

@@ -7,13 +7,10 @@ these check what the endpoint adds: parameters, scope, languages, files, errors 
 import csv
 import io
 import sys
-from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import time_machine
 from django.core.management import call_command
 from django.test import Client
 from django.utils import translation
@@ -26,31 +23,15 @@ from tests.api.support import assert_error, client_for
 from tests.factories import Tree
 from tests.reports.test_exports import (
     OCTOBER,
-    ZONE,
     assert_rows,
     figure_rows,
-    october_city,
     pdf_lines,
 )
 
-pytestmark = pytest.mark.django_db
+# Every request of these tests is made on 5 November 2026: October is over, November is live.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("after_october")]
 
 URL = "/api/v1/reports/monthly/"
-# The moment every request of these tests is made: October 2026 is over, November is live.
-NOW = datetime(2026, 11, 5, 9, 0, tzinfo=ZONE)
-
-
-@pytest.fixture(scope="module")
-def reported(django_db_setup: None, django_db_blocker: Any) -> Iterator[Tree]:
-    """The small tree with October 2026 in it (see ``october``), shared by the module's tests."""
-    with october_city(django_db_blocker) as tree:
-        yield tree
-
-
-@pytest.fixture(autouse=True)
-def _now() -> Iterator[None]:
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def expected(tree: Tree, language: str, centre: Any = None, **options: Any) -> dict[str, Any]:
