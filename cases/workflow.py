@@ -4,7 +4,8 @@
 perform it (``cases.access.Relation``), the data it needs (a form) and any further condition on the
 case (``extend``: once). ``transition()`` locks the case row, checks all of that, applies the
 transition's effect, writes one event and bumps the version, in one transaction. Nothing else sets
-``Case.status``.
+``Case.status``. A transition that concludes the case (``ENDS_SESSIONS``) also cancels the sessions
+still booked ahead, one event each.
 """
 
 from collections.abc import Callable, Mapping
@@ -39,7 +40,7 @@ from .models import (
     TransferDirection,
     TransferStatus,
 )
-from .services import agreements, events, notifications
+from .services import agreements, events, notifications, sessions
 
 S = Status
 R = Relation
@@ -442,6 +443,12 @@ def _return_transfer(ctx: Context) -> None:
     ctx.after.update(transfer={"id": transfer.pk}, reason=transfer.return_reason)
 
 
+# Reaching one of these ends the case's mediation: its sessions still booked ahead are cancelled
+# (``cases.services.sessions.cancel_sessions_of_concluded``), freeing their rooms and mediators.
+# Declined is included although a registered case cannot have sessions booked (booking needs a
+# case being mediated, and a transfer returned brings a case back only to where it was).
+ENDS_SESSIONS = frozenset({S.DECLINED, S.RESOLVED, S.FAILED, S.WITHDRAWN, S.CLOSED})
+
 OPEN_FOR_TRANSFER = frozenset({S.REGISTERED, S.ACCEPTED, S.IN_MEDIATION, S.SUSPENDED})
 # The statuses with a deadline of the case's own to extend (suspended: the paused ``due_at``).
 # Not pending transfer: the receiving centre starts its own clock when it accepts.
@@ -508,6 +515,11 @@ TRANSITIONS: dict[str, Transition] = {
 
 
 # --- Performing a transition --------------------------------------------------------------------
+
+
+def cancels_sessions(spec: Transition) -> bool:
+    """Does performing ``spec`` cancel the case's sessions still booked ahead (it concludes it)?"""
+    return spec.target in ENDS_SESSIONS
 
 
 def may_perform(
@@ -644,6 +656,12 @@ def transition(
             before=ctx.before,
             after=ctx.after,
         )
+        if cancels_sessions(spec):
+            # After the transition's event: the timeline reads "Resolved", then each session
+            # cancelled because of it.
+            sessions.cancel_sessions_of_concluded(
+                case=locked, actor=actor, at=at, status=Status(locked.status)
+            )
     return locked
 
 

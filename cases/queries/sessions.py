@@ -25,6 +25,14 @@ def case_sessions(user: User, case: Case) -> QuerySet[Session]:
     return sessions_for(user).filter(case=case).order_by("starts_at", "id")
 
 
+def booked_after(case: Case, at: datetime) -> QuerySet[Session]:
+    """The case's sessions still booked (scheduled) to start after ``at``, earliest first: those
+    that concluding the case now cancels (``cases.workflow``). Read for a case already in scope."""
+    return Session.objects.filter(
+        case=case, status=SessionStatus.SCHEDULED, starts_at__gt=at
+    ).order_by("starts_at", "id")
+
+
 def sessions_on(user: User, day: date) -> QuerySet[Session]:
     """Scheduled sessions on ``day`` (local): a mediator's own, otherwise those at own centres."""
     start = timezone.make_aware(datetime.combine(day, time.min))

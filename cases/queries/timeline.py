@@ -133,6 +133,8 @@ CHOICES: dict[str, type[models.TextChoices]] = {
     "judicial_confirmation": JudicialConfirmation,
     "role": PartyRole,
     "kind": PartyKind,
+    # A session cancelled because its case was concluded: the case's new status.
+    "concluded": Status,
 }
 # In a session's events "status" is the session's, in a nested transfer the transfer's.
 CHOICES_BY_KIND: dict[str, dict[str, type[models.TextChoices]]] = {
@@ -177,6 +179,7 @@ EXTRA_LABELS: dict[str, Any] = {
     "id_number": _("ID number"),
     "phone": _("phone"),
     "mediators": _("mediators"),
+    "concluded": _("case concluded"),
     # A judicial confirmation applied for after the 30 days of People's Mediation Law art. 33.
     "late": _("applied after the 30-day period"),
 }

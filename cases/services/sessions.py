@@ -24,6 +24,7 @@ from ..models import (
     SessionStatus,
     Status,
 )
+from ..queries.sessions import booked_after
 from . import events
 
 BOOKABLE_STATUSES = frozenset({Status.ACCEPTED, Status.IN_MEDIATION, Status.SUSPENDED})
@@ -209,16 +210,49 @@ def cancel_session(*, session: Session, actor: User) -> Session:
         session = Session.objects.select_for_update().get(pk=session.pk)
         if session.status != SessionStatus.SCHEDULED:
             raise TransitionNotAllowed(_("Only a scheduled session can be cancelled."))
-        session.status = SessionStatus.CANCELLED
-        session.save(update_fields=["status"])
-        session.bookings.update(cancelled=True)
-        events.record(
-            case=case,
-            actor=actor,
-            kind=EventKind.SESSION,
-            name="cancel_session",
-            at=timezone.now(),
-            before={"session": session.pk, "status": SessionStatus.SCHEDULED},
-            after={"session": session.pk, "status": SessionStatus.CANCELLED},
-        )
+        _cancel(session=session, case=case, actor=actor, at=timezone.now())
     return session
+
+
+def cancel_sessions_of_concluded(
+    *, case: Case, actor: User | None, at: datetime, status: Status
+) -> list[Session]:
+    """Cancel the sessions of ``case`` still booked to start after ``at``, because the case has
+    just been concluded with ``status``: nothing stays booked for a concluded case.
+
+    Called by ``cases.workflow.transition`` inside its transaction, after it has checked the
+    actor's right to conclude the case (a receiver withdrawing it, or the application's own sweep,
+    may not cancel a session by hand, but the case's conclusion does). Each cancellation is the
+    event a manual one writes, noting the status that concluded the case. Sessions that have
+    started, been held or were cancelled already are left as they are.
+    """
+    booked = list(booked_after(case, at).select_for_update())
+    for session in booked:
+        _cancel(session=session, case=case, actor=actor, at=at, concluded=status)
+    return booked
+
+
+def _cancel(
+    *,
+    session: Session,
+    case: Case,
+    actor: User | None,
+    at: datetime,
+    concluded: Status | None = None,
+) -> None:
+    """Cancel ``session`` (locked, scheduled): free its room and mediators, write its event."""
+    session.status = SessionStatus.CANCELLED
+    session.save(update_fields=["status"])
+    session.bookings.update(cancelled=True)
+    after: dict[str, Any] = {"session": session.pk, "status": SessionStatus.CANCELLED}
+    if concluded is not None:
+        after["concluded"] = concluded
+    events.record(
+        case=case,
+        actor=actor,
+        kind=EventKind.SESSION,
+        name="cancel_session",
+        at=at,
+        before={"session": session.pk, "status": SessionStatus.SCHEDULED},
+        after=after,
+    )

@@ -36,11 +36,11 @@ from ...errors import (
     TransitionNotAllowed,
     VersionConflict,
 )
-from ...models import Agreement, Case, Party
+from ...models import Agreement, Case, Party, Session
 from ...queries import cases as case_queries
 from ...queries.categories import categories_for
 from ...queries.mediators import candidates_for
-from ...queries.sessions import case_sessions
+from ...queries.sessions import booked_after, case_sessions
 from ...queries.timeline import CaseTimeline, case_timeline, verbose_names
 from ...queries.transfers import case_transfers, transfer_targets
 from ...services.agreements import RULINGS
@@ -114,6 +114,7 @@ def _page_context(
         "transitions": workflow.available_transitions(user, case),
         "action": action,
         "form": action_form,
+        "sessions_to_cancel": _sessions_to_cancel(case, action),
         "may": may,
         "may_edit": may["edit"] and case.is_open,
         "may_book": may["book_session"] and case.status in BOOKABLE_STATUSES,
@@ -170,6 +171,14 @@ def _transition_form(spec: workflow.Transition, case: Case, data: Any = None) ->
     return transition_form(spec, case, data, candidates=candidates, targets=targets)
 
 
+def _sessions_to_cancel(case: Case, spec: workflow.Transition | None) -> list[Session]:
+    """The sessions that performing ``spec`` now would cancel: its form lists them."""
+    if spec is None or not workflow.cancels_sessions(spec):
+        return []
+    booked = booked_after(case, timezone.now()).select_related("room")
+    return list(booked.prefetch_related("mediators"))
+
+
 def _render_action(
     request: AuthenticatedHttpRequest,
     case: Case,
@@ -179,7 +188,13 @@ def _render_action(
     """The transition's form: a fragment for HTMX (into the case page), else a whole page."""
     template = "web/partials/case_action_form.html" if _is_htmx(request) else "web/case_action.html"
     with timezone.override(_zone(case)):
-        return render_form(request, template, {"case": case, "action": spec, "form": form})
+        context = {
+            "case": case,
+            "action": spec,
+            "form": form,
+            "sessions_to_cancel": _sessions_to_cancel(case, spec),
+        }
+        return render_form(request, template, context)
 
 
 def _refused(
