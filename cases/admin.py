@@ -28,6 +28,7 @@ from django.forms.models import BaseInlineFormSet, InlineForeignKeyField
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .access import scope_of
 from .models import (
@@ -55,6 +56,7 @@ from .models import (
     SessionMediator,
     Transfer,
 )
+from .models.people import user_display_name
 from .services import users
 from .services.centres import save_centre
 
@@ -74,6 +76,21 @@ def signed_in_user(request: HttpRequest) -> User:
     if not isinstance(user, User):
         raise PermissionDenied
     return user
+
+
+def person_column(field: str, label: Any) -> Any:
+    """A list column showing the user in ``field`` by name in its own order, then the username:
+    "刘小红 (ja01_intake)", "Anna Smith (asmith)"; the username alone when no name is set."""
+
+    @admin.display(description=label, ordering=f"{field}__username")
+    def column(obj: Any) -> str:
+        user = getattr(obj, field)
+        if user is None:
+            return "—"
+        name = user_display_name(user)
+        return name if name == user.get_username() else f"{name} ({user.get_username()})"
+
+    return column
 
 
 class AdministratorPermissions(BaseModelAdmin):
@@ -318,7 +335,12 @@ class DeadlinePolicyAdmin(AdministratorsModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(AdministratorsModelAdmin):
-    list_display = ["user", "role", "centre", "created_at"]
+    list_display = [
+        person_column("user", Membership._meta.get_field("user").verbose_name),
+        "role",
+        "centre",
+        "created_at",
+    ]
     list_filter = ["role", "centre__level"]
     search_fields = [
         "user__username",
@@ -527,7 +549,14 @@ class FollowUpAdmin(ViewOnlyAdmin):
 class EventAdmin(ViewOnlyAdmin):
     """The audit trail: append-only, so read-only here."""
 
-    list_display = ["at", "case", "kind", "name", "actor", "centre"]
+    list_display = [
+        "at",
+        "case",
+        "kind",
+        "name",
+        person_column("actor", Event._meta.get_field("actor").verbose_name),
+        "centre",
+    ]
     list_filter = ["kind", "name"]
     search_fields = ["case__number", "actor__username"]
     date_hierarchy = "at"
@@ -539,7 +568,14 @@ class EventAdmin(ViewOnlyAdmin):
 class NotificationAdmin(ViewOnlyAdmin):
     """Written by ``cases.services.notifications``; read here to answer "was I told?"."""
 
-    list_display = ["created_at", "user", "kind", "case", "read_at", "emailed_at"]
+    list_display = [
+        "created_at",
+        person_column("user", Notification._meta.get_field("user").verbose_name),
+        "kind",
+        "case",
+        "read_at",
+        "emailed_at",
+    ]
     list_filter = ["kind"]
     search_fields = ["user__username", "case__number", "key"]
     date_hierarchy = "created_at"
@@ -587,14 +623,27 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserWithMembershipsAdmin(MembershipsThroughService, UserAdmin, AdministratorPermissions):
     inlines = [UserMembershipInline]
+    list_display = ["username", "name", "email", "is_staff", "is_active"]
     list_filter = [*UserAdmin.list_filter, "memberships__role"]
+
+    @admin.display(description=pgettext_lazy("person", "name"), ordering="last_name")
+    def name(self, user: User) -> str:
+        """The name in its own order (刘小红), not Django's first and last name columns."""
+        return user_display_name(user) if user.first_name or user.last_name else "—"
 
 
 @admin.register(ReportRun)
 class ReportRunAdmin(ViewOnlyAdmin):
     """Written by ``cases.services.snapshots`` (the schedule or ``build_reports``): read-only."""
 
-    list_display = ["month", "version", "started_at", "finished_at", "centres", "requested_by"]
+    list_display = [
+        "month",
+        "version",
+        "started_at",
+        "finished_at",
+        "centres",
+        person_column("requested_by", ReportRun._meta.get_field("requested_by").verbose_name),
+    ]
     list_filter = ["month"]
     search_fields = ["requested_by__username"]
     date_hierarchy = "started_at"

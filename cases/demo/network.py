@@ -33,6 +33,7 @@ from ..models import (
 from ..services.centres import place
 from . import city
 from .city import District, Street
+from .people import split_name
 from .stories import CATEGORY_WEIGHTS
 
 DEMO_PASSWORD = "demo12345"  # every demo user's password; printed with the logins
@@ -516,15 +517,17 @@ class NetworkBuilder:
 
     # --- users and memberships -------------------------------------------------------------
 
-    def _user(self, username: str, *, name: str = "") -> None:
+    def _user(self, username: str, *, name: str = "", title: str = "") -> None:
+        """A demo user named ``name`` (a person's Chinese name, split into family and given
+        name), or called by a ``title`` alone (管理员, no family name), or a new random name."""
         username = _DEMO_USERNAMES.get(username, username)
-        name = name or self._name()[0]
+        family, given = ("", title) if title else split_name(name or self._name()[0])
         self._users.append(
             get_user_model()(
                 username=username,
                 password=self.password,
-                first_name=name[1:],
-                last_name=name[:1],
+                first_name=given,
+                last_name=family,
                 email=f"{username}@demo.invalid",
                 is_staff=username == "admin",
                 is_superuser=username == "admin",
@@ -536,7 +539,7 @@ class NetworkBuilder:
 
     def _people(self, mediators: list[tuple[Mediator, str, list[Centre], list[str]]]) -> None:
         net = self.net
-        self._user("admin", name="管理员")
+        self._user("admin", title="管理员")
         self._user("observer")
         self._member("observer", net.centres[DEMO_DISTRICT], Role.OBSERVER)
         for centre in net.centres.values():

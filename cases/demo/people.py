@@ -47,6 +47,47 @@ HUBEI_DIVISIONS = [
 ]
 OTHER_DIVISIONS = ["430102", "410102", "360102", "500101", "511023", "440106", "340102"]
 
+# Two-character family names (复姓): the one Faker's zh_CN names use, and the common others.
+COMPOUND_SURNAMES = frozenset(
+    [
+        "欧阳",
+        "司马",
+        "上官",
+        "诸葛",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "令狐",
+        "长孙",
+        "宇文",
+        "司徒",
+        "夏侯",
+        "轩辕",
+        "端木",
+        "独孤",
+        "南宫",
+        "西门",
+        "百里",
+        "呼延",
+        "澹台",
+        "太史",
+        "申屠",
+    ]
+)
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """A Chinese name as (family name, given name): 刘小红 → (刘, 小红), 欧阳娜 → (欧阳, 娜).
+
+    A user's ``last_name`` is the family name and ``first_name`` the given name, so that the name
+    is shown in its own order (``cases.models.display_name``) and sorted by family name.
+    """
+    cut = 2 if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else 1
+    return name[:cut], name[cut:]
+
+
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 

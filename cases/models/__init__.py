@@ -19,7 +19,7 @@ from .events import Event, EventKind
 from .follow_ups import ContactMethod, FollowUp
 from .idempotency import IdempotencyKey
 from .notifications import Notification, NotificationKind
-from .people import Mediator, MediatorKind
+from .people import Mediator, MediatorKind, display_name, user_display_name
 from .policies import DeadlinePolicy
 from .reports import (
     Dimension,
@@ -83,4 +83,6 @@ __all__ = [
     "Transfer",
     "TransferDirection",
     "TransferStatus",
+    "display_name",
+    "user_display_name",
 ]

@@ -1,8 +1,49 @@
-"""Mediators: the people who mediate, with or without a login."""
+"""Mediators: the people who mediate, with or without a login; and how a person's name is shown."""
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# Scripts whose names are written family name first with no space: CJK ideographs (with the
+# extensions and compatibility ideographs), kana and Hangul.
+_FAMILY_FIRST_RANGES = (
+    (0x2E80, 0x2FDF),  # CJK radicals, Kangxi radicals
+    (0x3040, 0x30FF),  # hiragana, katakana
+    (0x3100, 0x312F),  # bopomofo
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xAC00, 0xD7AF),  # Hangul syllables
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0x20000, 0x3134F),  # CJK extensions B to G, compatibility supplement
+)
+
+
+def _family_first(text: str) -> bool:
+    return any(low <= ord(char) <= high for char in text for low, high in _FAMILY_FIRST_RANGES)
+
+
+def display_name(given: str, family: str, username: str = "") -> str:
+    """A person's name in its own order: 刘小红 (family name first, no space) when either part is
+    written in Chinese (or Japanese or Korean) characters, "Anna Smith" (as written) otherwise.
+
+    ``given`` and ``family`` are a user's ``first_name`` and ``last_name``. A missing part leaves
+    the other alone; with neither, the ``username``. Django's ``get_full_name()`` always gives
+    "given family" with a space ("小红 刘"), so nothing shown to a person uses it.
+    """
+    given, family = (given or "").strip(), (family or "").strip()
+    if not given or not family:
+        return given or family or username
+    if _family_first(given) or _family_first(family):
+        return f"{family}{given}"
+    return f"{given} {family}"
+
+
+def user_display_name(user: User | None) -> str:
+    """``display_name`` of a user's names, falling back to the username; "" for no user."""
+    if user is None:
+        return ""
+    return display_name(user.first_name, user.last_name, user.get_username())
 
 
 class MediatorKind(models.TextChoices):

@@ -45,6 +45,7 @@ from ..models import (
     Transfer,
     TransferDirection,
     TransferStatus,
+    user_display_name,
 )
 from .cases import events_for
 
@@ -243,8 +244,7 @@ class CaseTimeline:
             title = str(self.transition_titles[event.name])
         else:
             title = str(EVENT_TITLES.get(event.name) or event.get_kind_display())
-        actor = event.actor
-        who = (actor.get_full_name() or actor.get_username()) if actor else str(_("System"))
+        who = user_display_name(event.actor) if event.actor else str(_("System"))
         before = event.before if isinstance(event.before, Mapping) else {}
         after = event.after if isinstance(event.after, Mapping) else {}
         order = self.order[self._model(event.kind)]

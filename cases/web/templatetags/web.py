@@ -4,9 +4,11 @@ from datetime import datetime
 from typing import Any
 
 from django import template
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
 from ... import deadlines
+from ...models import user_display_name
 
 register = template.Library()
 
@@ -16,6 +18,13 @@ URGENCY_LABELS = {
     deadlines.Urgency.OK: _("On time"),
     deadlines.Urgency.NONE: "",
 }
+
+
+@register.filter
+def person(user: User | None) -> str:
+    """``{{ transfer.requested_by|person }}`` → the user's name in its own order (刘小红, "Anna
+    Smith"), or the username when no name is set; never Django's ``get_full_name`` ("小红 刘")."""
+    return user_display_name(user)
 
 
 @register.filter
