@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Agreement, Centre, DeadlinePolicy, Status
+from .models import Agreement, Centre, DeadlinePolicy, JudicialConfirmation, Status
 
 ACCEPTANCE_DAYS = 3  # acceptance decision within 3 days of registration
 HIGH_RISK_ACCEPTANCE_DAYS = 1  # a high-risk case must be accepted within one day
@@ -165,6 +165,61 @@ def future_dates(
     }
 
 
+# --- The judicial confirmation window (司法确认, People's Mediation Law art. 33) ---------------------
+
+
+def confirmation_window_closes(effective_on: date) -> date:
+    """The last day on which the parties may apply for judicial confirmation of an agreement that
+    took effect on ``effective_on``: "within 30 days of the day it takes effect", the day it takes
+    effect not counted (Civil Code art. 201), so day 30 is ``effective_on`` + 30 and is included.
+    Calendar days: a last day on a holiday is not moved (the court judges a late application)."""
+    return effective_on + timedelta(days=JUDICIAL_CONFIRMATION_DAYS)
+
+
 def confirmation_deadline(agreement: Agreement) -> date:
     """The last day of the 30-day period for applying for judicial confirmation (art. 33)."""
-    return agreement.effective_on + timedelta(days=JUDICIAL_CONFIRMATION_DAYS)
+    return confirmation_window_closes(agreement.effective_on)
+
+
+class ConfirmationWindow(StrEnum):
+    """Where an agreement stands in its judicial confirmation window, for the agreement page."""
+
+    NONE = "none"  # the case is not resolved or closed: nothing to apply for
+    OPEN = "open"  # not applied for, today on or before the last day
+    CLOSED = "closed"  # not applied for, the last day has passed
+    APPLIED = "applied"  # applied for (or ruled on): the window no longer matters
+
+
+# The case statuses whose agreement may be sent for judicial confirmation (as the service requires).
+CONFIRMABLE_STATUSES = (Status.RESOLVED, Status.CLOSED)
+
+
+def confirmation_window(agreement: Agreement, *, status: str, today: date) -> ConfirmationWindow:
+    """The window of ``agreement`` (its case in ``status``) on ``today``, a local date."""
+    if agreement.judicial_confirmation != JudicialConfirmation.NOT_APPLIED:
+        return ConfirmationWindow.APPLIED
+    if status not in CONFIRMABLE_STATUSES:
+        return ConfirmationWindow.NONE
+    if today > confirmation_deadline(agreement):
+        return ConfirmationWindow.CLOSED
+    return ConfirmationWindow.OPEN
+
+
+def confirmation_days_left(agreement: Agreement, *, today: date) -> int:
+    """Whole days after ``today`` still open for applying: 0 on the last day, negative after it."""
+    return (confirmation_deadline(agreement) - today).days
+
+
+def confirmation_window_open_q(today: date) -> Q:
+    """Agreements whose parties may still apply on ``today``, as a filter on ``Agreement``: not
+    applied for, the case resolved or closed, the last day today or later."""
+    return Q(
+        judicial_confirmation=JudicialConfirmation.NOT_APPLIED,
+        case__status__in=CONFIRMABLE_STATUSES,
+        effective_on__gte=today - timedelta(days=JUDICIAL_CONFIRMATION_DAYS),
+    )
+
+
+def confirmation_window_closes_by_q(until: date) -> Q:
+    """Agreements whose window closes on or before ``until``, as a filter on ``Agreement``."""
+    return Q(effective_on__lte=until - timedelta(days=JUDICIAL_CONFIRMATION_DAYS))

@@ -7,14 +7,17 @@ filtered by plain ids (never "no such object", ``cases.queries.filters``), so a 
 disclose what lies outside the scope.
 """
 
+from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from rest_framework.exceptions import NotFound
 
+from .. import deadlines
 from ..models import (
     Agreement,
     Case,
@@ -116,6 +119,18 @@ class AgreementFilter(filters.FilterSet):
         method="filter_unfulfilled",
         label=_("true: not (yet) fulfilled (pending, partly or not fulfilled); false: fulfilled"),
     )
+    confirmation_window_open = BooleanFilter(
+        method="filter_confirmation_window_open",
+        label=_(
+            "true: the parties may still apply for judicial confirmation today (not applied for, "
+            "the case resolved or closed, the window's last day today or later); false: not"
+        ),
+    )
+    # Inclusive, as performance_deadline_before: "closing by this day".
+    confirmation_window_closes_before = filters.DateFilter(
+        method="filter_confirmation_window_closes_before",
+        label=_("judicial confirmation window's last day on or before this date"),
+    )
 
     class Meta:
         model = Agreement
@@ -128,6 +143,21 @@ class AgreementFilter(filters.FilterSet):
             return queryset
         fulfilled = Q(fulfilment=Fulfilment.FULFILLED)
         return queryset.exclude(fulfilled) if value else queryset.filter(fulfilled)
+
+    def filter_confirmation_window_open(
+        self, queryset: QuerySet[Agreement], name: str, value: bool | None
+    ) -> QuerySet[Agreement]:
+        if value is None:
+            return queryset
+        window_open = deadlines.confirmation_window_open_q(timezone.localdate())
+        return queryset.filter(window_open) if value else queryset.exclude(window_open)
+
+    def filter_confirmation_window_closes_before(
+        self, queryset: QuerySet[Agreement], name: str, value: date | None
+    ) -> QuerySet[Agreement]:
+        if value is None:
+            return queryset
+        return queryset.filter(deadlines.confirmation_window_closes_by_q(value))
 
 
 class TransferFilter(filters.FilterSet):

@@ -1,4 +1,5 @@
-"""Reads of the due lists: agreements to supervise and follow-up visits to make."""
+"""Reads of the due lists: agreements to supervise, judicial confirmation windows closing and
+follow-up visits to make."""
 
 from datetime import date
 from typing import Any
@@ -6,6 +7,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import Prefetch, QuerySet
 
+from .. import deadlines
 from ..models import Agreement, FollowUp, Fulfilment, Party
 from .cases import agreements_for, follow_ups_for
 
@@ -43,4 +45,18 @@ def follow_ups_due(user: User, *, until: date) -> QuerySet[FollowUp]:
         .select_related(*_DUE_RELATED)
         .prefetch_related(*_due_prefetches())
         .order_by("due_on", "id")
+    )
+
+
+def confirmations_due(user: User, *, today: date, until: date) -> QuerySet[Agreement]:
+    """Agreements whose parties may still apply for judicial confirmation (People's Mediation Law
+    art. 33) and whose window closes on or before ``until``: not applied for, the case resolved
+    or closed, the last day ``today`` or later (a closed window is not listed). Soonest first."""
+    return (
+        agreements_for(user)
+        .filter(deadlines.confirmation_window_open_q(today))
+        .filter(deadlines.confirmation_window_closes_by_q(until))
+        .select_related(*_DUE_RELATED)
+        .prefetch_related(*_due_prefetches())
+        .order_by("effective_on", "id")
     )

@@ -1,9 +1,11 @@
 """Agreements: as read, their fulfilment and judicial confirmation."""
 
+from datetime import date
 from typing import Any
 
 from rest_framework import serializers
 
+from ...deadlines import confirmation_deadline
 from ...models import Agreement, Fulfilment, JudicialConfirmation
 from ...services.agreements import RULING_NUMBER_LENGTH
 from .base import ChoiceLabel
@@ -14,6 +16,10 @@ class AgreementSerializer(serializers.ModelSerializer[Agreement]):
     form_label = ChoiceLabel("form")
     fulfilment_label = ChoiceLabel("fulfilment")
     judicial_confirmation_label = ChoiceLabel("judicial_confirmation")
+    confirmation_window_closes_on = serializers.SerializerMethodField(
+        help_text="The last day (included) the parties may apply to the court for judicial "
+        "confirmation: `effective_on` + 30 days (People's Mediation Law art. 33)."
+    )
 
     class Meta:
         model = Agreement
@@ -33,12 +39,16 @@ class AgreementSerializer(serializers.ModelSerializer[Agreement]):
             "fulfilment_recorded_at",
             "judicial_confirmation",
             "judicial_confirmation_label",
+            "confirmation_window_closes_on",
             "confirmation_applied_on",
             "ruling_number",
             "ruling_on",
             "created_at",
         ]
         read_only_fields = fields
+
+    def get_confirmation_window_closes_on(self, agreement: Agreement) -> date:
+        return confirmation_deadline(agreement)
 
 
 class FulfilmentSerializer(serializers.Serializer[Any]):

@@ -34,7 +34,8 @@ AGREEMENT_EXAMPLE = OpenApiExample(
         "signed_on": "2026-03-10", "effective_on": "2026-03-10", "performance_deadline": "2026-03-31",
         "fulfilment": "pending", "fulfilment_label": "Pending", "fulfilment_recorded_at": None,
         "judicial_confirmation": "not_applied", "judicial_confirmation_label": "Not applied",
-        "confirmation_applied_on": None, "ruling_number": "", "ruling_on": None,
+        "confirmation_window_closes_on": "2026-04-09", "confirmation_applied_on": None,
+        "ruling_number": "", "ruling_on": None,
         "created_at": "2026-03-10T11:05:00+08:00",
     },
 )  # fmt: skip

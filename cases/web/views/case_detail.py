@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ... import workflow
+from ... import deadlines, workflow
 from ...access import ACTIONS, can, case_relations
 from ...deadlines import confirmation_deadline
 from ...errors import (
@@ -128,6 +128,7 @@ def _page_context(
         "may_confirm": may["record_judicial_confirmation"]
         and agreement is not None
         and agreement.judicial_confirmation not in RULINGS,
+        **_confirmation_window(case, agreement),
         "confirmation_late": agreement is not None
         and applied_on is not None
         and applied_on > confirmation_deadline(agreement),
@@ -137,6 +138,21 @@ def _page_context(
         "labels": verbose_names(Case),
         "party_labels": verbose_names(Party),
         "agreement_labels": verbose_names(Agreement),
+    }
+
+
+def _confirmation_window(case: Case, agreement: Agreement | None) -> dict[str, Any]:
+    """The judicial confirmation window (art. 33) the agreement section shows, in the centre's
+    local dates: open with the days left, closed, or nothing (applied for, or no agreement)."""
+    if agreement is None:
+        return {}
+    today = deadlines.local_today(case.centre)
+    return {
+        "confirmation_window": str(
+            deadlines.confirmation_window(agreement, status=case.status, today=today)
+        ),
+        "confirmation_closes_on": confirmation_deadline(agreement),
+        "confirmation_days_left": deadlines.confirmation_days_left(agreement, today=today),
     }
 
 

@@ -1,10 +1,13 @@
 """The due lists after the agreement: agreements whose performance is to be supervised (People's
-Mediation Law art. 31) and follow-up visits (回访) not yet made.
+Mediation Law art. 31), agreements whose judicial confirmation window closes (art. 33) and
+follow-up visits (回访) not yet made.
 
-Both lists cover the cases the user may see (``cases.queries.agreements_due`` and
-``follow_ups_due``), due within ``?within=<days>`` of today (Asia/Shanghai) — whatever is past due
-always shows, flagged. Recording is done on the existing pages (``web:fulfilment``,
-``web:follow_up_record``); a row links there only when the user may record.
+The lists cover the cases the user may see (``cases.queries.agreements_due``,
+``confirmations_due`` and ``follow_ups_due``), due within ``?within=<days>`` of today
+(Asia/Shanghai) — whatever is past due always shows, flagged; a closed confirmation window does not
+(the parties can no longer apply). Recording is done on the existing pages (``web:fulfilment``,
+``web:judicial_confirmation``, ``web:follow_up_record``); a row links there only when the user may
+record.
 """
 
 from datetime import date, timedelta
@@ -19,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from ...access import can
-from ...deadlines import Urgency
+from ...deadlines import Urgency, confirmation_days_left, confirmation_deadline
 from ...queries import due as due_queries
 from ..base import AuthenticatedHttpRequest, render_form
 from ..templatetags.web import URGENCY_LABELS
@@ -67,8 +70,9 @@ def _row(user: User, item: Any, due: date | None, today: date, action: str) -> d
 @login_required
 @require_GET
 def due_lists(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """GET ``?within=<days>`` (1–365, default 30): agreements to supervise and follow-up visits
-    due by then; a bad ``within`` answers 400 with the message at the field."""
+    """GET ``?within=<days>`` (1–365, default 30): agreements to supervise, judicial confirmation
+    windows closing and follow-up visits due by then; a bad ``within`` answers 400 with the
+    message at the field."""
     user = request.user
     form = DueWithinForm(
         request.GET if "within" in request.GET else None, initial={"within": DEFAULT_WITHIN}
@@ -80,6 +84,9 @@ def due_lists(request: AuthenticatedHttpRequest) -> HttpResponse:
     within = (form.cleaned_data.get("within") if form.is_bound else None) or DEFAULT_WITHIN
     until = today + timedelta(days=within)
     agreements = list(due_queries.agreements_due(user, until=until)[: LIST_LIMIT + 1])
+    confirmations = list(
+        due_queries.confirmations_due(user, today=today, until=until)[: LIST_LIMIT + 1]
+    )
     follow_ups = list(due_queries.follow_ups_due(user, until=until)[: LIST_LIMIT + 1])
     context.update(
         within=within,
@@ -89,6 +96,14 @@ def due_lists(request: AuthenticatedHttpRequest) -> HttpResponse:
             for a in agreements[:LIST_LIMIT]
         ],
         agreements_capped=len(agreements) > LIST_LIMIT,
+        confirmations=[
+            {
+                **_row(user, a, confirmation_deadline(a), today, "record_judicial_confirmation"),
+                "days_left": confirmation_days_left(a, today=today),
+            }
+            for a in confirmations[:LIST_LIMIT]
+        ],
+        confirmations_capped=len(confirmations) > LIST_LIMIT,
         follow_ups=[
             _row(user, f, f.due_on, today, "record_follow_up") for f in follow_ups[:LIST_LIMIT]
         ],
