@@ -83,9 +83,7 @@ def write_note(
     if not text:
         problems["text"] = [_("Write what happened.")]
     elif len(text) > TEXT_MAX:
-        problems["text"] = [
-            _("A note holds at most %(max)d characters.") % {"max": TEXT_MAX}
-        ]
+        problems["text"] = [_("A note holds at most %(max)d characters.") % {"max": TEXT_MAX}]
     problems.update(future_dates(case.centre, at=at, happened_on=happened_on))
     if corrects is not None and corrects.case_id != case.pk:
         problems["corrects"] = [_("Only a note of this case can be corrected here.")]

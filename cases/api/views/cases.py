@@ -491,9 +491,7 @@ class CaseViewSet(
             if corrects_id is not None:
                 corrects = case_notes(user, case).filter(pk=corrects_id).first()
                 if corrects is None:
-                    raise ValidationError(
-                        {"corrects": [_("This case has no note with this id.")]}
-                    )
+                    raise ValidationError({"corrects": [_("This case has no note with this id.")]})
             note = write_note(case=case, actor=user, corrects=corrects, **data)
             note = case_notes(user, case).get(pk=note.pk)
             return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
