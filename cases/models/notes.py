@@ -49,8 +49,8 @@ class Note(models.Model):
     )
 
     class Meta:
-        verbose_name = _("note")
-        verbose_name_plural = _("notes")
+        verbose_name = _("case note")
+        verbose_name_plural = _("case notes")
         ordering = ["-written_at", "-id"]
         indexes = [models.Index(fields=["case", "-id"], name="note_case_newest")]
 

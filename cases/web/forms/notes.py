@@ -26,7 +26,7 @@ class NoteForm(forms.Form):
         help_text=_("The day it happened."),
     )
     text = forms.CharField(
-        label=_("Note"),
+        label=_("What happened"),
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Write @username to mention someone who works on this case."),
