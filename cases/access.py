@@ -50,6 +50,10 @@ ACTIONS: dict[str, frozenset[Relation]] = {
         }
     ),
     "book_session": frozenset({Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR}),
+    # Case notes: the case's mediators, the directors over its centre, its intake (issue 19).
+    "write_note": frozenset(
+        {Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR, Relation.INTAKE}
+    ),
     "record_follow_up": frozenset({Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR}),
     "record_fulfilment": frozenset({Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR}),
     # The court that entrusted the case rules on its agreement (DESIGN §9).

@@ -10,7 +10,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -22,473 +21,1485 @@ class Migration(migrations.Migration):
         # the operation does nothing on SQLite).
         BtreeGistExtension(),
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('name_zh', models.CharField(max_length=80, verbose_name='name (Chinese)')),
-                ('name_en', models.CharField(max_length=120, verbose_name='name (English)')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='cases.category', verbose_name='parent category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("name_zh", models.CharField(max_length=80, verbose_name="name (Chinese)")),
+                ("name_en", models.CharField(max_length=120, verbose_name="name (English)")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="cases.category",
+                        verbose_name="parent category",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'dispute category',
-                'verbose_name_plural': 'dispute categories',
-                'ordering': ['position', 'code'],
+                "verbose_name": "dispute category",
+                "verbose_name_plural": "dispute categories",
+                "ordering": ["position", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Centre',
+            name="Centre",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=12, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z0-9]{2,12}$', '2–12 capital letters and digits.')], verbose_name='code')),
-                ('name_zh', models.CharField(max_length=120, verbose_name='name (Chinese)')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='name (English)')),
-                ('abbreviation_zh', models.CharField(blank=True, help_text='Used in the Chinese case number, e.g. 江岸 in （2026）江岸调字第123号.', max_length=20, verbose_name='short Chinese name')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, 'City'), (2, 'District'), (3, 'Street / town'), (4, 'Community / village'), (5, 'Grid')], verbose_name='level')),
-                ('kind', models.CharField(choices=[('comprehensive', 'Comprehensive mediation centre'), ('committee', "People's mediation committee"), ('professional', 'Professional mediation committee'), ('court_room', 'Court-attached mediation room'), ('department', 'Functional department'), ('court', "People's court")], max_length=20, verbose_name='kind')),
-                ('path', models.CharField(editable=False, max_length=255, unique=True, verbose_name='tree path')),
-                ('depth', models.PositiveSmallIntegerField(editable=False, verbose_name='depth')),
-                ('address', models.CharField(blank=True, max_length=255, verbose_name='address')),
-                ('timezone', models.CharField(default='Asia/Shanghai', max_length=64, verbose_name='time zone')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('field', models.ForeignKey(blank=True, help_text='For a professional committee: the kind of dispute it handles.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.category', verbose_name='professional field')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='cases.centre', verbose_name='parent centre')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=12,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[A-Z0-9]{2,12}$", "2–12 capital letters and digits."
+                            )
+                        ],
+                        verbose_name="code",
+                    ),
+                ),
+                ("name_zh", models.CharField(max_length=120, verbose_name="name (Chinese)")),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (English)"),
+                ),
+                (
+                    "abbreviation_zh",
+                    models.CharField(
+                        blank=True,
+                        help_text="Used in the Chinese case number, e.g. 江岸 in （2026）江岸调字第123号.",
+                        max_length=20,
+                        verbose_name="short Chinese name",
+                    ),
+                ),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "City"),
+                            (2, "District"),
+                            (3, "Street / town"),
+                            (4, "Community / village"),
+                            (5, "Grid"),
+                        ],
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("comprehensive", "Comprehensive mediation centre"),
+                            ("committee", "People's mediation committee"),
+                            ("professional", "Professional mediation committee"),
+                            ("court_room", "Court-attached mediation room"),
+                            ("department", "Functional department"),
+                            ("court", "People's court"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(
+                        editable=False, max_length=255, unique=True, verbose_name="tree path"
+                    ),
+                ),
+                ("depth", models.PositiveSmallIntegerField(editable=False, verbose_name="depth")),
+                ("address", models.CharField(blank=True, max_length=255, verbose_name="address")),
+                (
+                    "timezone",
+                    models.CharField(
+                        default="Asia/Shanghai", max_length=64, verbose_name="time zone"
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "field",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="For a professional committee: the kind of dispute it handles.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.category",
+                        verbose_name="professional field",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="cases.centre",
+                        verbose_name="parent centre",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'centre',
-                'verbose_name_plural': 'centres',
-                'ordering': ['path'],
+                "verbose_name": "centre",
+                "verbose_name_plural": "centres",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='CaseNumberCounter',
+            name="CaseNumberCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('last', models.PositiveIntegerField(default=0)),
-                ('centre', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.centre')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                ("last", models.PositiveIntegerField(default=0)),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cases.centre",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case number counter',
-                'verbose_name_plural': 'case number counters',
+                "verbose_name": "case number counter",
+                "verbose_name_plural": "case number counters",
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(editable=False, max_length=32, unique=True, verbose_name='case number')),
-                ('year', models.PositiveSmallIntegerField(editable=False, verbose_name='year')),
-                ('sequence', models.PositiveIntegerField(editable=False, verbose_name='sequence')),
-                ('status', models.CharField(choices=[('registered', 'Registered'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('in_mediation', 'In mediation'), ('suspended', 'Suspended'), ('pending_transfer', 'Pending transfer'), ('resolved', 'Resolved'), ('failed', 'Failed'), ('withdrawn', 'Withdrawn'), ('closed', 'Closed')], default='registered', max_length=20, verbose_name='status')),
-                ('channel', models.CharField(choices=[('walk_in', 'Walk-in'), ('hotline', 'Phone / 12345 hotline'), ('grid', 'Grid report'), ('police', 'Police referral'), ('petition', 'Petition office'), ('court_entrusted', 'Court entrusted'), ('department_transfer', 'Department transfer'), ('online', 'Online application')], max_length=24, verbose_name='channel')),
-                ('risk_level', models.CharField(choices=[('normal', 'Normal'), ('attention', 'Attention'), ('high', 'High')], default='normal', max_length=12, verbose_name='risk level')),
-                ('summary', models.CharField(max_length=200, verbose_name='summary')),
-                ('facts', models.TextField(blank=True, verbose_name='facts')),
-                ('amount_in_dispute', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='amount in dispute (yuan)')),
-                ('location', models.CharField(blank=True, max_length=255, verbose_name='location')),
-                ('court_case_number', models.CharField(blank=True, max_length=64, verbose_name='court case number')),
-                ('entrusted_on', models.DateField(blank=True, null=True, verbose_name='entrusted on')),
-                ('registered_at', models.DateTimeField(verbose_name='registered at')),
-                ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='accepted at')),
-                ('assigned_at', models.DateTimeField(blank=True, null=True, verbose_name='assigned at')),
-                ('suspended_at', models.DateTimeField(blank=True, null=True, verbose_name='suspended at')),
-                ('concluded_at', models.DateTimeField(blank=True, null=True, verbose_name='concluded at')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='closed at')),
-                ('acceptance_due_at', models.DateTimeField(blank=True, null=True, verbose_name='acceptance decision due')),
-                ('due_at', models.DateTimeField(blank=True, null=True, verbose_name='mediation due')),
-                ('outcome', models.CharField(blank=True, choices=[('resolved', 'Resolved'), ('failed', 'Failed'), ('withdrawn', 'Withdrawn')], max_length=12, verbose_name='outcome')),
-                ('decline_reason', models.TextField(blank=True, verbose_name='reason for declining')),
-                ('fail_guidance', models.CharField(blank=True, choices=[('litigation', 'Litigation'), ('arbitration', 'Arbitration'), ('administrative', 'Administrative channel'), ('other', 'Other')], max_length=16, verbose_name='guidance given')),
-                ('outcome_note', models.TextField(blank=True, verbose_name='outcome note')),
-                ('version', models.PositiveIntegerField(default=1, editable=False, verbose_name='version')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='registered by')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='cases.category', verbose_name='category')),
-                ('centre', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='cases.centre', verbose_name='handling centre')),
-                ('entrusting_court', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='entrusted_cases', to='cases.centre', verbose_name='entrusting court')),
-                ('registering_centre', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='registered_cases', to='cases.centre', verbose_name='registering centre')),
-                ('transfer_target', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='incoming_cases', to='cases.centre', verbose_name='transfer pending to')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(
+                        editable=False, max_length=32, unique=True, verbose_name="case number"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(editable=False, verbose_name="year")),
+                ("sequence", models.PositiveIntegerField(editable=False, verbose_name="sequence")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("registered", "Registered"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                            ("in_mediation", "In mediation"),
+                            ("suspended", "Suspended"),
+                            ("pending_transfer", "Pending transfer"),
+                            ("resolved", "Resolved"),
+                            ("failed", "Failed"),
+                            ("withdrawn", "Withdrawn"),
+                            ("closed", "Closed"),
+                        ],
+                        default="registered",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("walk_in", "Walk-in"),
+                            ("hotline", "Phone / 12345 hotline"),
+                            ("grid", "Grid report"),
+                            ("police", "Police referral"),
+                            ("petition", "Petition office"),
+                            ("court_entrusted", "Court entrusted"),
+                            ("department_transfer", "Department transfer"),
+                            ("online", "Online application"),
+                        ],
+                        max_length=24,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "risk_level",
+                    models.CharField(
+                        choices=[
+                            ("normal", "Normal"),
+                            ("attention", "Attention"),
+                            ("high", "High"),
+                        ],
+                        default="normal",
+                        max_length=12,
+                        verbose_name="risk level",
+                    ),
+                ),
+                ("summary", models.CharField(max_length=200, verbose_name="summary")),
+                ("facts", models.TextField(blank=True, verbose_name="facts")),
+                (
+                    "amount_in_dispute",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="amount in dispute (yuan)",
+                    ),
+                ),
+                ("location", models.CharField(blank=True, max_length=255, verbose_name="location")),
+                (
+                    "court_case_number",
+                    models.CharField(blank=True, max_length=64, verbose_name="court case number"),
+                ),
+                (
+                    "entrusted_on",
+                    models.DateField(blank=True, null=True, verbose_name="entrusted on"),
+                ),
+                ("registered_at", models.DateTimeField(verbose_name="registered at")),
+                (
+                    "accepted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="accepted at"),
+                ),
+                (
+                    "assigned_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="assigned at"),
+                ),
+                (
+                    "suspended_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="suspended at"),
+                ),
+                (
+                    "concluded_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="concluded at"),
+                ),
+                (
+                    "closed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="closed at"),
+                ),
+                (
+                    "acceptance_due_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="acceptance decision due"
+                    ),
+                ),
+                (
+                    "due_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="mediation due"),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("resolved", "Resolved"),
+                            ("failed", "Failed"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        max_length=12,
+                        verbose_name="outcome",
+                    ),
+                ),
+                (
+                    "decline_reason",
+                    models.TextField(blank=True, verbose_name="reason for declining"),
+                ),
+                (
+                    "fail_guidance",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("litigation", "Litigation"),
+                            ("arbitration", "Arbitration"),
+                            ("administrative", "Administrative channel"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                        verbose_name="guidance given",
+                    ),
+                ),
+                ("outcome_note", models.TextField(blank=True, verbose_name="outcome note")),
+                (
+                    "version",
+                    models.PositiveIntegerField(default=1, editable=False, verbose_name="version"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="registered by",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="cases.category",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="cases.centre",
+                        verbose_name="handling centre",
+                    ),
+                ),
+                (
+                    "entrusting_court",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entrusted_cases",
+                        to="cases.centre",
+                        verbose_name="entrusting court",
+                    ),
+                ),
+                (
+                    "registering_centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="registered_cases",
+                        to="cases.centre",
+                        verbose_name="registering centre",
+                    ),
+                ),
+                (
+                    "transfer_target",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incoming_cases",
+                        to="cases.centre",
+                        verbose_name="transfer pending to",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case',
-                'verbose_name_plural': 'cases',
-                'ordering': ['-registered_at', '-id'],
+                "verbose_name": "case",
+                "verbose_name_plural": "cases",
+                "ordering": ["-registered_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, verbose_name='at')),
-                ('kind', models.CharField(choices=[('intake', 'Registration'), ('transition', 'Status change'), ('edit', 'Edited'), ('reveal', 'Personal data revealed'), ('session', 'Session'), ('agreement', 'Agreement'), ('follow_up', 'Follow-up')], max_length=12, verbose_name='kind')),
-                ('name', models.CharField(max_length=40, verbose_name='action')),
-                ('before', models.JSONField(blank=True, default=dict, verbose_name='before')),
-                ('after', models.JSONField(blank=True, default=dict, verbose_name='after')),
-                ('case_version', models.PositiveIntegerField(verbose_name='case version after')),
-                ('actor', models.ForeignKey(blank=True, help_text='Empty for the system (e.g. an automatic escalation).', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='cases.case', verbose_name='case')),
-                ('centre', models.ForeignKey(help_text="The case's handling centre after the event.", on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.centre', verbose_name='handling centre')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, verbose_name="at")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("intake", "Registration"),
+                            ("transition", "Status change"),
+                            ("edit", "Edited"),
+                            ("reveal", "Personal data revealed"),
+                            ("session", "Session"),
+                            ("agreement", "Agreement"),
+                            ("follow_up", "Follow-up"),
+                        ],
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=40, verbose_name="action")),
+                ("before", models.JSONField(blank=True, default=dict, verbose_name="before")),
+                ("after", models.JSONField(blank=True, default=dict, verbose_name="after")),
+                ("case_version", models.PositiveIntegerField(verbose_name="case version after")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for the system (e.g. an automatic escalation).",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        help_text="The case's handling centre after the event.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.centre",
+                        verbose_name="handling centre",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'event',
-                'verbose_name_plural': 'events',
-                'ordering': ['at', 'id'],
+                "verbose_name": "event",
+                "verbose_name_plural": "events",
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='FollowUp',
+            name="FollowUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_on', models.DateField(verbose_name='due on')),
-                ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='done at')),
-                ('contact_method', models.CharField(blank=True, choices=[('phone', 'Phone'), ('visit', 'Home visit'), ('at_centre', 'At the centre'), ('online', 'Online')], max_length=12, verbose_name='contact')),
-                ('fulfilment', models.CharField(blank=True, choices=[('pending', 'Pending'), ('fulfilled', 'Fulfilled'), ('partly', 'Partly fulfilled'), ('not_fulfilled', 'Not fulfilled')], max_length=16, verbose_name='fulfilment')),
-                ('satisfaction', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='satisfaction (1–5)')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follow_ups', to='cases.case', verbose_name='case')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("due_on", models.DateField(verbose_name="due on")),
+                ("done_at", models.DateTimeField(blank=True, null=True, verbose_name="done at")),
+                (
+                    "contact_method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("phone", "Phone"),
+                            ("visit", "Home visit"),
+                            ("at_centre", "At the centre"),
+                            ("online", "Online"),
+                        ],
+                        max_length=12,
+                        verbose_name="contact",
+                    ),
+                ),
+                (
+                    "fulfilment",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("pending", "Pending"),
+                            ("fulfilled", "Fulfilled"),
+                            ("partly", "Partly fulfilled"),
+                            ("not_fulfilled", "Not fulfilled"),
+                        ],
+                        max_length=16,
+                        verbose_name="fulfilment",
+                    ),
+                ),
+                (
+                    "satisfaction",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="satisfaction (1–5)"
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="follow_ups",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'follow-up',
-                'verbose_name_plural': 'follow-ups',
-                'ordering': ['due_on'],
+                "verbose_name": "follow-up",
+                "verbose_name_plural": "follow-ups",
+                "ordering": ["due_on"],
             },
         ),
         migrations.CreateModel(
-            name='Mediator',
+            name="Mediator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, verbose_name='name')),
-                ('kind', models.CharField(choices=[('full_time', "Full-time people's mediator"), ('part_time', 'Part-time mediator'), ('retired_judge', 'Retired judge'), ('lawyer', 'Lawyer'), ('local_notable', 'Respected local person'), ('police', 'Police officer'), ('professional', 'Professional committee member'), ('petition_officer', 'Petition officer'), ('grid_worker', 'Grid worker')], max_length=20, verbose_name='kind')),
-                ('languages', models.CharField(blank=True, help_text='Comma-separated, e.g. 普通话, 武汉话, English.', max_length=200, verbose_name='languages and dialects')),
-                ('capacity', models.PositiveSmallIntegerField(default=10, help_text='How many open cases this mediator can carry at once.', verbose_name='capacity')),
-                ('conflicts', models.TextField(blank=True, help_text='People, organisations or places this mediator must not mediate for.', verbose_name='declared conflicts of interest')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('home_centre', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='home_mediators', to='cases.centre', verbose_name='home centre')),
-                ('seats', models.ManyToManyField(blank=True, help_text='Centres where this mediator also sits, e.g. a judge on Tuesdays.', related_name='seated_mediators', to='cases.centre', verbose_name='seats at other centres')),
-                ('specialties', models.ManyToManyField(blank=True, related_name='specialists', to='cases.category', verbose_name='specialties')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='mediator', to=settings.AUTH_USER_MODEL, verbose_name='user account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("full_time", "Full-time people's mediator"),
+                            ("part_time", "Part-time mediator"),
+                            ("retired_judge", "Retired judge"),
+                            ("lawyer", "Lawyer"),
+                            ("local_notable", "Respected local person"),
+                            ("police", "Police officer"),
+                            ("professional", "Professional committee member"),
+                            ("petition_officer", "Petition officer"),
+                            ("grid_worker", "Grid worker"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "languages",
+                    models.CharField(
+                        blank=True,
+                        help_text="Comma-separated, e.g. 普通话, 武汉话, English.",
+                        max_length=200,
+                        verbose_name="languages and dialects",
+                    ),
+                ),
+                (
+                    "capacity",
+                    models.PositiveSmallIntegerField(
+                        default=10,
+                        help_text="How many open cases this mediator can carry at once.",
+                        verbose_name="capacity",
+                    ),
+                ),
+                (
+                    "conflicts",
+                    models.TextField(
+                        blank=True,
+                        help_text="People, organisations or places this mediator must not mediate for.",
+                        verbose_name="declared conflicts of interest",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "home_centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="home_mediators",
+                        to="cases.centre",
+                        verbose_name="home centre",
+                    ),
+                ),
+                (
+                    "seats",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Centres where this mediator also sits, e.g. a judge on Tuesdays.",
+                        related_name="seated_mediators",
+                        to="cases.centre",
+                        verbose_name="seats at other centres",
+                    ),
+                ),
+                (
+                    "specialties",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="specialists",
+                        to="cases.category",
+                        verbose_name="specialties",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="mediator",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'mediator',
-                'verbose_name_plural': 'mediators',
-                'ordering': ['name'],
+                "verbose_name": "mediator",
+                "verbose_name_plural": "mediators",
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='case',
-            name='co_mediators',
-            field=models.ManyToManyField(blank=True, related_name='co_cases', to='cases.mediator', verbose_name='co-mediators'),
+            model_name="case",
+            name="co_mediators",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="co_cases",
+                to="cases.mediator",
+                verbose_name="co-mediators",
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='lead_mediator',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='led_cases', to='cases.mediator', verbose_name='lead mediator'),
+            model_name="case",
+            name="lead_mediator",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="led_cases",
+                to="cases.mediator",
+                verbose_name="lead mediator",
+            ),
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('intake', 'Intake officer'), ('mediator', 'Mediator'), ('director', 'Centre director'), ('observer', 'Observer'), ('court_liaison', 'Court liaison'), ('admin', 'Administrator')], max_length=20, verbose_name='role')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('centre', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='cases.centre', verbose_name='centre')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("intake", "Intake officer"),
+                            ("mediator", "Mediator"),
+                            ("director", "Centre director"),
+                            ("observer", "Observer"),
+                            ("court_liaison", "Court liaison"),
+                            ("admin", "Administrator"),
+                        ],
+                        max_length=20,
+                        verbose_name="role",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="cases.centre",
+                        verbose_name="centre",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membership',
-                'verbose_name_plural': 'memberships',
+                "verbose_name": "membership",
+                "verbose_name_plural": "memberships",
             },
         ),
         migrations.CreateModel(
-            name='Party',
+            name="Party",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('applicant', 'Applicant'), ('respondent', 'Respondent'), ('third_party', 'Third party')], max_length=12, verbose_name='role')),
-                ('kind', models.CharField(choices=[('person', 'Person'), ('organisation', 'Organisation')], default='person', max_length=12, verbose_name='kind')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('address', models.CharField(blank=True, max_length=255, verbose_name='address')),
-                ('agent', models.CharField(blank=True, max_length=120, verbose_name='agent')),
-                ('id_number_encrypted', models.TextField(blank=True, editable=False)),
-                ('id_number_hash', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
-                ('id_number_masked', models.CharField(blank=True, editable=False, max_length=40, verbose_name='ID number')),
-                ('phone_encrypted', models.TextField(blank=True, editable=False)),
-                ('phone_hash', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
-                ('phone_masked', models.CharField(blank=True, editable=False, max_length=24, verbose_name='phone')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parties', to='cases.case', verbose_name='case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("applicant", "Applicant"),
+                            ("respondent", "Respondent"),
+                            ("third_party", "Third party"),
+                        ],
+                        max_length=12,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("person", "Person"), ("organisation", "Organisation")],
+                        default="person",
+                        max_length=12,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("address", models.CharField(blank=True, max_length=255, verbose_name="address")),
+                ("agent", models.CharField(blank=True, max_length=120, verbose_name="agent")),
+                ("id_number_encrypted", models.TextField(blank=True, editable=False)),
+                (
+                    "id_number_hash",
+                    models.CharField(blank=True, db_index=True, editable=False, max_length=64),
+                ),
+                (
+                    "id_number_masked",
+                    models.CharField(
+                        blank=True, editable=False, max_length=40, verbose_name="ID number"
+                    ),
+                ),
+                ("phone_encrypted", models.TextField(blank=True, editable=False)),
+                (
+                    "phone_hash",
+                    models.CharField(blank=True, db_index=True, editable=False, max_length=64),
+                ),
+                (
+                    "phone_masked",
+                    models.CharField(
+                        blank=True, editable=False, max_length=24, verbose_name="phone"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="parties",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'party',
-                'verbose_name_plural': 'parties',
-                'ordering': ['case', 'position', 'id'],
+                "verbose_name": "party",
+                "verbose_name_plural": "parties",
+                "ordering": ["case", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Room',
+            name="Room",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, verbose_name='name')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('centre', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rooms', to='cases.centre', verbose_name='centre')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, verbose_name="name")),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rooms",
+                        to="cases.centre",
+                        verbose_name="centre",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'room',
-                'verbose_name_plural': 'rooms',
-                'ordering': ['centre', 'name'],
+                "verbose_name": "room",
+                "verbose_name_plural": "rooms",
+                "ordering": ["centre", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Session',
+            name="Session",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_at', models.DateTimeField(verbose_name='starts at')),
-                ('ends_at', models.DateTimeField(verbose_name='ends at')),
-                ('place', models.CharField(blank=True, max_length=255, verbose_name='place')),
-                ('mode', models.CharField(choices=[('in_person', 'In person'), ('phone', 'Phone'), ('video', 'Video')], default='in_person', max_length=12, verbose_name='mode')),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('held', 'Held'), ('cancelled', 'Cancelled')], default='scheduled', max_length=12, verbose_name='status')),
-                ('minutes', models.TextField(blank=True, verbose_name='minutes')),
-                ('result', models.CharField(blank=True, max_length=255, verbose_name='result')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='cases.case', verbose_name='case')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('parties_present', models.ManyToManyField(blank=True, related_name='sessions', to='cases.party', verbose_name='parties present')),
-                ('room', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sessions', to='cases.room', verbose_name='room')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(verbose_name="starts at")),
+                ("ends_at", models.DateTimeField(verbose_name="ends at")),
+                ("place", models.CharField(blank=True, max_length=255, verbose_name="place")),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("in_person", "In person"),
+                            ("phone", "Phone"),
+                            ("video", "Video"),
+                        ],
+                        default="in_person",
+                        max_length=12,
+                        verbose_name="mode",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("held", "Held"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="scheduled",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("minutes", models.TextField(blank=True, verbose_name="minutes")),
+                ("result", models.CharField(blank=True, max_length=255, verbose_name="result")),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sessions",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "parties_present",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="sessions",
+                        to="cases.party",
+                        verbose_name="parties present",
+                    ),
+                ),
+                (
+                    "room",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sessions",
+                        to="cases.room",
+                        verbose_name="room",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'session',
-                'verbose_name_plural': 'sessions',
-                'ordering': ['starts_at'],
+                "verbose_name": "session",
+                "verbose_name_plural": "sessions",
+                "ordering": ["starts_at"],
             },
         ),
         migrations.CreateModel(
-            name='SessionMediator',
+            name="SessionMediator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('cancelled', models.BooleanField(default=False)),
-                ('mediator', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bookings', to='cases.mediator')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bookings', to='cases.session')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                ("cancelled", models.BooleanField(default=False)),
+                (
+                    "mediator",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bookings",
+                        to="cases.mediator",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bookings",
+                        to="cases.session",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'mediator booking',
-                'verbose_name_plural': 'mediator bookings',
+                "verbose_name": "mediator booking",
+                "verbose_name_plural": "mediator bookings",
             },
         ),
         migrations.AddField(
-            model_name='session',
-            name='mediators',
-            field=models.ManyToManyField(related_name='sessions', through='cases.SessionMediator', to='cases.mediator', verbose_name='mediators'),
+            model_name="session",
+            name="mediators",
+            field=models.ManyToManyField(
+                related_name="sessions",
+                through="cases.SessionMediator",
+                to="cases.mediator",
+                verbose_name="mediators",
+            ),
         ),
         migrations.CreateModel(
-            name='Transfer',
+            name="Transfer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('direction', models.CharField(choices=[('up', 'Up (escalation)'), ('down', 'Down (delegation)'), ('across', 'Across')], max_length=8, verbose_name='direction')),
-                ('reason', models.TextField(verbose_name='reason')),
-                ('automatic', models.BooleanField(default=False, verbose_name='automatic escalation')),
-                ('previous_status', models.CharField(max_length=20, verbose_name='status before transfer')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('accepted', 'Accepted'), ('returned', 'Returned')], default='pending', max_length=10, verbose_name='status')),
-                ('requested_at', models.DateTimeField(verbose_name='requested at')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided at')),
-                ('return_reason', models.TextField(blank=True, verbose_name='reason for returning')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transfers', to='cases.case', verbose_name='case')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('from_centre', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transfers_out', to='cases.centre', verbose_name='from')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('to_centre', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transfers_in', to='cases.centre', verbose_name='to')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[
+                            ("up", "Up (escalation)"),
+                            ("down", "Down (delegation)"),
+                            ("across", "Across"),
+                        ],
+                        max_length=8,
+                        verbose_name="direction",
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="reason")),
+                (
+                    "automatic",
+                    models.BooleanField(default=False, verbose_name="automatic escalation"),
+                ),
+                (
+                    "previous_status",
+                    models.CharField(max_length=20, verbose_name="status before transfer"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("accepted", "Accepted"),
+                            ("returned", "Returned"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(verbose_name="requested at")),
+                (
+                    "decided_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="decided at"),
+                ),
+                (
+                    "return_reason",
+                    models.TextField(blank=True, verbose_name="reason for returning"),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="transfers",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "from_centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfers_out",
+                        to="cases.centre",
+                        verbose_name="from",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "to_centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transfers_in",
+                        to="cases.centre",
+                        verbose_name="to",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'transfer',
-                'verbose_name_plural': 'transfers',
-                'ordering': ['-requested_at'],
+                "verbose_name": "transfer",
+                "verbose_name_plural": "transfers",
+                "ordering": ["-requested_at"],
             },
         ),
         migrations.CreateModel(
-            name='Agreement',
+            name="Agreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('terms', models.TextField(verbose_name='terms')),
-                ('amount_agreed', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='amount agreed (yuan)')),
-                ('form', models.CharField(choices=[('written', 'Written'), ('oral', 'Oral')], default='written', max_length=10, verbose_name='form')),
-                ('signed_on', models.DateField(verbose_name='signed on')),
-                ('effective_on', models.DateField(verbose_name='takes effect on')),
-                ('performance_deadline', models.DateField(blank=True, null=True, verbose_name='performance deadline')),
-                ('fulfilment', models.CharField(choices=[('pending', 'Pending'), ('fulfilled', 'Fulfilled'), ('partly', 'Partly fulfilled'), ('not_fulfilled', 'Not fulfilled')], default='pending', max_length=16, verbose_name='fulfilment')),
-                ('fulfilment_recorded_at', models.DateTimeField(blank=True, null=True, verbose_name='fulfilment recorded at')),
-                ('judicial_confirmation', models.CharField(choices=[('not_applied', 'Not applied'), ('applied', 'Applied'), ('confirmed', 'Confirmed'), ('rejected', 'Rejected')], default='not_applied', max_length=16, verbose_name='judicial confirmation')),
-                ('confirmation_applied_on', models.DateField(blank=True, null=True, verbose_name='confirmation applied on')),
-                ('ruling_number', models.CharField(blank=True, max_length=64, verbose_name='ruling number')),
-                ('ruling_on', models.DateField(blank=True, null=True, verbose_name='ruling date')),
-                ('created_at', models.DateTimeField(verbose_name='recorded at')),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='agreement', to='cases.case', verbose_name='case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("terms", models.TextField(verbose_name="terms")),
+                (
+                    "amount_agreed",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                        verbose_name="amount agreed (yuan)",
+                    ),
+                ),
+                (
+                    "form",
+                    models.CharField(
+                        choices=[("written", "Written"), ("oral", "Oral")],
+                        default="written",
+                        max_length=10,
+                        verbose_name="form",
+                    ),
+                ),
+                ("signed_on", models.DateField(verbose_name="signed on")),
+                ("effective_on", models.DateField(verbose_name="takes effect on")),
+                (
+                    "performance_deadline",
+                    models.DateField(blank=True, null=True, verbose_name="performance deadline"),
+                ),
+                (
+                    "fulfilment",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("fulfilled", "Fulfilled"),
+                            ("partly", "Partly fulfilled"),
+                            ("not_fulfilled", "Not fulfilled"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="fulfilment",
+                    ),
+                ),
+                (
+                    "fulfilment_recorded_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="fulfilment recorded at"
+                    ),
+                ),
+                (
+                    "judicial_confirmation",
+                    models.CharField(
+                        choices=[
+                            ("not_applied", "Not applied"),
+                            ("applied", "Applied"),
+                            ("confirmed", "Confirmed"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="not_applied",
+                        max_length=16,
+                        verbose_name="judicial confirmation",
+                    ),
+                ),
+                (
+                    "confirmation_applied_on",
+                    models.DateField(blank=True, null=True, verbose_name="confirmation applied on"),
+                ),
+                (
+                    "ruling_number",
+                    models.CharField(blank=True, max_length=64, verbose_name="ruling number"),
+                ),
+                ("ruling_on", models.DateField(blank=True, null=True, verbose_name="ruling date")),
+                ("created_at", models.DateTimeField(verbose_name="recorded at")),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agreement",
+                        to="cases.case",
+                        verbose_name="case",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'agreement',
-                'verbose_name_plural': 'agreements',
-                'indexes': [models.Index(fields=['performance_deadline', 'fulfilment'], name='agreement_due_fulfilment')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('amount_agreed__isnull', True), ('amount_agreed__gte', 0), _connector='OR'), name='agreement_amount_not_negative', violation_error_message='The amount agreed cannot be negative.'), models.CheckConstraint(condition=models.Q(('effective_on__gte', models.F('signed_on'))), name='agreement_effective_after_signing', violation_error_message='An agreement cannot take effect before it is signed.'), models.CheckConstraint(condition=models.Q(('judicial_confirmation', 'not_applied'), ('confirmation_applied_on__isnull', False), _connector='OR'), name='agreement_confirmation_has_application_date', violation_error_message='A judicial confirmation needs the date it was applied for.')],
+                "verbose_name": "agreement",
+                "verbose_name_plural": "agreements",
+                "indexes": [
+                    models.Index(
+                        fields=["performance_deadline", "fulfilment"],
+                        name="agreement_due_fulfilment",
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("amount_agreed__isnull", True),
+                            ("amount_agreed__gte", 0),
+                            _connector="OR",
+                        ),
+                        name="agreement_amount_not_negative",
+                        violation_error_message="The amount agreed cannot be negative.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("effective_on__gte", models.F("signed_on"))),
+                        name="agreement_effective_after_signing",
+                        violation_error_message="An agreement cannot take effect before it is signed.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("judicial_confirmation", "not_applied"),
+                            ("confirmation_applied_on__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="agreement_confirmation_has_application_date",
+                        violation_error_message="A judicial confirmation needs the date it was applied for.",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='category',
-            constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('pk')), _negated=True), name='category_not_own_parent', violation_error_message='A category cannot be its own parent.'),
+            model_name="category",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("parent", models.F("pk")), _negated=True),
+                name="category_not_own_parent",
+                violation_error_message="A category cannot be its own parent.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='centre',
-            index=models.Index(fields=['parent', 'kind'], name='centre_parent_kind'),
+            model_name="centre",
+            index=models.Index(fields=["parent", "kind"], name="centre_parent_kind"),
         ),
         migrations.AddIndex(
-            model_name='centre',
-            index=models.Index(fields=['path'], name='centre_path_prefix', opclasses=['varchar_pattern_ops']),
+            model_name="centre",
+            index=models.Index(
+                fields=["path"], name="centre_path_prefix", opclasses=["varchar_pattern_ops"]
+            ),
         ),
         migrations.AddConstraint(
-            model_name='centre',
-            constraint=models.CheckConstraint(condition=models.Q(('code__regex', '^[A-Z0-9]{2,12}$')), name='centre_code_format', violation_error_message='A centre code is 2–12 capital letters and digits.'),
+            model_name="centre",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("code__regex", "^[A-Z0-9]{2,12}$")),
+                name="centre_code_format",
+                violation_error_message="A centre code is 2–12 capital letters and digits.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='centre',
-            constraint=models.CheckConstraint(condition=models.Q(('path__endswith', django.db.models.functions.text.Concat(models.F('code'), models.Value('/')))), name='centre_path_ends_with_code', violation_error_message="A centre's tree path must end with its own code."),
+            model_name="centre",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "path__endswith",
+                        django.db.models.functions.text.Concat(models.F("code"), models.Value("/")),
+                    )
+                ),
+                name="centre_path_ends_with_code",
+                violation_error_message="A centre's tree path must end with its own code.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='centre',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('depth', 1), ('parent__isnull', True)), models.Q(('depth__gt', 1), ('parent__isnull', False)), _connector='OR'), name='centre_root_has_no_parent', violation_error_message='Only a root centre has no parent.'),
+            model_name="centre",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("depth", 1), ("parent__isnull", True)),
+                    models.Q(("depth__gt", 1), ("parent__isnull", False)),
+                    _connector="OR",
+                ),
+                name="centre_root_has_no_parent",
+                violation_error_message="Only a root centre has no parent.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='casenumbercounter',
-            constraint=models.UniqueConstraint(fields=('centre', 'year'), name='case_counter_per_centre_year'),
+            model_name="casenumbercounter",
+            constraint=models.UniqueConstraint(
+                fields=("centre", "year"), name="case_counter_per_centre_year"
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['case', 'at'], name='event_case_at'),
+            model_name="event",
+            index=models.Index(fields=["case", "at"], name="event_case_at"),
         ),
         migrations.AddIndex(
-            model_name='followup',
-            index=models.Index(fields=['done_at', 'due_on'], name='followup_done_due'),
+            model_name="followup",
+            index=models.Index(fields=["done_at", "due_on"], name="followup_done_due"),
         ),
         migrations.AddConstraint(
-            model_name='followup',
-            constraint=models.CheckConstraint(condition=models.Q(('satisfaction__isnull', True), models.Q(('satisfaction__gte', 1), ('satisfaction__lte', 5)), _connector='OR'), name='followup_satisfaction_1_to_5', violation_error_message='Satisfaction is a score from 1 to 5.'),
+            model_name="followup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("satisfaction__isnull", True),
+                    models.Q(("satisfaction__gte", 1), ("satisfaction__lte", 5)),
+                    _connector="OR",
+                ),
+                name="followup_satisfaction_1_to_5",
+                violation_error_message="Satisfaction is a score from 1 to 5.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='followup',
-            constraint=models.CheckConstraint(condition=models.Q(('done_at__isnull', True), models.Q(models.Q(('contact_method', ''), _negated=True), models.Q(('fulfilment', ''), _negated=True)), _connector='OR'), name='followup_done_has_contact_and_fulfilment', violation_error_message='A recorded follow-up needs the contact and the fulfilment.'),
+            model_name="followup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("done_at__isnull", True),
+                    models.Q(
+                        models.Q(("contact_method", ""), _negated=True),
+                        models.Q(("fulfilment", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="followup_done_has_contact_and_fulfilment",
+                violation_error_message="A recorded follow-up needs the contact and the fulfilment.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='mediator',
-            index=models.Index(fields=['home_centre', 'active'], name='mediator_home_active'),
+            model_name="mediator",
+            index=models.Index(fields=["home_centre", "active"], name="mediator_home_active"),
         ),
         migrations.AddConstraint(
-            model_name='mediator',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gt', 0)), name='mediator_capacity_positive', violation_error_message='Capacity must be at least 1.'),
+            model_name="mediator",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity__gt", 0)),
+                name="mediator_capacity_positive",
+                violation_error_message="Capacity must be at least 1.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['centre', 'status'], name='case_centre_status'),
+            model_name="case",
+            index=models.Index(fields=["centre", "status"], name="case_centre_status"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['centre', '-registered_at'], name='case_centre_registered'),
+            model_name="case",
+            index=models.Index(fields=["centre", "-registered_at"], name="case_centre_registered"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['lead_mediator', 'status'], name='case_lead_status'),
+            model_name="case",
+            index=models.Index(fields=["lead_mediator", "status"], name="case_lead_status"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['transfer_target'], name='case_transfer_target'),
+            model_name="case",
+            index=models.Index(fields=["transfer_target"], name="case_transfer_target"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['entrusting_court'], name='case_entrusting_court'),
+            model_name="case",
+            index=models.Index(fields=["entrusting_court"], name="case_entrusting_court"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['status', 'due_at'], name='case_status_due'),
+            model_name="case",
+            index=models.Index(fields=["status", "due_at"], name="case_status_due"),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.UniqueConstraint(fields=('registering_centre', 'year', 'sequence'), name='case_number_per_centre_year'),
+            model_name="case",
+            constraint=models.UniqueConstraint(
+                fields=("registering_centre", "year", "sequence"),
+                name="case_number_per_centre_year",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('sequence__gte', 1)), name='case_sequence_positive', violation_error_message='Case sequence numbers start at 1.'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("sequence__gte", 1)),
+                name="case_sequence_positive",
+                violation_error_message="Case sequence numbers start at 1.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('amount_in_dispute__isnull', True), ('amount_in_dispute__gte', 0), _connector='OR'), name='case_amount_not_negative', violation_error_message='The amount in dispute cannot be negative.'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("amount_in_dispute__isnull", True),
+                    ("amount_in_dispute__gte", 0),
+                    _connector="OR",
+                ),
+                name="case_amount_not_negative",
+                violation_error_message="The amount in dispute cannot be negative.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'pending_transfer'), ('transfer_target__isnull', False)), models.Q(models.Q(('status', 'pending_transfer'), _negated=True), ('transfer_target__isnull', True)), _connector='OR'), name='case_transfer_target_iff_pending', violation_error_message='A case has a transfer target exactly while a transfer is pending.'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "pending_transfer"), ("transfer_target__isnull", False)),
+                    models.Q(
+                        models.Q(("status", "pending_transfer"), _negated=True),
+                        ("transfer_target__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="case_transfer_target_iff_pending",
+                violation_error_message="A case has a transfer target exactly while a transfer is pending.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('outcome', models.F('status')), ('status__in', ['resolved', 'failed', 'withdrawn'])), models.Q(('status__in', ['accepted', 'declined', 'in_mediation', 'pending_transfer', 'registered', 'suspended']), ('outcome', '')), models.Q(('status', 'closed'), models.Q(('outcome', ''), _negated=True)), _connector='OR'), name='case_outcome_matches_status', violation_error_message="The outcome must match the case's status."),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("outcome", models.F("status")),
+                        ("status__in", ["resolved", "failed", "withdrawn"]),
+                    ),
+                    models.Q(
+                        (
+                            "status__in",
+                            [
+                                "accepted",
+                                "declined",
+                                "in_mediation",
+                                "pending_transfer",
+                                "registered",
+                                "suspended",
+                            ],
+                        ),
+                        ("outcome", ""),
+                    ),
+                    models.Q(("status", "closed"), models.Q(("outcome", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="case_outcome_matches_status",
+                violation_error_message="The outcome must match the case's status.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('channel', 'court_entrusted'), _negated=True), ('entrusting_court__isnull', False), _connector='OR'), name='case_court_entrusted_has_court', violation_error_message='A court-entrusted case needs the entrusting court.'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("channel", "court_entrusted"), _negated=True),
+                    ("entrusting_court__isnull", False),
+                    _connector="OR",
+                ),
+                name="case_court_entrusted_has_court",
+                violation_error_message="A court-entrusted case needs the entrusting court.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['centre', 'role'], name='membership_centre_role'),
+            model_name="membership",
+            index=models.Index(fields=["centre", "role"], name="membership_centre_role"),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'centre', 'role'), name='membership_unique'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "centre", "role"), name="membership_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='room',
-            constraint=models.UniqueConstraint(fields=('centre', 'name'), name='room_unique_name'),
+            model_name="room",
+            constraint=models.UniqueConstraint(fields=("centre", "name"), name="room_unique_name"),
         ),
         migrations.AddIndex(
-            model_name='sessionmediator',
-            index=models.Index(fields=['mediator', 'starts_at'], name='booking_mediator_start'),
+            model_name="sessionmediator",
+            index=models.Index(fields=["mediator", "starts_at"], name="booking_mediator_start"),
         ),
         migrations.AddConstraint(
-            model_name='sessionmediator',
-            constraint=models.UniqueConstraint(fields=('session', 'mediator'), name='booking_unique_per_session'),
+            model_name="sessionmediator",
+            constraint=models.UniqueConstraint(
+                fields=("session", "mediator"), name="booking_unique_per_session"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sessionmediator',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='booking_ends_after_start', violation_error_message='A session must end after it starts.'),
+            model_name="sessionmediator",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="booking_ends_after_start",
+                violation_error_message="A session must end after it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sessionmediator',
-            constraint=cases.models.sessions.PostgresOnlyExclusionConstraint(condition=models.Q(('cancelled', False)), expressions=[(cases.models.sessions.TsTzRange('starts_at', 'ends_at'), '&&'), ('mediator', '=')], name='mediator_not_double_booked', violation_error_message='A mediator or room is already booked at that time.'),
+            model_name="sessionmediator",
+            constraint=cases.models.sessions.PostgresOnlyExclusionConstraint(
+                condition=models.Q(("cancelled", False)),
+                expressions=[
+                    (cases.models.sessions.TsTzRange("starts_at", "ends_at"), "&&"),
+                    ("mediator", "="),
+                ],
+                name="mediator_not_double_booked",
+                violation_error_message="A mediator or room is already booked at that time.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='session',
-            index=models.Index(fields=['room', 'starts_at'], name='session_room_start'),
+            model_name="session",
+            index=models.Index(fields=["room", "starts_at"], name="session_room_start"),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='session_ends_after_start', violation_error_message='A session must end after it starts.'),
+            model_name="session",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="session_ends_after_start",
+                violation_error_message="A session must end after it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=cases.models.sessions.PostgresOnlyExclusionConstraint(condition=models.Q(('room__isnull', False), models.Q(('status', 'cancelled'), _negated=True)), expressions=[(cases.models.sessions.TsTzRange('starts_at', 'ends_at'), '&&'), ('room', '=')], name='session_room_not_double_booked', violation_error_message='A mediator or room is already booked at that time.'),
+            model_name="session",
+            constraint=cases.models.sessions.PostgresOnlyExclusionConstraint(
+                condition=models.Q(
+                    ("room__isnull", False), models.Q(("status", "cancelled"), _negated=True)
+                ),
+                expressions=[
+                    (cases.models.sessions.TsTzRange("starts_at", "ends_at"), "&&"),
+                    ("room", "="),
+                ],
+                name="session_room_not_double_booked",
+                violation_error_message="A mediator or room is already booked at that time.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='transfer',
-            index=models.Index(fields=['to_centre', 'status'], name='transfer_to_status'),
+            model_name="transfer",
+            index=models.Index(fields=["to_centre", "status"], name="transfer_to_status"),
         ),
         migrations.AddIndex(
-            model_name='transfer',
-            index=models.Index(fields=['decided_at'], name='transfer_decided_at'),
+            model_name="transfer",
+            index=models.Index(fields=["decided_at"], name="transfer_decided_at"),
         ),
         migrations.AddConstraint(
-            model_name='transfer',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('case',), name='transfer_one_pending_per_case'),
+            model_name="transfer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "pending")),
+                fields=("case",),
+                name="transfer_one_pending_per_case",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transfer',
-            constraint=models.CheckConstraint(condition=models.Q(('from_centre', models.F('to_centre')), _negated=True), name='transfer_to_another_centre', violation_error_message='The case is already at this centre.'),
+            model_name="transfer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("from_centre", models.F("to_centre")), _negated=True),
+                name="transfer_to_another_centre",
+                violation_error_message="The case is already at this centre.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='transfer',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('decided_at__isnull', True), ('status', 'pending')), models.Q(models.Q(('status', 'pending'), _negated=True), ('decided_at__isnull', False)), _connector='OR'), name='transfer_decided_iff_not_pending', violation_error_message='A decided transfer needs the time of its decision.'),
+            model_name="transfer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("decided_at__isnull", True), ("status", "pending")),
+                    models.Q(
+                        models.Q(("status", "pending"), _negated=True),
+                        ("decided_at__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="transfer_decided_iff_not_pending",
+                violation_error_message="A decided transfer needs the time of its decision.",
+            ),
         ),
     ]

@@ -5,30 +5,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_idempotency_keys'),
+        ("cases", "0003_idempotency_keys"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='extended_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='deadline extended at'),
+            model_name="case",
+            name="extended_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="deadline extended at"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='extension_days',
-            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='extension (days)'),
+            model_name="case",
+            name="extension_days",
+            field=models.PositiveSmallIntegerField(
+                blank=True, null=True, verbose_name="extension (days)"
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='extension_reason',
-            field=models.TextField(blank=True, verbose_name='reason for the extension'),
+            model_name="case",
+            name="extension_reason",
+            field=models.TextField(blank=True, verbose_name="reason for the extension"),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('extended_at__isnull', True), ('extension_days__isnull', True), ('extension_reason', '')), models.Q(('extended_at__isnull', False), ('extension_days__gte', 1), models.Q(('extension_reason', ''), _negated=True)), _connector='OR'), name='case_extension_complete', violation_error_message='An extension records when it was made, its days and its reason together.'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("extended_at__isnull", True),
+                        ("extension_days__isnull", True),
+                        ("extension_reason", ""),
+                    ),
+                    models.Q(
+                        ("extended_at__isnull", False),
+                        ("extension_days__gte", 1),
+                        models.Q(("extension_reason", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="case_extension_complete",
+                violation_error_message="An extension records when it was made, its days and its reason together.",
+            ),
         ),
     ]

@@ -6,128 +6,289 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0005_notifications'),
+        ("cases", "0005_notifications"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RollupState',
+            name="RollupState",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stocks_through', models.DateField(blank=True, null=True, verbose_name='stocks rolled through')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "stocks_through",
+                    models.DateField(blank=True, null=True, verbose_name="stocks rolled through"),
+                ),
             ],
             options={
-                'verbose_name': 'report counter state',
-                'verbose_name_plural': 'report counter state',
+                "verbose_name": "report counter state",
+                "verbose_name_plural": "report counter state",
             },
         ),
         migrations.CreateModel(
-            name='ReportRun',
+            name="ReportRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(verbose_name='month')),
-                ('version', models.PositiveIntegerField(verbose_name='version')),
-                ('started_at', models.DateTimeField(verbose_name='started at')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('centres', models.PositiveIntegerField(default=0, verbose_name='centres')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(verbose_name="month")),
+                ("version", models.PositiveIntegerField(verbose_name="version")),
+                ("started_at", models.DateTimeField(verbose_name="started at")),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished at"),
+                ),
+                ("centres", models.PositiveIntegerField(default=0, verbose_name="centres")),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'report run',
-                'verbose_name_plural': 'report runs',
-                'ordering': ['-month', '-version'],
+                "verbose_name": "report run",
+                "verbose_name_plural": "report runs",
+                "ordering": ["-month", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='ReportSnapshot',
+            name="ReportSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(verbose_name='month')),
-                ('version', models.PositiveIntegerField(verbose_name='version')),
-                ('generated_at', models.DateTimeField(verbose_name='generated at')),
-                ('data', models.JSONField(verbose_name='report')),
-                ('emailed_at', models.DateTimeField(blank=True, null=True, verbose_name='e-mailed at')),
-                ('centre', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.centre', verbose_name='centre')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='snapshots', to='cases.reportrun', verbose_name='run')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(verbose_name="month")),
+                ("version", models.PositiveIntegerField(verbose_name="version")),
+                ("generated_at", models.DateTimeField(verbose_name="generated at")),
+                ("data", models.JSONField(verbose_name="report")),
+                (
+                    "emailed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="e-mailed at"),
+                ),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.centre",
+                        verbose_name="centre",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="snapshots",
+                        to="cases.reportrun",
+                        verbose_name="run",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'report snapshot',
-                'verbose_name_plural': 'report snapshots',
-                'ordering': ['-month', 'centre', '-version'],
+                "verbose_name": "report snapshot",
+                "verbose_name_plural": "report snapshots",
+                "ordering": ["-month", "centre", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='Rollup',
+            name="Rollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subtree', models.BooleanField(verbose_name='whole subtree')),
-                ('month', models.DateField(verbose_name='month')),
-                ('dimension', models.CharField(choices=[('total', 'Total'), ('category', 'Category'), ('channel', 'Channel'), ('risk_level', 'Risk level'), ('mediator', 'Mediator'), ('level', 'Centre level')], max_length=12, verbose_name='dimension')),
-                ('value', models.CharField(blank=True, max_length=32, verbose_name='value')),
-                ('received', models.IntegerField(db_default=0, default=0, verbose_name='received')),
-                ('accepted', models.IntegerField(db_default=0, default=0, verbose_name='accepted')),
-                ('declined', models.IntegerField(db_default=0, default=0, verbose_name='declined')),
-                ('transferred_in', models.IntegerField(db_default=0, default=0, verbose_name='transferred in')),
-                ('transferred_out', models.IntegerField(db_default=0, default=0, verbose_name='transferred out')),
-                ('resolved', models.IntegerField(db_default=0, default=0, verbose_name='resolved')),
-                ('failed', models.IntegerField(db_default=0, default=0, verbose_name='failed')),
-                ('withdrawn', models.IntegerField(db_default=0, default=0, verbose_name='withdrawn')),
-                ('agreements_due', models.IntegerField(db_default=0, default=0, verbose_name='agreements due')),
-                ('agreements_fulfilled', models.IntegerField(db_default=0, default=0, verbose_name='agreements fulfilled')),
-                ('judicial_confirmations_applied', models.IntegerField(db_default=0, default=0, verbose_name='judicial confirmations applied')),
-                ('judicial_confirmations_confirmed', models.IntegerField(db_default=0, default=0, verbose_name='judicial confirmations confirmed')),
-                ('follow_ups_done', models.IntegerField(db_default=0, default=0, verbose_name='follow-ups done')),
-                ('satisfaction_sum', models.IntegerField(db_default=0, default=0, verbose_name='sum of satisfaction scores')),
-                ('satisfaction_count', models.IntegerField(db_default=0, default=0, verbose_name='satisfaction scores')),
-                ('amount_in_dispute', models.DecimalField(db_default=0, decimal_places=2, default=0, max_digits=18, verbose_name='amount in dispute')),
-                ('amount_agreed', models.DecimalField(db_default=0, decimal_places=2, default=0, max_digits=18, verbose_name='amount agreed')),
-                ('open', models.IntegerField(db_default=0, default=0, verbose_name='open')),
-                ('overdue', models.IntegerField(db_default=0, default=0, verbose_name='overdue')),
-                ('high_risk_open', models.IntegerField(db_default=0, default=0, verbose_name='high-risk open')),
-                ('centre', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.centre', verbose_name='centre')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subtree", models.BooleanField(verbose_name="whole subtree")),
+                ("month", models.DateField(verbose_name="month")),
+                (
+                    "dimension",
+                    models.CharField(
+                        choices=[
+                            ("total", "Total"),
+                            ("category", "Category"),
+                            ("channel", "Channel"),
+                            ("risk_level", "Risk level"),
+                            ("mediator", "Mediator"),
+                            ("level", "Centre level"),
+                        ],
+                        max_length=12,
+                        verbose_name="dimension",
+                    ),
+                ),
+                ("value", models.CharField(blank=True, max_length=32, verbose_name="value")),
+                ("received", models.IntegerField(db_default=0, default=0, verbose_name="received")),
+                ("accepted", models.IntegerField(db_default=0, default=0, verbose_name="accepted")),
+                ("declined", models.IntegerField(db_default=0, default=0, verbose_name="declined")),
+                (
+                    "transferred_in",
+                    models.IntegerField(db_default=0, default=0, verbose_name="transferred in"),
+                ),
+                (
+                    "transferred_out",
+                    models.IntegerField(db_default=0, default=0, verbose_name="transferred out"),
+                ),
+                ("resolved", models.IntegerField(db_default=0, default=0, verbose_name="resolved")),
+                ("failed", models.IntegerField(db_default=0, default=0, verbose_name="failed")),
+                (
+                    "withdrawn",
+                    models.IntegerField(db_default=0, default=0, verbose_name="withdrawn"),
+                ),
+                (
+                    "agreements_due",
+                    models.IntegerField(db_default=0, default=0, verbose_name="agreements due"),
+                ),
+                (
+                    "agreements_fulfilled",
+                    models.IntegerField(
+                        db_default=0, default=0, verbose_name="agreements fulfilled"
+                    ),
+                ),
+                (
+                    "judicial_confirmations_applied",
+                    models.IntegerField(
+                        db_default=0, default=0, verbose_name="judicial confirmations applied"
+                    ),
+                ),
+                (
+                    "judicial_confirmations_confirmed",
+                    models.IntegerField(
+                        db_default=0, default=0, verbose_name="judicial confirmations confirmed"
+                    ),
+                ),
+                (
+                    "follow_ups_done",
+                    models.IntegerField(db_default=0, default=0, verbose_name="follow-ups done"),
+                ),
+                (
+                    "satisfaction_sum",
+                    models.IntegerField(
+                        db_default=0, default=0, verbose_name="sum of satisfaction scores"
+                    ),
+                ),
+                (
+                    "satisfaction_count",
+                    models.IntegerField(
+                        db_default=0, default=0, verbose_name="satisfaction scores"
+                    ),
+                ),
+                (
+                    "amount_in_dispute",
+                    models.DecimalField(
+                        db_default=0,
+                        decimal_places=2,
+                        default=0,
+                        max_digits=18,
+                        verbose_name="amount in dispute",
+                    ),
+                ),
+                (
+                    "amount_agreed",
+                    models.DecimalField(
+                        db_default=0,
+                        decimal_places=2,
+                        default=0,
+                        max_digits=18,
+                        verbose_name="amount agreed",
+                    ),
+                ),
+                ("open", models.IntegerField(db_default=0, default=0, verbose_name="open")),
+                ("overdue", models.IntegerField(db_default=0, default=0, verbose_name="overdue")),
+                (
+                    "high_risk_open",
+                    models.IntegerField(db_default=0, default=0, verbose_name="high-risk open"),
+                ),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cases.centre",
+                        verbose_name="centre",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'report counter',
-                'verbose_name_plural': 'report counters',
+                "verbose_name": "report counter",
+                "verbose_name_plural": "report counters",
             },
         ),
         migrations.CreateModel(
-            name='DurationBucket',
+            name="DurationBucket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subtree', models.BooleanField(verbose_name='whole subtree')),
-                ('month', models.DateField(verbose_name='month')),
-                ('tenths', models.IntegerField(verbose_name='tenths of a day')),
-                ('count', models.IntegerField(default=0, verbose_name='cases')),
-                ('centre', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.centre', verbose_name='centre')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subtree", models.BooleanField(verbose_name="whole subtree")),
+                ("month", models.DateField(verbose_name="month")),
+                ("tenths", models.IntegerField(verbose_name="tenths of a day")),
+                ("count", models.IntegerField(default=0, verbose_name="cases")),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cases.centre",
+                        verbose_name="centre",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'duration bucket',
-                'verbose_name_plural': 'duration buckets',
-                'constraints': [models.UniqueConstraint(fields=('centre', 'subtree', 'month', 'tenths'), name='duration_bucket_key')],
+                "verbose_name": "duration bucket",
+                "verbose_name_plural": "duration buckets",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("centre", "subtree", "month", "tenths"), name="duration_bucket_key"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='reportrun',
-            constraint=models.UniqueConstraint(fields=('month', 'version'), name='report_run_version'),
+            model_name="reportrun",
+            constraint=models.UniqueConstraint(
+                fields=("month", "version"), name="report_run_version"
+            ),
         ),
         migrations.AddIndex(
-            model_name='reportsnapshot',
-            index=models.Index(fields=['centre', 'month', 'version'], name='report_snapshot_centre'),
+            model_name="reportsnapshot",
+            index=models.Index(
+                fields=["centre", "month", "version"], name="report_snapshot_centre"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reportsnapshot',
-            constraint=models.UniqueConstraint(fields=('run', 'centre'), name='report_snapshot_once_per_run'),
+            model_name="reportsnapshot",
+            constraint=models.UniqueConstraint(
+                fields=("run", "centre"), name="report_snapshot_once_per_run"
+            ),
         ),
         migrations.AddIndex(
-            model_name='rollup',
-            index=models.Index(fields=['month', 'subtree'], name='rollup_month'),
+            model_name="rollup",
+            index=models.Index(fields=["month", "subtree"], name="rollup_month"),
         ),
         migrations.AddConstraint(
-            model_name='rollup',
-            constraint=models.UniqueConstraint(fields=('centre', 'subtree', 'month', 'dimension', 'value'), name='rollup_key'),
+            model_name="rollup",
+            constraint=models.UniqueConstraint(
+                fields=("centre", "subtree", "month", "dimension", "value"), name="rollup_key"
+            ),
         ),
     ]

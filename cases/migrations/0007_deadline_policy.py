@@ -6,29 +6,126 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0006_reports'),
+        ("cases", "0006_reports"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DeadlinePolicy',
+            name="DeadlinePolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(blank=True, choices=[('walk_in', 'Walk-in'), ('hotline', 'Phone / 12345 hotline'), ('grid', 'Grid report'), ('police', 'Police referral'), ('petition', 'Petition office'), ('court_entrusted', 'Court entrusted'), ('department_transfer', 'Department transfer'), ('online', 'Online application')], help_text='Empty: every channel.', max_length=24, verbose_name='channel')),
-                ('acceptance_days', models.PositiveSmallIntegerField(blank=True, help_text='Days from registration to the decision to accept.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='acceptance decision (days)')),
-                ('high_risk_acceptance_days', models.PositiveSmallIntegerField(blank=True, help_text='Days from registration (or from the case becoming high-risk) to acceptance.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='acceptance of a high-risk case (days)')),
-                ('mediation_days', models.PositiveSmallIntegerField(blank=True, help_text='Days from acceptance to the conclusion of mediation.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='mediation (days)')),
-                ('court_entrusted_days', models.PositiveSmallIntegerField(blank=True, help_text="Days from the court's entrustment to the conclusion of mediation.", null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='court-entrusted mediation (days)')),
-                ('follow_up_days', models.PositiveSmallIntegerField(blank=True, help_text='Days from closing a resolved case to its follow-up visit.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(365)], verbose_name='follow-up visit (days)')),
-                ('centre', models.ForeignKey(help_text='Applies to this centre and every centre below it that sets nothing itself.', on_delete=django.db.models.deletion.CASCADE, related_name='deadline_policies', to='cases.centre', verbose_name='centre')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("walk_in", "Walk-in"),
+                            ("hotline", "Phone / 12345 hotline"),
+                            ("grid", "Grid report"),
+                            ("police", "Police referral"),
+                            ("petition", "Petition office"),
+                            ("court_entrusted", "Court entrusted"),
+                            ("department_transfer", "Department transfer"),
+                            ("online", "Online application"),
+                        ],
+                        help_text="Empty: every channel.",
+                        max_length=24,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "acceptance_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Days from registration to the decision to accept.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(365),
+                        ],
+                        verbose_name="acceptance decision (days)",
+                    ),
+                ),
+                (
+                    "high_risk_acceptance_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Days from registration (or from the case becoming high-risk) to acceptance.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(365),
+                        ],
+                        verbose_name="acceptance of a high-risk case (days)",
+                    ),
+                ),
+                (
+                    "mediation_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Days from acceptance to the conclusion of mediation.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(365),
+                        ],
+                        verbose_name="mediation (days)",
+                    ),
+                ),
+                (
+                    "court_entrusted_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Days from the court's entrustment to the conclusion of mediation.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(365),
+                        ],
+                        verbose_name="court-entrusted mediation (days)",
+                    ),
+                ),
+                (
+                    "follow_up_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Days from closing a resolved case to its follow-up visit.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(365),
+                        ],
+                        verbose_name="follow-up visit (days)",
+                    ),
+                ),
+                (
+                    "centre",
+                    models.ForeignKey(
+                        help_text="Applies to this centre and every centre below it that sets nothing itself.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deadline_policies",
+                        to="cases.centre",
+                        verbose_name="centre",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'deadline policy',
-                'verbose_name_plural': 'deadline policies',
-                'ordering': ['centre__path', 'channel'],
-                'constraints': [models.UniqueConstraint(fields=('centre', 'channel'), name='deadline_policy_per_centre_channel', violation_error_message='This centre already has deadlines for this channel; edit those.')],
+                "verbose_name": "deadline policy",
+                "verbose_name_plural": "deadline policies",
+                "ordering": ["centre__path", "channel"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("centre", "channel"),
+                        name="deadline_policy_per_centre_channel",
+                        violation_error_message="This centre already has deadlines for this channel; edit those.",
+                    )
+                ],
             },
         ),
     ]

@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0007_deadline_policy'),
+        ("cases", "0007_deadline_policy"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('high_risk', 'High-risk case registered'), ('due_soon', 'Deadline approaching'), ('overdue', 'Deadline passed'), ('escalated', 'Overdue case escalated'), ('returned_to_court', 'Entrusted case returned to the court')], max_length=20, verbose_name='kind'),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("high_risk", "High-risk case registered"),
+                    ("due_soon", "Deadline approaching"),
+                    ("overdue", "Deadline passed"),
+                    ("escalated", "Overdue case escalated"),
+                    ("returned_to_court", "Entrusted case returned to the court"),
+                ],
+                max_length=20,
+                verbose_name="kind",
+            ),
         ),
     ]

@@ -22,26 +22,31 @@ def owe_recent_unsent_emails(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0008_returned_to_court'),
+        ("cases", "0008_returned_to_court"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='notification',
-            name='email_attempts',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='failed e-mail attempts'),
+            model_name="notification",
+            name="email_attempts",
+            field=models.PositiveSmallIntegerField(
+                default=0, verbose_name="failed e-mail attempts"
+            ),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='email_due_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='e-mail due at'),
+            model_name="notification",
+            name="email_due_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="e-mail due at"),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('email_due_at__isnull', False)), fields=['email_due_at'], name='notification_email_due'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("email_due_at__isnull", False)),
+                fields=["email_due_at"],
+                name="notification_email_due",
+            ),
         ),
         migrations.RunPython(owe_recent_unsent_emails, migrations.RunPython.noop),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0009_notification_email_outbox'),
+        ("cases", "0009_notification_email_outbox"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reportsnapshot',
-            name='email_queued_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='e-mail queued at'),
+            model_name="reportsnapshot",
+            name="email_queued_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="e-mail queued at"),
         ),
     ]

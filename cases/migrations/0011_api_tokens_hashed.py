@@ -37,7 +37,10 @@ def carry_drf_tokens_over(apps, schema_editor):
     for key, user_id, created in rows:
         digest = hash_token(key)
         tokens.create(
-            digest=digest, token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH], user_id=user_id, expiry=expiry
+            digest=digest,
+            token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH],
+            user_id=user_id,
+            expiry=expiry,
         )
         tokens.filter(digest=digest).update(created=created)  # ``created`` is auto_now_add
     schema_editor.execute(f"DROP TABLE {schema_editor.quote_name(OLD_TABLE)}")

@@ -4,15 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0011_api_tokens_hashed'),
+        ("cases", "0011_api_tokens_hashed"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='centre',
-            name='served_areas',
-            field=models.ManyToManyField(blank=True, help_text='For a court: the centres (each with everything below it) whose cases it may entrust and receive. Empty: the subtree of its parent centre.', related_name='served_by_courts', to='cases.centre', verbose_name='areas served'),
+            model_name="centre",
+            name="served_areas",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="For a court: the centres (each with everything below it) whose cases it may entrust and receive. Empty: the subtree of its parent centre.",
+                related_name="served_by_courts",
+                to="cases.centre",
+                verbose_name="areas served",
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0012_court_served_areas'),
+        ("cases", "0012_court_served_areas"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='idempotencykey',
-            name='headers',
-            field=models.JSONField(blank=True, default=dict, verbose_name='response headers'),
+            model_name="idempotencykey",
+            name="headers",
+            field=models.JSONField(blank=True, default=dict, verbose_name="response headers"),
         ),
     ]

@@ -18,6 +18,7 @@ from .centres import Centre, CentreKind, CentreLevel, Membership, Role
 from .events import Event, EventKind
 from .follow_ups import ContactMethod, FollowUp
 from .idempotency import IdempotencyKey
+from .notes import Note, NoteKind
 from .notifications import Notification, NotificationKind
 from .people import Mediator, MediatorKind, display_name, user_display_name
 from .policies import DeadlinePolicy
@@ -60,6 +61,8 @@ __all__ = [
     "Mediator",
     "MediatorKind",
     "Membership",
+    "Note",
+    "NoteKind",
     "Notification",
     "NotificationKind",
     "Outcome",

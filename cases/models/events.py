@@ -13,6 +13,7 @@ class EventKind(models.TextChoices):
     SESSION = "session", _("Session")
     AGREEMENT = "agreement", _("Agreement")
     FOLLOW_UP = "follow_up", _("Follow-up")
+    NOTE = "note", _("Case note")
 
 
 class Event(models.Model):

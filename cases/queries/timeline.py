@@ -32,6 +32,8 @@ from ..models import (
     Fulfilment,
     JudicialConfirmation,
     Mediator,
+    Note,
+    NoteKind,
     Outcome,
     Party,
     PartyKind,
@@ -116,6 +118,7 @@ EVENT_TITLES: dict[str, Any] = {
     "record_fulfilment": _("Fulfilment recorded"),
     "judicial_confirmation": _("Judicial confirmation recorded"),
     "record_follow_up": _("Follow-up recorded"),
+    "write_note": _("Note written"),
 }
 
 # Enumerations by the key an event stores them under.
@@ -141,12 +144,14 @@ CHOICES: dict[str, type[models.TextChoices]] = {
 CHOICES_BY_KIND: dict[str, dict[str, type[models.TextChoices]]] = {
     EventKind.SESSION: {"status": SessionStatus},
     "transfer": {"status": TransferStatus},
+    EventKind.NOTE: {"kind": NoteKind},
 }
 
 KIND_MODELS: dict[str, type[models.Model]] = {
     EventKind.SESSION: Session,
     EventKind.FOLLOW_UP: FollowUp,
     EventKind.AGREEMENT: Agreement,
+    EventKind.NOTE: Note,
 }
 
 # Keys holding ids of rows, and the kind of row.
@@ -208,11 +213,12 @@ class CaseTimeline:
         self.parties = {p.pk: p for p in parties}
         self.sessions = {s.pk: s for s in sessions}
         self.labels: dict[type[models.Model], dict[str, str]] = {
-            model: verbose_names(model) for model in (Case, Session, Agreement, Transfer, FollowUp)
+            model: verbose_names(model)
+            for model in (Case, Session, Agreement, Transfer, FollowUp, Note)
         }
         self.order: dict[type[models.Model], dict[str, int]] = {
             model: {f.name: i for i, f in enumerate(model._meta.get_fields())}
-            for model in (Case, Session, Agreement, FollowUp)
+            for model in (Case, Session, Agreement, FollowUp, Note)
         }
         wanted: dict[str, set[int]] = {kind: set() for kind in REFERENCES.values()}
         for event in events:
@@ -331,6 +337,8 @@ class CaseTimeline:
         if key == "party":
             party = self.parties.get(pk)
             return party.name if party else f"#{pk}"
+        if key in {"note", "corrects"}:
+            return f"#{pk}"
         if key == "session":
             session = self.sessions.get(pk)
             if session is None:

@@ -12,6 +12,7 @@ from .views import (
     due,
     intake,
     mediators,
+    notes,
     notifications,
     reports,
     sent_mail,
@@ -45,6 +46,7 @@ urlpatterns = [
         case_detail.party_reveal,
         name="party_reveal",
     ),
+    path("cases/<int:pk>/notes/new/", notes.note_add, name="note_add"),
     # Sessions.
     path("calendar/", sessions.calendar, name="calendar"),
     path("cases/<int:pk>/sessions/new/", sessions.session_book, name="session_book"),

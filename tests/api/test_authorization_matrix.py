@@ -381,6 +381,9 @@ COVERAGE: dict[str, Coverage] = {
         target="case", body=_transition_body, each={"name": tuple(sorted(workflow.TRANSITIONS))}
     ),
     "/api/v1/cases/{id}/events/": ObjectRoute(target="case"),
+    "/api/v1/cases/{id}/notes/": ObjectRoute(
+        target="case", body=constant({"kind": "call", "text": "越权记录"})
+    ),
     "/api/v1/cases/{id}/closing-summary/": ObjectRoute(target="returned"),
     # The events feed: the events of every case in scope.
     "/api/v1/events/": ListRoute(

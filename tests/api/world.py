@@ -1,9 +1,9 @@
 """Objects of every kind the API serves, on two sides of the small centre tree.
 
 ``build_sides(tree)`` gives, at S1 (under D1) and at S2 (under D2): a case in mediation with its
-parties and a booked session in a room; a resolved and closed case (its agreement and the follow-up
-that closing scheduled); a case sent up to the district (a transfer). Everything is made through the
-services and the workflow, as the product makes it.
+parties, a booked session in a room and a note; a resolved and closed case (its agreement and the
+follow-up that closing scheduled); a case sent up to the district (a transfer). Everything is made
+through the services and the workflow, as the product makes it.
 """
 
 from dataclasses import dataclass
@@ -23,12 +23,14 @@ from cases.models import (
     Event,
     FollowUp,
     Mediator,
+    Note,
     Party,
     Room,
     Session,
     Status,
     Transfer,
 )
+from cases.services.notes import write_note
 from cases.services.sessions import book_session
 from tests.factories import (
     CentreFactory,
@@ -49,6 +51,7 @@ class Side:
     case: Case  # in mediation
     party: Party
     session: Session
+    note: Note  # on ``case``
     room: Room
     agreement: Agreement  # of a resolved and closed case
     follow_up: FollowUp  # scheduled by closing that case
@@ -59,7 +62,7 @@ class Side:
     mediator: Mediator
     user: Any  # a user who works there
     category: Category  # not centre-bound: the same on both sides
-    event: Event  # the case's last (its session's booking): the events feed lists events
+    event: Event  # the case's last (its note): the events feed lists events
 
 
 def build_side(
@@ -79,6 +82,7 @@ def build_side(
         mediators=[mediator],
         room=room,
     )
+    note = write_note(case=case, actor=admin, kind="call", text="电话联系双方")
     settled = drive(
         register(actor=admin, centre=street), Status.RESOLVED, actor=admin, mediator=mediator
     )
@@ -108,6 +112,7 @@ def build_side(
         case=case,
         party=case.parties.order_by("position")[0],
         session=session,
+        note=note,
         room=room,
         agreement=Agreement.objects.get(case=settled),
         follow_up=FollowUp.objects.get(case=settled),

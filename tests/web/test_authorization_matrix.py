@@ -280,6 +280,14 @@ COVERAGE: dict[str, Coverage] = {
     ),
     "party_reveal": ObjectRoute(ids={"pk": "case", "party_pk": "party"}),
     "session_book": ObjectRoute(ids={"pk": "case"}, body=_booking),
+    "note_add": ObjectRoute(
+        ids={"pk": "case"},
+        body=lambda world, side, kwargs: {
+            "kind": "call",
+            "happened_on": timezone.localdate().isoformat(),
+            "text": "越权记录",
+        },
+    ),
     "session_record": ObjectRoute(
         ids={"pk": "session"}, body=constant({"minutes": "越权记录", "result": "达成一致"})
     ),

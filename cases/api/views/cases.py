@@ -23,12 +23,14 @@ from ...documents.closing_summary import closing_summary_context
 from ...documents.pdf import PdfUnavailable, render_pdf
 from ...errors import error_body
 from ...queries.cases import api_cases_for, events_for, returned_to_court_cases_for
+from ...queries.notes import case_notes
 from ...replica import reading_from_replica
 from ...services import intake
 from ...services.cases import edit_case
+from ...services.notes import write_note
 from .. import permissions
 from ..base import ScopedViewSet, signed_in_user
-from ..docs import NOT_FOUND, error
+from ..docs import FORBIDDEN, NOT_FOUND, error
 from ..filters import CHANGE_FEED_PARAMETER, CaseApiFilter
 from ..negotiation import IgnoreFormatParameter
 from ..pagination import ChangeFeedPagination, IdCursorPagination
@@ -39,6 +41,7 @@ from ..serializers.cases import (
     CaseUpdateSerializer,
     EventSerializer,
 )
+from ..serializers.notes import NoteCreateSerializer, NoteSerializer
 from ..serializers.transitions import TransitionSerializer, describe_transition
 from ..transition_operations import TransitionSchema
 
@@ -79,6 +82,31 @@ INTAKE_EXAMPLE = OpenApiExample(
         ],
     },
 )  # fmt: skip
+
+NOTE_EXAMPLE = OpenApiExample(
+    "A call, and a correction of it",
+    response_only=True,
+    value={
+        "id": 41, "case": 12, "kind": "call", "kind_label": "Call", "happened_on": "2026-03-09",
+        "text": "电话联系被申请人，同意周二到中心调解。已告知 @director_street。",
+        "author": "mediator", "written_at": "2026-03-09T16:20:00+08:00", "corrects": 40,
+        "corrected_by": None, "mentions": ["director_street"],
+    },
+)  # fmt: skip
+NOTE_REQUEST = OpenApiExample(
+    "A correction of note 40",
+    request_only=True,
+    value={
+        "kind": "call", "happened_on": "2026-03-09", "corrects": 40,
+        "text": "电话联系被申请人，同意周二到中心调解。已告知 @director_street。",
+    },
+)  # fmt: skip
+NOTE_INVALID = error(
+    "Bad input; the fields at fault are named",
+    "invalid",
+    "Some fields are not valid.",
+    text=["@nobody: no one of that name may see this case."],
+)
 
 CHANGE_FEED_ORDER = _(
     "The change feed (updated_after) has its own order, by the time of each case's last change: "
@@ -414,3 +442,60 @@ class CaseViewSet(
         paginator.ordering = "id"
         page = paginator.paginate_queryset(events, request, view=self)
         return paginator.get_paginated_response(EventSerializer(page, many=True).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The case's notes, newest first",
+        description=(
+            "Dated records of calls, visits and consultations, newest written first. Whoever "
+            "sees the case reads them. A note is never changed: a correction is a later note "
+            "whose `corrects` names it, and the corrected note's `corrected_by` names the "
+            "correction."
+        ),
+        responses={200: NoteSerializer(many=True), 404: NOT_FOUND},
+        examples=[NOTE_EXAMPLE],
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Write a note on the case (or correct an earlier one)",
+        description=(
+            "For the case's mediators, the directors over its handling centre and its intake "
+            "officers (others who see the case: 403). Needs no If-Match and leaves the case's "
+            "version as it is; writes one event (`kind` `note`, `name` `write_note`). "
+            "`@username` mentions are stored; the notification itself comes later."
+        ),
+        request=NoteCreateSerializer,
+        responses={201: NoteSerializer, 400: NOTE_INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        parameters=[IDEMPOTENCY_KEY],
+        examples=[NOTE_REQUEST, NOTE_EXAMPLE],
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="notes",
+        pagination_class=IdCursorPagination,
+        filter_backends=[],
+    )
+    def notes(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        user = signed_in_user(request)
+        if request.method == "POST":
+            permissions.require(
+                user, "write_note", case, _("You may not write notes on this case.")
+            )
+            incoming = NoteCreateSerializer(data=request.data)
+            incoming.is_valid(raise_exception=True)
+            data = dict(incoming.validated_data)
+            corrects_id = data.pop("corrects")
+            corrects = None
+            if corrects_id is not None:
+                corrects = case_notes(user, case).filter(pk=corrects_id).first()
+                if corrects is None:
+                    raise ValidationError({"corrects": [_("This case has no note with this id.")]})
+            note = write_note(case=case, actor=user, corrects=corrects, **data)
+            note = case_notes(user, case).get(pk=note.pk)
+            return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+        paginator = IdCursorPagination()
+        paginator.ordering = "-id"
+        page = paginator.paginate_queryset(case_notes(user, case), request, view=self)
+        return paginator.get_paginated_response(NoteSerializer(page, many=True).data)

@@ -40,6 +40,7 @@ from ...models import Agreement, Case, Party, Session
 from ...queries import cases as case_queries
 from ...queries.categories import categories_for
 from ...queries.mediators import candidates_for
+from ...queries.notes import case_notes
 from ...queries.sessions import booked_after, case_sessions
 from ...queries.timeline import CaseTimeline, case_timeline, verbose_names
 from ...queries.transfers import case_transfers, transfer_targets
@@ -54,6 +55,7 @@ from ..base import (
     render_form,
 )
 from ..forms.case import CaseEditForm, transition_data, transition_form
+from ..forms.notes import NoteForm
 
 # --- Reading the case ---------------------------------------------------------------------------
 
@@ -106,6 +108,7 @@ def _page_context(
         sessions=sessions,
         transition_titles={name: spec.label for name, spec in workflow.TRANSITIONS.items()},
     )
+    notes = case_notes(user, case)
     agreement = case_queries.case_agreement(user, case)
     applied_on = agreement.confirmation_applied_on if agreement is not None else None
     return {
@@ -121,6 +124,8 @@ def _page_context(
         "party_rows": [PartyRow(p, revealed.get(p.pk)) for p in parties],
         "co_mediators": list(case.co_mediators.all()),
         "sessions": sessions,
+        "notes": list(notes),
+        "note_form": NoteForm(notes=notes) if may["write_note"] else None,
         "agreement": agreement,
         "closing_summary": case.entrusting_court_id is not None
         and case.outcome in case_queries.RETURNED_TO_COURT,
