@@ -44,6 +44,7 @@ from .models import (
     IdempotencyKey,
     Mediator,
     Membership,
+    Note,
     Notification,
     Party,
     ReportRun,
@@ -561,6 +562,25 @@ class EventAdmin(ViewOnlyAdmin):
     search_fields = ["case__number", "actor__username"]
     date_hierarchy = "at"
     list_select_related = ["case", "actor", "centre"]
+    show_full_result_count = False
+
+
+@admin.register(Note)
+class NoteAdmin(ViewOnlyAdmin):
+    """Case notes: written through ``cases.services.notes`` (a correction is a new note), so
+    read-only here."""
+
+    list_display = [
+        "written_at",
+        "case",
+        "kind",
+        "happened_on",
+        person_column("author", Note._meta.get_field("author").verbose_name),
+    ]
+    list_filter = ["kind"]
+    search_fields = ["case__number", "author__username"]
+    date_hierarchy = "written_at"
+    list_select_related = ["case", "author"]
     show_full_result_count = False
 
 
