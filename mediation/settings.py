@@ -427,7 +427,7 @@ SPECTACULAR_SETTINGS = {
     ),
     # Semantic versioning of v1 (docs/api-versioning.md); the changelog's latest release
     # (docs/api-changelog.md, checked by tests/api/test_api_versioning.py).
-    "VERSION": "1.1.0",
+    "VERSION": "1.2.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # One English document whoever asks; component descriptions from their own docstrings only
     # (cases.api.schema).
@@ -445,6 +445,7 @@ SPECTACULAR_SETTINGS = {
     # Choice sets that share a field name ("kind", "role") get names of their own.
     "ENUM_NAME_OVERRIDES": {
         "PartyKindEnum": "cases.models.PartyKind",
+        "NoteKindEnum": "cases.models.NoteKind",
         "PartyRoleEnum": "cases.models.PartyRole",
         "MembershipRoleEnum": "cases.models.Role",
         "CentreLevelEnum": "cases.models.CentreLevel",
