@@ -18,6 +18,7 @@ from .centres import Centre, CentreKind, CentreLevel, Membership, Role
 from .events import Event, EventKind
 from .follow_ups import ContactMethod, FollowUp
 from .idempotency import IdempotencyKey
+from .identities import DocumentType, Ethnicity, Gender
 from .notes import Note, NoteKind
 from .notifications import Notification, NotificationKind
 from .people import Mediator, MediatorKind, display_name, user_display_name
@@ -50,12 +51,15 @@ __all__ = [
     "ContactMethod",
     "DeadlinePolicy",
     "Dimension",
+    "DocumentType",
     "DurationBucket",
+    "Ethnicity",
     "Event",
     "EventKind",
     "FailGuidance",
     "FollowUp",
     "Fulfilment",
+    "Gender",
     "IdempotencyKey",
     "JudicialConfirmation",
     "Mediator",

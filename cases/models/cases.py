@@ -7,6 +7,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .identities import DocumentType, Ethnicity, Gender
+
 
 class Status(models.TextChoices):
     REGISTERED = "registered", _("Registered")
@@ -327,6 +329,31 @@ class Party(models.Model):
     name = models.CharField(_("name"), max_length=120)
     address = models.CharField(_("address"), max_length=255, blank=True)
     agent = models.CharField(_("agent"), max_length=120, blank=True)
+
+    # A person's identity (the 调解协议书 states it in full); an organisation's representative.
+    document_type = models.CharField(
+        _("ID document type"),
+        max_length=20,
+        choices=DocumentType.choices,
+        blank=True,
+        help_text=_("The document the ID number belongs to; empty when there is no ID number."),
+    )
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
+    ethnicity = models.CharField(
+        _("ethnicity"), max_length=2, choices=Ethnicity.choices, blank=True
+    )
+    birth_date = models.DateField(
+        _("date of birth"),
+        null=True,
+        blank=True,
+        help_text=_("Taken from a resident ID number when there is one."),
+    )
+    legal_representative = models.CharField(
+        _("legal representative"),
+        max_length=120,
+        blank=True,
+        help_text=_("For an organisation: the person who represents it in law."),
+    )
 
     id_number_encrypted = models.TextField(editable=False, blank=True)
     id_number_hash = models.CharField(max_length=64, editable=False, blank=True, db_index=True)

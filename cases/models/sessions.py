@@ -116,6 +116,28 @@ class Session(models.Model):
     )
     minutes = models.TextField(_("minutes"), blank=True)
     result = models.CharField(_("result"), max_length=255, blank=True)
+
+    # The session record (调解笔录), written by the mediator after the session.
+    others_present = models.TextField(
+        _("others present"),
+        blank=True,
+        help_text=_("Agents, relatives, witnesses, interpreters: who else attended."),
+    )
+    applicant_statement = models.TextField(_("what the applicant side said"), blank=True)
+    respondent_statement = models.TextField(_("what the respondent side said"), blank=True)
+    agreed = models.TextField(
+        _("what was agreed"), blank=True, help_text=_("Or where the sides still differ.")
+    )
+    next_step = models.TextField(_("next step"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
