@@ -107,6 +107,32 @@ def render_pdf(
     return bytes(document.write_pdf())
 
 
+def pdf_unavailable(request: HttpRequest, fallback_url: str | None = None) -> HttpResponse:
+    """The translated 503 page saying PDFs cannot be made here, offering ``fallback_url`` (e.g. the
+    HTML print view) instead."""
+    return render(
+        request,
+        "web/pdf_unavailable.html",
+        {
+            "message": _(
+                "PDF documents cannot be produced on this server: the PDF renderer "
+                "(WeasyPrint and its system libraries) is not installed. Use the print "
+                "view and your browser's “Print” or “Save as PDF” instead."
+            ),
+            "fallback_url": fallback_url,
+        },
+        status=503,
+    )
+
+
+def pdf_file(content: bytes, filename: str, *, disposition: str = "inline") -> HttpResponse:
+    """A PDF answer, shown in the browser (``inline``) or saved (``attachment``) as ``filename``."""
+    response = HttpResponse(content, content_type="application/pdf")
+    safe_name = SAFE_FILENAME.sub("_", filename)
+    response["Content-Disposition"] = f'{disposition}; filename="{safe_name}"'
+    return response
+
+
 def pdf_response(
     request: HttpRequest,
     template_name: str,
@@ -122,20 +148,5 @@ def pdf_response(
     try:
         content = render_pdf(template_name, context, request)
     except PdfUnavailable:
-        return render(
-            request,
-            "web/pdf_unavailable.html",
-            {
-                "message": _(
-                    "PDF documents cannot be produced on this server: the PDF renderer "
-                    "(WeasyPrint and its system libraries) is not installed. Use the print "
-                    "view and your browser's “Print” or “Save as PDF” instead."
-                ),
-                "fallback_url": fallback_url,
-            },
-            status=503,
-        )
-    response = HttpResponse(content, content_type="application/pdf")
-    safe_name = SAFE_FILENAME.sub("_", filename)
-    response["Content-Disposition"] = f'inline; filename="{safe_name}"'
-    return response
+        return pdf_unavailable(request, fallback_url)
+    return pdf_file(content, filename)

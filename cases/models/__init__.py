@@ -15,7 +15,7 @@ from .cases import (
 )
 from .categories import Category
 from .centres import Centre, CentreKind, CentreLevel, Membership, Role
-from .events import Event, EventKind
+from .events import Event, EventKind, PrintedDocument
 from .follow_ups import ContactMethod, FollowUp
 from .idempotency import IdempotencyKey
 from .identities import DocumentType, Ethnicity, Gender
@@ -73,6 +73,7 @@ __all__ = [
     "Party",
     "PartyKind",
     "PartyRole",
+    "PrintedDocument",
     "ReportRun",
     "ReportScope",
     "ReportSnapshot",

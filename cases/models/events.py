@@ -16,6 +16,12 @@ class EventKind(models.TextChoices):
     NOTE = "note", _("Case note")
 
 
+class PrintedDocument(models.TextChoices):
+    """A document printed with the parties' personal data in clear: a ``reveal`` event names it."""
+
+    AGREEMENT = "agreement", _("People's Mediation Agreement")
+
+
 class Event(models.Model):
     """Who did what to which case, when, with the values before and after.
 

@@ -38,6 +38,7 @@ from ..models import (
     Party,
     PartyKind,
     PartyRole,
+    PrintedDocument,
     RiskLevel,
     Room,
     Session,
@@ -139,6 +140,8 @@ CHOICES: dict[str, type[models.TextChoices]] = {
     "kind": PartyKind,
     # A session cancelled because its case was concluded: the case's new status.
     "concluded": Status,
+    # A document printed with the parties' personal data in clear (a reveal).
+    "document": PrintedDocument,
 }
 # In a session's events "status" is the session's, in a nested transfer the transfer's.
 CHOICES_BY_KIND: dict[str, dict[str, type[models.TextChoices]]] = {
@@ -180,6 +183,7 @@ EXTRA_LABELS: dict[str, Any] = {
     "note": _("note"),
     "party": _("party"),
     "parties": _("parties"),
+    "document": _("Document"),
     "session": _("session"),
     "done": _("done"),
     "id_number": _("ID number"),

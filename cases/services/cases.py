@@ -1,6 +1,6 @@
 """Editing a case's facts, and revealing a party's personal data."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from .. import deadlines, personal_data
 from ..access import can, get_case_for
 from ..errors import InvalidInput, NotPermitted, VersionConflict
-from ..models import CONCLUDED_STATUSES, Case, EventKind, Party, RiskLevel, Status
+from ..models import (
+    CONCLUDED_STATUSES,
+    Case,
+    EventKind,
+    Party,
+    PrintedDocument,
+    RiskLevel,
+    Status,
+)
 from . import events, notifications
 
 EDITABLE_FIELDS = ("summary", "facts", "category", "amount_in_dispute", "location", "risk_level")
@@ -83,16 +91,20 @@ class Revealed:
         return "Revealed(<hidden>)"
 
 
+def _decrypt(party: Party) -> Revealed:
+    return Revealed(
+        id_number=personal_data.decrypt(party.id_number_encrypted),
+        phone=personal_data.decrypt(party.phone_encrypted),
+    )
+
+
 def reveal_party(*, party: Party, actor: User) -> Revealed:
     """Decrypt a party's ID number and phone for a permitted user, and log that they looked."""
     case = get_case_for(actor, party.case_id)
     if not can(actor, "reveal", case):
         raise NotPermitted(_("You may not see this party's personal data."))
     # Decrypt first: if a key is missing, nothing is revealed and nothing is logged as revealed.
-    revealed = Revealed(
-        id_number=personal_data.decrypt(party.id_number_encrypted),
-        phone=personal_data.decrypt(party.phone_encrypted),
-    )
+    revealed = _decrypt(party)
     events.record(
         case=case,
         actor=actor,
@@ -100,5 +112,41 @@ def reveal_party(*, party: Party, actor: User) -> Revealed:
         name="reveal",
         at=timezone.now(),
         after={"party": party.pk, "id_number": party.id_number_masked, "phone": party.phone_masked},
+    )
+    return revealed
+
+
+def reveal_parties(
+    *, case: Case, parties: Sequence[Party], actor: User, document: PrintedDocument
+) -> dict[int, Revealed]:
+    """Decrypt the ID numbers and phones of several parties of ``case`` for a document that states
+    them in full (the 调解协议书), for a user with the reveal permission: ONE ``reveal`` event names
+    the document and every party revealed, with masked values only. Party id → clear values."""
+    checked = get_case_for(actor, case.pk)
+    if not can(actor, "reveal", checked):
+        raise NotPermitted(_("You may not see the personal data of this case's parties."))
+    if any(party.case_id != checked.pk for party in parties):
+        raise InvalidInput(fields={"parties": [_("Only parties of this case can be revealed.")]})
+    # Decrypt first: if a key is missing, nothing is revealed and nothing is logged as revealed.
+    revealed = {party.pk: _decrypt(party) for party in parties}
+    events.record(
+        case=checked,
+        actor=actor,
+        kind=EventKind.REVEAL,
+        name="reveal",
+        at=timezone.now(),
+        after={
+            "document": document,
+            "parties": [
+                {
+                    "party": party.pk,
+                    "name": party.name,
+                    "role": party.role,
+                    "id_number": party.id_number_masked,
+                    "phone": party.phone_masked,
+                }
+                for party in parties
+            ],
+        },
     )
     return revealed

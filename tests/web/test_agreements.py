@@ -5,7 +5,7 @@ import io
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,9 +26,13 @@ from cases.errors import InvalidInput, TransitionNotAllowed
 from cases.models import (
     Agreement,
     Case,
+    DocumentType,
+    Ethnicity,
     Event,
+    EventKind,
     FollowUp,
     Fulfilment,
+    Gender,
     PartyKind,
     PartyRole,
     Status,
@@ -39,7 +43,8 @@ from tests.factories import Tree, agreement_data, register
 # Every test runs in a savepoint inside the module's shared data, so what it records is undone.
 pytestmark = pytest.mark.django_db
 
-CLEAR_ID = "420106198001011234"
+CLEAR_ID = "420106198001011237"
+CREDIT_CODE = "91420102MA4K2X8P0U"  # GB 32100 check character "U"
 CLEAR_PHONES = ["138 1234 5678", "13812345678", "13900001111"]
 
 APPLICANT = PartyData(
@@ -54,7 +59,9 @@ RESPONDENT = PartyData(
     name="武汉某物业公司",
     role=PartyRole.RESPONDENT,
     kind=PartyKind.ORGANISATION,
+    id_number=CREDIT_CODE,
     phone="13900001111",
+    address="武汉市江岸区解放大道100号",
 )
 TERMS = "一、被申请人于4月1日前向申请人支付1234.56元。\n二、双方就本纠纷再无其他争议。"
 
@@ -89,6 +96,7 @@ def docs(shared_tree_with_cases: Tree, django_db_blocker: Any) -> Agreements:
             facts="申请人家中因楼上管道漏水受损。\n申请人要求物业公司赔偿。",
             amount_in_dispute=Decimal("5000"),
         )
+        _set_identities(case)
         for name, data in [
             ("accept", {}),
             ("assign", {"lead_mediator": tree.med_s1.pk, "co_mediators": [tree.med_s1b.pk]}),
@@ -117,6 +125,19 @@ def docs(shared_tree_with_cases: Tree, django_db_blocker: Any) -> Agreements:
         closed=closed,
         follow_up=FollowUp.objects.get(case=closed),
         in_mediation=tree.cases["s1_mine"],
+    )
+
+
+def _set_identities(case: Case) -> None:
+    """What intake records of a person and an organisation beside the numbers (issue 19)."""
+    case.parties.filter(name="张三").update(
+        document_type=DocumentType.RESIDENT_ID,
+        gender=Gender.MALE,
+        ethnicity=Ethnicity.HAN,
+        birth_date=date(1980, 1, 1),
+    )
+    case.parties.filter(name="武汉某物业公司").update(
+        document_type=DocumentType.CREDIT_CODE, legal_representative="李经理"
     )
 
 
@@ -178,13 +199,21 @@ def test_print_view_in_chinese_by_default(docs: Agreements, settings: Any) -> No
     assert case.number_zh in page and case.number in page
     assert case.number_zh.startswith(f"（{case.year}）") and case.number_zh.endswith("号")
     assert "大智街调解中心" in page  # the handling centre, by its Chinese name
-    # Parties: masked values only, never the clear ones.
+    # Parties: the mediator may reveal, so the document to sign states them in full, applicant
+    # first, each on one line "申请人：张三，…，1980年1月1日…，…420106198001011237，…".
     assert "张三" in page and "武汉某物业公司" in page
-    party = case.parties.get(name="张三")
-    assert party.id_number_masked in page and party.phone_masked in page
-    assert CLEAR_ID not in page
-    assert not any(phone in page for phone in CLEAR_PHONES)
-    assert "武汉市江岸区大智路1号" in page and "王律师" in page
+    applicant = page.index('<span class="party-name">张三</span>')
+    respondent = page.index('<span class="party-name">武汉某物业公司</span>')
+    assert applicant < respondent
+    line = page[applicant : page.index("</p>", applicant)]
+    assert "1980年1月1日" in line and CLEAR_ID in line and "13812345678" in line
+    assert "武汉市江岸区大智路1号" in line
+    assert "王律师" in page
+    organisation = page[respondent : page.index("</p>", respondent)]
+    assert CREDIT_CODE in organisation and "李经理" in organisation
+    assert "武汉市江岸区解放大道100号" in organisation and "13900001111" in organisation
+    assert "420***********1237" not in page  # no masked value left
+    assert 'class="watermark"' not in page
     # The dispute, the terms with their line breaks, the amount in figures and in words.
     assert "噪音扰民" in page and "申请人家中因楼上管道漏水受损。" in page
     assert "一、被申请人于4月1日前向申请人支付1234.56元。<br>二、双方就本纠纷再无其他争议。" in page
@@ -212,7 +241,7 @@ def test_print_view_in_english(docs: Agreements, client_for: Callable[..., Clien
     assert "<h1>People's Mediation Agreement</h1>" in page
     assert case.number_zh in page  # the Chinese form of the number stays on the document
     assert 'Applicant</span>: <span class="party-name">张三</span>' in page
-    assert "Respondent" in page and "Organisation" in page
+    assert "Respondent" in page
     assert "¥1,234.56" in page and "壹仟" not in page  # capitals only in Chinese
     assert case.agreement.performance_deadline is not None
     with translation.override("en"):
@@ -225,7 +254,26 @@ def test_print_view_in_english(docs: Agreements, client_for: Callable[..., Clien
     assert f"within 30 days of the day it takes effect (by {confirmation_by})" in page
     assert "3 copies" in page  # two parties and the centre
     assert "(Seal)" in page and "People's mediator: 王调解" in page
-    assert CLEAR_ID not in page
+    # Each party in full, in the words of the document: a person's gender, ethnicity, date of
+    # birth, document and number, address and phone; an organisation's code and representative.
+    with translation.override("en"):
+        born = date_format(date(1980, 1, 1), "DATE_FORMAT")
+    assert (
+        '<span class="party-name">张三</span>, <span class="value">Male</span>, '
+        f'<span class="value">Han</span>, <span class="value">born {born}</span>, '
+        '<span class="label">Resident identity card number</span>: '
+        f'<span class="value">{CLEAR_ID}</span>, <span class="label">Address</span>: '
+        '<span class="value">武汉市江岸区大智路1号</span>, <span class="label">Contact phone</span>: '
+        '<span class="value">13812345678</span>.'
+    ) in page
+    assert '<span class="label">Authorised agent</span>: 王律师.' in page
+    assert (
+        '<span class="label">Unified social credit code</span>: '
+        f'<span class="value">{CREDIT_CODE}</span>'
+    ) in page
+    assert (
+        '<span class="label">Legal representative</span>: <span class="value">李经理</span>'
+    ) in page
 
 
 @pytest.mark.parametrize(
@@ -301,7 +349,9 @@ def test_print_view_queries_do_not_grow_with_parties(
 
     few, many = queries_for(2), queries_for(12)
     assert few == many
-    assert many <= 7  # session, user, memberships, mediator profile, case, parties, co-mediators
+    # session, user, memberships, mediator profile, case, parties, co-mediators; the reveal: the
+    # case read in the caller's scope, its event.
+    assert many <= 9
 
 
 # --- The PDF -----------------------------------------------------------------------------------
@@ -320,7 +370,7 @@ def test_pdf_embeds_the_cjk_font(docs: Agreements, client_for: Callable[..., Cli
     squeezed = "".join(text.split())
     assert case.number_zh in squeezed
     assert "张三" in squeezed and "壹仟贰佰叁拾肆元伍角陆分" in squeezed
-    assert CLEAR_ID not in squeezed
+    assert CLEAR_ID in squeezed  # the mediator may reveal: the document to sign
     # The print bar is not part of the document; the pages are numbered in the footer.
     assert "Download PDF" not in text
     assert f"1/{len(reader.pages)}" in squeezed
@@ -346,6 +396,7 @@ def test_pdf_unavailable_without_weasyprint(
     page = _text(response)
     assert "PDF documents cannot be produced on this server" in page
     assert reverse("web:agreement_print", args=[case.pk]) in page
+    assert _events(case, "reveal") == 0  # no document, nothing revealed
 
 
 def test_pdf_renderer_reads_only_local_static_files(settings: Any) -> None:
@@ -355,6 +406,81 @@ def test_pdf_renderer_reads_only_local_static_files(settings: Any) -> None:
     assert pdf.static_file_path("https://cdn.example.com/style.css") is None
     assert pdf.static_file_path("http://testserver/static/../mediation/settings.py") is None
     assert pdf.static_file_path("http://testserver/static/web/missing.css") is None
+
+
+# --- The full document is a logged reveal ---------------------------------------------------------
+
+
+def _pdf_text(response: Any) -> str:
+    assert response.status_code == 200, response.status_code
+    assert response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    return "".join(page.extract_text() for page in reader.pages)
+
+
+def test_pdf_states_each_party_in_full(docs: Agreements, client_for: Callable[..., Client]) -> None:
+    case = docs.resolved
+    response = client_for(docs.tree.director_d1).get(reverse("web:agreement_pdf", args=[case.pk]))
+    text = _pdf_text(response)
+    squeezed = "".join(text.split())
+    with translation.override("en"):
+        born = "".join(date_format(date(1980, 1, 1), "DATE_FORMAT").split())
+    assert f"张三,Male,Han,born{born},Residentidentitycardnumber:{CLEAR_ID}" in squeezed
+    assert "Address:武汉市江岸区大智路1号" in squeezed and "Contactphone:13812345678" in squeezed
+    assert f"Unifiedsocialcreditcode:{CREDIT_CODE}" in squeezed
+    assert "Legalrepresentative:李经理" in squeezed
+    assert "Copy, not for signature" not in text
+
+
+@pytest.mark.parametrize("view", ["web:agreement_print", "web:agreement_pdf"])
+def test_each_document_is_one_reveal_event_with_masked_values(
+    docs: Agreements, client_for: Callable[..., Client], view: str
+) -> None:
+    case = docs.resolved
+    client = client_for(docs.tree.mediator_s1_user)
+    for printed in (1, 2):
+        response = client.get(reverse(view, args=[case.pk]))
+        assert response.status_code == 200
+        # Clear personal data: kept by no browser and no proxy.
+        cache_control = response["Cache-Control"]
+        assert "no-store" in cache_control and "private" in cache_control
+        assert _events(case, "reveal") == printed
+    event = Event.objects.filter(case=case, name="reveal").latest("id")
+    assert event.kind == EventKind.REVEAL and event.actor == docs.tree.mediator_s1_user
+    applicant, respondent = case.parties.get(name="张三"), case.parties.get(name="武汉某物业公司")
+    assert event.after == {
+        "document": "agreement",
+        "parties": [
+            {"party": applicant.pk, "name": "张三", "role": "applicant",
+             "id_number": applicant.id_number_masked, "phone": applicant.phone_masked},
+            {"party": respondent.pk, "name": "武汉某物业公司", "role": "respondent",
+             "id_number": respondent.id_number_masked, "phone": respondent.phone_masked},
+        ],
+    }  # fmt: skip
+    stored = str(event.after)
+    assert CLEAR_ID not in stored and CREDIT_CODE not in stored and "13812345678" not in stored
+    # The case's timeline says who printed which document with whose data.
+    page = _text(client.get(reverse("web:case_detail", args=[case.pk])))
+    assert "Personal data revealed" in page
+    assert "People's Mediation Agreement" in page
+    assert "张三 (Applicant), 武汉某物业公司 (Respondent)" in page
+
+
+def test_without_the_reveal_permission_a_masked_copy_not_for_signature(
+    docs: Agreements, client_for: Callable[..., Client]
+) -> None:
+    case = docs.resolved
+    client = client_for(docs.tree.observer_d1)  # an observer sees the case but may not reveal
+    page = _text(client.get(reverse("web:agreement_print", args=[case.pk])))
+    applicant = case.parties.get(name="张三")
+    assert applicant.id_number_masked in page and applicant.phone_masked in page
+    assert CLEAR_ID not in page and "13812345678" not in page and CREDIT_CODE not in page
+    assert '<div class="watermark" aria-hidden="true">Copy, not for signature</div>' in page
+    assert "the parties' ID numbers and phones are masked" in page
+    text = _pdf_text(client.get(reverse("web:agreement_pdf", args=[case.pk])))
+    assert "Copy, not for signature" in text
+    assert applicant.id_number_masked in text and CLEAR_ID not in "".join(text.split())
+    assert _events(case, "reveal") == 0
 
 
 # --- Fulfilment --------------------------------------------------------------------------------

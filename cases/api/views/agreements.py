@@ -5,19 +5,33 @@ An agreement is made by the case's ``resolve`` transition; recording fulfilment 
 confirmation needs no If-Match (DESIGN §9).
 """
 
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import mixins
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ...queries.cases import agreements_for
+from ...documents.agreement import agreement_document
+from ...documents.pdf import PdfUnavailable, pdf_file, render_pdf
+from ...errors import error_body
+from ...queries.cases import agreement_cases_for, agreements_for
 from ...services.agreements import record_fulfilment, record_judicial_confirmation
 from .. import permissions
 from ..base import ScopedViewSet, signed_in_user
 from ..docs import FORBIDDEN, NOT_FOUND, error
 from ..filters import AgreementFilter
+from ..negotiation import IgnoreFormatParameter
 from ..serializers.agreements import (
     AgreementSerializer,
     FulfilmentSerializer,
@@ -39,6 +53,11 @@ AGREEMENT_EXAMPLE = OpenApiExample(
         "created_at": "2026-03-10T11:05:00+08:00",
     },
 )  # fmt: skip
+
+AGREEMENT_PDF_UNAVAILABLE = _(
+    "PDF documents cannot be produced on this server: the PDF renderer (WeasyPrint and its "
+    "system libraries) is not installed. The case page's printable agreement has the same."
+)
 
 
 @extend_schema_view(
@@ -164,3 +183,73 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         )
         agreement = self.get_queryset().get(pk=agreement.pk)
         return Response(AgreementSerializer(agreement).data)
+
+    @extend_schema(
+        summary="The agreement to sign (调解协议书, PDF; reveal permission; logged)",
+        description=(
+            "The mediation agreement as the parties sign it, in your language: each party's full "
+            "identity in clear (a person's name, gender, ethnicity, date of birth, document type "
+            "and number, address and phone; an organisation's name, credit code, address and "
+            "legal representative; agents), the dispute, the agreed terms, the amount in figures "
+            "(and in Chinese capitals), the legal effect and the signature blocks. Sent as "
+            "`Content-Disposition: attachment` named `<case number>-agreement.pdf`, with "
+            "`Cache-Control: no-store, private`. Only users who may reveal the case's personal "
+            "data get it (403 otherwise, e.g. observers); each download writes one `reveal` "
+            "event on the case's timeline naming the document and the parties (masked values "
+            "only). Errors are JSON."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "Content-Disposition",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description='`attachment; filename="JA01-2026-00012-agreement.pdf"`',
+            )
+        ],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="A4"),
+            403: error(
+                "In your scope, but you may not reveal personal data",
+                "permission_denied",
+                "You may not print the agreement: it states the parties' personal data.",
+            ),
+            404: NOT_FOUND,
+            503: error(
+                "The PDF renderer is not installed on this server",
+                "pdf_unavailable",
+                AGREEMENT_PDF_UNAVAILABLE,
+            ),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="pdf",
+        filter_backends=[],
+        content_negotiation_class=IgnoreFormatParameter,
+    )
+    def pdf(self, request: Request, pk: str | None = None) -> Response | HttpResponse:
+        user = signed_in_user(request)
+        agreement = self.get_object()
+        case = agreement_cases_for(user).get(pk=agreement.case_id)
+        permissions.require(
+            user,
+            "reveal",
+            case,
+            _("You may not print the agreement: it states the parties' personal data."),
+        )
+        try:
+            # A PDF that cannot be made reveals nothing: its reveal event is rolled back.
+            with transaction.atomic():
+                content = render_pdf(
+                    "web/agreement.html", agreement_document(user, case, for_pdf=True)
+                )
+        except PdfUnavailable:
+            return Response(
+                error_body("pdf_unavailable", AGREEMENT_PDF_UNAVAILABLE),
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
+        response = pdf_file(content, f"{case.number}-agreement.pdf", disposition="attachment")
+        add_never_cache_headers(response)  # the parties' personal data, in clear
+        return response

@@ -1,7 +1,8 @@
 """The mediation agreement (调解协议书) as a printable page and as PDF; recording its fulfilment,
 the follow-up visit (回访) and its judicial confirmation (司法确认).
 
-The document is made by ``cases.documents.agreement``. Writes go through
+The document is made by ``cases.documents.agreement`` (in full, a logged reveal, for a user with the
+reveal permission; the masked copy not for signature for anyone else who sees the case). Writes go through
 ``cases.services.agreements`` (``record_fulfilment``, ``record_judicial_confirmation``) and
 ``cases.services.follow_ups``.
 """
@@ -13,18 +14,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ...access import can
 from ...deadlines import confirmation_deadline
-from ...documents.agreement import agreement_context, field_labels, format_yuan
-from ...documents.pdf import pdf_response
+from ...documents.agreement import agreement_document, field_labels, format_yuan
+from ...documents.pdf import PdfUnavailable, pdf_file, pdf_unavailable, render_pdf
 from ...errors import DomainError, TransitionNotAllowed
 from ...models import Agreement, Case, Fulfilment
 from ...queries.cases import agreement_cases_for, agreements_for, follow_ups_for
@@ -51,26 +54,35 @@ def _agreement_case(request: AuthenticatedHttpRequest, pk: int) -> Case:
     return case_or_404(request.user, pk, agreement_cases_for(request.user))
 
 
+# With the reveal permission the document states the parties' identities in clear, and each page
+# or PDF made is one logged reveal; the answer must not be kept by the browser or a proxy.
+
+
+@never_cache
 @login_required
 @require_GET
 def agreement_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The mediation agreement as an A4 page to print (or read on a phone)."""
+    """The mediation agreement as an A4 page to print (or read on a phone): in full for a user who
+    may reveal personal data, else the masked copy not for signature."""
     case = _agreement_case(request, pk)
-    return render(request, "web/agreement.html", agreement_context(case, for_pdf=False))
+    context = agreement_document(request.user, case, for_pdf=False)
+    return render(request, "web/agreement.html", context)
 
 
+@never_cache
 @login_required
 @require_GET
 def agreement_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The same document as a PDF, with the Noto CJK fonts embedded."""
     case = _agreement_case(request, pk)
-    return pdf_response(
-        request,
-        "web/agreement.html",
-        agreement_context(case, for_pdf=True),
-        filename=f"{case.number}.pdf",
-        fallback_url=reverse("web:agreement_print", args=[case.pk]),
-    )
+    try:
+        # A PDF that cannot be made reveals nothing: its reveal event is rolled back.
+        with transaction.atomic():
+            context = agreement_document(request.user, case, for_pdf=True)
+            content = render_pdf("web/agreement.html", context, request)
+    except PdfUnavailable:
+        return pdf_unavailable(request, reverse("web:agreement_print", args=[case.pk]))
+    return pdf_file(content, f"{case.number}.pdf")
 
 
 # --- Fulfilment --------------------------------------------------------------------------------
