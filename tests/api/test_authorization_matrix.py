@@ -409,6 +409,8 @@ COVERAGE: dict[str, Coverage] = {
     "/api/v1/agreements/{id}/fulfilment/": ObjectRoute(
         target="agreement", body=constant({"fulfilment": "fulfilled"})
     ),
+    # The agreement to sign: the parties in clear, a logged reveal (issue 19).
+    "/api/v1/agreements/{id}/pdf/": ObjectRoute(target="agreement"),
     "/api/v1/agreements/{id}/judicial-confirmation/": ObjectRoute(  # DESIGN §9
         target="agreement",
         body=lambda world, agreement, kwargs: {

@@ -185,7 +185,7 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         return Response(AgreementSerializer(agreement).data)
 
     @extend_schema(
-        summary="The agreement to sign (调解协议书, PDF; reveal permission; logged)",
+        summary="The mediation agreement to sign (PDF; reveal permission; logged)",
         description=(
             "The mediation agreement as the parties sign it, in your language: each party's full "
             "identity in clear (a person's name, gender, ethnicity, date of birth, document type "
