@@ -13,10 +13,10 @@ from django.db import connection
 from django.test import override_settings
 
 from cases import personal_data, workflow
-from cases.errors import CaseNotFound, NotPermitted
-from cases.models import Case, Event, EventKind, Party, PartyRole, Status
+from cases.errors import CaseNotFound, InvalidInput, NotPermitted
+from cases.models import Case, Event, EventKind, Party, PartyRole, PrintedDocument, Status
 from cases.personal_data import Kind
-from cases.services.cases import reveal_party
+from cases.services.cases import reveal_parties, reveal_party
 from cases.services.intake import PartyData
 from tests.factories import Tree, drive, register
 
@@ -177,6 +177,56 @@ def test_reveal_out_of_scope_answers_case_not_found_and_logs_nothing(
 ) -> None:
     with pytest.raises(CaseNotFound):
         reveal_party(party=applicant_of(case), actor=tree.users[role])
+    assert not Event.objects.filter(kind=EventKind.REVEAL).exists()
+
+
+# --- Several parties for one document (the 调解协议书) ------------------------------------------
+
+
+def test_revealing_a_documents_parties_is_one_event_naming_each(tree: Tree, case: Case) -> None:
+    parties = list(case.parties.order_by("position", "id"))
+    revealed = reveal_parties(
+        case=case, parties=parties, actor=tree.intake_s1, document=PrintedDocument.AGREEMENT
+    )
+    assert {pk: (r.id_number, r.phone) for pk, r in revealed.items()} == {
+        parties[0].pk: (ID_NUMBER, PHONE_DIGITS),
+        parties[1].pk: ("42010619900202567X", "02782771234"),
+    }
+    event = Event.objects.get(case=case, kind=EventKind.REVEAL)
+    assert event.after["document"] == "agreement"
+    assert [p["party"] for p in event.after["parties"]] == [p.pk for p in parties]
+    assert event.after["parties"][0]["id_number"] == parties[0].id_number_masked
+    assert_no_clear_text(case, [*SECRETS, "42010619900202567X", "02782771234"])
+
+
+def test_revealing_a_documents_parties_needs_the_permission(tree: Tree, case: Case) -> None:
+    with pytest.raises(NotPermitted):
+        reveal_parties(
+            case=case,
+            parties=list(case.parties.all()),
+            actor=tree.observer_d1,
+            document=PrintedDocument.AGREEMENT,
+        )
+    with pytest.raises(CaseNotFound):
+        reveal_parties(
+            case=case,
+            parties=list(case.parties.all()),
+            actor=tree.director_d2,
+            document=PrintedDocument.AGREEMENT,
+        )
+    assert not Event.objects.filter(kind=EventKind.REVEAL).exists()
+
+
+def test_only_the_cases_own_parties_are_revealed(tree: Tree, case: Case) -> None:
+    other = register(actor=tree.admin, centre=tree.s1)
+    with pytest.raises(InvalidInput) as raised:
+        reveal_parties(
+            case=case,
+            parties=[applicant_of(case), applicant_of(other)],
+            actor=tree.admin,
+            document=PrintedDocument.AGREEMENT,
+        )
+    assert "parties" in raised.value.fields
     assert not Event.objects.filter(kind=EventKind.REVEAL).exists()
 
 
