@@ -13,7 +13,7 @@ from .views.events import EventFeedViewSet
 from .views.follow_ups import FollowUpViewSet
 from .views.mediators import MediatorViewSet
 from .views.notifications import NotificationViewSet
-from .views.parties import PartyViewSet
+from .views.parties import CasePartyViewSet, PartyViewSet
 from .views.reports import ReportViewSet
 from .views.rooms import RoomViewSet
 from .views.sessions import SessionViewSet
@@ -59,6 +59,17 @@ urlpatterns = [
             name=f"report-monthly-{kind}",
         )
         for kind in ("csv", "xlsx", "pdf")
+    ),
+    # A case's parties, changed under the case with its ETag (issue 19).
+    path(
+        "cases/<int:pk>/parties/",
+        CasePartyViewSet.as_view({"post": "create"}),
+        name="case-parties",
+    ),
+    path(
+        "cases/<int:pk>/parties/<int:party_pk>/",
+        CasePartyViewSet.as_view({"patch": "partial_update", "delete": "destroy"}),
+        name="case-party",
     ),
     path("", include(router.urls)),
 ]

@@ -14,6 +14,7 @@ class EventKind(models.TextChoices):
     AGREEMENT = "agreement", _("Agreement")
     FOLLOW_UP = "follow_up", _("Follow-up")
     NOTE = "note", _("Case note")
+    PARTIES = "parties", _("Parties changed")
 
 
 class PrintedDocument(models.TextChoices):

@@ -25,11 +25,14 @@ from ..models import (
     Centre,
     Channel,
     ContactMethod,
+    DocumentType,
+    Ethnicity,
     Event,
     EventKind,
     FailGuidance,
     FollowUp,
     Fulfilment,
+    Gender,
     JudicialConfirmation,
     Mediator,
     Note,
@@ -120,6 +123,9 @@ EVENT_TITLES: dict[str, Any] = {
     "judicial_confirmation": _("Judicial confirmation recorded"),
     "record_follow_up": _("Follow-up recorded"),
     "write_note": _("Note written"),
+    "add_party": _("Party added"),
+    "correct_party": _("Party corrected"),
+    "remove_party": _("Party removed"),
 }
 
 # Enumerations by the key an event stores them under.
@@ -148,6 +154,7 @@ CHOICES_BY_KIND: dict[str, dict[str, type[models.TextChoices]]] = {
     EventKind.SESSION: {"status": SessionStatus},
     "transfer": {"status": TransferStatus},
     EventKind.NOTE: {"kind": NoteKind},
+    EventKind.PARTIES: {"document_type": DocumentType, "gender": Gender, "ethnicity": Ethnicity},
 }
 
 KIND_MODELS: dict[str, type[models.Model]] = {
@@ -155,6 +162,7 @@ KIND_MODELS: dict[str, type[models.Model]] = {
     EventKind.FOLLOW_UP: FollowUp,
     EventKind.AGREEMENT: Agreement,
     EventKind.NOTE: Note,
+    EventKind.PARTIES: Party,
 }
 
 # Keys holding ids of rows, and the kind of row.
@@ -190,6 +198,8 @@ EXTRA_LABELS: dict[str, Any] = {
     "phone": _("phone"),
     "mediators": _("mediators"),
     "concluded": _("case concluded"),
+    # A party removed: the sessions that had listed it among those present.
+    "sessions": _("listed at sessions"),
     # A judicial confirmation applied for after the 30 days of People's Mediation Law art. 33.
     "late": _("applied after the 30-day period"),
 }
@@ -218,11 +228,11 @@ class CaseTimeline:
         self.sessions = {s.pk: s for s in sessions}
         self.labels: dict[type[models.Model], dict[str, str]] = {
             model: verbose_names(model)
-            for model in (Case, Session, Agreement, Transfer, FollowUp, Note)
+            for model in (Case, Session, Agreement, Transfer, FollowUp, Note, Party)
         }
         self.order: dict[type[models.Model], dict[str, int]] = {
             model: {f.name: i for i, f in enumerate(model._meta.get_fields())}
-            for model in (Case, Session, Agreement, FollowUp, Note)
+            for model in (Case, Session, Agreement, FollowUp, Note, Party)
         }
         wanted: dict[str, set[int]] = {kind: set() for kind in REFERENCES.values()}
         for event in events:

@@ -14,6 +14,7 @@ from .views import (
     mediators,
     notes,
     notifications,
+    parties,
     reports,
     sent_mail,
     sessions,
@@ -47,6 +48,18 @@ urlpatterns = [
         name="party_reveal",
     ),
     path("cases/<int:pk>/notes/new/", notes.note_add, name="note_add"),
+    # A case's parties: add, correct, remove (issue 19).
+    path("cases/<int:pk>/parties/new/", parties.party_add, name="party_add"),
+    path(
+        "cases/<int:pk>/parties/<int:party_pk>/correct/",
+        parties.party_correct,
+        name="party_correct",
+    ),
+    path(
+        "cases/<int:pk>/parties/<int:party_pk>/remove/",
+        parties.party_remove,
+        name="party_remove",
+    ),
     # Sessions.
     path("calendar/", sessions.calendar, name="calendar"),
     path("cases/<int:pk>/sessions/new/", sessions.session_book, name="session_book"),

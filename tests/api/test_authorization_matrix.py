@@ -194,6 +194,9 @@ class ObjectRoute:
     each: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # other URL kwargs' values
     centre_bound: bool = True
     reason: str = ""  # why a route is not centre-bound
+    # A route naming two objects (a case's party): each id URL kwarg and the attribute of the
+    # target that gives it, e.g. {"pk": "case_id", "party_pk": "pk"}.
+    ids: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -385,6 +388,16 @@ COVERAGE: dict[str, Coverage] = {
         target="case", body=constant({"kind": "call", "text": "越权记录"})
     ),
     "/api/v1/cases/{id}/closing-summary/": ObjectRoute(target="returned"),
+    # A case's parties, changed under the case (issue 19).
+    "/api/v1/cases/{id}/parties/": ObjectRoute(
+        target="case",
+        body=constant({"role": "third_party", "name": "越权", "phone": "13712345678",
+                       "reason": "越权"}),
+    ),
+    "/api/v1/cases/{id}/parties/{id}/": ObjectRoute(
+        target="party", body=constant({"agent": "越权", "reason": "越权"}),
+        ids={"pk": "case_id", "party_pk": "pk"},
+    ),
     # The events feed: the events of every case in scope.
     "/api/v1/events/": ListRoute(
         target="event", probes=lambda world, event: [{}, {"after": event.pk - 1}]
@@ -487,7 +500,7 @@ def _uncovered(route: Route) -> str | None:
     if isinstance(covers, ObjectRoute):
         if route.id_kwarg is None:
             return f"{route.key} has no object id in its URL but is an ObjectRoute."
-        others = set(route.kwargs) - {route.id_kwarg, "format"}
+        others = set(route.kwargs) - {route.id_kwarg, "format"} - set(covers.ids)
         if others - set(covers.each):
             return f"{route.key}: say which values of {sorted(others - set(covers.each))} to try."
     elif route.id_kwarg is not None:
@@ -537,6 +550,20 @@ def _url(call: Call, object_id: Any | None) -> str:
     kwargs: dict[str, Any] = dict(call.extra)
     if call.route.id_kwarg is not None:
         kwargs[call.route.id_kwarg] = object_id
+    if call.route.suffixed:
+        kwargs["format"] = "json"
+    return reverse(call.route.name, kwargs=kwargs)
+
+
+def _object_url(call: Call, obj: Any | None) -> str:
+    """The URL of ``call`` about ``obj``, an object route's target (``None``: ids that do not
+    exist)."""
+    covers = COVERAGE[call.route.key]
+    ids = covers.ids if isinstance(covers, ObjectRoute) else {}
+    if not ids:
+        return _url(call, MISSING_ID if obj is None else obj.pk)
+    kwargs: dict[str, Any] = dict(call.extra)
+    kwargs.update({k: MISSING_ID if obj is None else getattr(obj, a) for k, a in ids.items()})
     if call.route.suffixed:
         kwargs["format"] = "json"
     return reverse(call.route.name, kwargs=kwargs)
@@ -609,7 +636,7 @@ def _check_object_route(
     body = covers.body(world, obj, dict(call.extra)) if call.method not in {"GET", "HEAD"} else {}
     headers = _if_match(obj) if call.method not in {"GET", "HEAD"} else {}
     before = _snapshot(obj)
-    response = _send(client, call.method, _url(call, obj.pk), body, **headers)
+    response = _send(client, call.method, _object_url(call, obj), body, **headers)
     if user is None:
         _assert_unauthenticated(response, call.method)
         assert _snapshot(obj) == before
@@ -637,7 +664,7 @@ def _check_object_route(
         return
     error = assert_error(response, 404, "not_found")
     # Exactly what an id that does not exist gets: nothing tells the two apart.
-    missing = _send(client, call.method, _url(call, MISSING_ID), body, **headers)
+    missing = _send(client, call.method, _object_url(call, None), body, **headers)
     assert missing.status_code == 404
     assert missing.json()["error"] == error
 
@@ -833,12 +860,12 @@ def test_options_on_a_foreign_object_tells_nothing(world: World, route: Route) -
     call = Call(route, "OPTIONS", tuple((k, v[0]) for k, v in covers.each.items()))
     obj = getattr(world.sides["d1"], covers.target)
     client = client_for(world.users["foreign_director"])
-    foreign = client.options(_url(call, obj.pk))
-    missing = client.options(_url(call, MISSING_ID))
+    foreign = client.options(_object_url(call, obj))
+    missing = client.options(_object_url(call, None))
     if covers.centre_bound:
         assert (foreign.status_code, foreign.content) == (missing.status_code, missing.content)
     assert foreign.status_code in {200, 404}
-    _assert_unauthenticated(client_for(None).options(_url(call, obj.pk)), "OPTIONS")
+    _assert_unauthenticated(client_for(None).options(_object_url(call, obj)), "OPTIONS")
 
 
 # --- Permission before validation -----------------------------------------------------------------
@@ -875,7 +902,7 @@ def test_a_read_only_role_is_refused_before_its_body_is_read(world: World, call:
     obj = getattr(side, covers.target)
     before = _snapshot(obj)
     good = covers.body(world, obj, dict(call.extra))
-    response = _send(client, call.method, _url(call, obj.pk), _spoiled(good), **_if_match(obj))
+    response = _send(client, call.method, _object_url(call, obj), _spoiled(good), **_if_match(obj))
     if call.route.key.endswith("/transitions/{name}/"):
         assert_error(response, 409, "transition_not_allowed")
     elif covers.target == "user":  # accounts are administrators' only: none is in scope

@@ -180,6 +180,21 @@ def _booking(world: World, side: Side, kwargs: Mapping[str, str]) -> dict[str, A
     }
 
 
+def _party_add(world: World, side: Side, kwargs: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "version": _version(side), "role": "third_party", "kind": "person", "name": "越权",
+        "phone": "13712345678", "reason": "越权",
+    }  # fmt: skip
+
+
+def _party_correct(world: World, side: Side, kwargs: Mapping[str, str]) -> dict[str, Any]:
+    party = side.party
+    return {
+        "version": _version(side), "role": party.role, "kind": party.kind, "name": party.name,
+        "agent": "越权", "reason": "越权",
+    }  # fmt: skip
+
+
 def constant(body: dict[str, Any]) -> Body:
     return lambda world, side, kwargs: body
 
@@ -279,6 +294,13 @@ COVERAGE: dict[str, Coverage] = {
         ids={"pk": "case"}, body=_transition, each={"name": tuple(sorted(workflow.TRANSITIONS))}
     ),
     "party_reveal": ObjectRoute(ids={"pk": "case", "party_pk": "party"}),
+    # A case's parties: add, correct, remove (issue 19).
+    "party_add": ObjectRoute(ids={"pk": "case"}, body=_party_add),
+    "party_correct": ObjectRoute(ids={"pk": "case", "party_pk": "party"}, body=_party_correct),
+    "party_remove": ObjectRoute(
+        ids={"pk": "case", "party_pk": "party"},
+        body=lambda world, side, kwargs: {"version": _version(side), "reason": "越权"},
+    ),
     "session_book": ObjectRoute(ids={"pk": "case"}, body=_booking),
     "note_add": ObjectRoute(
         ids={"pk": "case"},

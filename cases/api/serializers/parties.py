@@ -3,6 +3,7 @@
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from ...models import Party, PartyKind, PartyRole
 from .base import FieldsBuiltOnce
@@ -36,3 +37,43 @@ class RevealedSerializer(serializers.Serializer[Any]):
 
     id_number = serializers.CharField(read_only=True)
     phone = serializers.CharField(read_only=True)
+
+
+#: The longest reason for a change of a case's parties (``cases.services.parties``).
+REASON_MAX = 500
+
+
+def _reason_field() -> "serializers.CharField":
+    return serializers.CharField(
+        max_length=REASON_MAX,
+        help_text="Why the parties change (kept in the case's timeline). Required.",
+    )
+
+
+class PartyAddSerializer(PartyInputSerializer):
+    """A party to add to an existing case: its fields as at intake, and the reason."""
+
+    reason = _reason_field()
+
+
+class PartyCorrectionSerializer(serializers.Serializer[Any]):
+    """The fields of a party to correct (any of those given at intake; those left out stay as
+    they are), and the reason. An ID number or phone given is validated and sealed again."""
+
+    reason = _reason_field()
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        # The intake fields, each optional and without a default: a field left out is unchanged.
+        fields: dict[str, serializers.Field[Any, Any, Any, Any]] = {}
+        for name, field in PartyInputSerializer().get_fields().items():
+            field.required = False
+            field.default = empty
+            fields[name] = field
+        fields.update(super().get_fields())
+        return fields
+
+
+class PartyRemovalSerializer(serializers.Serializer[Any]):
+    """The query string of a removal: its reason."""
+
+    reason = _reason_field()

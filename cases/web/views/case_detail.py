@@ -406,5 +406,6 @@ def party_reveal(request: AuthenticatedHttpRequest, pk: int, party_pk: int) -> H
             "party_labels": verbose_names(Party),
         }
         context["may"] = {"reveal": True}
+        context["may_edit"] = case.is_open and can(user, "edit", case)
         return render(request, "web/partials/case_party.html", context)
     return _render_page(request, case, revealed={party.pk: clear})
