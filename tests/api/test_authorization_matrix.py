@@ -385,6 +385,7 @@ COVERAGE: dict[str, Coverage] = {
         target="case", body=constant({"kind": "call", "text": "越权记录"})
     ),
     "/api/v1/cases/{id}/closing-summary/": ObjectRoute(target="returned"),
+    "/api/v1/cases/{id}/registration-form/": ObjectRoute(target="case"),
     # The events feed: the events of every case in scope.
     "/api/v1/events/": ListRoute(
         target="event", probes=lambda world, event: [{}, {"after": event.pk - 1}]
@@ -403,6 +404,7 @@ COVERAGE: dict[str, Coverage] = {
         target="session", body=constant({"minutes": "越权记录", "result": "达成一致"})
     ),
     "/api/v1/sessions/{id}/cancel/": ObjectRoute(target="session"),
+    "/api/v1/sessions/{id}/record/": ObjectRoute(target="session"),
     # Agreements.
     "/api/v1/agreements/": ListRoute(target="agreement"),
     "/api/v1/agreements/{id}/": ObjectRoute(target="agreement", body=constant({"terms": "越权"})),

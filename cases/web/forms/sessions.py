@@ -268,7 +268,7 @@ class SessionRecordForm(forms.Form):
     respondent_statement = _record_text(_("What the respondent side said"), rows=6)
     agreed = _record_text(_("What was agreed"), help_text=_("Or where the sides still differ."))
     next_step = _record_text(_("Next step"), rows=2)
-    minutes = _record_text(_("Minutes"), rows=6, help_text=_("Anything else worth keeping."))
+    minutes = _record_text(_("Other notes"), rows=6, help_text=_("Anything else worth keeping."))
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
