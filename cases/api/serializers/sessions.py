@@ -67,7 +67,7 @@ class SessionCreateSerializer(serializers.Serializer[Any]):
 
 
 class SessionRecordSerializer(serializers.Serializer[Any]):
-    """The session record (调解笔录); the session becomes `held`. Omitted fields keep their value.
+    """The session record; the session becomes `held`. Omitted fields keep their value.
     A later PATCH corrects the record: one `correct_session_record` event with the changed fields
     before and after."""
 

@@ -474,7 +474,7 @@ class CaseViewSet(
         return response
 
     @pdf_schema(
-        "The registration form (受理登记表, PDF)",
+        "The registration form (PDF)",
         "The case as it was registered: centre, number, when received and how, category, summary, "
         "facts, parties (kind, name, gender, ethnicity, date of birth, document type; ID number "
         "and phone masked; address; an organisation's legal representative), risk level, who "

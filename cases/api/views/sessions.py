@@ -105,7 +105,7 @@ CORRECT_EXAMPLE = OpenApiExample(
         examples=[BOOK_EXAMPLE, SESSION_EXAMPLE],
     ),
     partial_update=extend_schema(
-        summary="Write or correct a session's record (调解笔录; the session becomes held)",
+        summary="Write or correct a session's record (the session becomes held)",
         request=SessionRecordSerializer,
         responses={
             200: SessionSerializer,
@@ -190,7 +190,7 @@ class SessionViewSet(
         return Response(SessionSerializer(session).data)
 
     @pdf_schema(
-        "The session record (调解笔录, PDF)",
+        "The session record (PDF)",
         "Time, place and mode, mediators, the parties present (ID numbers masked) and who else "
         "attended, what each side said, what was agreed or where they differ, the next step, who "
         "recorded it and when, signature lines for the parties, the mediators and the recorder; "
