@@ -711,6 +711,7 @@ class BulkGenerator(CaseGenerator):
             "status": SessionStatus.SCHEDULED,
             "minutes": "",
             "result": "",
+            **SESSION_RECORD_DEFAULTS,
             "created_by_id": self._worker(st).pk,
         }
         for mediator in mediators:
@@ -733,10 +734,20 @@ class BulkGenerator(CaseGenerator):
             return
         minutes, result = self.session_result(agreed)
         session = st.sessions[st.session]  # type: ignore[index]
-        before = {"session": session["id"], "status": session["status"], "result": ""}
-        session.update(status=SessionStatus.HELD, minutes=minutes, result=result)
-        after = {"session": session["id"], "status": SessionStatus.HELD, "result": result}
-        self._event(st, EventKind.SESSION, "record_session", at, self._worker(st), before, after)
+        before: dict[str, Any] = {"session": session["id"], "status": session["status"]}
+        after: dict[str, Any] = {"session": session["id"], "status": SessionStatus.HELD}
+        before["result"], after["result"] = "", result
+        if minutes:  # the service names a text in the event when it changes
+            before["minutes"], after["minutes"] = "", minutes
+        worker = self._worker(st)
+        session.update(
+            status=SessionStatus.HELD,
+            minutes=minutes,
+            result=result,
+            recorded_by_id=worker.pk,
+            recorded_at=at,
+        )
+        self._event(st, EventKind.SESSION, "record_session", at, worker, before, after)
         st.session = None
 
     def _record_fulfilment(self, st: _State, at: datetime) -> None:
@@ -806,6 +817,16 @@ class BulkGenerator(CaseGenerator):
 
 
 SESSION_COLUMNS = _columns(Session)
+# The session record's fields (调解笔录) of a session booked and not yet recorded.
+SESSION_RECORD_DEFAULTS = {
+    "others_present": "",
+    "applicant_statement": "",
+    "respondent_statement": "",
+    "agreed": "",
+    "next_step": "",
+    "recorded_by_id": None,
+    "recorded_at": None,
+}
 AGREEMENT_COLUMNS = _columns(Agreement)
 AGREEMENT_DEFAULTS = {
     "judicial_confirmation": "not_applied",

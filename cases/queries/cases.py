@@ -12,7 +12,17 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Prefetch, Q, QuerySet
 
 from .. import access, personal_data
-from ..models import Agreement, Case, Event, FollowUp, Outcome, Party, Session, SessionStatus
+from ..models import (
+    Agreement,
+    Case,
+    Event,
+    EventKind,
+    FollowUp,
+    Outcome,
+    Party,
+    Session,
+    SessionStatus,
+)
 
 
 def cases_for(user: User) -> QuerySet[Case]:
@@ -126,4 +136,15 @@ def cases_of_person(user: User, *, id_number: str = "", phone: str = "") -> Quer
         .filter(pk__in=parties)
         .only("pk", "number", "registered_at")
         .order_by("-registered_at", "-id")
+    )
+
+
+def acceptance(case: Case) -> Event | None:
+    """The event of the case's (last) acceptance, with its actor: who accepted it and when (the
+    registration form states them). Not scoped: the caller already holds the case."""
+    return (
+        Event.objects.filter(case=case, kind=EventKind.TRANSITION, name="accept")
+        .select_related("actor")
+        .order_by("-at", "-id")
+        .first()
     )

@@ -15,7 +15,7 @@ from .centres import own_centres
 def sessions_for(user: User | AnonymousUser) -> QuerySet[Session]:
     return (
         Session.objects.filter(case__in=visible_case_ids(user))
-        .select_related("case", "room")
+        .select_related("case", "room", "recorded_by")
         .prefetch_related("mediators", "parties_present")
     )
 

@@ -118,6 +118,7 @@ EVENT_TITLES: dict[str, Any] = {
     "reveal": _("Personal data revealed"),
     "book_session": _("Session booked"),
     "record_session": _("Session recorded"),
+    "correct_session_record": _("Session record corrected"),
     "cancel_session": _("Session cancelled"),
     "record_fulfilment": _("Fulfilment recorded"),
     "judicial_confirmation": _("Judicial confirmation recorded"),

@@ -158,43 +158,104 @@ def book_session(
     return session
 
 
+# The session record's texts (调解笔录), as the mediator writes them; a statement may run long.
+RECORD_TEXT_MAX = 20_000
+RECORD_TEXTS = (
+    "minutes",
+    "others_present",
+    "applicant_statement",
+    "respondent_statement",
+    "agreed",
+    "next_step",
+)
+RESULT_MAX = 255
+
+
 def record_session(
     *,
     session: Session,
     actor: User,
-    minutes: str,
-    result: str,
+    minutes: str | None = None,
+    result: str | None = None,
     parties_present: Iterable[Party] | None = None,
+    others_present: str | None = None,
+    applicant_statement: str | None = None,
+    respondent_statement: str | None = None,
+    agreed: str | None = None,
+    next_step: str | None = None,
     at: datetime | None = None,
 ) -> Session:
-    """Record what happened at a session; it becomes ``held``. ``parties_present``, when given,
-    replaces who attended (parties to the case only)."""
+    """Write the record of a session (调解笔录): who attended, what each side said, what was agreed
+    or where they differ, the next step. A scheduled session becomes ``held``.
+
+    A field left ``None`` keeps its value; ``parties_present``, when given, replaces who attended
+    (parties to the case only). The record may be written after the session and corrected later:
+    the first write is the ``record_session`` event, each later one that changes something a
+    ``correct_session_record`` event with the changed fields before and after, so the events hold
+    every version. ``recorded_by``/``recorded_at`` name the last write; a write that changes
+    nothing writes nothing.
+    """
     case = get_case_for(actor, session.case_id)
     if not can(actor, "book_session", case):
         raise NotPermitted(_("You may not record sessions for this case."))
+    texts: dict[str, str | None] = {
+        "minutes": minutes,
+        "others_present": others_present,
+        "applicant_statement": applicant_statement,
+        "respondent_statement": respondent_statement,
+        "agreed": agreed,
+        "next_step": next_step,
+    }
+    problems: dict[str, list[Any]] = {}
+    for name, text in texts.items():
+        if text is not None and len(text) > RECORD_TEXT_MAX:
+            problems[name] = [_("At most %(max)d characters.") % {"max": RECORD_TEXT_MAX}]
+    if result is not None and len(result) > RESULT_MAX:
+        problems["result"] = [_("At most %(max)d characters.") % {"max": RESULT_MAX}]
     present = None if parties_present is None else list(parties_present)
     if present is not None and any(party.case_id != case.pk for party in present):
-        raise InvalidInput(
-            fields={"parties_present": [_("Only parties to this case can be present.")]}
-        )
+        problems["parties_present"] = [_("Only parties to this case can be present.")]
+    if problems:
+        raise InvalidInput(fields=problems)
     with transaction.atomic():
         session = Session.objects.select_for_update().get(pk=session.pk)
         if session.status == SessionStatus.CANCELLED:
             raise TransitionNotAllowed(_("This session was cancelled."))
-        before: dict[str, Any] = {"status": session.status, "result": session.result}
-        after: dict[str, Any] = {"status": SessionStatus.HELD, "result": result}
-        session.minutes, session.result, session.status = minutes, result, SessionStatus.HELD
-        session.save(update_fields=["minutes", "result", "status"])
+        first = session.status != SessionStatus.HELD
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        if first:
+            # The first record always names the status and the result (as it always has).
+            before.update(status=session.status, result=session.result)
+            after.update(status=SessionStatus.HELD, result=session.result)
+            session.status = SessionStatus.HELD
+        wanted: dict[str, str | None] = {"result": result, **texts}
+        for name, value in wanted.items():
+            if value is None:
+                continue
+            old = getattr(session, name)
+            if value != old or (first and name == "result"):
+                before[name], after[name] = old, value
+                setattr(session, name, value)
         if present is not None:
-            before["parties_present"] = sorted(session.parties_present.values_list("pk", flat=True))
-            after["parties_present"] = sorted(party.pk for party in present)
-            session.parties_present.set(present)
+            old_present = sorted(session.parties_present.values_list("pk", flat=True))
+            new_present = sorted(party.pk for party in present)
+            if old_present != new_present or first:
+                before["parties_present"], after["parties_present"] = old_present, new_present
+                session.parties_present.set(present)
+        if not after:
+            return session
+        moment = at or timezone.now()
+        session.recorded_by = actor if getattr(actor, "pk", None) else None
+        session.recorded_at = moment
+        changed = [name for name in after if name != "parties_present"]
+        session.save(update_fields=[*changed, "recorded_by", "recorded_at"])
         events.record(
             case=case,
             actor=actor,
             kind=EventKind.SESSION,
-            name="record_session",
-            at=at or timezone.now(),
+            name="record_session" if first else "correct_session_record",
+            at=moment,
             before={"session": session.pk, **before},
             after={"session": session.pk, **after},
         )

@@ -9,6 +9,7 @@ from .views import (
     case_detail,
     case_list,
     court,
+    documents,
     due,
     intake,
     mediators,
@@ -65,6 +66,19 @@ urlpatterns = [
     path("cases/<int:pk>/sessions/new/", sessions.session_book, name="session_book"),
     path("sessions/<int:pk>/record/", sessions.session_record, name="session_record"),
     path("sessions/<int:pk>/cancel/", sessions.session_cancel, name="session_cancel"),
+    # Printed records: the registration form, a session's record.
+    path("cases/<int:pk>/registration/", documents.registration_print, name="registration_print"),
+    path("cases/<int:pk>/registration.pdf", documents.registration_pdf, name="registration_pdf"),
+    path(
+        "cases/<int:pk>/sessions/<int:session_pk>/record/",
+        documents.session_record_print,
+        name="session_record_print",
+    ),
+    path(
+        "cases/<int:pk>/sessions/<int:session_pk>/record.pdf",
+        documents.session_record_pdf,
+        name="session_record_pdf",
+    ),
     # Agreements, fulfilment, follow-ups.
     path("cases/<int:pk>/agreement/", agreements.agreement_print, name="agreement_print"),
     path("cases/<int:pk>/agreement.pdf", agreements.agreement_pdf, name="agreement_pdf"),

@@ -398,6 +398,7 @@ COVERAGE: dict[str, Coverage] = {
         target="party", body=constant({"agent": "越权", "reason": "越权"}),
         ids={"pk": "case_id", "party_pk": "pk"},
     ),
+    "/api/v1/cases/{id}/registration-form/": ObjectRoute(target="case"),
     # The events feed: the events of every case in scope.
     "/api/v1/events/": ListRoute(
         target="event", probes=lambda world, event: [{}, {"after": event.pk - 1}]
@@ -416,6 +417,7 @@ COVERAGE: dict[str, Coverage] = {
         target="session", body=constant({"minutes": "越权记录", "result": "达成一致"})
     ),
     "/api/v1/sessions/{id}/cancel/": ObjectRoute(target="session"),
+    "/api/v1/sessions/{id}/record/": ObjectRoute(target="session"),
     # Agreements.
     "/api/v1/agreements/": ListRoute(target="agreement"),
     "/api/v1/agreements/{id}/": ObjectRoute(target="agreement", body=constant({"terms": "越权"})),

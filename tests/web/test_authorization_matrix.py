@@ -314,6 +314,10 @@ COVERAGE: dict[str, Coverage] = {
         ids={"pk": "session"}, body=constant({"minutes": "越权记录", "result": "达成一致"})
     ),
     "session_cancel": ObjectRoute(ids={"pk": "session"}, body=constant({"confirm": "on"})),
+    "session_record_print": ObjectRoute(ids={"pk": "case", "session_pk": "session"}),
+    "session_record_pdf": ObjectRoute(ids={"pk": "case", "session_pk": "session"}),
+    "registration_print": ObjectRoute(ids={"pk": "case"}),
+    "registration_pdf": ObjectRoute(ids={"pk": "case"}),
     "agreement_print": ObjectRoute(ids={"pk": "agreement_case"}),
     "agreement_pdf": ObjectRoute(ids={"pk": "agreement_case"}),
     "closing_summary": ObjectRoute(ids={"pk": "returned"}),

@@ -211,7 +211,8 @@ def test_sessions_and_their_links(shared_tree_with_cases: Tree, client_for: Clie
 
     html = page(client_for(tree.observer_d1), case).content.decode()
     assert reverse("web:session_book", args=[case.pk]) not in html
-    assert reverse("web:session_record", args=[session.pk]) not in html
+    # (The printable record, /cases/<id>/sessions/<id>/record/, ends like the form's URL.)
+    assert f'href="{reverse("web:session_record", args=[session.pk])}"' not in html
 
 
 # --- Personal data ------------------------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from ...models import Mediator, Room, Session, SessionMode
+from ...services.sessions import RECORD_TEXT_MAX, RESULT_MAX
 from ..fields import IdField, IdRelatedField
 from .base import ChoiceLabel
 
@@ -12,6 +14,12 @@ from .base import ChoiceLabel
 class SessionSerializer(serializers.ModelSerializer[Session]):
     mode_label = ChoiceLabel("mode")
     status_label = ChoiceLabel("status")
+    recorded_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Who wrote the session record last (null until it is recorded).",
+    )
 
     class Meta:
         model = Session
@@ -30,6 +38,13 @@ class SessionSerializer(serializers.ModelSerializer[Session]):
             "parties_present",
             "minutes",
             "result",
+            "others_present",
+            "applicant_statement",
+            "respondent_statement",
+            "agreed",
+            "next_step",
+            "recorded_by",
+            "recorded_at",
         ]
         read_only_fields = fields
 
@@ -52,7 +67,39 @@ class SessionCreateSerializer(serializers.Serializer[Any]):
 
 
 class SessionRecordSerializer(serializers.Serializer[Any]):
-    """What happened at a session; the session becomes `held`. Omitted fields keep their value."""
+    """The session record; the session becomes `held`. Omitted fields keep their value.
+    A later PATCH corrects the record: one `correct_session_record` event with the changed fields
+    before and after."""
 
-    minutes = serializers.CharField(required=False, allow_blank=True)
-    result = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    minutes = serializers.CharField(max_length=RECORD_TEXT_MAX, required=False, allow_blank=True)
+    result = serializers.CharField(max_length=RESULT_MAX, required=False, allow_blank=True)
+    parties_present = serializers.ListField(
+        child=IdField(),
+        required=False,
+        help_text="Ids of the case's parties who attended; replaces the list.",
+    )
+    others_present = serializers.CharField(
+        max_length=RECORD_TEXT_MAX,
+        required=False,
+        allow_blank=True,
+        help_text="Agents, relatives, witnesses, interpreters: who else attended.",
+    )
+    applicant_statement = serializers.CharField(
+        max_length=RECORD_TEXT_MAX,
+        required=False,
+        allow_blank=True,
+        help_text="What the applicant side said.",
+    )
+    respondent_statement = serializers.CharField(
+        max_length=RECORD_TEXT_MAX,
+        required=False,
+        allow_blank=True,
+        help_text="What the respondent side said.",
+    )
+    agreed = serializers.CharField(
+        max_length=RECORD_TEXT_MAX,
+        required=False,
+        allow_blank=True,
+        help_text="What was agreed, or where the sides still differ.",
+    )
+    next_step = serializers.CharField(max_length=RECORD_TEXT_MAX, required=False, allow_blank=True)

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ... import workflow
+from ...documents import registration
 from ...documents.closing_summary import closing_summary_context
 from ...documents.pdf import PdfUnavailable, render_pdf
 from ...errors import error_body
@@ -117,6 +118,53 @@ CLOSING_SUMMARY_UNAVAILABLE = _(
     "PDF documents cannot be produced on this server: the PDF renderer (WeasyPrint and its "
     "system libraries) is not installed. The case page's printable closing summary has the same."
 )
+
+DOCUMENT_UNAVAILABLE = _(
+    "PDF documents cannot be produced on this server: the PDF renderer (WeasyPrint and its "
+    "system libraries) is not installed. The case page has the same document to print."
+)
+
+
+def pdf_download(
+    template_name: str, context: dict[str, Any], *, filename: str, unavailable: Any
+) -> Response | HttpResponse:
+    """A printed document as a PDF attachment, or the 503 ``pdf_unavailable`` error."""
+    try:
+        content = render_pdf(template_name, context)
+    except PdfUnavailable:
+        return Response(
+            error_body("pdf_unavailable", unavailable),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def pdf_schema(summary: str, description: str, example_filename: str) -> Any:
+    """The schema of an operation answering ``pdf_download``."""
+    return extend_schema(
+        summary=summary,
+        description=description,
+        parameters=[
+            OpenApiParameter(
+                "Content-Disposition",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description=f'`attachment; filename="{example_filename}"`',
+            )
+        ],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="A4"),
+            404: NOT_FOUND,
+            503: error(
+                "The PDF renderer is not installed on this server",
+                "pdf_unavailable",
+                DOCUMENT_UNAVAILABLE,
+            ),
+        },
+    )
 
 
 # Entries of the transitions listing (each example is one entry of the list).
@@ -424,6 +472,32 @@ class CaseViewSet(
             f'attachment; filename="{returned.number}-closing-summary.pdf"'
         )
         return response
+
+    @pdf_schema(
+        "The registration form (PDF)",
+        "The case as it was registered: centre, number, when received and how, category, summary, "
+        "facts, parties (kind, name, gender, ethnicity, date of birth, document type; ID number "
+        "and phone masked; address; an organisation's legal representative), risk level, who "
+        "registered and who accepted it and when, signature lines; in your language, sent as "
+        "`Content-Disposition: attachment` named `<case number>-registration.pdf`. Errors are "
+        "JSON.",
+        "JA01-2026-00012-registration.pdf",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="registration-form",
+        filter_backends=[],
+        content_negotiation_class=IgnoreFormatParameter,
+    )
+    def registration_form(self, request: Request, pk: str | None = None) -> Response | HttpResponse:
+        case = self.get_object()
+        return pdf_download(
+            registration.PAGE_TEMPLATE,
+            registration.context(case, for_pdf=True),
+            filename=registration.filename(case),
+            unavailable=DOCUMENT_UNAVAILABLE,
+        )
 
     @extend_schema(
         summary="The case's timeline (read-only)", responses={200: EventSerializer(many=True)}

@@ -5,28 +5,32 @@ Adding or recording a session needs no If-Match (DESIGN §9): it does not edit t
 
 from typing import Any
 
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ... import access
+from ...documents import session_record
 from ...errors import InvalidInput
-from ...models import Party
+from ...models import Party, SessionStatus
 from ...queries.sessions import sessions_for
 from ...services.sessions import book_session, cancel_session, record_session
 from .. import permissions
 from ..base import ScopedViewSet, signed_in_user
 from ..docs import FORBIDDEN, NOT_FOUND, NOT_NOW, error
 from ..filters import SessionFilter
+from ..negotiation import IgnoreFormatParameter
 from ..serializers.sessions import (
     SessionCreateSerializer,
     SessionRecordSerializer,
     SessionSerializer,
 )
-from .cases import IDEMPOTENCY_KEY
+from .cases import DOCUMENT_UNAVAILABLE, IDEMPOTENCY_KEY, pdf_download, pdf_schema
 
 SESSION_EXAMPLE = OpenApiExample(
     "A session booked in a room",
@@ -36,6 +40,8 @@ SESSION_EXAMPLE = OpenApiExample(
         "ends_at": "2026-03-10T11:00:00+08:00", "room": 3, "place": "", "mode": "in_person",
         "mode_label": "In person", "status": "scheduled", "status_label": "Scheduled",
         "mediators": [5, 9], "parties_present": [31, 32], "minutes": "", "result": "",
+        "others_present": "", "applicant_statement": "", "respondent_statement": "",
+        "agreed": "", "next_step": "", "recorded_by": None, "recorded_at": None,
     },
 )  # fmt: skip
 
@@ -63,9 +69,20 @@ INVALID = error(
 )
 
 RECORD_EXAMPLE = OpenApiExample(
-    "Minutes and result",
+    "The session record",
     request_only=True,
-    value={"minutes": "双方就赔偿金额达成初步共识。", "result": "达成初步共识，约定下次签署协议"},
+    value={
+        "result": "达成初步共识，约定下次签署协议", "minutes": "双方就赔偿金额达成初步共识。",
+        "parties_present": [31, 32], "others_present": "申请人之子张小明（陪同）",
+        "applicant_statement": "要求赔偿维修费用3000元。",
+        "respondent_statement": "同意赔偿，但认为金额过高，愿意承担2000元。",
+        "agreed": "双方同意以2500元了结，分两期支付。", "next_step": "下周二签署调解协议书。",
+    },
+)  # fmt: skip
+CORRECT_EXAMPLE = OpenApiExample(
+    "A correction (only the changed field)",
+    request_only=True,
+    value={"next_step": "下周三签署调解协议书。"},
 )
 
 
@@ -88,7 +105,7 @@ RECORD_EXAMPLE = OpenApiExample(
         examples=[BOOK_EXAMPLE, SESSION_EXAMPLE],
     ),
     partial_update=extend_schema(
-        summary="Record what happened at a session (it becomes held)",
+        summary="Write or correct a session's record (the session becomes held)",
         request=SessionRecordSerializer,
         responses={
             200: SessionSerializer,
@@ -97,7 +114,7 @@ RECORD_EXAMPLE = OpenApiExample(
             404: NOT_FOUND,
             409: NOT_NOW,
         },
-        examples=[RECORD_EXAMPLE, SESSION_EXAMPLE],
+        examples=[RECORD_EXAMPLE, CORRECT_EXAMPLE, SESSION_EXAMPLE],
     ),
 )  # fmt: skip
 class SessionViewSet(
@@ -143,11 +160,17 @@ class SessionViewSet(
         )
         incoming = SessionRecordSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        present = None
+        if "parties_present" in data:
+            wanted = set(data.pop("parties_present"))
+            present = list(Party.objects.filter(case=session.case_id, pk__in=wanted))
+            if len(present) != len(wanted):
+                raise InvalidInput(
+                    fields={"parties_present": [_("Only parties to this case can be present.")]}
+                )
         record_session(
-            session=session,
-            actor=signed_in_user(request),
-            minutes=incoming.validated_data.get("minutes", session.minutes),
-            result=incoming.validated_data.get("result", session.result),
+            session=session, actor=signed_in_user(request), parties_present=present, **data
         )
         session = self.get_queryset().get(pk=session.pk)
         return Response(SessionSerializer(session).data)
@@ -165,3 +188,31 @@ class SessionViewSet(
         cancel_session(session=session, actor=signed_in_user(request))
         session = self.get_queryset().get(pk=session.pk)
         return Response(SessionSerializer(session).data)
+
+    @pdf_schema(
+        "The session record (PDF)",
+        "Time, place and mode, mediators, the parties present (ID numbers masked) and who else "
+        "attended, what each side said, what was agreed or where they differ, the next step, who "
+        "recorded it and when, signature lines for the parties, the mediators and the recorder; "
+        "a session not yet recorded gives a blank record to fill in by hand. In your language, "
+        "sent as `Content-Disposition: attachment` named `<case number>-session-<id>.pdf`. A "
+        "cancelled session has no record: 404. Errors are JSON.",
+        "JA01-2026-00012-session-8.pdf",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="record",
+        filter_backends=[],
+        content_negotiation_class=IgnoreFormatParameter,
+    )
+    def record(self, request: Request, pk: str | None = None) -> Response | HttpResponse:
+        session = self.get_object()
+        if session.status == SessionStatus.CANCELLED:
+            raise NotFound(_("A cancelled session has no record."))
+        return pdf_download(
+            session_record.PAGE_TEMPLATE,
+            session_record.context(session, for_pdf=True),
+            filename=session_record.filename(session),
+            unavailable=DOCUMENT_UNAVAILABLE,
+        )

@@ -18,6 +18,7 @@ from ...access import scope_of
 from ...models import Case, Centre, Mediator, Party, Role, Room, SessionMode
 from ...queries.centres import centres_for, centres_near, own_centres, rooms_for
 from ...queries.mediators import candidates_for, mediator_choices, serving_at
+from ...services.sessions import RECORD_TEXT_MAX, RESULT_MAX
 
 
 class MediatorChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -233,16 +234,24 @@ class SessionBookForm(forms.Form):
         )
 
 
+def _record_text(label: Any, rows: int = 4, help_text: Any = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=RECORD_TEXT_MAX,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
 class SessionRecordForm(forms.Form):
-    """What happened at a session; recording it marks it held."""
+    """The session record (调解笔录); writing it marks the session held, writing it again corrects
+    it."""
 
     result = forms.CharField(
         label=_("Result"),
-        max_length=255,
+        max_length=RESULT_MAX,
         help_text=_("In one line, e.g. “agreed in principle, agreement to be signed next week”."),
-    )
-    minutes = forms.CharField(
-        label=_("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 8})
     )
     parties_present = PartiesField(
         label=_("Parties present"),
@@ -250,6 +259,16 @@ class SessionRecordForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    others_present = _record_text(
+        _("Others present"),
+        rows=2,
+        help_text=_("Agents, relatives, witnesses, interpreters: who else attended."),
+    )
+    applicant_statement = _record_text(_("What the applicant side said"), rows=6)
+    respondent_statement = _record_text(_("What the respondent side said"), rows=6)
+    agreed = _record_text(_("What was agreed"), help_text=_("Or where the sides still differ."))
+    next_step = _record_text(_("Next step"), rows=2)
+    minutes = _record_text(_("Other notes"), rows=6, help_text=_("Anything else worth keeping."))
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -182,36 +182,49 @@ def _session_for_work(request: AuthenticatedHttpRequest, pk: int) -> tuple[Sessi
     return session, case
 
 
+RECORD_FIELDS = (
+    "result",
+    "minutes",
+    "others_present",
+    "applicant_statement",
+    "respondent_statement",
+    "agreed",
+    "next_step",
+)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def session_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Record the minutes and result of a session; it becomes held."""
+    """Write the session record (调解笔录); the session becomes held. A held session's record
+    opens filled in, to be corrected (each correction is an event)."""
     session, case = _session_for_work(request, pk)
     if request.method == "POST":
         form = SessionRecordForm(request.POST, case=case)
     else:
-        form = SessionRecordForm(
-            case=case,
-            initial={
-                "minutes": session.minutes,
-                "result": session.result,
-                "parties_present": list(session.parties_present.all()),
-            },
-        )
-    context = {"case": case, "session": session, "form": form}
+        initial: dict[str, Any] = {name: getattr(session, name) for name in RECORD_FIELDS}
+        initial["parties_present"] = list(session.parties_present.all())
+        form = SessionRecordForm(case=case, initial=initial)
+    correcting = session.status == SessionStatus.HELD
+    context = {"case": case, "session": session, "form": form, "correcting": correcting}
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
             record_session(
                 session=session,
                 actor=request.user,
-                minutes=form.cleaned_data["minutes"],
-                result=form.cleaned_data["result"],
-                parties_present=form.cleaned_data["parties_present"],
+                parties_present=data["parties_present"],
+                **{name: data[name] for name in RECORD_FIELDS},
             )
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, _("The session has been recorded."))
+            messages.success(
+                request,
+                _("The session record has been corrected.")
+                if correcting
+                else _("The session has been recorded."),
+            )
             return htmx_redirect(request, reverse("web:case_detail", args=[case.pk]))
     return render_form(request, "web/session_record.html", context)
 

@@ -1,0 +1,83 @@
+"""Printed records of a case: the registration form (受理登记表) and a session's record (调解笔录),
+each as a page to print and as a PDF.
+
+The documents are made by ``cases.documents.registration`` and ``cases.documents.session_record``;
+whoever may see the case may print them (ID numbers and phones masked, as everywhere).
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from ...documents import registration, session_record
+from ...documents.pdf import pdf_response
+from ...models import Session, SessionStatus
+from ...queries.cases import cases_for
+from ...queries.sessions import sessions_for
+from ..base import AuthenticatedHttpRequest, case_or_404
+
+# --- The registration form ------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def registration_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The registration form as an A4 page to print."""
+    case = case_or_404(request.user, pk, cases_for(request.user))
+    return render(request, registration.PAGE_TEMPLATE, registration.context(case))
+
+
+@login_required
+@require_GET
+def registration_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The same form as a PDF."""
+    case = case_or_404(request.user, pk, cases_for(request.user))
+    return pdf_response(
+        request,
+        registration.PAGE_TEMPLATE,
+        registration.context(case, for_pdf=True),
+        filename=registration.filename(case),
+        fallback_url=reverse("web:registration_print", args=[case.pk]),
+    )
+
+
+# --- A session's record ---------------------------------------------------------------------
+
+
+def _session(request: AuthenticatedHttpRequest, pk: int, session_pk: int) -> Session:
+    """The session of the case, if the user may see the case; a cancelled one has no record."""
+    case = case_or_404(request.user, pk, cases_for(request.user))
+    session = get_object_or_404(
+        sessions_for(request.user).filter(case=case).select_related("recorded_by"), pk=session_pk
+    )
+    if session.status == SessionStatus.CANCELLED:
+        raise Http404()
+    session.case = case
+    return session
+
+
+@login_required
+@require_GET
+def session_record_print(
+    request: AuthenticatedHttpRequest, pk: int, session_pk: int
+) -> HttpResponse:
+    """The session record as an A4 page to print (blank, to fill in by hand, before it is
+    written)."""
+    session = _session(request, pk, session_pk)
+    return render(request, session_record.PAGE_TEMPLATE, session_record.context(session))
+
+
+@login_required
+@require_GET
+def session_record_pdf(request: AuthenticatedHttpRequest, pk: int, session_pk: int) -> HttpResponse:
+    """The same record as a PDF."""
+    session = _session(request, pk, session_pk)
+    return pdf_response(
+        request,
+        session_record.PAGE_TEMPLATE,
+        session_record.context(session, for_pdf=True),
+        filename=session_record.filename(session),
+        fallback_url=reverse("web:session_record_print", args=[session.case_id, session.pk]),
+    )
