@@ -145,7 +145,7 @@ def seeded_category(code: str = "noise") -> Category:
 APPLICANT = PartyData(
     name="张三",
     role=PartyRole.APPLICANT,
-    id_number="420106198001011234",
+    id_number="420106198001011237",
     phone="138 1234 5678",
 )
 RESPONDENT = PartyData(name="李四", role=PartyRole.RESPONDENT, phone="13900001111")

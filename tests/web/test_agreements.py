@@ -39,7 +39,7 @@ from tests.factories import Tree, agreement_data, register
 # Every test runs in a savepoint inside the module's shared data, so what it records is undone.
 pytestmark = pytest.mark.django_db
 
-CLEAR_ID = "420106198001011234"
+CLEAR_ID = "420106198001011237"
 CLEAR_PHONES = ["138 1234 5678", "13812345678", "13900001111"]
 
 APPLICANT = PartyData(

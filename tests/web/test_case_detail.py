@@ -33,9 +33,9 @@ pytestmark = pytest.mark.django_db
 
 ClientFor = Callable[..., Client]
 
-CLEAR_ID = "420106198001011234"
+CLEAR_ID = "420106198001011237"
 CLEAR_PHONE = "13812345678"
-MASKED_ID = "420***********1234"
+MASKED_ID = "420***********1237"
 MASKED_PHONE = "138****5678"
 
 
