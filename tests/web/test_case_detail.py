@@ -27,6 +27,7 @@ from tests.factories import (
     data_for,
     drive,
     register,
+    resident_id,
 )
 
 pytestmark = pytest.mark.django_db
@@ -395,7 +396,7 @@ def _busy_case(tree: Tree, *, parties: int, sessions_: int, edits: int, month: i
         PartyData(
             name=f"当事人{i}",
             role=PartyRole.APPLICANT if i % 2 else PartyRole.RESPONDENT,
-            id_number=f"4201061980010{i:05d}",
+            id_number=resident_id(f"42010619800101{i:03d}"),
             phone=f"139{i:08d}",
         )
         for i in range(parties)

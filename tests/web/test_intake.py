@@ -378,7 +378,7 @@ def bad(name: str, tree: Tree) -> tuple[Any, dict[str, Any], str, str]:
             tree.intake_s1,
             post_data(tree.s1, {**applicant, "id_number": "42#"}, respondent),
             "id_parties-0-id_number",
-            "Enter a valid ID-document number.",
+            "An ID number has 18 characters: 17 digits and a digit or X.",
         ),
         "a party without a name": (
             tree.intake_s1,
@@ -630,7 +630,7 @@ def hint(client: Client, **params: str) -> str:
         {"phone": "+86 138-1234-5678"},
         {"phone": "8613812345678"},
         {"id_number": ID_NUMBER},
-        {"id_number": "4201 0619 8001 0112 34"},
+        {"id_number": "4201 0619 8001 0112 37"},
         {"prefix": "parties-3", "parties-3-phone": "138-1234-5678", "parties-3-id_number": ""},
     ],
 )
