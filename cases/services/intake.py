@@ -176,11 +176,7 @@ def build_party(data: PartyData, *, position: int = 0) -> tuple[Party, dict[str,
         if too_early or data.birth_date > timezone.localdate():
             errors.setdefault("birth_date", []).append(_("Enter a real date of birth."))
     if data.phone and not personal_data.looks_valid(personal_data.Kind.PHONE, data.phone):
-        errors.setdefault("phone", []).append(
-            _(
-                "Enter a valid phone number: a mobile (11 digits) or a fixed line with its area code."
-            )
-        )
+        errors.setdefault("phone", []).append(_("Enter a valid phone number."))
     set_personal_data(party, id_number=id_number, phone=data.phone)
     return party, errors
 

@@ -72,7 +72,7 @@ def test_intake_registers_a_case_with_two_parties_in_one_request(city: Tree) -> 
         "applicant",
         "138****5678",
     )
-    assert applicant["id_number"] == "420***********1237"
+    assert applicant["id_number"] == "420***********1236"
     assert (respondent["name"], respondent["role"], respondent["phone"]) == (
         "李四",
         "respondent",
