@@ -1,4 +1,4 @@
-"""Whether an identity document number or a phone number can be right (docs/data.md, "Identities").
+"""Whether an identity document number or a phone number can be right (docs/architecture.md, "Identities").
 
 - Mainland resident ID numbers (居民身份证号码, GB 11643-1999): 17 digits and a check character
   (ISO 7064 MOD 11-2, ``0``-``9`` or ``X``); digits 7-14 are the date of birth (from 1900, not in
