@@ -51,9 +51,9 @@ class PartySerializer(FieldsBuiltOnce[Party]):
 
 
 class PartyInputSerializer(serializers.Serializer[Any]):
-    """A party as given at intake: the fields of ``cases.services.intake.PartyData``, whose rules
-    (``build_party``: check characters, dates of birth, fields of the other kind) name the field
-    at fault as ``parties.{index}.{field}``."""
+    """A party as given at intake. An ID number is checked as a number of its document_type, a
+    resident ID number gives the date of birth and gender, and a field of the other kind of party
+    is refused; each mistake names its field as parties.{index}.{field}."""
 
     role = serializers.ChoiceField(choices=PartyRole.choices, default=PartyRole.APPLICANT)
     kind = serializers.ChoiceField(choices=PartyKind.choices, default=PartyKind.PERSON)
