@@ -23,6 +23,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from . import identity
+
 
 class Kind(StrEnum):
     ID_NUMBER = "id_number"
@@ -126,12 +128,18 @@ def seal(kind: Kind, value: str) -> Sealed:
     return Sealed(encrypted=encrypt(value), digest=digest(kind, value), masked=mask(kind, value))
 
 
-def looks_valid(kind: Kind, value: str) -> bool:
-    """A light format check: mainland ID numbers (18 chars), passports etc.; phones of 5–15 digits."""
-    value = normalise(kind, value)
+def looks_valid(kind: Kind, value: str, document_type: str = "") -> bool:
+    """Whether a phone or ID-document number can be right (``cases.identity``'s rules).
+
+    A phone is a mainland mobile or a fixed line with its area code. An ID number is checked as a
+    number of ``document_type``; with no type, as a resident ID number or a unified social credit
+    code (the documents of a person and an organisation when none is named).
+    """
     if kind is Kind.PHONE:
-        return bool(re.fullmatch(r"\+?\d{5,15}", value))
-    return bool(re.fullmatch(r"[0-9A-Z]{6,20}", value))
+        return identity.valid_phone(value)
+    if document_type:
+        return identity.valid_document(document_type, value)
+    return identity.valid_document(identity.RESIDENT_ID, value) or identity.valid_credit_code(value)
 
 
 # --- Numbers inside free text (a search box, a URL, a log line) -----------------------------------

@@ -447,6 +447,10 @@ SPECTACULAR_SETTINGS = {
         "PartyKindEnum": "cases.models.PartyKind",
         "NoteKindEnum": "cases.models.NoteKind",
         "PartyRoleEnum": "cases.models.PartyRole",
+        # A party's identity (intake's input and the party as shown).
+        "DocumentTypeEnum": "cases.models.DocumentType",
+        "GenderEnum": "cases.models.Gender",
+        "EthnicityEnum": "cases.models.Ethnicity",
         "MembershipRoleEnum": "cases.models.Role",
         "CentreLevelEnum": "cases.models.CentreLevel",
         # The case list's filters (POST /cases/search/) name the case's status set too.

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from cases import access, workflow
+from cases import access, identity, workflow
 from cases.models import (
     Case,
     Category,
@@ -142,10 +142,21 @@ def seeded_category(code: str = "noise") -> Category:
 
 # --- Registering and driving cases --------------------------------------------------------------
 
+
+def resident_id(body: str) -> str:
+    """A resident ID number: ``body`` (17 digits) and its GB 11643 check character."""
+    return body + identity.resident_id_check(body)
+
+
+def credit_code(body: str) -> str:
+    """A unified social credit code: ``body`` (17 characters) and its GB 32100 check character."""
+    return body + identity.credit_code_check(body)
+
+
 APPLICANT = PartyData(
     name="张三",
     role=PartyRole.APPLICANT,
-    id_number="420106198001011234",
+    id_number="420106198001011237",
     phone="138 1234 5678",
 )
 RESPONDENT = PartyData(name="李四", role=PartyRole.RESPONDENT, phone="13900001111")

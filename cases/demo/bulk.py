@@ -61,7 +61,7 @@ from ..reports.rollups.facts import Duration, Fact, facts
 from ..reports.rollups.rebuild import fresh_counters
 from ..reports.rollups.state import State
 from ..services.events import jsonable
-from ..services.intake import PartyData, build_parties, format_number
+from ..services.intake import PartyData, build_parties, default_document_type, format_number
 from ..workflow import direction_between
 from .cases import BOOKABLE, CaseGenerator, Plan, Schedule, _State
 from .network import Network
@@ -469,11 +469,7 @@ class BulkGenerator(CaseGenerator):
             sealed = self.sealed[(data.id_number, data.phone)]
             party_id = self.ids.take(Party)
             st.party_ids.append(party_id)
-            self.rows.add(
-                "party",
-                (party_id, live.id, data.role, data.kind, data.name.strip(), data.address,
-                 data.agent, *sealed, position),
-            )  # fmt: skip
+            self.rows.add("party", party_row(party_id, live.id, data, sealed, position))
             masked.append(
                 {"name": data.name.strip(), "role": data.role, "kind": data.kind,
                  "id_number": sealed[2], "phone": sealed[5]}
@@ -796,7 +792,7 @@ class BulkGenerator(CaseGenerator):
         for co in st.co_ids:
             add("co_mediators", (self.ids.take(CO_MEDIATORS), live.id, co))
         for session in st.sessions.values():
-            add("session", tuple(session[c] for c in SESSION_COLUMNS))
+            add("session", tuple({**SESSION_RECORD_DEFAULTS, **session}[c] for c in SESSION_COLUMNS))
         for booking in st.bookings:
             cancelled = st.sessions[booking[1]]["status"] == SessionStatus.CANCELLED
             add("booking", (*booking[:5], cancelled))
@@ -814,6 +810,44 @@ class BulkGenerator(CaseGenerator):
             add("event", event)
         self.counters.add(st.facts, st.durations)
         self.rows.cases += 1
+
+
+PARTY_COLUMNS = _columns(Party)
+SEALED_COLUMNS = (
+    "id_number_encrypted",
+    "id_number_hash",
+    "id_number_masked",
+    "phone_encrypted",
+    "phone_hash",
+    "phone_masked",
+)
+
+
+def party_row(
+    party_id: int, case_id: int, data: PartyData, sealed: tuple[str, ...], position: int
+) -> tuple[Any, ...]:
+    """A party's row as ``register_case`` writes it (``build_party``: the document type an ID
+    number goes with, the date of birth and gender it gives), its personal data sealed once."""
+    document_type = data.document_type or (
+        default_document_type(data.kind) if data.id_number else ""
+    )
+    row = {
+        "id": party_id,
+        "case_id": case_id,
+        "role": data.role,
+        "kind": data.kind,
+        "name": data.name.strip(),
+        "address": data.address,
+        "agent": data.agent,
+        "document_type": document_type,
+        "gender": data.gender,
+        "ethnicity": data.ethnicity,
+        "birth_date": data.birth_date,
+        "legal_representative": data.legal_representative.strip(),
+        **dict(zip(SEALED_COLUMNS, sealed, strict=True)),
+        "position": position,
+    }
+    return tuple(row[c] for c in PARTY_COLUMNS)
 
 
 SESSION_COLUMNS = _columns(Session)
@@ -846,7 +880,7 @@ FOLLOW_UP_DEFAULTS = {
 TRANSFER_COLUMNS = _columns(Transfer)
 TABLES: dict[str, tuple[Any, list[str]]] = {
     "case": (Case, LiveCase.COLUMNS),
-    "party": (Party, _columns(Party)),
+    "party": (Party, PARTY_COLUMNS),
     "co_mediators": (CO_MEDIATORS, _columns(CO_MEDIATORS)),
     "session": (Session, SESSION_COLUMNS),
     "booking": (SessionMediator, _columns(SessionMediator)),

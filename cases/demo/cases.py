@@ -34,9 +34,11 @@ from ..models import (
     CentreLevel,
     Channel,
     ContactMethod,
+    DocumentType,
     FailGuidance,
     FollowUp,
     Fulfilment,
+    Gender,
     Mediator,
     Party,
     PartyKind,
@@ -697,26 +699,36 @@ class CaseGenerator:
     ) -> PartyData:
         rng, people = self.rng, self.people
         name, male = people.person_name()
+        born = people.birth_date()
+        id_number = people.id_number(male, born) if rng.random() < 0.95 else ""
         return PartyData(
             name=name,
             role=role,
             kind=PartyKind.PERSON,
-            id_number=people.id_number(male) if rng.random() < 0.95 else "",
+            id_number=id_number,
             phone=people.mobile() if rng.random() < 0.97 else "",
             address=address or people.address(district, street_zh),
             agent=people.lawyer() if rng.random() < 0.08 else "",
+            document_type=DocumentType.RESIDENT_ID if id_number else "",
+            gender=Gender.MALE if male else Gender.FEMALE,
+            ethnicity=people.ethnicity(),
+            # What the ID number gives; a person without one told it at the window, or not.
+            birth_date=born if id_number or rng.random() < 0.5 else None,
         )
 
     def _organisation(self, role: str, name: str, district: District) -> PartyData:
         rng, people = self.rng, self.people
+        id_number = people.credit_code(district.division) if rng.random() < 0.8 else ""
         return PartyData(
             name=name,
             role=role,
             kind=PartyKind.ORGANISATION,
-            id_number=people.credit_code(district.division) if rng.random() < 0.8 else "",
+            id_number=id_number,
             phone=people.landline() if rng.random() < 0.7 else people.mobile(),
             address=people.address(district),
             agent=people.lawyer() if rng.random() < 0.4 else f"{people.person_name()[0]}（员工）",
+            document_type=DocumentType.CREDIT_CODE if id_number else "",
+            legal_representative=people.person_name()[0],
         )
 
     # --- the steps -------------------------------------------------------------------------

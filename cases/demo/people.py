@@ -9,6 +9,8 @@ from datetime import date, timedelta
 
 from faker import Faker
 
+from .. import identity
+from ..models.identities import Ethnicity
 from .city import District
 
 # Birthplaces in ID numbers: mostly Wuhan, then the rest of Hubei, then elsewhere.
@@ -88,8 +90,17 @@ def split_name(name: str) -> tuple[str, str]:
     return name[:cut], name[cut:]
 
 
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK = "10X98765432"
+# The ethnic groups other than Han drawn for the demo's people (Tujia and Miao live in west Hubei).
+MINORITIES = [
+    Ethnicity.TUJIA,
+    Ethnicity.TUJIA,
+    Ethnicity.HUI,
+    Ethnicity.MIAO,
+    Ethnicity.MANCHU,
+    Ethnicity.ZHUANG,
+    Ethnicity.MONGOL,
+    Ethnicity.DONG,
+]
 
 MOBILE_PREFIXES = [
     "130",
@@ -187,18 +198,29 @@ class PeopleFactory:
         male = self.rng.random() < 0.5 if male is None else male
         return (self.fake.name_male() if male else self.fake.name_female()), male
 
+    def birth_date(self) -> date:
+        """A grown-up's date of birth: 1950 to 2004."""
+        return date(1950, 1, 1) + timedelta(days=self.rng.randrange(365 * 55))
+
     def id_number(self, male: bool, born: date | None = None) -> str:
-        """An 18-character resident ID number with a correct check character."""
+        """An 18-character resident ID number with a correct check character (GB 11643): its
+        date of birth ``born`` and its 17th digit odd for a man, even for a woman."""
         rng = self.rng
         roll = rng.random()
         divisions = (
             WUHAN_DIVISIONS if roll < 0.72 else HUBEI_DIVISIONS if roll < 0.93 else OTHER_DIVISIONS
         )
-        born = born or date(1950, 1, 1) + timedelta(days=rng.randrange(365 * 55))
+        born = born or self.birth_date()
         sequence = rng.randrange(0, 500) * 2 + (1 if male else 0)  # odd for men, even for women
         body = f"{rng.choice(divisions)}{born:%Y%m%d}{sequence:03d}"
-        check = ID_CHECK[sum(int(d) * w for d, w in zip(body, ID_WEIGHTS, strict=True)) % 11]
-        return body + check
+        return body + identity.resident_id_check(body)
+
+    def ethnicity(self) -> str:
+        """A GB/T 3304 code: mostly Han, then the groups most often met in Hubei."""
+        roll = self.rng.random()
+        if roll < 0.93:
+            return Ethnicity.HAN
+        return self.rng.choice(MINORITIES)
 
     def mobile(self) -> str:
         return self.rng.choice(MOBILE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
@@ -207,10 +229,11 @@ class PeopleFactory:
         return f"027-{self.rng.choice('5678')}{self.rng.randrange(10**7):07d}"
 
     def credit_code(self, division: str) -> str:
-        """A unified social credit code's shape (18 characters, 91 + division + ...)."""
-        alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-        tail = "".join(self.rng.choice(alphabet) for _ in range(10))
-        return f"91{division}{tail}"
+        """A unified social credit code (GB 32100): 91 (an enterprise), the division, a
+        9-character organisation code and the check character."""
+        alphabet = identity.CREDIT_CODE_ALPHABET
+        body = f"91{division}" + "".join(self.rng.choice(alphabet) for _ in range(9))
+        return body + identity.credit_code_check(body)
 
     # --- organisations ---------------------------------------------------------------------
 

@@ -114,19 +114,22 @@ def returned_to_court_cases_for(user: User) -> QuerySet[Case]:
     )
 
 
-def cases_of_person(user: User, *, id_number: str = "", phone: str = "") -> QuerySet[Case]:
+def cases_of_person(
+    user: User, *, id_number: str = "", phone: str = "", document_type: str = ""
+) -> QuerySet[Case]:
     """Cases the user may see with a party of this ID number or phone, newest first.
 
     Matched through the keyed hash of the normalised value (``138 1234 5678`` and
-    ``+86 13812345678`` are one phone), never by decrypting rows; a value that does not look like
-    an ID number or phone matches nothing.
+    ``+86 13812345678`` are one phone), never by decrypting rows; a value that is not a valid
+    number of ``document_type`` (a resident ID number or credit code when empty) or a valid phone
+    (``cases.identity``) matches nothing.
     """
     match = Q()
     for kind, value in (
         (personal_data.Kind.ID_NUMBER, id_number),
         (personal_data.Kind.PHONE, phone),
     ):
-        if value and personal_data.looks_valid(kind, value):
+        if value and personal_data.looks_valid(kind, value, document_type):
             match |= Q(**{f"{kind.value}_hash": personal_data.digest(kind, value)})
     if not match:
         return Case.objects.none()

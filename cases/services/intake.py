@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .. import deadlines, personal_data
+from .. import deadlines, identity, personal_data
 from ..access import can_register_at
 from ..errors import InvalidInput, NotPermitted
 from ..models import (
@@ -22,13 +22,19 @@ from ..models import (
     Centre,
     CentreKind,
     Channel,
+    DocumentType,
     EventKind,
     Party,
     PartyKind,
     PartyRole,
     RiskLevel,
 )
+from ..models.identities import ORGANISATION_DOCUMENT_TYPES, PERSON_DOCUMENT_TYPES
 from . import events, notifications
+
+# The fields only one kind of party has.
+PERSON_ONLY = ("gender", "ethnicity", "birth_date")
+ORGANISATION_ONLY = ("legal_representative",)
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,16 @@ class PartyData:
     phone: str = ""
     address: str = ""
     agent: str = ""
+    # The document ``id_number`` belongs to (``DocumentType``); empty: a person's resident ID card,
+    # an organisation's unified social credit code.
+    document_type: str = ""
+    # A person's: gender and date of birth (both taken from a GB 11643 number when there is one),
+    # ethnicity (GB/T 3304 code, ``Ethnicity``).
+    gender: str = ""
+    ethnicity: str = ""
+    birth_date: date | None = None
+    # An organisation's.
+    legal_representative: str = ""
 
     def __repr__(self) -> str:  # keep clear personal data out of logs and tracebacks
         return f"PartyData(name={self.name!r}, role={self.role!r})"
@@ -84,35 +100,100 @@ def build_parties(parties: Sequence[PartyData]) -> list[Party]:
         errors["parties"] = [_("A case needs at least one applicant.")]
     for index, data in enumerate(parties):
         prefix = f"parties.{index}."
-        party = Party(
-            role=data.role,
-            kind=data.kind,
-            name=(data.name or "").strip(),
-            address=data.address,
-            agent=data.agent,
-            position=index,
-        )
-        try:
-            party.full_clean(exclude=["case"], validate_unique=False, validate_constraints=False)
-        except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                errors.setdefault(prefix + name, []).extend(messages)
-        for kind, value in (
-            (personal_data.Kind.ID_NUMBER, data.id_number),
-            (personal_data.Kind.PHONE, data.phone),
-        ):
-            if value and not personal_data.looks_valid(kind, value):
-                message = (
-                    _("Enter a valid ID-document number.")
-                    if kind is personal_data.Kind.ID_NUMBER
-                    else _("Enter a valid phone number.")
-                )
-                errors.setdefault(prefix + kind.value, []).append(message)
-        set_personal_data(party, id_number=data.id_number, phone=data.phone)
+        party, party_errors = build_party(data, position=index)
+        for name, messages in party_errors.items():
+            errors.setdefault(prefix + name, []).extend(messages)
         built.append(party)
     if errors:
         raise InvalidInput(fields=errors)
     return built
+
+
+def default_document_type(kind: str) -> str:
+    """The document an ID number given without its type belongs to: a person's resident ID
+    card, an organisation's unified social credit code."""
+    return DocumentType.CREDIT_CODE if kind == PartyKind.ORGANISATION else DocumentType.RESIDENT_ID
+
+
+def build_party(data: PartyData, *, position: int = 0) -> tuple[Party, dict[str, list[Any]]]:
+    """One party as a ``Party`` row not yet saved, its personal data sealed, and what is wrong
+    with it by field name (``id_number``, ``gender``...; empty when nothing is).
+
+    The ID number is checked as a number of its document (``cases.identity``); a GB 11643 number
+    gives the date of birth and gender, and a typed one that contradicts it is an error. A
+    person-only field given for an organisation, or the other way round, is an error naming it.
+    """
+    errors: dict[str, list[Any]] = {}
+    id_number = (data.id_number or "").strip()
+    document_type = data.document_type or (default_document_type(data.kind) if id_number else "")
+    party = Party(
+        role=data.role,
+        kind=data.kind,
+        name=(data.name or "").strip(),
+        address=data.address,
+        agent=data.agent,
+        document_type=document_type if id_number else "",
+        gender=data.gender,
+        ethnicity=data.ethnicity,
+        birth_date=data.birth_date,
+        legal_representative=(data.legal_representative or "").strip(),
+        position=position,
+    )
+    try:
+        party.full_clean(exclude=["case"], validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if data.kind == PartyKind.ORGANISATION:
+        for name in PERSON_ONLY:
+            if getattr(data, name):
+                errors.setdefault(name, []).append(_("Only a person has this; leave it empty."))
+        allowed = ORGANISATION_DOCUMENT_TYPES
+        wrong_document = _("This is not a document of an organisation.")
+    else:
+        for name in ORGANISATION_ONLY:
+            if getattr(data, name):
+                errors.setdefault(name, []).append(
+                    _("Only an organisation has this; leave it empty.")
+                )
+        allowed = PERSON_DOCUMENT_TYPES
+        wrong_document = _("This is not a document of a person.")
+    if data.document_type and "document_type" not in errors:
+        if not id_number:
+            errors.setdefault("id_number", []).append(_("Enter the number of this document."))
+        elif document_type not in allowed:
+            errors.setdefault("document_type", []).append(wrong_document)
+    if id_number and "document_type" not in errors:
+        try:
+            derived = identity.check_document(document_type, id_number)
+        except identity.InvalidNumber as exc:
+            errors.setdefault("id_number", []).append(exc.message)
+        else:
+            if derived is not None:
+                _derive(party, data, derived, errors)
+    if data.birth_date and "birth_date" not in errors:
+        too_early = data.birth_date.year < identity.EARLIEST_BIRTH_YEAR
+        if too_early or data.birth_date > timezone.localdate():
+            errors.setdefault("birth_date", []).append(_("Enter a real date of birth."))
+    if data.phone and not personal_data.looks_valid(personal_data.Kind.PHONE, data.phone):
+        errors.setdefault("phone", []).append(_("Enter a valid phone number."))
+    set_personal_data(party, id_number=id_number, phone=data.phone)
+    return party, errors
+
+
+def _derive(
+    party: Party, data: PartyData, derived: identity.Derived, errors: dict[str, list[Any]]
+) -> None:
+    """Fill date of birth and gender from the ID number; a typed one that differs is an error."""
+    if data.birth_date and data.birth_date != derived.birth_date:
+        errors.setdefault("birth_date", []).append(
+            _("The ID number gives another date of birth: %(date)s.")
+            % {"date": derived.birth_date.isoformat()}
+        )
+    if data.gender and data.gender != derived.gender:
+        errors.setdefault("gender", []).append(_("The ID number gives the other gender."))
+    party.birth_date = derived.birth_date
+    party.gender = derived.gender
 
 
 def set_personal_data(party: Party, *, id_number: str, phone: str) -> None:

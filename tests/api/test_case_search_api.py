@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 CASES = reverse("api:case-list")
 SEARCH = f"{CASES}search/"
 PHONE = "13800138000"  # a party to "water" only
-ID_NUMBER = "420106198001011234"  # a party to every case but "water"
+ID_NUMBER = "420106198001011237"  # a party to every case but "water"
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def entrusted_body(centre: Centre, court: Centre, **extra: Any) -> dict[str, Any
         "entrusted_on": timezone.localdate().isoformat(),
         "parties": [
             {"role": "applicant", "name": "张三", "phone": "13812345678"},
-            {"role": "respondent", "name": "李四", "id_number": "420102199001011234"},
+            {"role": "respondent", "name": "李四", "id_number": "420102199001011236"},
         ],
         **extra,
     }

@@ -18,7 +18,7 @@ from cases.models import Case, PartyRole
 from cases.services.cases import edit_case
 from cases.services.intake import PartyData
 from tests.api.support import client_for, results
-from tests.factories import Tree, register
+from tests.factories import Tree, register, resident_id
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def parties(count: int) -> list[PartyData]:
             name=f"当事人{i}",
             role=PartyRole.APPLICANT if i == 0 else PartyRole.RESPONDENT,
             phone=f"1380013{i:04d}",
-            id_number=f"42010619800101{i:04d}",
+            id_number=resident_id(f"42010619800101{i:03d}"),
         )
         for i in range(count)
     ]

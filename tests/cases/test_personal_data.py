@@ -22,7 +22,7 @@ from tests.factories import Tree, drive, register
 
 pytestmark = pytest.mark.django_db
 
-ID_NUMBER = "420106198001011234"
+ID_NUMBER = "420106198001011237"
 PHONE = "138 1234 5678"
 PHONE_DIGITS = "13812345678"
 SECRETS = [ID_NUMBER, PHONE, PHONE_DIGITS]
@@ -35,7 +35,7 @@ APPLICANT = PartyData(
     address="江岸区大智路1号",
 )
 RESPONDENT = PartyData(
-    name="李四", role=PartyRole.RESPONDENT, id_number="42010619900202567X", phone="027-8277 1234"
+    name="李四", role=PartyRole.RESPONDENT, id_number="42010619900202566X", phone="027-8277 1234"
 )
 
 
@@ -73,7 +73,7 @@ def test_id_numbers_and_phones_are_not_stored_in_clear(tree: Tree, case: Case) -
     drive(case, Status.ACCEPTED, actor=tree.director_d1)
     reveal_party(party=applicant_of(case), actor=tree.director_d1)
 
-    assert_no_clear_text(case, [*SECRETS, "42010619900202567X", "02782771234", "027-8277 1234"])
+    assert_no_clear_text(case, [*SECRETS, "42010619900202566X", "02782771234", "027-8277 1234"])
     party = applicant_of(case)
     current = personal_data.keyring().current_id + "$"
     assert party.id_number_encrypted.startswith(current)
@@ -84,10 +84,10 @@ def test_id_numbers_and_phones_are_not_stored_in_clear(tree: Tree, case: Case) -
 
 def test_values_are_shown_masked(case: Case) -> None:
     party = applicant_of(case)
-    assert party.id_number_masked == "420***********1234"
+    assert party.id_number_masked == "420***********1237"
     assert party.phone_masked == "138****5678"
     respondent = Party.objects.get(case=case, role=PartyRole.RESPONDENT)
-    assert respondent.id_number_masked == "420***********567X"
+    assert respondent.id_number_masked == "420***********566X"
     assert respondent.phone_masked == "027****1234"
 
 
@@ -111,7 +111,7 @@ def test_equality_search_by_phone_finds_the_party_however_it_is_typed(
 
 def test_equality_search_by_id_number_ignores_case_and_spaces(case: Case) -> None:
     found = Party.objects.filter(
-        id_number_hash=personal_data.digest(Kind.ID_NUMBER, "420106 19900202 567x")
+        id_number_hash=personal_data.digest(Kind.ID_NUMBER, "420106 19900202 566x")
     )
     assert [p.name for p in found] == ["李四"]
 

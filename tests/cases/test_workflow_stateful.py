@@ -82,7 +82,7 @@ PARTIES = {
         PartyData(name="李四", role=PartyRole.RESPONDENT),
     ],
     "valid_with_wang": [
-        PartyData(name="张三", role=PartyRole.APPLICANT, id_number="420106198001011234"),
+        PartyData(name="张三", role=PartyRole.APPLICANT, id_number="420106198001011237"),
         PartyData(name="王五", role=PartyRole.RESPONDENT),
     ],
     "no_applicant": [PartyData(name="王五", role=PartyRole.RESPONDENT)],

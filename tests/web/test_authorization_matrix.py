@@ -276,7 +276,7 @@ COVERAGE: dict[str, Coverage] = {
     "intake_categories": PageRoute(reason="The national category list, the same for everyone."),
     "intake_person_hint": PageRoute(
         reason="Earlier cases of a person, only those in the caller's scope.",
-        body=lambda world, side: {"id_number": "420106198001011234", "phone": "13812345678"},
+        body=lambda world, side: {"id_number": "420106198001011237", "phone": "13812345678"},
     ),
     # The list, its CSV, the calendar, the roster and the reports name a centre (or mediator,
     # room) in the query string: one outside the scope is refused like one that does not exist.

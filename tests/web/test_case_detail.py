@@ -27,15 +27,16 @@ from tests.factories import (
     data_for,
     drive,
     register,
+    resident_id,
 )
 
 pytestmark = pytest.mark.django_db
 
 ClientFor = Callable[..., Client]
 
-CLEAR_ID = "420106198001011234"
+CLEAR_ID = "420106198001011237"
 CLEAR_PHONE = "13812345678"
-MASKED_ID = "420***********1234"
+MASKED_ID = "420***********1237"
 MASKED_PHONE = "138****5678"
 
 
@@ -396,7 +397,7 @@ def _busy_case(tree: Tree, *, parties: int, sessions_: int, edits: int, month: i
         PartyData(
             name=f"当事人{i}",
             role=PartyRole.APPLICANT if i % 2 else PartyRole.RESPONDENT,
-            id_number=f"4201061980010{i:05d}",
+            id_number=resident_id(f"42010619800101{i:03d}"),
             phone=f"139{i:08d}",
         )
         for i in range(parties)

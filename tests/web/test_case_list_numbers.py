@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 URL = reverse("web:case_list")
 CSV_URL = reverse("web:case_export")
 PHONE = "13800138000"  # 欧阳修, a party to "water" only
-ID_NUMBER = "420106198001011234"  # the factory's applicant: a party to every case but "water"
+ID_NUMBER = "420106198001011237"  # the factory's applicant: a party to every case but "water"
 # Links, form targets and HTMX addresses of a page.
 LINK = re.compile(r'(?:href|action|hx-get|hx-post|hx-push-url)="([^"]*)"')
 

@@ -42,7 +42,7 @@ PARTY_ROW = reverse("web:intake_party_row")
 CATEGORIES = reverse("web:intake_categories")
 HINT = reverse("web:intake_person_hint")
 
-ID_NUMBER = "420106198001011234"  # the applicant of every case of populate_cases
+ID_NUMBER = "420106198001011237"  # the applicant of every case of populate_cases
 PHONE = "13812345678"  # typed there as "138 1234 5678"
 
 
@@ -296,7 +296,7 @@ def test_a_two_party_case_is_registered_and_the_number_shown(
         "王律师",
     )
     # Personal data stored masked (and encrypted), never in clear.
-    assert applicant.id_number_masked == "420***********1234"
+    assert applicant.id_number_masked == "420***********1237"
     assert applicant.phone_masked == "138****5678"
     assert ID_NUMBER not in applicant.id_number_encrypted
     event = Event.objects.get(case=case)
@@ -378,7 +378,7 @@ def bad(name: str, tree: Tree) -> tuple[Any, dict[str, Any], str, str]:
             tree.intake_s1,
             post_data(tree.s1, {**applicant, "id_number": "42#"}, respondent),
             "id_parties-0-id_number",
-            "Enter a valid ID-document number.",
+            "An ID number has 18 characters: 17 digits and a digit or X.",
         ),
         "a party without a name": (
             tree.intake_s1,
@@ -630,7 +630,7 @@ def hint(client: Client, **params: str) -> str:
         {"phone": "+86 138-1234-5678"},
         {"phone": "8613812345678"},
         {"id_number": ID_NUMBER},
-        {"id_number": "4201 0619 8001 0112 34"},
+        {"id_number": "4201 0619 8001 0112 37"},
         {"prefix": "parties-3", "parties-3-phone": "138-1234-5678", "parties-3-id_number": ""},
     ],
 )
@@ -677,10 +677,10 @@ def test_the_hint_finds_an_id_number_with_a_check_letter_in_either_case(
     register(
         actor=tree.admin,
         centre=tree.s1,
-        parties=[PartyData(name="王五", id_number="42010619800101123x")],
+        parties=[PartyData(name="王五", id_number="42010619800101100x")],
     )
 
-    page = hint(client_for(tree.intake_s1), id_number="42010619800101123X")
+    page = hint(client_for(tree.intake_s1), id_number="42010619800101100X")
 
     assert "This person appears in 1 earlier case:" in page
 

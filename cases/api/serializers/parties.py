@@ -5,7 +5,7 @@ from typing import Any
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from ...models import Party, PartyKind, PartyRole
+from ...models import DocumentType, Ethnicity, Gender, Party, PartyKind, PartyRole
 from .base import FieldsBuiltOnce
 
 
@@ -15,19 +15,109 @@ class PartySerializer(FieldsBuiltOnce[Party]):
 
     id_number = serializers.CharField(source="id_number_masked", read_only=True)
     phone = serializers.CharField(source="phone_masked", read_only=True)
+    # Empty when not known (``""``, or ``null`` for the date).
+    document_type = serializers.ChoiceField(
+        choices=DocumentType.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="The document id_number belongs to; empty when there is no ID number.",
+    )
+    gender = serializers.ChoiceField(choices=Gender.choices, allow_blank=True, read_only=True)
+    ethnicity = serializers.ChoiceField(
+        choices=Ethnicity.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="The GB/T 3304 code of the ethnic group (01 is Han).",
+    )
 
     class Meta:
         model = Party
-        fields = ["id", "case", "role", "kind", "name", "id_number", "phone", "address", "agent"]
+        fields = [
+            "id",
+            "case",
+            "role",
+            "kind",
+            "name",
+            "document_type",
+            "id_number",
+            "phone",
+            "gender",
+            "ethnicity",
+            "birth_date",
+            "legal_representative",
+            "address",
+            "agent",
+        ]
         read_only_fields = fields
 
 
 class PartyInputSerializer(serializers.Serializer[Any]):
+    """A party as given at intake. An ID number is checked as a number of its document_type, a
+    resident ID number gives the date of birth and gender, and a field of the other kind of party
+    is refused; each mistake names its field as parties.{index}.{field}."""
+
     role = serializers.ChoiceField(choices=PartyRole.choices, default=PartyRole.APPLICANT)
     kind = serializers.ChoiceField(choices=PartyKind.choices, default=PartyKind.PERSON)
     name = serializers.CharField(max_length=120)
-    id_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    phone = serializers.CharField(max_length=24, required=False, allow_blank=True, default="")
+    document_type = serializers.ChoiceField(
+        choices=DocumentType.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "The document id_number belongs to. Omitted or empty with an id_number: resident_id "
+            "for a person, credit_code for an organisation. A person may have any type but "
+            "credit_code; an organisation credit_code or other."
+        ),
+    )
+    id_number = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "Checked as a number of document_type: resident_id and hmt_residence by the GB 11643 "
+            "check character and a valid date of birth, credit_code by the GB 32100 check "
+            "character, the others by their shape."
+        ),
+    )
+    phone = serializers.CharField(
+        max_length=24,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "A mainland mobile (1[3-9] and 9 digits, +86 allowed) or a fixed line with its area "
+            "code (027-85551234, 010-12345678-123); spaces and dashes are ignored."
+        ),
+    )
+    gender = serializers.ChoiceField(
+        choices=Gender.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A person's. Taken from a resident ID number; a different one is refused.",
+    )
+    ethnicity = serializers.ChoiceField(
+        choices=Ethnicity.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A person's: the GB/T 3304 code of one of the 56 ethnic groups (01 is Han).",
+    )
+    birth_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A person's. Taken from a resident ID number; a different one is refused.",
+    )
+    legal_representative = serializers.CharField(
+        max_length=120,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="An organisation's: the person who represents it in law.",
+    )
     address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     agent = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
 

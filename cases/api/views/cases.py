@@ -78,7 +78,7 @@ INTAKE_EXAMPLE = OpenApiExample(
         "risk_level": "normal",
         "parties": [
             {"role": "applicant", "kind": "person", "name": "张三", "phone": "13800138000",
-             "id_number": "420102199001011234"},
+             "id_number": "420102199001011236"},
             {"role": "respondent", "kind": "person", "name": "李四", "phone": "13900139000"},
         ],
     },

@@ -44,7 +44,7 @@ PARTY_EXAMPLE = OpenApiExample(
     response_only=True,
     value={
         "id": 31, "case": 12, "role": "applicant", "kind": "person", "name": "张三",
-        "id_number": "420***********1234", "phone": "138****5678",
+        "id_number": "420***********1237", "phone": "138****5678",
         "address": "江岸区大智街道某小区5栋", "agent": "",
     },
 )  # fmt: skip
@@ -52,7 +52,7 @@ PARTY_EXAMPLE = OpenApiExample(
 REVEALED_EXAMPLE = OpenApiExample(
     "Clear values",
     response_only=True,
-    value={"id_number": "420106198001011234", "phone": "13812345678"},
+    value={"id_number": "420106198001011237", "phone": "13812345678"},
 )
 
 

@@ -16,12 +16,22 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from ... import personal_data
 from ...access import scope_of
-from ...models import Case, Category, Centre, Channel, Party, PartyRole, RiskLevel, Role
+from ...models import (
+    Case,
+    Category,
+    Centre,
+    Channel,
+    DocumentType,
+    Party,
+    PartyKind,
+    PartyRole,
+    RiskLevel,
+    Role,
+)
 from ...queries.categories import categories_for
 from ...queries.centres import entrusting_courts, intake_centres
-from ...services.intake import PartyData
+from ...services.intake import PartyData, build_party
 from .categories import category_choices
 
 # A formset row's fields and the management form use this prefix: ``parties-0-name``.
@@ -151,11 +161,24 @@ class IntakeForm(forms.Form):
 
 
 class PartyForm(forms.Form):
-    """One party as typed at the window; ID number and phone are clear text only here."""
+    """One party as typed at the window; ID number and phone are clear text only here.
+
+    The fields are ``PartyData``'s; ``clean`` applies ``intake.build_party``'s rules (the ID
+    number checked as a number of its document, a contradicting gender or date of birth, fields
+    of the other kind of party), so every mistake of the row shows at its field in one round.
+    """
 
     kind = _model_field(Party, "kind")
     role = _model_field(Party, "role", initial=PartyRole.APPLICANT)
     name = _model_field(Party, "name")
+    document_type = forms.ChoiceField(
+        label=capfirst(Party._meta.get_field("document_type").verbose_name),
+        choices=[
+            ("", _("Resident ID card (a person), credit code (an organisation)")),
+            *DocumentType.choices,
+        ],
+        required=False,
+    )
     id_number = forms.CharField(
         label=capfirst(Party._meta.get_field("id_number_masked").verbose_name),
         max_length=40,
@@ -165,7 +188,14 @@ class PartyForm(forms.Form):
         label=capfirst(Party._meta.get_field("phone_masked").verbose_name),
         max_length=24,
         required=False,
+        help_text=_("A mobile (11 digits) or a fixed line with its area code: 027-85551234."),
     )
+    gender = _model_field(Party, "gender")
+    ethnicity = _model_field(Party, "ethnicity")
+    birth_date = _model_field(
+        Party, "birth_date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    legal_representative = _model_field(Party, "legal_representative")
     address = _model_field(Party, "address")
     agent = _model_field(Party, "agent")
 
@@ -173,44 +203,50 @@ class PartyForm(forms.Form):
         super().__init__(*args, **kwargs)
         # While an ID number or phone is typed, ask whether this person is already known. POST, so
         # the clear value travels in the body and not in URLs that end up in access logs.
+        fields = [f"{self.prefix}-{name}" for name in HINT_FIELDS]
         hint = {
             "hx-post": reverse("web:intake_person_hint"),
             "hx-trigger": "input changed delay:400ms",
             "hx-target": f"#{self.prefix}-hint",
             "hx-swap": "innerHTML",
             "hx-vals": json.dumps({"prefix": self.prefix}),
-            "hx-params": f"prefix,{self.prefix}-id_number,{self.prefix}-phone",
-            "hx-include": f"#id_{self.prefix}-id_number, #id_{self.prefix}-phone",
+            "hx-params": ",".join(["prefix", *fields]),
+            "hx-include": ", ".join(f"#id_{name}" for name in fields),
             "autocomplete": "off",
         }
         self.fields["id_number"].widget.attrs.update(hint)
         self.fields["phone"].widget.attrs.update({**hint, "inputmode": "tel"})
 
-    def clean_id_number(self) -> str:
-        return self._personal(personal_data.Kind.ID_NUMBER, _("Enter a valid ID-document number."))
-
-    def clean_phone(self) -> str:
-        return self._personal(personal_data.Kind.PHONE, _("Enter a valid phone number."))
-
-    def _personal(self, kind: personal_data.Kind, message: Any) -> str:
-        # The service checks this too; checking here as well shows it together with the other
-        # mistakes on the page instead of one round later.
-        value: str = self.cleaned_data[kind.value].strip()
-        if value and not personal_data.looks_valid(kind, value):
-            raise forms.ValidationError(message, code="invalid")
-        return value
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        # The service checks all this too; checking here as well shows it together with the
+        # other mistakes on the page instead of one round later.
+        _party, errors = build_party(self.party_data())
+        for name, messages in errors.items():
+            if name not in self.errors:
+                self.add_error(name if name in self.fields else None, [str(m) for m in messages])
+        return cleaned
 
     def party_data(self) -> PartyData:
         data = self.cleaned_data
         return PartyData(
-            name=data["name"],
-            role=data["role"],
-            kind=data["kind"],
-            id_number=data["id_number"],
-            phone=data["phone"],
-            address=data["address"],
-            agent=data["agent"],
+            name=data.get("name") or "",
+            role=data.get("role") or PartyRole.APPLICANT,
+            kind=data.get("kind") or PartyKind.PERSON,
+            id_number=(data.get("id_number") or "").strip(),
+            phone=(data.get("phone") or "").strip(),
+            address=data.get("address") or "",
+            agent=data.get("agent") or "",
+            document_type=data.get("document_type") or "",
+            gender=data.get("gender") or "",
+            ethnicity=data.get("ethnicity") or "",
+            birth_date=data.get("birth_date"),
+            legal_representative=data.get("legal_representative") or "",
         )
+
+
+# What the duplicate-person hint reads of a row.
+HINT_FIELDS = ("document_type", "id_number", "phone")
 
 
 # The two rows a new case starts with.

@@ -156,18 +156,25 @@ def subcategories(request: AuthenticatedHttpRequest) -> HttpResponse:
 def person_hint(request: AuthenticatedHttpRequest) -> HttpResponse:
     """ "This person appears in N earlier cases", counting only cases the user may see.
 
-    Reads ``id_number`` and ``phone``, or the row's own fields (``<prefix>-id_number``) when
-    ``prefix`` names a party row. The page posts, so clear values stay out of URLs and logs. The
-    answer names case numbers only, never another party's personal data; nothing for no match.
+    Reads ``id_number``, ``phone`` and ``document_type``, or the row's own fields
+    (``<prefix>-id_number``) when ``prefix`` names a party row: an ID number is looked up only when
+    it is a valid number of its document (a resident ID card or credit code when none is named).
+    The page posts, so clear values stay out of URLs and logs. The answer names case numbers
+    only, never another party's personal data; nothing for no match.
     """
     _require_registrar(request)
     params = request.POST if request.method == "POST" else request.GET
     prefix = params.get("prefix", "")
     values = {}
-    for key in ("id_number", "phone"):
+    for key in ("id_number", "phone", "document_type"):
         value = params.get(f"{prefix}-{key}") if ROW_PREFIX.match(prefix) else None
         values[key] = (value if value is not None else params.get(key, "")).strip()
-    cases = cases_of_person(request.user, id_number=values["id_number"], phone=values["phone"])
+    cases = cases_of_person(
+        request.user,
+        id_number=values["id_number"],
+        phone=values["phone"],
+        document_type=values["document_type"],
+    )
     count = cases.count()
     if not count:
         return HttpResponse("")
