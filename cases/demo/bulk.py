@@ -792,7 +792,9 @@ class BulkGenerator(CaseGenerator):
         for co in st.co_ids:
             add("co_mediators", (self.ids.take(CO_MEDIATORS), live.id, co))
         for session in st.sessions.values():
-            add("session", tuple({**SESSION_RECORD_DEFAULTS, **session}[c] for c in SESSION_COLUMNS))
+            add(
+                "session", tuple({**SESSION_RECORD_DEFAULTS, **session}[c] for c in SESSION_COLUMNS)
+            )
         for booking in st.bookings:
             cancelled = st.sessions[booking[1]]["status"] == SessionStatus.CANCELLED
             add("booking", (*booking[:5], cancelled))

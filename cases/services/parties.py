@@ -170,7 +170,7 @@ def correct_party(
     with transaction.atomic():
         locked = _locked_case(actor, party.case_id, expected_version)
         current = Party.objects.select_for_update().get(pk=party.pk, case=locked)
-        typed = {
+        typed: dict[str, Any] = {
             name: (
                 personal_data.decrypt(getattr(current, f"{name}_encrypted"))
                 if name in PERSONAL_FIELDS
