@@ -14,6 +14,7 @@ class EventKind(models.TextChoices):
     AGREEMENT = "agreement", _("Agreement")
     FOLLOW_UP = "follow_up", _("Follow-up")
     NOTE = "note", _("Case note")
+    ATTACHMENT = "attachment", _("Attachment")
 
 
 class Event(models.Model):

@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from ..models import (
     Agreement,
     AgreementForm,
+    Attachment,
+    AttachmentKind,
     Case,
     Category,
     Centre,
@@ -119,6 +121,9 @@ EVENT_TITLES: dict[str, Any] = {
     "judicial_confirmation": _("Judicial confirmation recorded"),
     "record_follow_up": _("Follow-up recorded"),
     "write_note": _("Note written"),
+    "upload_attachment": _("File added"),
+    "withdraw_attachment": _("File withdrawn"),
+    "download_attachment": _("File downloaded"),
 }
 
 # Enumerations by the key an event stores them under.
@@ -145,6 +150,7 @@ CHOICES_BY_KIND: dict[str, dict[str, type[models.TextChoices]]] = {
     EventKind.SESSION: {"status": SessionStatus},
     "transfer": {"status": TransferStatus},
     EventKind.NOTE: {"kind": NoteKind},
+    EventKind.ATTACHMENT: {"kind": AttachmentKind},
 }
 
 KIND_MODELS: dict[str, type[models.Model]] = {
@@ -152,6 +158,7 @@ KIND_MODELS: dict[str, type[models.Model]] = {
     EventKind.FOLLOW_UP: FollowUp,
     EventKind.AGREEMENT: Agreement,
     EventKind.NOTE: Note,
+    EventKind.ATTACHMENT: Attachment,
 }
 
 # Keys holding ids of rows, and the kind of row.
@@ -178,6 +185,8 @@ NESTED_MODELS: dict[str, type[models.Model]] = {
 EXTRA_LABELS: dict[str, Any] = {
     "reason": _("reason"),
     "note": _("note"),
+    "attachment": _("file"),
+    "filename": _("file name"),
     "party": _("party"),
     "parties": _("parties"),
     "session": _("session"),
@@ -337,7 +346,7 @@ class CaseTimeline:
         if key == "party":
             party = self.parties.get(pk)
             return party.name if party else f"#{pk}"
-        if key in {"note", "corrects"}:
+        if key in {"note", "corrects", "attachment", "agreement"}:
             return f"#{pk}"
         if key == "session":
             session = self.sessions.get(pk)
