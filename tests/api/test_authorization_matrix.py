@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -194,6 +195,13 @@ class ObjectRoute:
     each: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # other URL kwargs' values
     centre_bound: bool = True
     reason: str = ""  # why a route is not centre-bound
+    # The URL's kwargs from the object, when it hangs under another (an attachment under its
+    # case: ``{"pk": case id, "aid": attachment id}``); ``id`` is the value a missing one gets.
+    url: Callable[[Any, Any], dict[str, Any]] | None = None
+
+
+def _under_case(obj: Any, missing: Any) -> dict[str, Any]:
+    return {"pk": obj.case_id if missing is None else missing, "aid": obj.pk}
 
 
 @dataclass(frozen=True)
@@ -385,6 +393,20 @@ COVERAGE: dict[str, Coverage] = {
         target="case", body=constant({"kind": "call", "text": "越权记录"})
     ),
     "/api/v1/cases/{id}/closing-summary/": ObjectRoute(target="returned"),
+    # Attachments (issue 19): under their case; the case's id is what scope is checked on.
+    "/api/v1/cases/{id}/attachments/": ObjectRoute(
+        target="case",
+        body=lambda world, case, kwargs: {"kind": "other", "file": _pdf_upload()},
+    ),
+    "/api/v1/cases/{id}/attachments/{aid}/download/": ObjectRoute(
+        target="attachment", url=_under_case
+    ),
+    "/api/v1/cases/{id}/attachments/{aid}/thumbnail/": ObjectRoute(
+        target="thumbnailed", url=_under_case
+    ),
+    "/api/v1/cases/{id}/attachments/{aid}/withdraw/": ObjectRoute(
+        target="attachment", url=_under_case, body=constant({"reason": "越权撤回"})
+    ),
     # The events feed: the events of every case in scope.
     "/api/v1/events/": ListRoute(
         target="event", probes=lambda world, event: [{}, {"after": event.pk - 1}]
@@ -486,7 +508,7 @@ def _uncovered(route: Route) -> str | None:
         if route.id_kwarg is None:
             return f"{route.key} has no object id in its URL but is an ObjectRoute."
         others = set(route.kwargs) - {route.id_kwarg, "format"}
-        if others - set(covers.each):
+        if covers.url is None and others - set(covers.each):
             return f"{route.key}: say which values of {sorted(others - set(covers.each))} to try."
     elif route.id_kwarg is not None:
         return f"{route.key} names an object in its URL: make it an ObjectRoute."
@@ -540,11 +562,23 @@ def _url(call: Call, object_id: Any | None) -> str:
     return reverse(call.route.name, kwargs=kwargs)
 
 
+def _object_url(covers: ObjectRoute, call: Call, obj: Any, missing: Any = None) -> str:
+    if covers.url is None:
+        return _url(call, obj.pk if missing is None else missing)
+    return reverse(call.route.name, kwargs=covers.url(obj, missing))
+
+
+def _pdf_upload() -> Any:
+    return SimpleUploadedFile("越权.pdf", b"%PDF-1.4\n%%EOF\n")
+
+
 def _send(client: APIClient, method: str, url: str, body: dict[str, Any] | None = None,
           **headers: str) -> Any:  # fmt: skip
     send = getattr(client, method.lower())
     if method in {"GET", "HEAD", "DELETE"}:
         return send(url, headers=headers)
+    if any(isinstance(value, SimpleUploadedFile) for value in (body or {}).values()):
+        return send(url, body, format="multipart", headers=headers)
     return send(url, body or {}, format="json", headers=headers)
 
 
@@ -607,7 +641,7 @@ def _check_object_route(
     body = covers.body(world, obj, dict(call.extra)) if call.method not in {"GET", "HEAD"} else {}
     headers = _if_match(obj) if call.method not in {"GET", "HEAD"} else {}
     before = _snapshot(obj)
-    response = _send(client, call.method, _url(call, obj.pk), body, **headers)
+    response = _send(client, call.method, _object_url(covers, call, obj), body, **headers)
     if user is None:
         _assert_unauthenticated(response, call.method)
         assert _snapshot(obj) == before
@@ -635,7 +669,9 @@ def _check_object_route(
         return
     error = assert_error(response, 404, "not_found")
     # Exactly what an id that does not exist gets: nothing tells the two apart.
-    missing = _send(client, call.method, _url(call, MISSING_ID), body, **headers)
+    missing = _send(
+        client, call.method, _object_url(covers, call, obj, MISSING_ID), body, **headers
+    )
     assert missing.status_code == 404
     assert missing.json()["error"] == error
 
@@ -831,12 +867,12 @@ def test_options_on_a_foreign_object_tells_nothing(world: World, route: Route) -
     call = Call(route, "OPTIONS", tuple((k, v[0]) for k, v in covers.each.items()))
     obj = getattr(world.sides["d1"], covers.target)
     client = client_for(world.users["foreign_director"])
-    foreign = client.options(_url(call, obj.pk))
-    missing = client.options(_url(call, MISSING_ID))
+    foreign = client.options(_object_url(covers, call, obj))
+    missing = client.options(_object_url(covers, call, obj, MISSING_ID))
     if covers.centre_bound:
         assert (foreign.status_code, foreign.content) == (missing.status_code, missing.content)
     assert foreign.status_code in {200, 404}
-    _assert_unauthenticated(client_for(None).options(_url(call, obj.pk)), "OPTIONS")
+    _assert_unauthenticated(client_for(None).options(_object_url(covers, call, obj)), "OPTIONS")
 
 
 # --- Permission before validation -----------------------------------------------------------------
@@ -873,7 +909,8 @@ def test_a_read_only_role_is_refused_before_its_body_is_read(world: World, call:
     obj = getattr(side, covers.target)
     before = _snapshot(obj)
     good = covers.body(world, obj, dict(call.extra))
-    response = _send(client, call.method, _url(call, obj.pk), _spoiled(good), **_if_match(obj))
+    url = _object_url(covers, call, obj)
+    response = _send(client, call.method, url, _spoiled(good), **_if_match(obj))
     if call.route.key.endswith("/transitions/{name}/"):
         assert_error(response, 409, "transition_not_allowed")
     elif covers.target == "user":  # accounts are administrators' only: none is in scope

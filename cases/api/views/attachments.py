@@ -28,6 +28,7 @@ from ...models import Attachment, Case
 from ...queries.attachments import case_attachment, case_attachments
 from ...queries.sessions import sessions_for
 from ...services.attachments import (
+    ACCEPTED_TYPES,
     Download,
     download_attachment,
     open_thumbnail,
@@ -225,9 +226,12 @@ class CaseAttachmentsMixin:
         ),
         parameters=[CONTENT_DISPOSITION],
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The file, in its detected type"
-            ),
+            **{
+                (200, mime): OpenApiResponse(
+                    OpenApiTypes.BINARY, description="The file, in its detected type"
+                )
+                for mime in ACCEPTED_TYPES
+            },
             404: NOT_FOUND,
         },
     )
