@@ -59,7 +59,7 @@ def test_a_phone_photo_is_uploaded_listed_and_downloaded(tree: Tree) -> None:
     events = Event.objects.filter(case=case).count()
     got = reader.get(item["download_url"])
     assert got.status_code == 200
-    assert b"".join(got.streaming_content) == content
+    assert got.getvalue() == content
     assert got["Content-Type"] == "image/jpeg"
     assert got["Content-Disposition"] == (
         "attachment; filename=\"__ __.jpg\"; filename*=UTF-8''" + quote("现场 照片.jpg")
