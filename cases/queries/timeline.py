@@ -223,11 +223,11 @@ class CaseTimeline:
         self.sessions = {s.pk: s for s in sessions}
         self.labels: dict[type[models.Model], dict[str, str]] = {
             model: verbose_names(model)
-            for model in (Case, Session, Agreement, Transfer, FollowUp, Note)
+            for model in (Case, Session, Agreement, Transfer, FollowUp, Note, Attachment)
         }
         self.order: dict[type[models.Model], dict[str, int]] = {
             model: {f.name: i for i, f in enumerate(model._meta.get_fields())}
-            for model in (Case, Session, Agreement, FollowUp, Note)
+            for model in (Case, Session, Agreement, FollowUp, Note, Attachment)
         }
         wanted: dict[str, set[int]] = {kind: set() for kind in REFERENCES.values()}
         for event in events:

@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
+from urllib.parse import quote
 
 import filetype
 from django.conf import settings
@@ -106,6 +107,15 @@ def safe_filename(name: str) -> str:
         else:
             name = name[:NAME_MAX]
     return name
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with an ASCII fallback name and the real one in RFC 5987 form."""
+    fallback = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in filename
+    )
+    encoded = quote(filename, safe="")
+    return f"attachment; filename=\"{fallback or 'file'}\"; filename*=UTF-8''{encoded}"
 
 
 def _read_head(upload: IO[bytes]) -> bytes:

@@ -6,7 +6,6 @@ attachment outside it answers 404. Files are streamed through here, never given 
 """
 
 from typing import Any
-from urllib.parse import quote
 
 from django.http import FileResponse
 from django.http.response import HttpResponseBase
@@ -30,6 +29,7 @@ from ...queries.sessions import sessions_for
 from ...services.attachments import (
     ACCEPTED_TYPES,
     Download,
+    content_disposition,
     download_attachment,
     open_thumbnail,
     upload_attachment,
@@ -99,13 +99,6 @@ CONTENT_DISPOSITION = OpenApiParameter(
         "RFC 5987: the name as uploaded)"
     ),
 )
-
-
-def content_disposition(filename: str) -> str:
-    """``attachment`` with an ASCII fallback name and the real one in RFC 5987 form."""
-    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_"
-                       for c in filename) or "file"  # fmt: skip
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def file_response(download: Download) -> FileResponse:
