@@ -54,6 +54,8 @@ ACTIONS: dict[str, frozenset[Relation]] = {
     "write_note": frozenset(
         {Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR, Relation.INTAKE}
     ),
+    # Evidence and attachments: who may edit the case may upload and withdraw files (issue 19).
+    "attach": frozenset({Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR, Relation.INTAKE}),
     "record_follow_up": frozenset({Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR}),
     "record_fulfilment": frozenset({Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR}),
     # The court that entrusted the case rules on its agreement (DESIGN §9).

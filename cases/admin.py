@@ -33,6 +33,7 @@ from django.utils.translation import pgettext_lazy
 from .access import scope_of
 from .models import (
     Agreement,
+    Attachment,
     Case,
     CaseNumberCounter,
     Category,
@@ -581,6 +582,20 @@ class NoteAdmin(ViewOnlyAdmin):
     search_fields = ["case__number", "author__username"]
     date_hierarchy = "written_at"
     list_select_related = ["case", "author"]
+    show_full_result_count = False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ViewOnlyAdmin):
+    """Files on cases: added and withdrawn through ``cases.services.attachments`` (each with its
+    event), downloaded through the case's scoped views. Read-only here, without the files."""
+
+    list_display = ["uploaded_at", "case", "kind", "original_name", "content_type", "size"]
+    list_filter = ["kind", "content_type"]
+    search_fields = ["case__number", "original_name", "sha256"]
+    date_hierarchy = "uploaded_at"
+    list_select_related = ["case"]
+    exclude = ["file", "thumbnail"]
     show_full_result_count = False
 
 

@@ -179,7 +179,8 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         "request_too_large",
         (413,),
         "The body is larger than the server accepts (`DATA_UPLOAD_MAX_MEMORY_SIZE`, 2.5 MB by "
-        "default).",
+        "default), or an attachment over `ATTACHMENT_MAX_BYTES` (20 MB by default; "
+        "`fields.file`).",
     ),
     ErrorCode(
         "unsupported_media_type",

@@ -15,6 +15,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from mediation.storage import attachment_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -312,7 +314,17 @@ STORAGES = {
             else "mediation.staticfiles.GzipManifestStaticFilesStorage"
         )
     },
+    "attachments": attachment_storage(env, BASE_DIR),
 }
+
+# Evidence and attachments (docs/deploy.md, "Attachments"). The largest file taken, in bytes; the
+# proxy's client_max_body_size (deploy/nginx/mediation.conf) must let it through with the form
+# around it: change both together (a test compares them).
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
+# A form's fields besides its files (Django counts no file towards it): 2.5 MB, Django's default.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+# An uploaded file larger than this goes to a temporary file, not memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 
 # E-mail goes out by SMTP (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER/PASSWORD, EMAIL_USE_TLS/SSL).
 # `make run` sets Django's file backend instead: each e-mail lands in EMAIL_FILE_PATH, and the
@@ -446,6 +458,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PartyKindEnum": "cases.models.PartyKind",
         "NoteKindEnum": "cases.models.NoteKind",
+        "AttachmentKindEnum": "cases.models.AttachmentKind",
         "PartyRoleEnum": "cases.models.PartyRole",
         # A party's identity (intake's input and the party as shown).
         "DocumentTypeEnum": "cases.models.DocumentType",

@@ -12,6 +12,7 @@ name the apps' static files as they are.
 import base64
 import os
 import secrets
+import tempfile
 
 for name, value in {
     "SECRET_KEY": secrets.token_urlsafe(50),
@@ -32,3 +33,13 @@ STORAGES = {
 # Every answer under /api/v1/ checked against the OpenAPI schema (tests/contract.py); outermost, so
 # it sees the answer as the client gets it.
 MIDDLEWARE = ["tests.contract.SchemaContractMiddleware", *MIDDLEWARE]  # noqa: F405
+
+# Attachments go to a temporary directory of this run, never into the code's var/ (tests that
+# look at the files point the storage at their own tmp_path).
+STORAGES["attachments"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": tempfile.mkdtemp(prefix="mediation-test-attachments-"),
+        "base_url": None,
+    },
+}

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -34,6 +35,20 @@ from .errors import IdempotencyInFlight, IdempotencyMismatch, PreconditionRequir
 
 #: The headers of an answer that its replay repeats, beside its status and body.
 REPLAYED_HEADERS = ("ETag", "Location")
+
+
+def _fingerprinted(data: Any) -> Any:
+    """A body as its fingerprint reads it: an uploaded file by its name, size and SHA-256, so
+    another file under the same name is another request."""
+    if isinstance(data, UploadedFile):
+        digest = hashlib.sha256()
+        for chunk in data.chunks():
+            digest.update(chunk)
+        data.seek(0)
+        return {"file": data.name, "size": data.size, "sha256": digest.hexdigest()}
+    if hasattr(data, "lists"):  # a QueryDict (multipart): every value of every field
+        return {key: [_fingerprinted(v) for v in values] for key, values in data.lists()}
+    return data
 
 
 class _Replay(Exception):
@@ -149,7 +164,7 @@ class ScopedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
                 [
                     (request.method or "").encode(),
                     request.path.encode(),
-                    json.dumps(request.data, sort_keys=True, default=str).encode(),
+                    json.dumps(_fingerprinted(request.data), sort_keys=True, default=str).encode(),
                 ]
             ),
             hashlib.sha256,

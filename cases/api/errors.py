@@ -32,6 +32,7 @@ from ..errors import (
     VersionConflict,
     error_body,
 )
+from ..services.attachments import FileTooLarge
 from . import throttling
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
     (CaseNotFound, status.HTTP_404_NOT_FOUND),
     (VersionConflict, status.HTTP_412_PRECONDITION_FAILED),
     (DoubleBooking, status.HTTP_409_CONFLICT),
+    (FileTooLarge, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),
     (InvalidInput, status.HTTP_400_BAD_REQUEST),
     (TransitionNotAllowed, status.HTTP_409_CONFLICT),
     (NotPermitted, status.HTTP_403_FORBIDDEN),

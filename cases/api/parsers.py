@@ -8,9 +8,12 @@ deeper than ``MAX_DEPTH`` is a 400 ``parse_error``.
 
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, MultiPartParser
+
+from ..services.attachments import MULTIPART_OVERHEAD, FileTooLarge, human_size
 
 MAX_DEPTH = 32
 
@@ -47,3 +50,29 @@ def _depth_exceeds(data: Any, limit: int) -> bool:
             return True
         stack.extend((child, depth + 1) for child in children)
     return False
+
+
+class AttachmentMultiPartParser(MultiPartParser):
+    """multipart/form-data for attachments, refused (413 naming ``file``) from its
+    ``Content-Length`` alone when it cannot hold a file the server would take: the body is not
+    read at all then."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        request = (parser_context or {}).get("request")
+        meta = getattr(request, "META", {}) if request is not None else {}
+        try:
+            length = int(meta.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = int(settings.ATTACHMENT_MAX_BYTES)
+        if length > limit + MULTIPART_OVERHEAD:
+            raise FileTooLarge(
+                _("The file is larger than the %(limit)s this server accepts.")
+                % {"limit": human_size(limit)},
+                fields={
+                    "file": [
+                        _("Files of at most %(limit)s are accepted.") % {"limit": human_size(limit)}
+                    ]
+                },
+            )
+        return super().parse(stream, media_type, parser_context)

@@ -1,4 +1,5 @@
 from .agreements import Agreement, AgreementForm, Fulfilment, JudicialConfirmation
+from .attachments import Attachment, AttachmentKind
 from .cases import (
     CONCLUDED_STATUSES,
     OPEN_STATUSES,
@@ -41,6 +42,8 @@ __all__ = [
     "OPEN_STATUSES",
     "Agreement",
     "AgreementForm",
+    "Attachment",
+    "AttachmentKind",
     "Case",
     "CaseNumberCounter",
     "Category",

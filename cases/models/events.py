@@ -15,6 +15,7 @@ class EventKind(models.TextChoices):
     FOLLOW_UP = "follow_up", _("Follow-up")
     NOTE = "note", _("Case note")
     PARTIES = "parties", _("Parties changed")
+    ATTACHMENT = "attachment", _("Attachment")
 
 
 class PrintedDocument(models.TextChoices):

@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from ..models import (
     Agreement,
     AgreementForm,
+    Attachment,
+    AttachmentKind,
     Case,
     Category,
     Centre,
@@ -127,6 +129,9 @@ EVENT_TITLES: dict[str, Any] = {
     "add_party": _("Party added"),
     "correct_party": _("Party corrected"),
     "remove_party": _("Party removed"),
+    "upload_attachment": _("File added"),
+    "withdraw_attachment": _("File withdrawn"),
+    "download_attachment": _("File downloaded"),
 }
 
 # Enumerations by the key an event stores them under.
@@ -156,6 +161,7 @@ CHOICES_BY_KIND: dict[str, dict[str, type[models.TextChoices]]] = {
     "transfer": {"status": TransferStatus},
     EventKind.NOTE: {"kind": NoteKind},
     EventKind.PARTIES: {"document_type": DocumentType, "gender": Gender, "ethnicity": Ethnicity},
+    EventKind.ATTACHMENT: {"kind": AttachmentKind},
 }
 
 KIND_MODELS: dict[str, type[models.Model]] = {
@@ -164,6 +170,7 @@ KIND_MODELS: dict[str, type[models.Model]] = {
     EventKind.AGREEMENT: Agreement,
     EventKind.NOTE: Note,
     EventKind.PARTIES: Party,
+    EventKind.ATTACHMENT: Attachment,
 }
 
 # Keys holding ids of rows, and the kind of row.
@@ -190,6 +197,8 @@ NESTED_MODELS: dict[str, type[models.Model]] = {
 EXTRA_LABELS: dict[str, Any] = {
     "reason": _("reason"),
     "note": _("note"),
+    "attachment": _("file"),
+    "filename": _("file name"),
     "party": _("party"),
     "parties": _("parties"),
     "document": _("Document"),
@@ -229,11 +238,11 @@ class CaseTimeline:
         self.sessions = {s.pk: s for s in sessions}
         self.labels: dict[type[models.Model], dict[str, str]] = {
             model: verbose_names(model)
-            for model in (Case, Session, Agreement, Transfer, FollowUp, Note, Party)
+            for model in (Case, Session, Agreement, Transfer, FollowUp, Note, Party, Attachment)
         }
         self.order: dict[type[models.Model], dict[str, int]] = {
             model: {f.name: i for i, f in enumerate(model._meta.get_fields())}
-            for model in (Case, Session, Agreement, FollowUp, Note, Party)
+            for model in (Case, Session, Agreement, FollowUp, Note, Party, Attachment)
         }
         wanted: dict[str, set[int]] = {kind: set() for kind in REFERENCES.values()}
         for event in events:
@@ -352,7 +361,7 @@ class CaseTimeline:
         if key == "party":
             party = self.parties.get(pk)
             return party.name if party else f"#{pk}"
-        if key in {"note", "corrects"}:
+        if key in {"note", "corrects", "attachment", "agreement"}:
             return f"#{pk}"
         if key == "session":
             session = self.sessions.get(pk)

@@ -5,6 +5,7 @@ from django.urls import path
 
 from .views import (
     agreements,
+    attachments,
     auth,
     case_detail,
     case_list,
@@ -60,6 +61,23 @@ urlpatterns = [
         "cases/<int:pk>/parties/<int:party_pk>/remove/",
         parties.party_remove,
         name="party_remove",
+    ),
+    # Evidence and attachments (issue 19): every file through its case, never a public address.
+    path("cases/<int:pk>/attachments/new/", attachments.attachment_add, name="attachment_add"),
+    path(
+        "cases/<int:pk>/attachments/<int:aid>/",
+        attachments.attachment_download,
+        name="attachment_download",
+    ),
+    path(
+        "cases/<int:pk>/attachments/<int:aid>/thumbnail/",
+        attachments.attachment_thumbnail,
+        name="attachment_thumbnail",
+    ),
+    path(
+        "cases/<int:pk>/attachments/<int:aid>/withdraw/",
+        attachments.attachment_withdraw,
+        name="attachment_withdraw",
     ),
     # Sessions.
     path("calendar/", sessions.calendar, name="calendar"),

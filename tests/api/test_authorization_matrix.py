@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -197,6 +198,13 @@ class ObjectRoute:
     # A route naming two objects (a case's party): each id URL kwarg and the attribute of the
     # target that gives it, e.g. {"pk": "case_id", "party_pk": "pk"}.
     ids: Mapping[str, str] = field(default_factory=dict)
+    # The URL's kwargs from the object, when it hangs under another (an attachment under its
+    # case: ``{"pk": case id, "aid": attachment id}``); ``id`` is the value a missing one gets.
+    url: Callable[[Any, Any], dict[str, Any]] | None = None
+
+
+def _under_case(obj: Any, missing: Any) -> dict[str, Any]:
+    return {"pk": obj.case_id if missing is None else missing, "aid": obj.pk}
 
 
 @dataclass(frozen=True)
@@ -399,6 +407,20 @@ COVERAGE: dict[str, Coverage] = {
         ids={"pk": "case_id", "party_pk": "pk"},
     ),
     "/api/v1/cases/{id}/registration-form/": ObjectRoute(target="case"),
+    # Attachments (issue 19): under their case; the case's id is what scope is checked on.
+    "/api/v1/cases/{id}/attachments/": ObjectRoute(
+        target="case",
+        body=lambda world, case, kwargs: {"kind": "other", "file": _pdf_upload()},
+    ),
+    "/api/v1/cases/{id}/attachments/{aid}/download/": ObjectRoute(
+        target="attachment", url=_under_case
+    ),
+    "/api/v1/cases/{id}/attachments/{aid}/thumbnail/": ObjectRoute(
+        target="thumbnailed", url=_under_case
+    ),
+    "/api/v1/cases/{id}/attachments/{aid}/withdraw/": ObjectRoute(
+        target="attachment", url=_under_case, body=constant({"reason": "越权撤回"})
+    ),
     # The events feed: the events of every case in scope.
     "/api/v1/events/": ListRoute(
         target="event", probes=lambda world, event: [{}, {"after": event.pk - 1}]
@@ -503,7 +525,7 @@ def _uncovered(route: Route) -> str | None:
         if route.id_kwarg is None:
             return f"{route.key} has no object id in its URL but is an ObjectRoute."
         others = set(route.kwargs) - {route.id_kwarg, "format"} - set(covers.ids)
-        if others - set(covers.each):
+        if covers.url is None and others - set(covers.each):
             return f"{route.key}: say which values of {sorted(others - set(covers.each))} to try."
     elif route.id_kwarg is not None:
         return f"{route.key} names an object in its URL: make it an ObjectRoute."
@@ -557,18 +579,24 @@ def _url(call: Call, object_id: Any | None) -> str:
     return reverse(call.route.name, kwargs=kwargs)
 
 
-def _object_url(call: Call, obj: Any | None) -> str:
-    """The URL of ``call`` about ``obj``, an object route's target (``None``: ids that do not
-    exist)."""
+def _object_url(call: Call, obj: Any, missing: bool = False) -> str:
+    """The URL of ``call`` about ``obj``, an object route's target; ``missing``: with ids that do
+    not exist."""
     covers = COVERAGE[call.route.key]
+    if isinstance(covers, ObjectRoute) and covers.url is not None:
+        return reverse(call.route.name, kwargs=covers.url(obj, MISSING_ID if missing else None))
     ids = covers.ids if isinstance(covers, ObjectRoute) else {}
     if not ids:
-        return _url(call, MISSING_ID if obj is None else obj.pk)
+        return _url(call, MISSING_ID if missing else obj.pk)
     kwargs: dict[str, Any] = dict(call.extra)
-    kwargs.update({k: MISSING_ID if obj is None else getattr(obj, a) for k, a in ids.items()})
+    kwargs.update({k: MISSING_ID if missing else getattr(obj, a) for k, a in ids.items()})
     if call.route.suffixed:
         kwargs["format"] = "json"
     return reverse(call.route.name, kwargs=kwargs)
+
+
+def _pdf_upload() -> Any:
+    return SimpleUploadedFile("越权.pdf", b"%PDF-1.4\n%%EOF\n")
 
 
 def _send(client: APIClient, method: str, url: str, body: dict[str, Any] | None = None,
@@ -576,6 +604,8 @@ def _send(client: APIClient, method: str, url: str, body: dict[str, Any] | None 
     send = getattr(client, method.lower())
     if method in {"GET", "HEAD", "DELETE"}:
         return send(url, headers=headers)
+    if any(isinstance(value, SimpleUploadedFile) for value in (body or {}).values()):
+        return send(url, body, format="multipart", headers=headers)
     return send(url, body or {}, format="json", headers=headers)
 
 
@@ -666,7 +696,7 @@ def _check_object_route(
         return
     error = assert_error(response, 404, "not_found")
     # Exactly what an id that does not exist gets: nothing tells the two apart.
-    missing = _send(client, call.method, _object_url(call, None), body, **headers)
+    missing = _send(client, call.method, _object_url(call, obj, missing=True), body, **headers)
     assert missing.status_code == 404
     assert missing.json()["error"] == error
 
@@ -863,7 +893,7 @@ def test_options_on_a_foreign_object_tells_nothing(world: World, route: Route) -
     obj = getattr(world.sides["d1"], covers.target)
     client = client_for(world.users["foreign_director"])
     foreign = client.options(_object_url(call, obj))
-    missing = client.options(_object_url(call, None))
+    missing = client.options(_object_url(call, obj, missing=True))
     if covers.centre_bound:
         assert (foreign.status_code, foreign.content) == (missing.status_code, missing.content)
     assert foreign.status_code in {200, 404}

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from cases import workflow
 from cases.models import (
     Agreement,
+    Attachment,
     Case,
     Category,
     Centre,
@@ -30,8 +32,10 @@ from cases.models import (
     Status,
     Transfer,
 )
+from cases.services.attachments import upload_attachment
 from cases.services.notes import write_note
 from cases.services.sessions import book_session
+from tests.attachment_files import jpeg, pdf
 from tests.factories import (
     CentreFactory,
     RoomFactory,
@@ -52,6 +56,8 @@ class Side:
     party: Party
     session: Session
     note: Note  # on ``case``
+    attachment: Attachment  # a PDF on ``case``
+    thumbnailed: Attachment  # a photo on ``case``, with its thumbnail
     room: Room
     agreement: Agreement  # of a resolved and closed case
     follow_up: FollowUp  # scheduled by closing that case
@@ -62,7 +68,7 @@ class Side:
     mediator: Mediator
     user: Any  # a user who works there
     category: Category  # not centre-bound: the same on both sides
-    event: Event  # the case's last (its note): the events feed lists events
+    event: Event  # the case's last (its photo's upload): the events feed lists events
 
 
 def build_side(
@@ -83,6 +89,12 @@ def build_side(
         room=room,
     )
     note = write_note(case=case, actor=admin, kind="call", text="电话联系双方")
+    attachment = upload_attachment(
+        case=case, actor=admin, file=SimpleUploadedFile("借条.pdf", pdf()), kind="contract"
+    )
+    thumbnailed = upload_attachment(
+        case=case, actor=admin, file=SimpleUploadedFile("现场.jpg", jpeg()), kind="photo"
+    )
     settled = drive(
         register(actor=admin, centre=street), Status.RESOLVED, actor=admin, mediator=mediator
     )
@@ -113,6 +125,8 @@ def build_side(
         party=case.parties.order_by("position")[0],
         session=session,
         note=note,
+        attachment=attachment,
+        thumbnailed=thumbnailed,
         room=room,
         agreement=Agreement.objects.get(case=settled),
         follow_up=FollowUp.objects.get(case=settled),

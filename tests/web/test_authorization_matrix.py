@@ -28,6 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -36,6 +37,7 @@ from django.utils import timezone
 from cases import workflow
 from cases.models import (
     Agreement,
+    Attachment,
     Case,
     Event,
     FollowUp,
@@ -310,6 +312,19 @@ COVERAGE: dict[str, Coverage] = {
             "text": "越权记录",
         },
     ),
+    # Evidence and attachments (issue 19): each file through its case.
+    "attachment_add": ObjectRoute(
+        ids={"pk": "case"},
+        body=lambda world, side, kwargs: {
+            "kind": "other",
+            "file": SimpleUploadedFile("越权.pdf", b"%PDF-1.4\n%%EOF\n"),
+        },
+    ),
+    "attachment_download": ObjectRoute(ids={"pk": "case", "aid": "attachment"}),
+    "attachment_thumbnail": ObjectRoute(ids={"pk": "case", "aid": "thumbnailed"}),
+    "attachment_withdraw": ObjectRoute(
+        ids={"pk": "case", "aid": "attachment"}, body=constant({"reason": "越权撤回"})
+    ),
     "session_record": ObjectRoute(
         ids={"pk": "session"}, body=constant({"minutes": "越权记录", "result": "达成一致"})
     ),
@@ -436,7 +451,7 @@ def _client(user: Any) -> Client:
 def _counts() -> dict[str, int]:
     return {
         model.__name__: model._default_manager.count()
-        for model in (Case, Party, Session, Agreement, Transfer, FollowUp, Event)
+        for model in (Case, Party, Session, Agreement, Transfer, FollowUp, Event, Attachment)
     }
 
 
@@ -444,7 +459,7 @@ def _state(side: Side, world: World, name: str) -> Any:
     """What a refused request must leave as it was: the counts, and the side's rows."""
     rows: list[models.Model] = [
         side.case, side.party, side.session, side.agreement, side.follow_up, side.transfer,
-        side.returned, side.mediator, world.notifications[name],
+        side.returned, side.mediator, world.notifications[name], side.attachment,
     ]  # fmt: skip
     return _counts(), [list(type(r)._default_manager.filter(pk=r.pk).values()) for r in rows]
 

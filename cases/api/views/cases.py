@@ -45,6 +45,7 @@ from ..serializers.cases import (
 from ..serializers.notes import NoteCreateSerializer, NoteSerializer
 from ..serializers.transitions import TransitionSerializer, describe_transition
 from ..transition_operations import TransitionSchema
+from .attachments import CaseAttachmentsMixin
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -260,6 +261,7 @@ TRANSITION_EXAMPLES = [
     ),
 )  # fmt: skip
 class CaseViewSet(
+    CaseAttachmentsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     ScopedViewSet,

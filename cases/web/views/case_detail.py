@@ -38,6 +38,7 @@ from ...errors import (
 )
 from ...models import Agreement, Case, Party, Session
 from ...queries import cases as case_queries
+from ...queries.attachments import case_attachments
 from ...queries.categories import categories_for
 from ...queries.mediators import candidates_for
 from ...queries.notes import case_notes
@@ -56,6 +57,7 @@ from ..base import (
 )
 from ..forms.case import CaseEditForm, transition_data, transition_form
 from ..forms.notes import NoteForm
+from .attachments import attachment_form
 
 # --- Reading the case ---------------------------------------------------------------------------
 
@@ -109,6 +111,7 @@ def _page_context(
         transition_titles={name: spec.label for name, spec in workflow.TRANSITIONS.items()},
     )
     notes = case_notes(user, case)
+    attachments = list(case_attachments(user, case, withdrawn=True))
     agreement = case_queries.case_agreement(user, case)
     applied_on = agreement.confirmation_applied_on if agreement is not None else None
     return {
@@ -126,6 +129,10 @@ def _page_context(
         "sessions": sessions,
         "notes": list(notes),
         "note_form": NoteForm(notes=notes) if may["write_note"] else None,
+        # Evidence and attachments (issue 19): the withdrawn ones listed apart.
+        "attachments": [a for a in attachments if not a.withdrawn],
+        "withdrawn_attachments": [a for a in attachments if a.withdrawn],
+        "attachment_form": attachment_form(request, case) if may["attach"] else None,
         "agreement": agreement,
         "closing_summary": case.entrusting_court_id is not None
         and case.outcome in case_queries.RETURNED_TO_COURT,
