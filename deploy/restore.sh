@@ -6,6 +6,9 @@
 #   3. manage.py migrate --check: the code here must be the version that wrote the dump
 #   4. manage.py rebuild_rollups: every report counter recomputed from the cases and events
 #   5. manage.py report_figures --compare: the city's reports equal those saved with the dump
+#   6. the attachments (DUMP's .attachments.tar, when the attachments are kept on the filesystem)
+#      put back into the attachments folder: missing files only, none in it overwritten (a
+#      file's name is random and its content never changes, so one there is the same file)
 #
 # It never touches the database in service. Switching over (docs/deploy.md, "Restore"): point
 # PgBouncer's [databases] entry (or DATABASE_URL) at DATABASE, then restart the units.
@@ -64,5 +67,24 @@ rebuilt=$(seconds "$step")
 step=$(now)
 python manage.py report_figures --compare "$reports"
 compared=$(seconds "$step")
+
+# The attachments' folder, as the application reads it (mediation/storage.py); empty with S3.
+root="$(python -c 'import environ, pathlib, mediation.storage as m
+s = m.attachment_storage(environ.Env(), pathlib.Path.cwd())
+print(s["OPTIONS"]["location"] if s["BACKEND"].endswith("FileSystemStorage") else "")')"
+files="${dump%.dump}.attachments.tar"
+if [ -z "$root" ]; then
+    attachments="attachments: ATTACHMENT_STORAGE=s3, restore them from the object store's versions"
+elif [ ! -r "$files" ]; then
+    attachments="attachments: no $(basename -- "$files") beside the dump, none put back"
+    echo "warning: $attachments (a backup taken without them: copy the folder back by hand)" >&2
+else
+    mkdir -p -- "$root"
+    count() { find "$root" -type f | wc -l; }
+    before=$(count)
+    tar --extract --file="$files" --directory="$root" --skip-old-files --no-same-owner
+    attachments="attachments: $(($(count) - before)) missing files put back into $root"
+fi
+echo "$attachments"
 echo "restore: '$name' from $(basename -- "$dump"): pg_restore ${restored} s, rebuild_rollups" \
     "${rebuilt} s, report comparison ${compared} s, in all $(seconds "$started") s" >&2

@@ -13,7 +13,9 @@ stays as it is.
 
 import hashlib
 import io
+import logging
 import unicodedata
+import weakref
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
@@ -23,6 +25,7 @@ import filetype
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile, File
+from django.core.files.storage import Storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -58,6 +61,8 @@ NAME_MAX = 200
 MULTIPART_OVERHEAD = 1024 * 1024
 #: Bytes read to tell the type (what ``filetype`` looks at).
 SIGNATURE_BYTES = 8192
+
+logger = logging.getLogger(__name__)
 
 
 class FileTooLarge(InvalidInput):
@@ -158,6 +163,40 @@ def make_thumbnail(upload: IO[bytes], content_type: str) -> "ContentFile[bytes] 
     return ContentFile(out.getvalue(), name="thumbnail.jpg")
 
 
+def _delete_stored(storage: Storage, name: str) -> None:
+    try:
+        storage.delete(name)
+    except Exception:  # the sweep (prune_attachment_files) removes it later
+        logger.warning("could not delete %s after its transaction rolled back", name, exc_info=True)
+
+
+class DeleteUnlessCommitted:
+    """An ``on_commit`` callback that deletes a just-stored file if it is never called, i.e. when
+    the transaction (or the savepoint) it was registered in rolls back.
+
+    Django has no rollback hook, but it drops the callbacks of a transaction or savepoint that
+    rolls back (``run_on_commit`` emptied or filtered) and of a connection closed in a
+    transaction: this object is then freed without having been called, and its finalizer deletes
+    the file. Called (the transaction committed), it keeps the file. The same on PostgreSQL and
+    SQLite. Register it with no other reference held (``transaction.on_commit(
+    DeleteUnlessCommitted(...))``), so that nothing but Django's list keeps it alive; what a
+    crashed process leaves behind, ``manage.py prune_attachment_files`` removes.
+    """
+
+    def __init__(self, storage: Storage, name: str) -> None:
+        self._finalizer = weakref.finalize(self, _delete_stored, storage, name)
+
+    def __call__(self) -> None:
+        self._finalizer.detach()
+
+
+def _store(field: Any, name: str, content: Any) -> None:
+    """Save ``content`` into the ``FieldFile`` ``field`` (no row saved) and have the stored file
+    deleted unless the current transaction commits."""
+    field.save(name, content, save=False)
+    transaction.on_commit(DeleteUnlessCommitted(field.storage, field.name))
+
+
 def _require(actor: User, case: Case, message: Any) -> None:
     if not can(actor, "attach", case):
         raise NotPermitted(message)
@@ -243,9 +282,11 @@ def upload_attachment(
     )
     with transaction.atomic():
         # The stored name is random, with the detected type's extension (models.attachment_path).
-        attachment.file.save(f"upload.{extension}", file, save=False)
+        # Written now, in the transaction, and deleted again if it (or one around it: the
+        # request's Idempotency-Key block) rolls back: no file without its row.
+        _store(attachment.file, f"upload.{extension}", file)
         if thumbnail is not None:
-            attachment.thumbnail.save("thumbnail.jpg", thumbnail, save=False)
+            _store(attachment.thumbnail, "thumbnail.jpg", thumbnail)
         attachment.save()
         after = attachment.event_values()
         if session is not None:

@@ -202,3 +202,35 @@ def test_a_repeated_upload_with_its_key_creates_one_file(tree: Tree) -> None:
         format="multipart", headers={"Idempotency-Key": "photo-1"},
     )  # fmt: skip
     assert_error(other, 422, "idempotency_key_reused")  # another file under the same name
+
+
+def test_an_upload_whose_request_fails_later_leaves_no_file(
+    tree: Tree, files: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Idempotency-Key block rolls the whole request back on an error after the upload: the
+    stored file and thumbnail go with it, and a retry with the key stores one file."""
+    from cases.api.views.attachments import CaseAttachmentsMixin
+
+    case = s1_case(tree)
+    client = client_for(tree.mediator_s1_user)
+    client.raise_request_exception = False
+    original = CaseAttachmentsMixin._attachment
+
+    def broken(self: Any, case: Case, aid: Any) -> Attachment:
+        raise RuntimeError("the answer could not be read")
+
+    monkeypatch.setattr(CaseAttachmentsMixin, "_attachment", broken)
+    body = {"file": upload("a.jpg", jpeg(), "image/jpeg"), "kind": "photo"}
+    failed = client.post(url(case), body, format="multipart", HTTP_IDEMPOTENCY_KEY="k1")
+    assert failed.status_code == 500
+    assert not Attachment.objects.filter(case=case).exists()
+    assert [path for path in files.rglob("*") if path.is_file()] == []
+
+    monkeypatch.setattr(CaseAttachmentsMixin, "_attachment", original)
+    body = {"file": upload("a.jpg", jpeg(), "image/jpeg"), "kind": "photo"}
+    retried = client.post(url(case), body, format="multipart", HTTP_IDEMPOTENCY_KEY="k1")
+    assert retried.status_code == 201, retried.content
+    attachment = Attachment.objects.get(case=case)
+    assert sorted(str(p.relative_to(files)) for p in files.rglob("*") if p.is_file()) == sorted(
+        [attachment.file.name, attachment.thumbnail.name]
+    )
