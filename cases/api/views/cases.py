@@ -509,7 +509,7 @@ class CaseViewSet(
         )
 
     @pdf_schema(
-        "The whole case file (卷宗, PDF) for the archive",
+        "The whole case file (PDF) for the archive",
         "The case file as one PDF, in your language, in this order: a cover (centre, the case "
         "number in both forms, parties, category, received and concluded dates, outcome, how many "
         "documents, who printed it and when, the volume), an index with each section's page, the "
