@@ -22,6 +22,7 @@ class PrintedDocument(models.TextChoices):
     """A document printed with the parties' personal data in clear: a ``reveal`` event names it."""
 
     AGREEMENT = "agreement", _("People's Mediation Agreement")
+    CASE_FILE = "case_file", _("Case file")
 
 
 class Event(models.Model):

@@ -98,6 +98,13 @@ def agreement_cases_for(user: User) -> QuerySet[Case]:
     )
 
 
+def case_file_cases_for(user: User) -> QuerySet[Case]:
+    """Cases with what the whole case file (卷宗) states of the case itself: centres, category,
+    who registered it, mediators, parties and the agreement if any (``case.agreement`` then
+    reads no row for a case without one)."""
+    return cases_for(user).select_related("category__parent", "created_by", "agreement")
+
+
 # The outcomes with which a court-entrusted case goes back to its court, with a closing summary.
 RETURNED_TO_COURT = (Outcome.FAILED, Outcome.WITHDRAWN)
 

@@ -87,6 +87,8 @@ urlpatterns = [
     # Printed records: the registration form, a session's record.
     path("cases/<int:pk>/registration/", documents.registration_print, name="registration_print"),
     path("cases/<int:pk>/registration.pdf", documents.registration_pdf, name="registration_pdf"),
+    path("cases/<int:pk>/case-file/", documents.case_file_print, name="case_file_print"),
+    path("cases/<int:pk>/case-file.pdf", documents.case_file_pdf, name="case_file_pdf"),
     path(
         "cases/<int:pk>/sessions/<int:session_pk>/record/",
         documents.session_record_print,

@@ -407,6 +407,8 @@ COVERAGE: dict[str, Coverage] = {
         ids={"pk": "case_id", "party_pk": "pk"},
     ),
     "/api/v1/cases/{id}/registration-form/": ObjectRoute(target="case"),
+    # The whole case file, of a case with an agreement (a reveal would name its parties).
+    "/api/v1/cases/{id}/case-file/": ObjectRoute(target="agreement", ids={"pk": "case_id"}),
     # Attachments (issue 19): under their case; the case's id is what scope is checked on.
     "/api/v1/cases/{id}/attachments/": ObjectRoute(
         target="case",

@@ -333,6 +333,9 @@ COVERAGE: dict[str, Coverage] = {
     "session_record_pdf": ObjectRoute(ids={"pk": "case", "session_pk": "session"}),
     "registration_print": ObjectRoute(ids={"pk": "case"}),
     "registration_pdf": ObjectRoute(ids={"pk": "case"}),
+    # The whole case file; a case with an agreement, whose parties a reveal would name.
+    "case_file_print": ObjectRoute(ids={"pk": "agreement_case"}),
+    "case_file_pdf": ObjectRoute(ids={"pk": "agreement_case"}),
     "agreement_print": ObjectRoute(ids={"pk": "agreement_case"}),
     "agreement_pdf": ObjectRoute(ids={"pk": "agreement_case"}),
     "closing_summary": ObjectRoute(ids={"pk": "returned"}),

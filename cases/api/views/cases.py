@@ -2,7 +2,9 @@
 
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -19,11 +21,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ... import workflow
-from ...documents import registration
+from ...documents import case_file, registration
 from ...documents.closing_summary import closing_summary_context
 from ...documents.pdf import PdfUnavailable, render_pdf
 from ...errors import error_body
-from ...queries.cases import api_cases_for, events_for, returned_to_court_cases_for
+from ...queries.cases import (
+    api_cases_for,
+    case_file_cases_for,
+    events_for,
+    returned_to_court_cases_for,
+)
 from ...queries.notes import case_notes
 from ...replica import reading_from_replica
 from ...services import intake
@@ -500,6 +507,51 @@ class CaseViewSet(
             filename=registration.filename(case),
             unavailable=DOCUMENT_UNAVAILABLE,
         )
+
+    @pdf_schema(
+        "The whole case file (PDF) for the archive",
+        "The case file as one PDF, in your language, in this order: a cover (centre, the case "
+        "number in both forms, parties, category, received and concluded dates, outcome, how many "
+        "documents, who printed it and when, the volume), an index with each section's page, the "
+        "registration form, the record of each session held in time order, the case notes, the "
+        "mediation agreement (if any), the follow-up (fulfilment, judicial confirmation, "
+        "follow-up visits), the attachments listed (name, kind, type, size, the start of the "
+        "SHA-256, who uploaded it when, its session or the agreement; withdrawn ones marked with "
+        "their reason) and a closing note with the number of events on the case's timeline. "
+        "Each section starts a page; pages are numbered in the footer. Whoever sees the case may "
+        "download it. For a user who may reveal the case's personal data the agreement states "
+        "the parties' identities in full, and the download writes ONE `reveal` event (document "
+        "`case_file`) on the case's timeline; anyone else gets the agreement's masked copy, "
+        "marked not for signature, and no event. Sent as `Content-Disposition: attachment` "
+        "named `<case number>-case-file.pdf`, with `Cache-Control: no-store, private`. Errors "
+        "are JSON (503 `pdf_unavailable` reveals nothing).",
+        "JA01-2026-00012-case-file.pdf",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="case-file",
+        filter_backends=[],
+        content_negotiation_class=IgnoreFormatParameter,
+    )
+    def case_file(self, request: Request, pk: str | None = None) -> Response | HttpResponse:
+        user = signed_in_user(request)
+        case = case_file_cases_for(user).get(pk=self.get_object().pk)
+        try:
+            # A PDF that cannot be made reveals nothing: its reveal event is rolled back.
+            with transaction.atomic():
+                content = render_pdf(
+                    case_file.PAGE_TEMPLATE, case_file.context(case, user, for_pdf=True)
+                )
+        except PdfUnavailable:
+            return Response(
+                error_body("pdf_unavailable", DOCUMENT_UNAVAILABLE),
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{case_file.filename(case)}"'
+        add_never_cache_headers(response)  # the parties' personal data, in clear for some
+        return response
 
     @extend_schema(
         summary="The case's timeline (read-only)", responses={200: EventSerializer(many=True)}

@@ -1,20 +1,24 @@
-"""Printed records of a case: the registration form (受理登记表) and a session's record (调解笔录),
-each as a page to print and as a PDF.
+"""Printed records of a case: the registration form (受理登记表), a session's record (调解笔录) and
+the whole case file (卷宗), each as a page to print and as a PDF.
 
-The documents are made by ``cases.documents.registration`` and ``cases.documents.session_record``;
-whoever may see the case may print them (ID numbers and phones masked, as everywhere).
+The documents are made by ``cases.documents.registration``, ``cases.documents.session_record`` and
+``cases.documents.case_file``; whoever may see the case may print them (ID numbers and phones
+masked, as everywhere, except the case file's agreement for a user who may reveal them: a logged
+reveal).
 """
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 
-from ...documents import registration, session_record
-from ...documents.pdf import pdf_response
+from ...documents import case_file, registration, session_record
+from ...documents.pdf import PdfUnavailable, pdf_file, pdf_response, pdf_unavailable, render_pdf
 from ...models import Session, SessionStatus
-from ...queries.cases import cases_for
+from ...queries.cases import case_file_cases_for, cases_for
 from ...queries.sessions import sessions_for
 from ..base import AuthenticatedHttpRequest, case_or_404
 
@@ -81,3 +85,38 @@ def session_record_pdf(request: AuthenticatedHttpRequest, pk: int, session_pk: i
         filename=session_record.filename(session),
         fallback_url=reverse("web:session_record_print", args=[session.case_id, session.pk]),
     )
+
+
+# --- The whole case file (卷宗) ----------------------------------------------------------------
+# With the reveal permission its agreement states the parties in clear, and each page or PDF made
+# is one logged reveal: the answer is kept by no browser and no proxy.
+
+
+@login_required
+@require_GET
+def case_file_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The case file as A4 pages to print: cover, index, registration, records, agreement,
+    follow-up, attachments listed."""
+    case = case_or_404(request.user, pk, case_file_cases_for(request.user))
+    response = render(
+        request, case_file.PAGE_TEMPLATE, case_file.context(case, request.user, for_pdf=False)
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+@require_GET
+def case_file_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The same file as one PDF."""
+    case = case_or_404(request.user, pk, case_file_cases_for(request.user))
+    try:
+        # A PDF that cannot be made reveals nothing: its reveal event is rolled back.
+        with transaction.atomic():
+            context = case_file.context(case, request.user, for_pdf=True)
+            content = render_pdf(case_file.PAGE_TEMPLATE, context, request)
+    except PdfUnavailable:
+        return pdf_unavailable(request, reverse("web:case_file_print", args=[case.pk]))
+    response = pdf_file(content, case_file.filename(case))
+    add_never_cache_headers(response)
+    return response
