@@ -63,10 +63,20 @@ def render_form(
 
 
 def htmx_redirect(request: HttpRequest, url: str) -> HttpResponse:
-    """After a successful POST: HTMX follows ``HX-Redirect``; a plain form post gets a 303."""
-    if getattr(request, "htmx", False):
+    """After a successful POST: HTMX follows ``HX-Redirect``; a plain form post gets a 303.
+
+    A form on the page it returns to (the case page's note form, back to ``#notes``) would only
+    scroll: a URL that differs from the page's by its ``#fragment`` alone loads nothing. Then
+    ``HX-Refresh`` has HTMX reload the page after moving to the fragment, so the user sees what
+    was saved (and the emptied form) instead of the form still filled in.
+    """
+    htmx = getattr(request, "htmx", None)
+    if htmx:
         response = HttpResponse(status=204)
         response["HX-Redirect"] = url
+        target, _, fragment = url.partition("#")
+        if fragment and htmx.current_url_abs_path == target:
+            response["HX-Refresh"] = "true"
         return response
     response = HttpResponse(status=303)
     response["Location"] = url

@@ -51,6 +51,31 @@ def test_the_mediator_writes_a_note_from_the_case_page_with_htmx(
     assert "Note written" in html  # its one event on the timeline
 
 
+@pytest.mark.parametrize(
+    ("from_page", "reloads"),
+    [("web:case_detail", True), ("web:note_add", False)],
+    ids=["from-the-case-page", "from-the-note-page"],
+)
+def test_a_note_saved_on_the_case_page_reloads_it(
+    tree: Tree, client_for: Callable[..., Client], from_page: str, reloads: bool
+) -> None:
+    """Sent back to ``#notes`` of the page the form is on, the browser would only scroll, the note
+    unseen and the form still filled in: HX-Refresh has HTMX reload it. From the note's own page
+    the redirect loads the case page anyway."""
+    case = s1_case(tree)
+    response = client_for(tree.mediator_s1_user).post(
+        reverse("web:note_add", args=[case.pk]),
+        {"kind": "call", "happened_on": timezone.localdate().isoformat(), "text": "电话联系"},
+        headers={
+            "HX-Request": "true",
+            "HX-Current-URL": "http://testserver" + reverse(from_page, args=[case.pk]),
+        },
+    )
+    assert response.status_code == 204
+    assert response["HX-Redirect"] == reverse("web:case_detail", args=[case.pk]) + "#notes"
+    assert (response.get("HX-Refresh") == "true") == reloads
+
+
 def test_bad_input_comes_back_at_the_field(tree: Tree, client_for: Callable[..., Client]) -> None:
     case = s1_case(tree)
     client = client_for(tree.director_d1)
