@@ -22,7 +22,7 @@ from pypdf import PdfReader
 
 from cases import workflow
 from cases.documents.case_file import page_words
-from cases.models import Case, Event, EventKind, FollowUp, Status
+from cases.models import Attachment, Case, Event, EventKind, FollowUp, Status
 from cases.services import sessions
 from cases.services.attachments import upload_attachment, withdraw_attachment
 from cases.services.follow_ups import record_follow_up
@@ -253,7 +253,7 @@ def test_the_print_page_shows_the_cover_and_the_attachments(
     assert case.number in page and case.number_zh in page and "楼上漏水" in page
     assert "张三" in page and "李四" in page
     assert filed.tree.director_d1.username in page or filed.tree.director_d1.last_name in page
-    sha = case.attachments.get(original_name="借条照片.jpg").sha256
+    sha = Attachment.objects.get(case=case, original_name="借条照片.jpg").sha256
     assert sha[:12] in page and sha not in page
     assert page.count("data-withdrawn") == 1
     events = Event.objects.filter(case=case).count()

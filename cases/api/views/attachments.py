@@ -25,6 +25,7 @@ from rest_framework.response import Response
 
 from ...models import Attachment, Case
 from ...queries.attachments import case_attachment, case_attachments
+from ...queries.filters import BOOLEANS
 from ...queries.sessions import sessions_for
 from ...services.attachments import (
     ACCEPTED_TYPES,
@@ -198,7 +199,10 @@ class CaseAttachmentsMixin:
                 self._attachment(case, attachment.pk), context={"request": request}
             ).data
             return Response(body, status=status.HTTP_201_CREATED)
-        withdrawn = request.query_params.get("withdrawn", "").lower() in {"true", "1", "yes"}
+        raw = request.query_params.get("withdrawn", "")
+        withdrawn = BOOLEANS.get(raw.lower(), None) if raw else False
+        if withdrawn is None:
+            raise ValidationError({"withdrawn": [_("Enter true or false.")]})
         paginator = IdCursorPagination()
         paginator.ordering = "-id"
         page = paginator.paginate_queryset(
