@@ -109,7 +109,8 @@ def labels_in_language(
     A label still English in Chinese is tolerated only when it is one of ``msgids`` whose Chinese
     translation is not in the compiled catalogue yet (``t`` then gives the English): once the
     catalogue has it, the same check demands the Chinese. Labels may be capitalised on the page
-    ("File name" of the field's "file name").
+    ("File name" of the field's "file name"). A Chinese label may name formats in Latin letters
+    ("照片、PDF 扫描件"): a label counts as English only when it has no Chinese at all.
     """
     page = screen.page
     text = "\n".join(page.locator(section).all_inner_texts()).casefold()
@@ -123,7 +124,8 @@ def labels_in_language(
         .locator(labels)
         .evaluate_all(
             """els => els.filter(e => e.getClientRects().length)
-            .map(e => e.innerText.trim()).filter(s => /[A-Za-z]{2,}/.test(s))"""
+            .map(e => e.innerText.trim())
+            .filter(s => /[A-Za-z]{2,}/.test(s) && !/[\u4e00-\u9fff]/.test(s))"""
         )
     )
     english = [
