@@ -7,6 +7,7 @@ changed meanwhile (the form comes back with the case's new version) or the chang
 its state (the only applicant, an agreement).
 """
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django import forms
@@ -49,8 +50,26 @@ def _party(request: AuthenticatedHttpRequest, case: Case, party_pk: int) -> Part
     return party
 
 
-def _done(request: AuthenticatedHttpRequest, case: Case, message: Any) -> HttpResponse:
-    messages.success(request, message)
+def _save(
+    request: AuthenticatedHttpRequest,
+    case: Case,
+    template: str,
+    context: dict[str, Any],
+    form: forms.Form,
+    change: Callable[[], object],
+    done: Any,
+) -> HttpResponse:
+    """Make ``change`` (a call of the service) and go back to the case's parties with ``done``;
+    or the form again with what refused it."""
+    try:
+        change()
+    except CaseNotFound:
+        raise Http404() from None
+    except NotPermitted:
+        raise PermissionDenied() from None
+    except DomainError as error:
+        return _refused(request, template, context, form, error)
+    messages.success(request, done)
     return htmx_redirect(request, reverse("web:case_detail", args=[case.pk]) + "#parties")
 
 
@@ -88,19 +107,15 @@ def party_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     context = {"case": case, "form": form, "party": None}
     template = "web/party_form.html"
     if request.method == "POST" and form.is_valid():
-        try:
-            party_changes.add_party(
+        return _save(
+            request, case, template, context, form,
+            lambda: party_changes.add_party(
                 case=case, actor=request.user, data=form.party_data(),
                 reason=form.cleaned_data["reason"],
                 expected_version=form.cleaned_data["version"],
-            )  # fmt: skip
-        except CaseNotFound:
-            raise Http404() from None
-        except NotPermitted:
-            raise PermissionDenied() from None
-        except DomainError as error:
-            return _refused(request, template, context, form, error)
-        return _done(request, case, _("Party added to case %(number)s.") % {"number": case.number})
+            ),
+            _("Party added to case %(number)s.") % {"number": case.number},
+        )  # fmt: skip
     return render_form(request, template, context)
 
 
@@ -117,19 +132,15 @@ def party_correct(request: AuthenticatedHttpRequest, pk: int, party_pk: int) -> 
     context = {"case": case, "form": form, "party": party}
     template = "web/party_form.html"
     if request.method == "POST" and form.is_valid():
-        try:
-            party_changes.correct_party(
+        return _save(
+            request, case, template, context, form,
+            lambda: party_changes.correct_party(
                 party=party, actor=request.user, changes=form.changes(),
                 reason=form.cleaned_data["reason"],
                 expected_version=form.cleaned_data["version"],
-            )  # fmt: skip
-        except CaseNotFound:
-            raise Http404() from None
-        except NotPermitted:
-            raise PermissionDenied() from None
-        except DomainError as error:
-            return _refused(request, template, context, form, error)
-        return _done(request, case, _("%(name)s: details corrected.") % {"name": party.name})
+            ),
+            _("%(name)s: details corrected.") % {"name": party.name},
+        )  # fmt: skip
     return render_form(request, template, context)
 
 
@@ -146,16 +157,12 @@ def party_remove(request: AuthenticatedHttpRequest, pk: int, party_pk: int) -> H
     context = {"case": case, "form": form, "party": party}
     template = "web/party_remove.html"
     if request.method == "POST" and form.is_valid():
-        try:
-            party_changes.remove_party(
+        return _save(
+            request, case, template, context, form,
+            lambda: party_changes.remove_party(
                 party=party, actor=request.user, reason=form.cleaned_data["reason"],
                 expected_version=form.cleaned_data["version"],
-            )  # fmt: skip
-        except CaseNotFound:
-            raise Http404() from None
-        except NotPermitted:
-            raise PermissionDenied() from None
-        except DomainError as error:
-            return _refused(request, template, context, form, error)
-        return _done(request, case, _("%(name)s removed from the case.") % {"name": party.name})
+            ),
+            _("%(name)s removed from the case.") % {"name": party.name},
+        )  # fmt: skip
     return render_form(request, template, context)
