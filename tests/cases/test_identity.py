@@ -4,10 +4,12 @@ phone numbers can be dialled."""
 
 import hashlib
 import hmac
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,6 +17,14 @@ from cases import identity, personal_data
 from cases.identity import InvalidNumber, check_document
 from cases.models import DocumentType, Gender
 from cases.personal_data import Kind
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """The reasons are compared as written (in English); their Chinese is checked at intake."""
+    with translation.override("en"):
+        yield
+
 
 DIGITS = "0123456789"
 TODAY = date(2026, 3, 10)

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from cases.errors import InvalidInput
 from cases.models import (
@@ -144,16 +145,25 @@ def test_a_wrong_identity_names_its_field_and_writes_nothing(
     assert state() == before
 
 
-def test_the_reason_is_told(tree: Tree) -> None:
-    with pytest.raises(InvalidInput) as refused:
+@pytest.mark.parametrize(
+    ("language", "birth_date", "gender"),
+    [
+        (
+            "en",
+            "The ID number gives another date of birth: 1985-03-07.",
+            "The ID number gives the other gender.",
+        ),
+        ("zh-hans", "身份证号码中的出生日期为1985-03-07，与填写的不一致。", None),
+    ],
+)
+def test_the_reason_is_told(tree: Tree, language: str, birth_date: str, gender: str | None) -> None:
+    with translation.override(language), pytest.raises(InvalidInput) as refused:
         register(
             actor=tree.admin,
             centre=tree.s1,
             parties=[replace(PERSON, birth_date=date(1985, 3, 8), gender=Gender.FEMALE)],
         )
-    assert [str(m) for m in refused.value.fields["parties.0.birth_date"]] == [
-        "The ID number gives another date of birth: 1985-03-07."
-    ]
-    assert [str(m) for m in refused.value.fields["parties.0.gender"]] == [
-        "The ID number gives the other gender."
-    ]
+    fields = refused.value.fields
+    assert [str(m) for m in fields["parties.0.birth_date"]] == [birth_date]
+    if gender is not None:
+        assert [str(m) for m in fields["parties.0.gender"]] == [gender]
