@@ -20,7 +20,7 @@ from .services import snapshots
 from .services.idempotency import purge_expired_keys
 from .services.notifications import send_due_emails, send_emails
 from .services.searches import purge_expired_searches
-from .services.sweep import sweep
+from .services.sweep import remind_sessions, sweep
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +129,17 @@ def sweep_deadlines() -> dict[str, int]:
         "due_soon": result.due_soon,
         "overdue": result.overdue,
         "escalated": len(result.escalated),
+        "follow_ups": result.follow_ups,
+        "performance": result.performance,
+        "confirmation": result.confirmation,
     }
+
+
+@shared_task(name="cases.tasks.remind_sessions", queue=QUEUES.default)
+def remind_tomorrows_sessions() -> int:
+    """The evening reminder (services.sweep.remind_sessions): each mediator of a session
+    tomorrow is told, once. Returns how many sessions were reminded of."""
+    return remind_sessions()
 
 
 # On the "reports" queue with the month-end run.

@@ -656,6 +656,7 @@ def transition(
             before=ctx.before,
             after=ctx.after,
         )
+        _tell(spec.name, ctx)
         if cancels_sessions(spec):
             # After the transition's event: the timeline reads "Resolved", then each session
             # cancelled because of it.
@@ -663,6 +664,27 @@ def transition(
                 case=locked, actor=actor, at=at, status=Status(locked.status)
             )
     return locked
+
+
+def _tell(name: str, ctx: Context) -> None:
+    """Notify the people a transition concerns (issue 20): the mediators newly assigned, the
+    centre a transfer is going to. Not for the application's own escalation, which says so
+    itself (``services.sweep``)."""
+    if ctx.system:
+        return
+    case = ctx.case
+    if name == "assign":
+        old_co, new_co = ctx.before.get("co_mediators"), ctx.after.get("co_mediators")
+        added = set(new_co or []) - set(old_co or []) if new_co is not None else set()
+        mediators = list(Mediator.objects.filter(pk__in=added).select_related("user"))
+        if "lead_mediator" in ctx.after and case.lead_mediator is not None:
+            mediators.append(case.lead_mediator)
+        notifications.notify_assigned(case=case, mediators=mediators, actor=ctx.actor, at=ctx.at)
+    elif name == "transfer":
+        transfer = Transfer.objects.select_related("to_centre").get(pk=ctx.after["transfer"]["id"])
+        notifications.notify_transfer_incoming(
+            case=case, transfer=transfer, actor=ctx.actor, at=ctx.at
+        )
 
 
 def _model_fields(changed: Mapping[str, Any]) -> list[str]:

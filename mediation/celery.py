@@ -57,6 +57,12 @@ app.conf.beat_schedule = {
         "task": "cases.tasks.sweep_deadlines",
         "schedule": crontab(minute=5),
     },
+    # The evening before: the mediators of tomorrow's sessions reminded, at 18:00 (CELERY_TIMEZONE,
+    # Asia/Shanghai); a second run reminds nobody twice (services.sweep.remind_sessions).
+    "remind-sessions": {
+        "task": "cases.tasks.remind_sessions",
+        "schedule": crontab(minute=0, hour=18),
+    },
     # The report counters' month-end positions carried into the new month; daily, so a missed
     # run is made up the next day (reports are right either way: docs/reports.md).
     # Report e-mails still owed and not queued, or whose queued message was lost (snapshots).

@@ -3,7 +3,12 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+# How much of a case's summary an entry (the bell, the e-mail, the API's ``text``) shows.
+SUMMARY_CHARS = 40
 
 
 class NotificationKind(models.TextChoices):
@@ -12,6 +17,16 @@ class NotificationKind(models.TextChoices):
     OVERDUE = "overdue", _("Deadline passed")
     ESCALATED = "escalated", _("Overdue case escalated")
     RETURNED_TO_COURT = "returned_to_court", _("Entrusted case returned to the court")
+    # Issue 20, "Notifications": the kinds of the day's work (cases.services.notifications).
+    ASSIGNED = "assigned", _("Case assigned to you")
+    TRANSFER_INCOMING = "transfer_incoming", _("Case transferred to your centre")
+    SESSION_BOOKED = "session_booked", _("Session booked")
+    SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
+    SESSION_REMINDER = "session_reminder", _("Session tomorrow")
+    FOLLOW_UP_DUE = "follow_up_due", _("Follow-up visit due")
+    PERFORMANCE_OVERDUE = "performance_overdue", _("Agreement performance deadline passed")
+    CONFIRMATION_CLOSING = "confirmation_closing", _("Judicial confirmation window closing")
+    MENTIONED = "mentioned", _("Mentioned in a case note")
 
 
 class Notification(models.Model):
@@ -66,3 +81,30 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_kind_display()}"
+
+    def case_line(self, *, visible: bool = True) -> str:
+        """The case the entry is about, in the active language: its number, its summary
+        (shortened) and its centre; only the number for a case the reader may no longer see
+        (``visible=False``); empty for an entry about no case.
+
+        Needs ``case`` and ``case.centre`` loaded (``notifications_for`` selects them)."""
+        case = self.case
+        if case is None:
+            return ""
+        if not visible:
+            return gettext("Case %(number)s") % {"number": case.number}
+        return gettext("Case %(number)s “%(summary)s” at %(centre)s") % {
+            "number": case.number,
+            "summary": self.case_summary(),
+            "centre": case.centre.name,
+        }
+
+    def case_summary(self) -> str:
+        """The case's summary, shortened to ``SUMMARY_CHARS``."""
+        return Truncator(self.case.summary).chars(SUMMARY_CHARS) if self.case else ""
+
+    def text(self, *, visible: bool = True) -> str:
+        """The whole entry in the active language: what happened, and the case it is about."""
+        line = self.case_line(visible=visible)
+        kind = str(self.get_kind_display())
+        return gettext("%(kind)s: %(case)s") % {"kind": kind, "case": line} if line else kind

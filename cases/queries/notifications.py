@@ -19,7 +19,7 @@ def notifications_for(user: User | AnonymousUser) -> QuerySet[Notification]:
     visible = access.visible_cases(user).filter(pk=OuterRef("case_id"))
     return (
         Notification.objects.filter(user=user)
-        .select_related("case")
+        .select_related("case", "case__centre")
         .annotate(case_visible=Exists(visible))
         .order_by("-created_at", "-pk")
     )
@@ -51,6 +51,24 @@ def nearest_directors(centre: Centre) -> QuerySet[User]:
     nearest = max(codes.index(code) for _user, code in memberships)
     ids = [user for user, code in memberships if codes.index(code) == nearest]
     return User.objects.filter(pk__in=ids).order_by("pk")
+
+
+def mediator_users(case: Case) -> list[User]:
+    """The active users of the case's lead and co-mediators (those who log in)."""
+    ids = [case.lead_mediator_id] if case.lead_mediator_id else []
+    ids += list(case.co_mediators.values_list("pk", flat=True))
+    return list(User.objects.filter(is_active=True, mediator__pk__in=ids).order_by("pk"))
+
+
+def receivers_of(centre: Centre) -> list[User]:
+    """Who hears of a transfer coming to ``centre``: its directors (or the nearest above), its
+    intake officers and, for a court, its liaisons."""
+    members = Membership.objects.filter(
+        centre=centre, role__in=[Role.INTAKE, Role.COURT_LIAISON], user__is_active=True
+    )
+    users = list(nearest_directors(centre))
+    users += list(User.objects.filter(pk__in=members.values("user_id")).order_by("pk"))
+    return users
 
 
 def liaisons_of(court: Centre | None) -> QuerySet[User]:

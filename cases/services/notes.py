@@ -19,7 +19,7 @@ from ..access import can, case_relations, get_case_for
 from ..deadlines import future_dates, local_today
 from ..errors import InvalidInput, NotPermitted
 from ..models import Case, EventKind, Note, NoteKind
-from . import events
+from . import events, notifications
 
 #: The longest note, in characters (a page of a record, not a document: attach those).
 TEXT_MAX = 10_000
@@ -128,4 +128,6 @@ def write_note(
         events.record(
             case=case, actor=actor, kind=EventKind.NOTE, name="write_note", at=at, after=after
         )
+        if mentions:
+            notifications.notify_mentioned(note=note, case=case, users=mentions, actor=actor, at=at)
     return note

@@ -23,8 +23,15 @@ from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from ..models import Case, Notification, NotificationKind
-from ..queries.notifications import directors_of, liaisons_of
+from ..access import case_relations
+from ..models import Case, Mediator, Note, Notification, NotificationKind, Session, Transfer
+from ..queries.notifications import (
+    directors_of,
+    liaisons_of,
+    mediator_users,
+    nearest_directors,
+    receivers_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +105,99 @@ def notify_returned_to_court(case: Case) -> list[Notification]:
         kind=NotificationKind.RETURNED_TO_COURT,
         key=f"returned_to_court:{case.pk}",
     )
+
+
+# --- The kinds of the day's work (issue 20) ------------------------------------------------------
+#
+# Each is told only to people who may see the case now (``case_relations``), never to the person
+# whose action it reports (``actor``), and once per occasion: the key names the case and what
+# happened to it (the assignment's case version, the transfer, the session, the note …).
+
+
+def notify_people(
+    *,
+    users: Iterable[User],
+    case: Case,
+    kind: str,
+    key: str,
+    actor: User | None = None,
+    at: datetime | None = None,
+) -> list[Notification]:
+    """``notify`` those of ``users`` who may see ``case``, leaving out ``actor`` and inactive
+    users: nobody hears of their own action, nor of a case outside their scope."""
+    actor_id = getattr(actor, "pk", None)
+    told = {}
+    for user in users:
+        if user.pk == actor_id or not user.is_active or user.pk in told:
+            continue
+        if case_relations(user, case):
+            told[user.pk] = user
+    return notify(users=told.values(), case=case, kind=kind, key=key, at=at)
+
+
+def notify_assigned(
+    *, case: Case, mediators: Iterable[Mediator], actor: User | None, at: datetime
+) -> list[Notification]:
+    """Tell ``mediators`` (newly lead or co-mediator of ``case``) that it is theirs. The key is
+    the case's version at the assignment: an assignment undone and made again is told again."""
+    users = [m.user for m in mediators if m.user_id is not None and m.user is not None]
+    return notify_people(
+        users=users,
+        case=case,
+        kind=NotificationKind.ASSIGNED,
+        key=f"assigned:{case.pk}:v{case.version}",
+        actor=actor,
+        at=at,
+    )
+
+
+def notify_transfer_incoming(
+    *, case: Case, transfer: Transfer, actor: User | None, at: datetime
+) -> list[Notification]:
+    """Tell the centre a transfer is going to (its directors, intake, a court's liaisons) that
+    the case waits for it to accept or return it."""
+    return notify_people(
+        users=receivers_of(transfer.to_centre),
+        case=case,
+        kind=NotificationKind.TRANSFER_INCOMING,
+        key=f"transfer_incoming:{transfer.pk}",
+        actor=actor,
+        at=at,
+    )
+
+
+def notify_session(
+    *, session: Session, case: Case, kind: str, actor: User | None, at: datetime
+) -> list[Notification]:
+    """Tell the session's mediators that it was booked or cancelled (``kind``)."""
+    mediators = Mediator.objects.filter(sessions=session).select_related("user")
+    return notify_people(
+        users=[m.user for m in mediators if m.user is not None],
+        case=case,
+        kind=kind,
+        key=f"{kind}:{session.pk}",
+        actor=actor,
+        at=at,
+    )
+
+
+def notify_mentioned(
+    *, note: Note, case: Case, users: Iterable[User], actor: User | None, at: datetime
+) -> list[Notification]:
+    """Tell the users ``@mentioned`` in ``note`` that they were."""
+    return notify_people(
+        users=users,
+        case=case,
+        kind=NotificationKind.MENTIONED,
+        key=f"mentioned:{note.pk}",
+        actor=actor,
+        at=at,
+    )
+
+
+def case_people(case: Case) -> list[User]:
+    """Who answers for a case's dates: its mediators, and the nearest directors of its centre."""
+    return [*mediator_users(case), *nearest_directors(case.centre)]
 
 
 def _enqueue_emails(ids: list[int]) -> None:
@@ -222,12 +322,8 @@ def _email(notification: Notification) -> tuple[str, str]:
     for language in EMAIL_LANGUAGES:
         with translation.override(language):
             lines = [str(notification.get_kind_display())]
-            case = notification.case
-            if case is not None:
-                lines.append(
-                    gettext("Case %(number)s at %(centre)s.")
-                    % {"number": case.number, "centre": case.centre.name}
-                )
+            if notification.case is not None:
+                lines.append(notification.case_line())
             lines.append(gettext("Open the case tracker to see it."))
             paragraphs.append("\n".join(lines))
     return subject, "\n\n".join(paragraphs) + "\n"

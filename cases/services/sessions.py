@@ -16,6 +16,7 @@ from ..models import (
     Case,
     EventKind,
     Mediator,
+    NotificationKind,
     Party,
     Room,
     Session,
@@ -25,7 +26,7 @@ from ..models import (
     Status,
 )
 from ..queries.sessions import booked_after
-from . import events
+from . import events, notifications
 
 BOOKABLE_STATUSES = frozenset({Status.ACCEPTED, Status.IN_MEDIATION, Status.SUSPENDED})
 
@@ -141,12 +142,13 @@ def book_session(
             raise
         if present:
             session.parties_present.set(present)
+        moment = at or timezone.now()
         events.record(
             case=case,
             actor=actor,
             kind=EventKind.SESSION,
             name="book_session",
-            at=at or timezone.now(),
+            at=moment,
             after={
                 "session": session.pk,
                 "starts_at": starts_at,
@@ -154,6 +156,13 @@ def book_session(
                 "room": room.pk if room else None,
                 "mediators": [m.pk for m in mediators],
             },
+        )
+        notifications.notify_session(
+            session=session,
+            case=case,
+            kind=NotificationKind.SESSION_BOOKED,
+            actor=actor,
+            at=moment,
         )
     return session
 
@@ -316,4 +325,7 @@ def _cancel(
         at=at,
         before={"session": session.pk, "status": SessionStatus.SCHEDULED},
         after=after,
+    )
+    notifications.notify_session(
+        session=session, case=case, kind=NotificationKind.SESSION_CANCELLED, actor=actor, at=at
     )

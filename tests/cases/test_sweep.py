@@ -148,7 +148,14 @@ def test_the_sweep_runs_every_hour_as_a_task(tree: Tree) -> None:
     with time_machine.travel(START + timedelta(days=31), tick=False):
         outcome = sweep_deadlines.delay().get()
 
-    assert outcome == {"due_soon": 0, "overdue": 1, "escalated": 0}
+    assert outcome == {
+        "due_soon": 0,
+        "overdue": 1,
+        "escalated": 0,
+        "follow_ups": 0,
+        "performance": 0,
+        "confirmation": 0,
+    }
     assert Notification.objects.filter(case=case, kind=NotificationKind.OVERDUE).count() == 2
 
 

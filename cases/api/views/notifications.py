@@ -1,5 +1,6 @@
-"""Your notifications (the web UI's bell): what the hourly sweep, a high-risk case, an escalation or
-a case returned to its court told you. Only ever your own."""
+"""Your notifications (the web UI's bell): what the hourly sweep, a high-risk case, an escalation,
+a case returned to its court, an assignment, a transfer, a session, a note's mention … told you.
+Only ever your own."""
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins
@@ -24,6 +25,9 @@ NOTIFICATION_EXAMPLE = OpenApiExample(
     value={
         "id": 41, "kind": "overdue", "kind_label": "Deadline passed", "case": 12,
         "case_number": "JA01-2026-00042", "case_visible": True,
+        "case_summary": "Water leaking from the flat above", "case_centre_name": "Jiang'an "
+        "District Centre", "text": "Deadline passed: Case JA01-2026-00042 “Water leaking from "
+        "the flat above” at Jiang'an District Centre",
         "created_at": "2026-03-11T09:05:00+08:00", "read": False, "read_at": None,
     },
 )  # fmt: skip
