@@ -20,7 +20,10 @@ from tests.factories import Tree, aware, drive, register
 pytestmark = pytest.mark.django_db
 
 START = aware(2026, 3, 2, 9)
-LONG_SUMMARY = "楼上住户装修噪音持续三个月影响老人休息，多次协商未果，要求赔偿并停止夜间施工作业，另要求修复漏水"
+LONG_SUMMARY = (
+    "楼上住户装修噪音持续三个月影响老人休息，"
+    "多次协商未果，要求赔偿并停止夜间施工作业，另要求修复漏水"
+)
 
 
 def told(kind: str) -> list[tuple[int, int | None]]:
