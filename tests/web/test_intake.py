@@ -130,6 +130,13 @@ def selected(page: str, select_id: str) -> list[str]:
     return re.findall(r'<option value="([^"]*)"[^>]*selected', select[1])
 
 
+def checked(page: str, name: str) -> list[str]:
+    """The values of the checked radios named ``name`` (a radio group)."""
+    radios = re.findall(rf'<input type="radio" name="{re.escape(name)}"[^>]*>', page)
+    assert radios, f"no radio group {name}"
+    return [re.findall(r'value="([^"]*)"', radio)[0] for radio in radios if " checked" in radio]
+
+
 # --- Who sees the page ----------------------------------------------------------------------------
 
 
@@ -146,8 +153,8 @@ def test_an_intake_officer_gets_the_form_for_their_centre(
     assert selected(page, "id_channel") == [Channel.WALK_IN]
     # The parties start as an applicant and a respondent.
     assert 'name="parties-TOTAL_FORMS" value="2"' in page
-    assert selected(page, "id_parties-0-role") == [PartyRole.APPLICANT]
-    assert selected(page, "id_parties-1-role") == [PartyRole.RESPONDENT]
+    assert checked(page, "parties-0-role") == [PartyRole.APPLICANT]
+    assert checked(page, "parties-1-role") == [PartyRole.RESPONDENT]
     # Without JavaScript, every sub-category is offered, grouped under its category.
     assert '<optgroup label="Neighbours">' in page
     assert "Noise" in options(page, "id_category").values()
@@ -564,7 +571,7 @@ def test_add_a_party_without_javascript_keeps_what_was_typed(
     assert 'name="parties-TOTAL_FORMS" value="3"' in page
     assert 'name="parties-2-name"' in page
     assert 'value="武汉某某装饰公司"' in page
-    assert selected(page, "id_parties-1-role") == [PartyRole.RESPONDENT]
+    assert checked(page, "parties-1-role") == [PartyRole.RESPONDENT]
     assert 'class="errorlist' not in page  # no errors for fields not reached yet
     assert state() == before
 

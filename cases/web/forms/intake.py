@@ -56,6 +56,21 @@ def court_only(user: User) -> bool:
     return not scope.is_admin and not scope.centres(Role.INTAKE, Role.DIRECTOR)
 
 
+def last_channel(user: User) -> str | None:
+    """The channel of the last case the user registered (one query), or None for a first case.
+
+    The intake form starts on it: a hotline operator registers hotline calls one after another.
+    There is no hotline-operator role (DESIGN §2's roles are per centre, not per channel), so the
+    user's own last case is the only sign of it.
+    """
+    return (
+        Case.objects.filter(created_by=user)
+        .order_by("-registered_at", "-id")
+        .values_list("channel", flat=True)
+        .first()
+    )
+
+
 class NamedChoiceField(forms.ModelChoiceField):
     """A centre or court shown by its name in the user's language."""
 
@@ -77,7 +92,10 @@ class IntakeForm(forms.Form):
     facts = _model_field(Case, "facts", widget=forms.Textarea(attrs={"rows": 4}))
     amount_in_dispute = _model_field(Case, "amount_in_dispute", min_value=0)
     location = _model_field(Case, "location")
-    risk_level = _model_field(Case, "risk_level")
+    # Radio groups rather than drop-downs where the choices are few: one Tab, arrows, no popup.
+    risk_level = _model_field(
+        Case, "risk_level", initial=RiskLevel.NORMAL, widget=forms.RadioSelect
+    )
     entrusting_court = NamedChoiceField(
         queryset=Centre.objects.none(),
         required=False,
@@ -96,6 +114,10 @@ class IntakeForm(forms.Form):
         centre_list = list(centres[:2])
         if len(centre_list) == 1:
             self.fields["centre"].initial = centre_list[0].pk
+
+        last = last_channel(user)
+        if last:
+            self.fields["channel"].initial = last
 
         courts = entrusting_courts(user)
         _choices(self, "entrusting_court").queryset = courts
@@ -168,8 +190,10 @@ class PartyForm(forms.Form):
     of the other kind of party), so every mistake of the row shows at its field in one round.
     """
 
-    kind = _model_field(Party, "kind")
-    role = _model_field(Party, "role", initial=PartyRole.APPLICANT)
+    # Radio groups (few choices, a default each): a person, the applicant unless the row says
+    # otherwise (the second row starts as the respondent, DEFAULT_PARTIES).
+    kind = _model_field(Party, "kind", initial=PartyKind.PERSON, widget=forms.RadioSelect)
+    role = _model_field(Party, "role", initial=PartyRole.APPLICANT, widget=forms.RadioSelect)
     name = _model_field(Party, "name")
     document_type = forms.ChoiceField(
         label=capfirst(Party._meta.get_field("document_type").verbose_name),

@@ -7,11 +7,12 @@ earlier cases. Registering is ``cases.services.intake.register_case`` (one trans
 """
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.forms import BoundField
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -59,7 +60,8 @@ def intake(request: AuthenticatedHttpRequest) -> HttpResponse:
     formset = party_formset(request.POST)
     if "add_party" in request.POST and formset.management_form.is_valid():
         # "Add a party" without JavaScript: the page again, as typed, with one more row.
-        return render_form(request, TEMPLATE, _context(*with_extra_row(form, formset)))
+        copy, rows = with_extra_row(form, formset)
+        return render_form(request, TEMPLATE, _context(copy, rows, focus=_last_row_name(rows)))
     form_valid = form.is_valid()
     if formset.is_valid() and form_valid:
         try:
@@ -76,8 +78,34 @@ def intake(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render_form(request, TEMPLATE, _context(form, formset), status=400)
 
 
-def _context(form: IntakeForm, formset: BasePartyFormSet) -> dict[str, Any]:
+def _context(
+    form: IntakeForm, formset: BasePartyFormSet, focus: BoundField | None = None
+) -> dict[str, Any]:
+    field = focus or _first_to_fill(form, formset)
+    field.field.widget.attrs["autofocus"] = True
     return {"form": form, "formset": formset, "max_parties": MAX_PARTIES}
+
+
+def _first_to_fill(form: IntakeForm, formset: BasePartyFormSet) -> BoundField:
+    """Where the cursor starts: the first field with an error after a post; on a new form the
+    centre when the user has several, otherwise the category (channel and risk have defaults)."""
+    if form.is_bound:
+        for name in form.fields:
+            if form.errors.get(name):
+                return form[name]
+        for row in formset.forms:
+            for name in row.fields:
+                if row.errors.get(name):
+                    return row[name]
+    if form["centre"].value() in (None, ""):
+        return form["centre"]
+    return form["parent"]
+
+
+def _last_row_name(formset: Any) -> BoundField:
+    """The name of the row "Add a party" just appended (the page's last row)."""
+    rows = list(formset.forms)
+    return cast(BoundField, rows[-1]["name"])
 
 
 def _place_error(form: IntakeForm, formset: BasePartyFormSet, error: DomainError) -> None:
