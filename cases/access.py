@@ -7,6 +7,13 @@ of the same rule live here and must agree (a test checks that they do):
 - ``case_relations(user, case)``: for one loaded case, the user's relations to it, from which
   ``can(user, action, case)`` decides the actions below and the transition table the transitions.
 
+Sight comes two ways. Handling sight: the case is at (or on its way to) a centre the user works at or
+supervises, or it is theirs as a mediator or a court. Registration sight (DESIGN §2): the case was
+registered at a centre where the user is an intake officer, or in a subtree the user directs or
+observes, so the window that took the dispute in can still answer for it after it moved elsewhere.
+Registration sight alone is read-only and narrow (``Relation.REGISTRAR``: no action, no reveal, no
+files or documents); ``with_sight`` marks the cases a user sees by it alone (``registered_only``).
+
 A case outside a user's scope is reported as missing (``CaseNotFound``), never as forbidden.
 """
 
@@ -16,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 from .errors import CaseNotFound
 from .models import OPEN_STATUSES, Case, Centre, Mediator, Membership, Role
@@ -33,12 +40,18 @@ class Relation(StrEnum):
     QUEUE = "queue"  # mediator at the handling centre while the case has no lead mediator
     INTAKE = "intake"  # intake officer of the handling centre
     COURT_LIAISON = "court_liaison"  # liaison of the court that entrusted the case
+    # intake officer of the registering centre, or director/observer of a subtree that holds it,
+    # with no other relation: read-only sight of a case registered there and handled elsewhere
+    REGISTRAR = "registrar"
 
 
 # Actions other than transitions and who may do them. Who may perform a transition is the
 # transition table's (each transition names its relations, beside its statuses).
 ACTIONS: dict[str, frozenset[Relation]] = {
     "view": frozenset(Relation),
+    # The case's files and documents (attachments and their list, the registration form, the case
+    # file, the agreement, the closing summary): not by registration sight alone (DESIGN §2).
+    "read_files": frozenset(Relation) - {Relation.REGISTRAR},
     "edit": frozenset({Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR, Relation.INTAKE}),
     "reveal": frozenset(
         {
@@ -136,12 +149,8 @@ def visible_centres(user: User | AnonymousUser) -> QuerySet[Centre]:
     return Centre.objects.filter(_supervised_q(scope) | Q(pk__in=own))
 
 
-def visible_cases(user: User | AnonymousUser) -> QuerySet[Case]:
-    """Every case the user may see, as one filter on ``Case``."""
-    scope = scope_of(user)
-    cases = Case.objects.all()
-    if scope.is_admin:
-        return cases
+def _handling_q(scope: UserScope) -> Q:
+    """The cases a (non-administrator) user sees by handling sight, as a filter on ``Case``."""
     supervisors = scope.centres(Role.DIRECTOR, Role.OBSERVER)
     q = _subtree_q("centre", supervisors) | _subtree_q("transfer_target", supervisors)
     courts = scope.centres(Role.COURT_LIAISON)
@@ -159,7 +168,51 @@ def visible_cases(user: User | AnonymousUser) -> QuerySet[Case]:
             lead_mediator__isnull=True,
             status__in=OPEN_STATUSES,
         )
-    return cases.filter(q)
+    return q
+
+
+def _registration_q(scope: UserScope) -> Q:
+    """The cases a user sees by registration sight (``Relation.REGISTRAR``): registered at their
+    intake centre or in a subtree they direct or observe."""
+    q = _subtree_q("registering_centre", scope.centres(Role.DIRECTOR, Role.OBSERVER))
+    intake = scope.centres(Role.INTAKE)
+    if intake:
+        q |= Q(registering_centre__in=intake)
+    return q
+
+
+def visible_cases(user: User | AnonymousUser) -> QuerySet[Case]:
+    """Every case the user may see, as one filter on ``Case``."""
+    scope = scope_of(user)
+    cases = Case.objects.all()
+    if scope.is_admin:
+        return cases
+    return cases.filter(_handling_q(scope) | _registration_q(scope))
+
+
+def registered_only_q(user: User | AnonymousUser) -> Q:
+    """Among the cases ``user`` sees, those seen by registration sight alone (read-only)."""
+    scope = scope_of(user)
+    if scope.is_admin:
+        return Q(pk__in=[])
+    return _registration_q(scope) & ~_handling_q(scope)
+
+
+def handled_cases(user: User | AnonymousUser) -> QuerySet[Case]:
+    """The cases ``user`` sees by handling sight: ``visible_cases`` without those seen by
+    registration alone (for lists of work to do, such as the due lists)."""
+    scope = scope_of(user)
+    if scope.is_admin:
+        return Case.objects.all()
+    return Case.objects.filter(_handling_q(scope))
+
+
+def with_sight(cases: QuerySet[Case], user: User | AnonymousUser) -> QuerySet[Case]:
+    """``cases`` (from ``visible_cases``) annotated ``registered_only``: seen by registration sight
+    alone, so read-only ("registered here, handled by …"). In the same query: no query per row."""
+    return cases.annotate(
+        registered_only=ExpressionWrapper(registered_only_q(user), output_field=BooleanField())
+    )
 
 
 def case_relations(user: User, case: Case) -> frozenset[Relation]:
@@ -200,12 +253,25 @@ def case_relations(user: User, case: Case) -> frozenset[Relation]:
         and case.status in OPEN_STATUSES
     ):
         relations.add(Relation.QUEUE)
+    # Registration sight counts only where nothing else gives sight (so the registering centre is
+    # loaded only then): REGISTRAR is the read-only relation of the window that took the case in.
+    if not relations and (
+        case.registering_centre_id in {c.pk for c in scope.centres(Role.INTAKE)}
+        or supervises(Role.DIRECTOR, case.registering_centre)
+        or supervises(Role.OBSERVER, case.registering_centre)
+    ):
+        relations.add(Relation.REGISTRAR)
     return frozenset(relations)
+
+
+def registered_only(relations: frozenset[Relation]) -> bool:
+    """Does the user see the case by registration sight alone (read-only)?"""
+    return Relation.REGISTRAR in relations
 
 
 def get_case_for(user: User, pk: Any, queryset: QuerySet[Case] | None = None) -> Case:
     """The case with ``pk`` if the user may see it; otherwise ``CaseNotFound`` (never 'forbidden')."""
-    cases = visible_cases(user).select_related("centre", "transfer_target")
+    cases = visible_cases(user).select_related("centre", "transfer_target", "registering_centre")
     if queryset is not None:
         cases = queryset & cases
     try:

@@ -10,6 +10,7 @@ role that could do it anywhere. Messages are the services' own.
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.utils.translation import gettext_lazy as _
 
 from .. import access
 from ..errors import NotPermitted
@@ -22,6 +23,18 @@ def require(user: User, action: str, case: Case, message: Any) -> None:
     """``NotPermitted`` unless ``user`` may perform ``action`` (``cases.access.ACTIONS``) on ``case``."""
     if not access.can(user, action, case):
         raise NotPermitted(message)
+
+
+# Registration sight alone (``access.Relation.REGISTRAR``) reads no files or documents.
+FILES_NOT_YOURS = _(
+    "You see this case as the centre that registered it: its files and documents are for the "
+    "centre that handles it."
+)
+
+
+def require_files(user: User, case: Case) -> None:
+    """``NotPermitted`` unless ``user`` may read the case's files and documents (``read_files``)."""
+    require(user, "read_files", case, FILES_NOT_YOURS)
 
 
 def _relations_somewhere(user: User) -> frozenset[access.Relation]:

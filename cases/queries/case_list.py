@@ -15,7 +15,7 @@ from django.db.models import DateTimeField, F, IntegerField, Q, QuerySet, Value,
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
-from .. import deadlines, personal_data
+from .. import access, deadlines, personal_data
 from ..models import Case, Category, Centre, Channel, Mediator, Outcome, Party, RiskLevel, Status
 from .filters import BooleanFilter, IdModelChoiceFilter, UtcDateTimeFilter
 
@@ -89,6 +89,13 @@ class CaseFilter(filters.FilterSet):
     concluded_after = UtcDateTimeFilter(field_name="concluded_at", lookup_expr="gte")
     concluded_before = UtcDateTimeFilter(field_name="concluded_at", lookup_expr="lt")
     overdue = BooleanFilter(method="filter_overdue")
+    registered_only = BooleanFilter(
+        method="filter_registered_only",
+        label=_(
+            "true: only the cases you see because they were registered at your centre (or below "
+            "one you direct or observe) and are handled elsewhere, read-only; false: none of them"
+        ),
+    )
     q = filters.CharFilter(
         method="filter_q",
         max_length=MAX_SEARCH_LENGTH,
@@ -134,6 +141,14 @@ class CaseFilter(filters.FilterSet):
             return queryset
         overdue = deadlines.overdue_q()
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_registered_only(
+        self, queryset: QuerySet[Case], name: str, value: bool | None
+    ) -> QuerySet[Case]:
+        if value is None:
+            return queryset
+        registered_only = access.registered_only_q(self.request.user)
+        return queryset.filter(registered_only) if value else queryset.exclude(registered_only)
 
     def filter_q(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         value = value.strip()

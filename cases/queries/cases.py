@@ -35,9 +35,10 @@ def cases_for(user: User) -> QuerySet[Case]:
 def api_cases_for(user: User | AnonymousUser) -> QuerySet[Case]:
     """The user's cases as the API shows them: related rows by id, so only the registering centre
     (the Chinese number names it) is joined; the five other joins cost more to plan and compile
-    than the rest of a case read (issue #8)."""
+    than the rest of a case read (issue #8). Each is annotated ``registered_only`` (seen by
+    registration alone: read-only; ``access.with_sight``)."""
     return (
-        access.visible_cases(user)
+        access.with_sight(access.visible_cases(user), user)
         .select_related("registering_centre")
         .prefetch_related(
             "co_mediators",

@@ -7,9 +7,15 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import Prefetch, QuerySet
 
-from .. import deadlines
+from .. import access, deadlines
 from ..models import Agreement, FollowUp, Fulfilment, Party
 from .cases import agreements_for, follow_ups_for
+
+
+def _handled(user: User) -> Any:
+    """The due lists are work to do: not the cases seen by registration alone (read-only)."""
+    return access.handled_cases(user).values("pk")
+
 
 # What a due-list row shows and decides from: the case's centres (who supervises it), its parties
 # and its co-mediators (who mediates it), loaded once for the whole list.
@@ -29,7 +35,7 @@ def agreements_due(user: User, *, until: date) -> QuerySet[Agreement]:
     deadline stay on the list, flagged), earliest deadline first."""
     return (
         agreements_for(user)
-        .filter(performance_deadline__lte=until)
+        .filter(case__in=_handled(user), performance_deadline__lte=until)
         .exclude(fulfilment=Fulfilment.FULFILLED)
         .select_related(*_DUE_RELATED)
         .prefetch_related(*_due_prefetches())
@@ -41,7 +47,7 @@ def follow_ups_due(user: User, *, until: date) -> QuerySet[FollowUp]:
     """Follow-up visits not yet recorded and due on or before ``until``, earliest first."""
     return (
         follow_ups_for(user)
-        .filter(done_at__isnull=True, due_on__lte=until)
+        .filter(case__in=_handled(user), done_at__isnull=True, due_on__lte=until)
         .select_related(*_DUE_RELATED)
         .prefetch_related(*_due_prefetches())
         .order_by("due_on", "id")
@@ -54,6 +60,7 @@ def confirmations_due(user: User, *, today: date, until: date) -> QuerySet[Agree
     or closed, the last day ``today`` or later (a closed window is not listed). Soonest first."""
     return (
         agreements_for(user)
+        .filter(case__in=_handled(user))
         .filter(deadlines.confirmation_window_open_q(today))
         .filter(deadlines.confirmation_window_closes_by_q(until))
         .select_related(*_DUE_RELATED)

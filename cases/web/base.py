@@ -9,11 +9,12 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from ..access import get_case_for
+from ..access import can, get_case_for
 from ..errors import CaseNotFound, DomainError
 from ..models import Case
 
@@ -31,6 +32,16 @@ def case_or_404(user: User, pk: Any, queryset: QuerySet[Case] | None = None) -> 
         return get_case_for(user, pk, queryset)
     except CaseNotFound:
         raise Http404() from None
+
+
+def document_case_or_404(user: User, pk: Any, queryset: QuerySet[Case] | None = None) -> Case:
+    """The case for its files and printed documents: 404 outside the user's scope (as
+    ``case_or_404``), 403 for a user who sees it by registration alone (``access.ACTIONS``,
+    ``read_files``: the window that registered it reads its status, not its file)."""
+    case = case_or_404(user, pk, queryset)
+    if not can(user, "read_files", case):
+        raise PermissionDenied()
+    return case
 
 
 def add_domain_error(form: forms.Form, error: DomainError, prefix: str = "") -> None:

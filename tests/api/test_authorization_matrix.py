@@ -32,11 +32,11 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from cases import workflow
+from cases import access, workflow
 from cases.models import Case, Event, Notification, NotificationKind, Session
 from cases.services.users import issue_api_token
 from tests.api.support import all_ids, assert_error, assert_no_leak, client_for
-from tests.api.world import Side, build_sides
+from tests.api.world import Side, build_registered_side, build_sides
 from tests.factories import Tree, data_for, seeded_category
 
 pytestmark = pytest.mark.django_db
@@ -944,3 +944,111 @@ def test_a_read_only_role_is_refused_before_its_body_is_read(world: World, call:
     else:
         assert_error(response, 403, "permission_denied")
     assert _snapshot(obj) == before
+
+
+# --- The registering centre: sees, may not act (DESIGN §2, issue 20) ------------------------------
+
+# The users who see the registered side's cases by registration alone: the intake officer of S1,
+# where they were registered, and the director and observer of D1, above S1. The cases are handled
+# at the city C.
+REGISTRAR_ROLES = {
+    "intake": "intake_s1",
+    "director_above": "director_d1",
+    "observer": "observer_d1",
+}
+# What a case's sight reaches: every object that hangs on one of the side's cases.
+CASE_TARGETS = frozenset(
+    {"case", "party", "session", "note", "attachment", "thumbnailed", "agreement", "follow_up",
+     "transfer", "returned", "event"}
+)  # fmt: skip
+# Reads that registration sight does not reach: the files, the printed documents and a reveal.
+NOT_BY_REGISTRATION = frozenset(
+    {
+        "/api/v1/cases/{id}/attachments/",
+        "/api/v1/cases/{id}/attachments/{aid}/download/",
+        "/api/v1/cases/{id}/attachments/{aid}/thumbnail/",
+        "/api/v1/cases/{id}/registration-form/",
+        "/api/v1/cases/{id}/case-file/",
+        "/api/v1/cases/{id}/closing-summary/",
+        "/api/v1/agreements/{id}/pdf/",
+        "/api/v1/sessions/{id}/record/",
+        "/api/v1/parties/{id}/reveal/",
+    }
+)
+REGISTERED_CALLS = [
+    c
+    for c in CALLS
+    if isinstance(COVERAGE[c.route.key], ObjectRoute)
+    and COVERAGE[c.route.key].target in CASE_TARGETS  # type: ignore[union-attr]
+]
+
+
+@pytest.fixture(scope="module")
+def registered(world: World, django_db_blocker: Any) -> World:
+    """The world's tree with one side more: cases registered at S1, handled at the city."""
+    with django_db_blocker.unblock():
+        side = build_registered_side(world.tree)
+        users = {role: getattr(world.tree, attr) for role, attr in REGISTRAR_ROLES.items()}
+        for user in users.values():
+            issue_api_token(user=user)
+    return World(tree=world.tree, sides={"registered": side}, users=users)
+
+
+def test_registration_sight_is_not_handling_sight(registered: World) -> None:
+    """The cases really are handled elsewhere: none of the roles sees them but by registration."""
+    side = registered.sides["registered"]
+    assert side.case.registering_centre == registered.tree.s1
+    assert side.case.centre == registered.tree.c
+    for user in registered.users.values():
+        assert access.case_relations(user, side.case) == {access.Relation.REGISTRAR}
+
+
+@pytest.mark.parametrize("role", list(REGISTRAR_ROLES))
+@pytest.mark.parametrize("call", REGISTERED_CALLS, ids=str)
+def test_the_registering_centre_reads_but_may_not_act(
+    registered: World, call: Call, role: str
+) -> None:
+    """A read answers; every action, file, document and reveal is refused as "sees but may not
+    act" (403, transitions their own 409), never 404: the case is theirs to see. Nothing changes."""
+    covers = COVERAGE[call.route.key]
+    assert isinstance(covers, ObjectRoute)
+    side = registered.sides["registered"]
+    obj = getattr(side, covers.target)
+    client = client_for(registered.users[role])
+    reading = call.method in {"GET", "HEAD"}
+    body = {} if reading else covers.body(registered, obj, dict(call.extra))
+    headers = {} if reading else _if_match(obj)
+    before = _snapshot(obj)
+    response = _send(client, call.method, _object_url(call, obj), body, **headers)
+    if reading and call.route.key not in NOT_BY_REGISTRATION:
+        assert response.status_code == 200, (call, response.status_code, response.content[:300])
+        return
+    assert _snapshot(obj) == before, f"{call} by {role} changed something"
+    if call.method == "HEAD":
+        assert response.status_code == 403, (call, response.status_code)
+    elif call.route.key.endswith("/transitions/{name}/"):
+        assert_error(response, 409, "transition_not_allowed")
+    else:
+        assert_error(response, 403, "permission_denied")
+
+
+@pytest.mark.parametrize("role", list(REGISTRAR_ROLES))
+def test_the_registering_centre_lists_its_cases_marked(registered: World, role: str) -> None:
+    """The list holds the registered cases, each marked ``registered_only``; the filter picks
+    them out (``true``) or leaves them out (``false``); a detail read says the same."""
+    side = registered.sides["registered"]
+    client = client_for(registered.users[role])
+    ids = {side.case.pk, side.returned.pk, side.agreement.case_id}
+    rows = {
+        row["id"]: row for row in client.get("/api/v1/cases/", {"page_size": 100}).json()["results"]
+    }
+    assert ids <= rows.keys()
+    assert all(rows[pk]["registered_only"] for pk in ids)
+    only = all_ids(client, "/api/v1/cases/", {"registered_only": "true"})
+    assert ids <= set(only)
+    assert all(rows[pk]["registered_only"] for pk in only if pk in rows)
+    assert not ids & set(all_ids(client, "/api/v1/cases/", {"registered_only": "false"}))
+    detail = client.get(f"/api/v1/cases/{side.case.pk}/").json()
+    assert detail["registered_only"] is True
+    assert detail["centre"] == registered.tree.c.pk
+    assert all("*" in (p["phone"] or "*") for p in detail["parties"])  # masked

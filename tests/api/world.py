@@ -37,6 +37,7 @@ from cases.services.notes import write_note
 from cases.services.sessions import book_session
 from tests.attachment_files import jpeg, pdf
 from tests.factories import (
+    PATHS,
     CentreFactory,
     RoomFactory,
     Tree,
@@ -71,13 +72,49 @@ class Side:
     event: Event  # the case's last (its photo's upload): the events feed lists events
 
 
-def build_side(
-    tree: Tree, *, street: Centre, district: Centre, mediator: Mediator, user: Any
-) -> Side:
+def _arrived(tree: Tree, case: Case, street: Centre, origin: Centre | None) -> Case:
+    """``case`` as registered at ``origin`` and then transferred to ``street`` and accepted there
+    (``origin=None``: as registered at ``street`` itself)."""
+    if origin is None:
+        return case
     admin = tree.admin
-    case = drive(
-        register(actor=admin, centre=street), Status.IN_MEDIATION, actor=admin, mediator=mediator
+    case = workflow.transition(
+        case=case, name="transfer", actor=admin, data=data_for("transfer", target=street)
     )
+    return workflow.transition(case=case, name="accept_transfer", actor=admin)
+
+
+def _worked(case: Case, status: str, *, actor: Any, mediator: Mediator) -> Case:
+    """``drive``, also from a case accepted at the centre it was transferred to."""
+    if case.status == Status.REGISTERED:
+        return drive(case, status, actor=actor, mediator=mediator)
+    for name in PATHS[status][1:]:  # the path's "accept" was the transfer's
+        case = workflow.transition(
+            case=case, name=name, actor=actor, data=data_for(name, mediator=mediator)
+        )
+    return case
+
+
+def build_side(
+    tree: Tree,
+    *,
+    street: Centre,
+    district: Centre,
+    mediator: Mediator,
+    user: Any,
+    origin: Centre | None = None,
+) -> Side:
+    """The objects at ``street``; with ``origin``, every case registered at ``origin`` and then
+    transferred to ``street`` (the registering centre keeps read-only sight, DESIGN §2)."""
+    admin = tree.admin
+
+    def registered(**court: Any) -> Case:
+        at = origin or street
+        case = register_entrusted(actor=admin, centre=at, **court) if court else None
+        case = case or register(actor=admin, centre=at)
+        return _arrived(tree, case, street, origin)
+
+    case = _worked(registered(), Status.IN_MEDIATION, actor=admin, mediator=mediator)
     room = RoomFactory.create(centre=street)
     starts = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=3)
     session = book_session(
@@ -95,14 +132,12 @@ def build_side(
     thumbnailed = upload_attachment(
         case=case, actor=admin, file=SimpleUploadedFile("现场.jpg", jpeg()), kind="photo"
     )
-    settled = drive(
-        register(actor=admin, centre=street), Status.RESOLVED, actor=admin, mediator=mediator
-    )
+    settled = _worked(registered(), Status.RESOLVED, actor=admin, mediator=mediator)
     workflow.transition(case=settled, name="close", actor=admin, data={})
     # Each side's own court: the other side's court liaison must not reach this case.
     court = (
         tree.court
-        if district == tree.d1
+        if (origin or district).is_within(tree.d1)
         else CentreFactory.create(
             parent=district,
             level=CentreLevel.STREET,
@@ -110,16 +145,14 @@ def build_side(
             name_zh="江汉区人民法院",
         )
     )
-    returned = drive(
-        register_entrusted(actor=admin, centre=street, court=court),
-        Status.FAILED,
-        actor=admin,
-        mediator=mediator,
-    )
-    moving = register(actor=admin, centre=street)
-    workflow.transition(
-        case=moving, name="transfer", actor=admin, data=data_for("transfer", target=district)
-    )
+    returned = _worked(registered(court=court), Status.FAILED, actor=admin, mediator=mediator)
+    if origin is None:
+        moving = register(actor=admin, centre=street)
+        workflow.transition(
+            case=moving, name="transfer", actor=admin, data=data_for("transfer", target=district)
+        )
+    else:  # the transfer that brought the case in
+        moving = case
     return Side(
         case=case,
         party=case.parties.order_by("position")[0],
@@ -139,6 +172,15 @@ def build_side(
         category=seeded_category(),
         event=Event.objects.filter(case=case).latest("id"),
     )
+
+
+def build_registered_side(tree: Tree) -> Side:
+    """Objects of cases registered at S1 and escalated to the city C, handled there: S1's intake
+    and D1's director and observer see them by registration alone (read-only)."""
+    return build_side(
+        tree, street=tree.c, district=tree.c, mediator=tree.med_c, user=tree.director_c,
+        origin=tree.s1,
+    )  # fmt: skip
 
 
 def build_sides(tree: Tree) -> dict[str, Side]:

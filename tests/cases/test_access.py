@@ -113,12 +113,19 @@ def test_case_relations_agree_with_visible_cases(world: Tree, role: str) -> None
     tree = world
     user = fresh(tree.users[role])
     visible = set(access.visible_cases(user).values_list("pk", flat=True))
+    marked = set(
+        access.visible_cases(user)
+        .filter(access.registered_only_q(user))
+        .values_list("pk", flat=True)
+    )
 
     for label, case in tree.cases.items():
         loaded = Case.objects.get(pk=case.pk)
         relations = access.case_relations(user, loaded)
         assert bool(relations) == (case.pk in visible), (role, label, relations)
         assert (label in EXPECTED[role]) == bool(relations), (role, label, relations)
+        # The list's "registered here" mark and the case's relations say the same.
+        assert (case.pk in marked) == access.registered_only(relations), (role, label)
 
 
 @pytest.mark.parametrize("role", sorted(EXPECTED))
@@ -203,7 +210,9 @@ def test_a_pending_transfer_to_a_court_is_visible_to_its_liaison(world: Tree) ->
     assert access.case_relations(liaison, Case.objects.get(pk=case.pk)) == {Relation.RECEIVER}
 
 
-def test_after_accept_transfer_the_old_side_no_longer_sees_the_case(world: Tree) -> None:
+def test_after_accept_transfer_the_old_side_keeps_only_registration_sight(world: Tree) -> None:
+    """The mediator who worked the case loses it; the window that registered it (its intake, the
+    directors and observers over it) keeps read-only sight (DESIGN §2)."""
     tree = world
     case = tree.cases["s1_mine"]  # led by med_s1 at S1
     case = workflow.transition(
@@ -217,10 +226,19 @@ def test_after_accept_transfer_the_old_side_no_longer_sees_the_case(world: Tree)
     workflow.transition(case=case, name="accept_transfer", actor=tree.director_d2)
 
     moved = Case.objects.get(pk=case.pk)
-    for role in ("mediator_s1", "intake_s1", "director_d1", "observer_d1"):
+    mediator = fresh(tree.users["mediator_s1"])
+    assert case.number not in visible_numbers(mediator)
+    assert access.case_relations(mediator, moved) == frozenset()
+    for role in ("intake_s1", "director_d1", "observer_d1"):
         user = fresh(tree.users[role])
-        assert case.number not in visible_numbers(user), role
-        assert access.case_relations(user, moved) == frozenset(), role
+        assert case.number in visible_numbers(user), role
+        relations = access.case_relations(user, moved)
+        assert relations == {access.Relation.REGISTRAR}, role
+        assert access.registered_only(relations), role
+        assert [a for a in access.ACTIONS if access.can(user, a, moved)] == ["view"], role
+        assert workflow.available_transitions(user, moved) == [], role
+        marked = access.visible_cases(user).filter(access.registered_only_q(user))
+        assert marked.filter(pk=moved.pk).exists(), role
     for role in ("director_d2", "director_c", "admin"):
         assert case.number in visible_numbers(fresh(tree.users[role])), role
     with pytest.raises(CaseNotFound):

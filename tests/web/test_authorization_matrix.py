@@ -47,7 +47,7 @@ from cases.models import (
     Session,
     Transfer,
 )
-from tests.api.world import Side, build_sides
+from tests.api.world import Side, build_registered_side, build_sides
 from tests.factories import Tree, data_for
 
 pytestmark = pytest.mark.django_db
@@ -603,3 +603,82 @@ def test_the_matrix_reads_the_methods_from_the_views() -> None:
     assert methods["case_edit"] == ("GET", "POST")
     assert methods["notifications_read"] == ("POST",)
     assert re.fullmatch(r"(GET, )?POST", ", ".join(methods["logout"]))
+
+
+# --- The registering centre: sees, may not act (DESIGN §2, issue 20) ------------------------------
+
+# Cases registered at S1 and handled at the city (``build_registered_side``): S1's intake officer
+# and D1's director and observer see them by registration alone.
+REGISTRAR_ROLES = {
+    "intake": "intake_s1",
+    "director_above": "director_d1",
+    "observer": "observer_d1",
+}
+# What registration sight reads: the case's page. Everything else about the case is an action, a
+# reveal, a file or a printed document: refused as "sees but may not act" (403), never 404.
+READ_BY_REGISTRATION = frozenset({"case_detail"})
+REGISTERED_CALLS = [
+    c
+    for c in CALLS
+    if isinstance(COVERAGE[c.route.name], ObjectRoute)
+    and "mediator" not in COVERAGE[c.route.name].ids.values()  # type: ignore[union-attr]
+]
+
+
+@pytest.fixture(scope="module")
+def registered(world: World, django_db_blocker: Any) -> World:
+    with django_db_blocker.unblock():
+        side = build_registered_side(world.tree)
+        notification = Notification.objects.create(
+            user=side.user, case=side.case, kind=NotificationKind.OVERDUE, key="web-matrix:reg"
+        )
+    users = {role: getattr(world.tree, attr) for role, attr in REGISTRAR_ROLES.items()}
+    return World(
+        tree=world.tree,
+        sides={"registered": side},
+        users=users,
+        notifications={"registered": notification},
+    )
+
+
+@pytest.mark.parametrize("role", list(REGISTRAR_ROLES))
+@pytest.mark.parametrize("call", REGISTERED_CALLS, ids=str)
+def test_the_registering_centre_reads_but_may_not_act(
+    registered: World, call: Call, role: str
+) -> None:
+    covers = COVERAGE[call.route.name]
+    assert isinstance(covers, ObjectRoute)
+    side = registered.sides["registered"]
+    client = _client(registered.users[role])
+    before = _state(side, registered, "registered")
+    kwargs = dict(call.extra)
+    body = covers.body(registered, side, kwargs) if call.method == "POST" else {}
+    ids = {k: _target(side, attr).pk for k, attr in covers.ids.items()}
+    response = _send(
+        client, call.method, reverse(f"web:{call.route.name}", kwargs={**kwargs, **ids}), body
+    )
+    if call.route.name in READ_BY_REGISTRATION:
+        assert response.status_code == 200, (call, response.status_code)
+    else:
+        assert response.status_code == 403, (call, role, response.status_code)
+    assert _state(side, registered, "registered") == before, f"{call} by {role} changed something"
+
+
+@pytest.mark.parametrize("role", list(REGISTRAR_ROLES))
+def test_the_registering_centre_sees_the_case_read_only(registered: World, role: str) -> None:
+    """The page says where the case is handled, offers no action, no file, no document, and the
+    list marks the case "registered here, handled by …" (and its filter picks it out)."""
+    side = registered.sides["registered"]
+    client = _client(registered.users[role])
+    page = client.get(reverse("web:case_detail", args=[side.case.pk])).content.decode()
+    assert "data-registered-only" in page
+    assert "handled by" in page and side.case.centre.name in page
+    download = reverse("web:attachment_download", args=[side.case.pk, side.attachment.pk])
+    markers = ["data-action=", "data-edit", "data-registration-print", "data-case-file",
+               "data-session-print", 'id="attachments"', download, 'name="text"']  # fmt: skip
+    for marker in markers:
+        assert marker not in page, (role, marker)
+    listed = client.get(reverse("web:case_list"), {"registered_only": "true"}).content.decode()
+    assert side.case.number in listed and "data-registered-only" in listed
+    others = client.get(reverse("web:case_list"), {"registered_only": "false"}).content.decode()
+    assert side.case.number not in others

@@ -26,6 +26,16 @@ class CaseSerializer(FieldsBuiltOnce[Case]):
     fail_guidance = serializers.ChoiceField(
         choices=FailGuidance.choices, allow_blank=True, read_only=True
     )
+    registered_only = serializers.BooleanField(
+        read_only=True,
+        default=False,
+        help_text=(
+            "True when you see this case only because it was registered at your centre (or below "
+            "one you direct or observe) and it is handled elsewhere (`centre`): read-only sight "
+            "of its status, handling centre, sessions, outcome and timeline; no action, no "
+            "reveal, no files or documents (403)."
+        ),
+    )
 
     class Meta:
         model = Case
@@ -65,6 +75,7 @@ class CaseSerializer(FieldsBuiltOnce[Case]):
             "court_case_number",
             "entrusted_on",
             "parties",
+            "registered_only",
             "version",
             "updated_at",
         ]

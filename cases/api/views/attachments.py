@@ -170,6 +170,8 @@ class CaseAttachmentsMixin:
     def attachments(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
         user = signed_in_user(request)
+        if request.method != "POST":
+            permissions.require_files(user, case)
         if request.method == "POST":
             permissions.require(user, "attach", case, _("You may not add files to this case."))
             incoming = AttachmentUploadSerializer(data=request.data)
@@ -245,6 +247,7 @@ class CaseAttachmentsMixin:
         self, request: Request, pk: str | None = None, aid: str = ""
     ) -> HttpResponseBase:
         case = self.get_object()
+        permissions.require_files(signed_in_user(request), case)
         attachment = self._attachment(case, aid)
         return file_response(
             download_attachment(attachment=attachment, actor=signed_in_user(request))
@@ -271,6 +274,7 @@ class CaseAttachmentsMixin:
         self, request: Request, pk: str | None = None, aid: str = ""
     ) -> HttpResponseBase:
         case = self.get_object()
+        permissions.require_files(signed_in_user(request), case)
         attachment = self._attachment(case, aid)
         content = open_thumbnail(attachment=attachment, actor=signed_in_user(request))
         if content is None:

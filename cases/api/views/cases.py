@@ -464,6 +464,7 @@ class CaseViewSet(
     )
     def closing_summary(self, request: Request, pk: str | None = None) -> Response | HttpResponse:
         case = self.get_object()
+        permissions.require_files(signed_in_user(request), case)
         returned = returned_to_court_cases_for(signed_in_user(request)).filter(pk=case.pk).first()
         if returned is None:
             raise NotFound(_("This case did not go back to a court: it has no closing summary."))
@@ -501,6 +502,7 @@ class CaseViewSet(
     )
     def registration_form(self, request: Request, pk: str | None = None) -> Response | HttpResponse:
         case = self.get_object()
+        permissions.require_files(signed_in_user(request), case)
         return pdf_download(
             registration.PAGE_TEMPLATE,
             registration.context(case, for_pdf=True),
@@ -537,6 +539,7 @@ class CaseViewSet(
     def case_file(self, request: Request, pk: str | None = None) -> Response | HttpResponse:
         user = signed_in_user(request)
         case = case_file_cases_for(user).get(pk=self.get_object().pk)
+        permissions.require_files(user, case)
         try:
             # A PDF that cannot be made reveals nothing: its reveal event is rolled back.
             with transaction.atomic():

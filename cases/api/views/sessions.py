@@ -208,6 +208,7 @@ class SessionViewSet(
     )
     def record(self, request: Request, pk: str | None = None) -> Response | HttpResponse:
         session = self.get_object()
+        permissions.require_files(signed_in_user(request), session.case)
         if session.status == SessionStatus.CANCELLED:
             raise NotFound(_("A cancelled session has no record."))
         return pdf_download(

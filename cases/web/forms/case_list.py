@@ -57,6 +57,7 @@ NARROWING = (
     "concluded_from",
     "concluded_to",
     "overdue",
+    "registered_only",
 )
 
 # The parameter of a search kept server-side (``cases.models.SavedSearch``): its key stands for ``q``.
@@ -92,6 +93,7 @@ class CaseListForm(forms.Form):
             "concluded_from": _("Concluded from"),
             "concluded_to": _("Concluded to (inclusive)"),
             "overdue": _("Overdue only"),
+            "registered_only": _("Only cases registered here and handled elsewhere"),
             "subtree": _("Include the centres below"),
         }
         for name, label in labels.items():

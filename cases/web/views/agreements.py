@@ -41,6 +41,7 @@ from ..base import (
     AuthenticatedHttpRequest,
     add_domain_error,
     case_or_404,
+    document_case_or_404,
     htmx_redirect,
     render_form,
 )
@@ -51,7 +52,7 @@ from ..forms.agreements import FollowUpForm, FulfilmentForm, JudicialConfirmatio
 
 def _agreement_case(request: AuthenticatedHttpRequest, pk: int) -> Case:
     """The case and its agreement; 404 outside the user's scope or when there is no agreement."""
-    return case_or_404(request.user, pk, agreement_cases_for(request.user))
+    return document_case_or_404(request.user, pk, agreement_cases_for(request.user))
 
 
 # With the reveal permission the document states the parties' identities in clear, and each page

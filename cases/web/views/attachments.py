@@ -28,6 +28,7 @@ from ..base import (
     AuthenticatedHttpRequest,
     add_domain_error,
     case_or_404,
+    document_case_or_404,
     htmx_redirect,
     render_form,
 )
@@ -100,8 +101,8 @@ def _file_headers(response: HttpResponseBase) -> HttpResponseBase:
 @login_required
 @require_GET
 def attachment_download(request: AuthenticatedHttpRequest, pk: int, aid: int) -> HttpResponseBase:
-    """The file, to whoever sees the case; each download is on the timeline."""
-    case = case_or_404(request.user, pk)
+    """The file, to whoever may read the case's files; each download is on the timeline."""
+    case = document_case_or_404(request.user, pk)
     attachment = _attachment_or_404(request, case, aid)
     download = download_attachment(attachment=attachment, actor=request.user)
     response = FileResponse(download.content, content_type=download.content_type)
@@ -113,7 +114,7 @@ def attachment_download(request: AuthenticatedHttpRequest, pk: int, aid: int) ->
 @login_required
 @require_GET
 def attachment_thumbnail(request: AuthenticatedHttpRequest, pk: int, aid: int) -> HttpResponseBase:
-    case = case_or_404(request.user, pk)
+    case = document_case_or_404(request.user, pk)
     attachment = _attachment_or_404(request, case, aid)
     content = open_thumbnail(attachment=attachment, actor=request.user)
     if content is None:

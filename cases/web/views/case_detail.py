@@ -26,7 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ... import deadlines, workflow
-from ...access import ACTIONS, can, case_relations
+from ...access import ACTIONS, can, case_relations, registered_only
 from ...deadlines import confirmation_deadline
 from ...errors import (
     CaseNotFound,
@@ -111,7 +111,8 @@ def _page_context(
         transition_titles={name: spec.label for name, spec in workflow.TRANSITIONS.items()},
     )
     notes = case_notes(user, case)
-    attachments = list(case_attachments(user, case, withdrawn=True))
+    # Registration sight alone reads no files (``read_files``): none are listed either.
+    attachments = list(case_attachments(user, case, withdrawn=True)) if may["read_files"] else []
     agreement = case_queries.case_agreement(user, case)
     applied_on = agreement.confirmation_applied_on if agreement is not None else None
     return {
@@ -122,6 +123,7 @@ def _page_context(
         "form": action_form,
         "sessions_to_cancel": _sessions_to_cancel(case, action),
         "may": may,
+        "registered_only": registered_only(relations),
         "may_edit": may["edit"] and case.is_open,
         "may_book": may["book_session"] and case.status in BOOKABLE_STATUSES,
         "party_rows": [PartyRow(p, revealed.get(p.pk)) for p in parties],

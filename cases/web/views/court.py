@@ -17,12 +17,12 @@ from ...documents.closing_summary import closing_summary_context
 from ...documents.pdf import pdf_response
 from ...models import Case
 from ...queries.cases import returned_to_court_cases_for
-from ..base import AuthenticatedHttpRequest, case_or_404
+from ..base import AuthenticatedHttpRequest, document_case_or_404
 
 
 def _case(request: AuthenticatedHttpRequest, pk: int) -> Case:
     """The case, if it is a court-entrusted one that ended without agreement; 404 otherwise."""
-    return case_or_404(request.user, pk, returned_to_court_cases_for(request.user))
+    return document_case_or_404(request.user, pk, returned_to_court_cases_for(request.user))
 
 
 @login_required

@@ -20,7 +20,7 @@ from ...documents.pdf import PdfUnavailable, pdf_file, pdf_response, pdf_unavail
 from ...models import Session, SessionStatus
 from ...queries.cases import case_file_cases_for, cases_for
 from ...queries.sessions import sessions_for
-from ..base import AuthenticatedHttpRequest, case_or_404
+from ..base import AuthenticatedHttpRequest, document_case_or_404
 
 # --- The registration form ------------------------------------------------------------------
 
@@ -29,7 +29,7 @@ from ..base import AuthenticatedHttpRequest, case_or_404
 @require_GET
 def registration_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The registration form as an A4 page to print."""
-    case = case_or_404(request.user, pk, cases_for(request.user))
+    case = document_case_or_404(request.user, pk, cases_for(request.user))
     return render(request, registration.PAGE_TEMPLATE, registration.context(case))
 
 
@@ -37,7 +37,7 @@ def registration_print(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 @require_GET
 def registration_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The same form as a PDF."""
-    case = case_or_404(request.user, pk, cases_for(request.user))
+    case = document_case_or_404(request.user, pk, cases_for(request.user))
     return pdf_response(
         request,
         registration.PAGE_TEMPLATE,
@@ -52,7 +52,7 @@ def registration_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 
 def _session(request: AuthenticatedHttpRequest, pk: int, session_pk: int) -> Session:
     """The session of the case, if the user may see the case; a cancelled one has no record."""
-    case = case_or_404(request.user, pk, cases_for(request.user))
+    case = document_case_or_404(request.user, pk, cases_for(request.user))
     session = get_object_or_404(
         sessions_for(request.user).filter(case=case).select_related("recorded_by"), pk=session_pk
     )
@@ -97,7 +97,7 @@ def session_record_pdf(request: AuthenticatedHttpRequest, pk: int, session_pk: i
 def case_file_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The case file as A4 pages to print: cover, index, registration, records, agreement,
     follow-up, attachments listed."""
-    case = case_or_404(request.user, pk, case_file_cases_for(request.user))
+    case = document_case_or_404(request.user, pk, case_file_cases_for(request.user))
     response = render(
         request, case_file.PAGE_TEMPLATE, case_file.context(case, request.user, for_pdf=False)
     )
@@ -109,7 +109,7 @@ def case_file_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def case_file_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The same file as one PDF."""
-    case = case_or_404(request.user, pk, case_file_cases_for(request.user))
+    case = document_case_or_404(request.user, pk, case_file_cases_for(request.user))
     try:
         # A PDF that cannot be made reveals nothing: its reveal event is rolled back.
         with transaction.atomic():
