@@ -29,8 +29,9 @@ def client_admin(tree: Tree) -> Client:
     return client
 
 
-def registered_on(tree: Tree, at: datetime, **fields: object) -> datetime | None:
-    return register(actor=tree.intake_s1, centre=tree.s1, at=at, **fields).acceptance_due_at
+def registered_on(tree: Tree, at: datetime, *, risk_level: str = "normal") -> datetime | None:
+    case = register(actor=tree.intake_s1, centre=tree.s1, at=at, risk_level=risk_level)
+    return case.acceptance_due_at
 
 
 # --- The official calendar ----------------------------------------------------------------------
