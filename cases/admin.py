@@ -16,7 +16,7 @@ write.
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.auth.admin import UserAdmin
@@ -25,11 +25,13 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet, InlineForeignKeyField
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from . import working_days
 from .access import scope_of
 from .models import (
     Agreement,
@@ -57,6 +59,7 @@ from .models import (
     Session,
     SessionMediator,
     Transfer,
+    WorkingDayOverride,
 )
 from .models.people import user_display_name
 from .services import users
@@ -333,6 +336,33 @@ class DeadlinePolicyAdmin(AdministratorsModelAdmin):
     list_filter = ["channel"]
     search_fields = ["centre__code", "centre__name_zh", "centre__name_en"]
     autocomplete_fields = ["centre"]
+
+
+@admin.register(WorkingDayOverride)
+class WorkingDayOverrideAdmin(AdministratorsModelAdmin):
+    """City-wide corrections to the official calendar of working days (docs/deadlines.md)."""
+
+    list_display = ["date", "is_working_day", "note"]
+    list_filter = ["is_working_day"]
+    search_fields = ["note"]
+    date_hierarchy = "date"
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        for year in working_days.years_missing(timezone.localdate()):
+            self.message_user(
+                request,
+                _(
+                    "The official calendar of working days for %(year)s is missing: deadlines in "
+                    "working days count only weekends as days off in %(year)s. Upgrade the "
+                    "chinesecalendar package, or enter the year's public holidays and adjusted "
+                    "working days here."
+                )
+                % {"year": year},
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(Membership)

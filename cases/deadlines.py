@@ -10,9 +10,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import working_days
 from .models import Agreement, Centre, DeadlinePolicy, JudicialConfirmation, Status
 
-ACCEPTANCE_DAYS = 3  # acceptance decision within 3 days of registration
+# Acceptance decision within 3 *working* days of registration ("三个工作日内决定是否受理"); the other
+# clocks count calendar days (docs/deadlines.md says which, and why).
+ACCEPTANCE_DAYS = 3
 HIGH_RISK_ACCEPTANCE_DAYS = 1  # a high-risk case must be accepted within one day
 MEDIATION_DAYS = 30  # "一般在一个月内调结": concluded within 30 days of acceptance
 COURT_ENTRUSTED_DAYS = 30  # court-entrusted: 30 days from entrustment
@@ -83,10 +86,22 @@ def urgency(due: datetime | None, now: datetime | None = None) -> Urgency:
 
 
 def acceptance_due(
-    registered_at: datetime, *, high_risk: bool, clocks: Clocks = DEFAULT_CLOCKS
+    registered_at: datetime,
+    *,
+    high_risk: bool,
+    clocks: Clocks = DEFAULT_CLOCKS,
+    zone: ZoneInfo | None = None,
+    calendar: working_days.WorkingCalendar | None = None,
 ) -> datetime:
-    days = clocks.high_risk_acceptance_days if high_risk else clocks.acceptance_days
-    return registered_at + timedelta(days=days)
+    """The decision to accept is due by the end (in ``zone``, the centre's; default Asia/Shanghai)
+    of the ``acceptance_days``-th working day after the day of registration; a high-risk case's
+    within ``high_risk_acceptance_days`` 24-hour periods of ``registered_at``, weekends or not.
+    ``calendar``: working days already read (a bulk load), else one query."""
+    if high_risk:
+        return registered_at + timedelta(days=clocks.high_risk_acceptance_days)
+    return working_days.working_days_after(
+        registered_at, clocks.acceptance_days, zone or centre_zone(None), calendar=calendar
+    )
 
 
 def mediation_due(

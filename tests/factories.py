@@ -519,3 +519,9 @@ def add_filter_cases(tree: Tree) -> None:
     tree.cases["overdue"] = workflow.transition(
         case=late, name="accept", actor=tree.admin, at=now - timedelta(days=45)
     )
+
+
+def end_of(year: int, month: int, day: int) -> datetime:
+    """The last instant of a day in the default time zone (Asia/Shanghai): a deadline counted in
+    working days ends there (docs/deadlines.md)."""
+    return aware(year, month, day, 23, 59).replace(second=59, microsecond=999999)

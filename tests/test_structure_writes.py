@@ -314,6 +314,10 @@ ADMIN_WRITES: dict[str, tuple[str, str]] = {
     "room": ("plain", "reference data: a centre's rooms; bookings check them in services.sessions"),
     "mediator": ("plain", "reference data: a mediator's seats, capacity and specialties"),
     "deadlinepolicy": ("plain", "reference data: the days of each clock; read by cases.deadlines"),
+    "workingdayoverride": (
+        "plain",
+        "reference data: corrections to the official calendar; read by cases.working_days",
+    ),
 }
 # The user model's page is Django's UserAdmin (names, password, flags): plain. Its memberships, like
 # the centre page's, are rows of another model and go through the service.

@@ -20,7 +20,7 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,7 @@ from django.db.models import Max
 from django.utils import timezone
 from faker import Faker
 
-from .. import deadlines
+from .. import deadlines, working_days
 from ..bulkload import copy_rows
 from ..errors import DomainError, InvalidInput
 from ..models import (
@@ -274,6 +274,11 @@ class BulkGenerator(CaseGenerator):
         )
         self.clocks: dict[tuple[int, str], deadlines.Clocks] = {}
         self.policies = DeadlinePolicy.objects.exists()
+        # Every working day the acceptance clocks may count, read once (one query, not one a case).
+        today = timezone.localdate(now)
+        self.calendar = working_days.load(
+            today - timedelta(days=self.span_days + 1), today + timedelta(days=120)
+        )
         self.pools: dict[tuple[str, str], list[PartyData]] = {}
         self.sealed: dict[tuple[str, str], tuple[str, ...]] = {}  # (ID number, phone) → sealed
         self.counters = fresh_counters()
@@ -453,7 +458,11 @@ class BulkGenerator(CaseGenerator):
             registered_at=at,
             updated_at=at,
             acceptance_due_at=deadlines.acceptance_due(
-                at, high_risk=plan.risk == RiskLevel.HIGH, clocks=clocks
+                at,
+                high_risk=plan.risk == RiskLevel.HIGH,
+                clocks=clocks,
+                zone=deadlines.centre_zone(centre),
+                calendar=self.calendar,
             ),
             extension_reason="",
             outcome="",

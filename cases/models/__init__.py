@@ -23,7 +23,7 @@ from .identities import DocumentType, Ethnicity, Gender
 from .notes import Note, NoteKind
 from .notifications import Notification, NotificationKind
 from .people import Mediator, MediatorKind, display_name, user_display_name
-from .policies import DeadlinePolicy
+from .policies import DeadlinePolicy, WorkingDayOverride
 from .reports import (
     Dimension,
     DurationBucket,
@@ -94,6 +94,7 @@ __all__ = [
     "Transfer",
     "TransferDirection",
     "TransferStatus",
+    "WorkingDayOverride",
     "display_name",
     "user_display_name",
 ]

@@ -1,4 +1,5 @@
-"""Deadline settings per centre and channel, inherited down the tree (DESIGN §4)."""
+"""Deadline settings: per centre and channel, inherited down the tree (DESIGN §4), and the
+city-wide corrections to the official calendar of working days."""
 
 from typing import Any
 
@@ -43,7 +44,8 @@ class DeadlinePolicy(models.Model):
         help_text=_("Empty: every channel."),
     )
     acceptance_days = _days(
-        _("acceptance decision (days)"), _("Days from registration to the decision to accept.")
+        _("acceptance decision (working days)"),
+        _("Working days from the day of registration to the decision to accept."),
     )
     high_risk_acceptance_days = _days(
         _("acceptance of a high-risk case (days)"),
@@ -77,3 +79,33 @@ class DeadlinePolicy(models.Model):
     def __str__(self) -> str:
         channel = self.get_channel_display() if self.channel else _("every channel")
         return f"{self.centre.code} · {channel}"
+
+
+class WorkingDayOverride(models.Model):
+    """One day whose status as a working day differs from the official calendar, for every centre.
+
+    ``cases.working_days`` counts working days by the State Council's calendar of public holidays
+    and adjusted working days (the ``chinesecalendar`` package), by weekends alone for a year the
+    package does not cover, and by this table before either: a local adjustment, a correction, or
+    next year's arrangement entered before the package is upgraded (docs/deadlines.md).
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(
+        _("working day"),
+        help_text=_(
+            "Ticked: a working day (e.g. a weekend day made a working day). Unticked: a day off."
+        ),
+    )
+    note = models.CharField(
+        _("note"), max_length=200, blank=True, help_text=_("Why, e.g. the notice that decided it.")
+    )
+
+    class Meta:
+        verbose_name = _("working day override")
+        verbose_name_plural = _("working day overrides")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        kind = _("working day") if self.is_working_day else _("day off")
+        return f"{self.date.isoformat()} · {kind}"

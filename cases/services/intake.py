@@ -257,7 +257,10 @@ def register_case(
         registered_at=at,
         updated_at=at,
         acceptance_due_at=deadlines.acceptance_due(
-            at, high_risk=risk_level == RiskLevel.HIGH, clocks=deadlines.clocks_for(centre, channel)
+            at,
+            high_risk=risk_level == RiskLevel.HIGH,
+            clocks=deadlines.clocks_for(centre, channel),
+            zone=deadlines.centre_zone(centre),
         ),
         created_by=actor if getattr(actor, "pk", None) else None,
         year=timezone.localtime(at).year,

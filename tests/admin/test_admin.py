@@ -2,7 +2,6 @@
 written by the services are read-only there; centres saved through the admin keep their paths."""
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.contrib import admin
@@ -10,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cases.models import Case, Centre, CentreKind, CentreLevel, DeadlinePolicy, Event
-from tests.factories import Tree, register
+from tests.factories import Tree, aware, end_of, register
 
 pytestmark = pytest.mark.django_db
 
@@ -177,6 +176,6 @@ def test_deadlines_set_on_a_centre_in_the_admin_apply_below_it(
     )
     assert "本中心已有该渠道的期限设置" in duplicate.content.decode()  # the admin speaks Chinese
 
-    case = register(actor=tree.admin, centre=tree.k1, channel="hotline")
+    case = register(actor=tree.admin, centre=tree.k1, channel="hotline", at=aware(2026, 3, 2, 9))
 
-    assert case.acceptance_due_at == case.registered_at + timedelta(days=5)
+    assert case.acceptance_due_at == end_of(2026, 3, 9)  # 5 working days after Monday 2 March

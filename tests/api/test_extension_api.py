@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from cases.models import Case, Event, Status
 from tests.api.support import assert_error, client_for
-from tests.factories import Tree, aware, drive, register
+from tests.factories import Tree, aware, drive, end_of, register
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +93,8 @@ def test_a_registered_case_extends_its_acceptance_decision(tree: Tree) -> None:
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["status"] == "registered"
-    assert datetime.fromisoformat(body["acceptance_due_at"]) == aware(2026, 5, 5, 22, 0)
+    # Three working days after the Labour Day holiday (1-5 May): the end of 8 May, and 2 days more.
+    assert datetime.fromisoformat(body["acceptance_due_at"]) == end_of(2026, 5, 10)
     assert body["due_at"] is None
 
 

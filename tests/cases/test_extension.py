@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from cases import deadlines, workflow
 from cases.errors import CaseNotFound, InvalidInput, TransitionNotAllowed
 from cases.models import Case, Event, EventKind, Status
-from tests.factories import Tree, aware, drive, register
+from tests.factories import Tree, aware, drive, end_of, register
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +78,7 @@ def offered(user: Any, case: Case) -> set[str]:
 def test_a_registered_case_extends_its_acceptance_decision(tree: Tree) -> None:
     with time_machine.travel(aware(2026, 3, 2, 9, 0), tick=False) as clock:
         case = register(actor=tree.intake_s1, centre=tree.s1)
-        assert case.acceptance_due_at == aware(2026, 3, 5, 9, 0)
+        assert case.acceptance_due_at == end_of(2026, 3, 5)
         clock.move_to(aware(2026, 3, 4, 16, 30))
         version = case.version
 
@@ -86,7 +86,7 @@ def test_a_registered_case_extends_its_acceptance_decision(tree: Tree) -> None:
 
     now = Case.objects.get(pk=case.pk)
     assert extended.status == now.status == Status.REGISTERED
-    assert now.acceptance_due_at == aware(2026, 3, 10, 9, 0)
+    assert now.acceptance_due_at == end_of(2026, 3, 10)  # 5 calendar days more
     assert now.running_deadline == now.acceptance_due_at
     assert now.due_at is None
     assert (now.extended_at, now.extension_days, now.extension_reason) == (
@@ -115,8 +115,8 @@ def test_a_registered_case_extends_its_acceptance_decision(tree: Tree) -> None:
         }
     )
     assert event.before["status"] == event.after["status"] == Status.REGISTERED
-    assert moment(event.before["acceptance_due_at"]) == aware(2026, 3, 5, 9, 0)
-    assert moment(event.after["acceptance_due_at"]) == aware(2026, 3, 10, 9, 0)
+    assert moment(event.before["acceptance_due_at"]) == end_of(2026, 3, 5)
+    assert moment(event.after["acceptance_due_at"]) == end_of(2026, 3, 10)
     assert (event.before["extended_at"], event.before["extension_days"]) == (None, None)
     assert event.before["extension_reason"] == ""
     assert moment(event.after["extended_at"]) == aware(2026, 3, 4, 16, 30)

@@ -21,7 +21,14 @@ from cases.models import (
     Status,
 )
 from cases.services.intake import PartyData
-from tests.factories import Tree, aware, register, register_entrusted, seeded_category
+from tests.factories import (
+    Tree,
+    aware,
+    end_of,
+    register,
+    register_entrusted,
+    seeded_category,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +82,7 @@ def test_a_case_and_all_its_parties_are_registered_in_one_call(tree: Tree) -> No
     assert fresh.summary == "物业费及漏水赔偿纠纷"
     assert fresh.amount_in_dispute == Decimal("3200.50")
     assert fresh.registered_at == at
-    assert fresh.acceptance_due_at == at + timedelta(days=3)
+    assert fresh.acceptance_due_at == end_of(2026, 3, 5)  # registered on a Monday
     assert fresh.created_by == tree.intake_s1
     assert fresh.lead_mediator is None
     parties = list(Party.objects.filter(case=case))

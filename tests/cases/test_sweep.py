@@ -22,7 +22,7 @@ from cases.queries.notifications import nearest_directors
 from cases.services.sweep import sweep
 from cases.tasks import sweep_deadlines
 from mediation.celery import app
-from tests.factories import Tree, aware, build_tree, data_for, drive, register
+from tests.factories import Tree, aware, build_tree, data_for, drive, end_of, register
 
 pytestmark = pytest.mark.django_db
 
@@ -171,9 +171,10 @@ def test_deadlines_follow_the_nearest_policy_up_the_tree(tree: Tree) -> None:
     walk_in = register(actor=tree.admin, centre=tree.k1, channel="walk_in", at=START)
     elsewhere = register(actor=tree.admin, centre=tree.s2, channel="hotline", at=START)
 
-    assert hotline.acceptance_due_at == START + timedelta(days=5)  # S1's, for the hotline
-    assert walk_in.acceptance_due_at == START + timedelta(days=3)  # the default
-    assert elsewhere.acceptance_due_at == START + timedelta(days=3)  # not below S1
+    # Working days after Monday 2 March (docs/deadlines.md).
+    assert hotline.acceptance_due_at == end_of(2026, 3, 9)  # S1's 5, for the hotline
+    assert walk_in.acceptance_due_at == end_of(2026, 3, 5)  # the default 3
+    assert elsewhere.acceptance_due_at == end_of(2026, 3, 5)  # not below S1
     hotline = workflow.transition(case=hotline, name="accept", actor=tree.admin, at=START)
     walk_in = workflow.transition(case=walk_in, name="accept", actor=tree.admin, at=START)
     assert hotline.due_at == START + timedelta(days=20)  # D1's, inherited
