@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0020_attachments'),
+        ('cases', '0021_notification_kinds'),
     ]
 
     operations = [
