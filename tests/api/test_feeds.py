@@ -193,14 +193,17 @@ class TestTheChangeFeedsScope:
     def test_a_case_that_leaves_the_scope_leaves_the_feed(self, tree: Tree, noon: datetime) -> None:
         register(actor=tree.admin, centre=tree.d1, at=noon - timedelta(hours=1))
         case = register(actor=tree.admin, centre=tree.s1, at=noon - timedelta(hours=1))
-        intake = client_for(tree.intake_s1)
-        assert [c["id"] for c in sync(intake)] == [case.pk]
+        # A mediator of S1 sees the case in the centre's queue; the centre's intake officer keeps
+        # sight of what S1 registered (DESIGN §2), a mediator does not.
+        mediator = client_for(tree.mediator_s1_user)
+        assert [c["id"] for c in sync(mediator)] == [case.pk]
         workflow.transition(
             case=case, name="transfer", actor=tree.admin, data=data_for("transfer", target=tree.d1),
             at=noon,
         )  # fmt: skip
         workflow.transition(case=case, name="accept_transfer", actor=tree.admin, at=noon)
-        assert sync(intake) == []
+        assert sync(mediator) == []
+        assert [c["registered_only"] for c in sync(client_for(tree.intake_s1))] == [True]
         # The district's director gets it as a change since it arrived.
         arrived = sync(client_for(tree.director_d1), iso(noon - timedelta(minutes=1)))
         assert [(c["id"], c["version"], c["centre"]) for c in arrived] == [(case.pk, 3, tree.d1.pk)]
@@ -307,13 +310,14 @@ class TestTheEventsFeed:
 
     def test_the_events_of_a_case_that_left_the_scope_leave_the_feed(self, tree: Tree) -> None:
         case = register(actor=tree.admin, centre=tree.s1)
-        intake = client_for(tree.intake_s1)
-        assert len(event_ids(intake)) == 1
+        mediator = client_for(tree.mediator_s1_user)  # S1's queue, no registration sight
+        assert len(event_ids(mediator)) == 1
         workflow.transition(
             case=case, name="transfer", actor=tree.admin, data=data_for("transfer", target=tree.d1)
         )
         workflow.transition(case=case, name="accept_transfer", actor=tree.admin)
-        assert event_ids(intake) == []
+        assert event_ids(mediator) == []
+        assert len(event_ids(client_for(tree.intake_s1))) == 3  # registered at S1: still read
         assert len(event_ids(client_for(tree.director_d1))) == 3
 
     @pytest.mark.parametrize("value", ["-1", "1.5", "abc", "1e3", str(2**63), "true"])
