@@ -1,14 +1,17 @@
-"""Reads of the due lists: agreements to supervise, judicial confirmation windows closing and
-follow-up visits to make."""
+"""Reads of the due lists: agreements to supervise, judicial confirmation windows closing,
+follow-up visits to make and overdue cases; their filters (centre, mediator, overdue), sort orders
+and counts."""
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case as SqlCase
+from django.db.models import Count, DateTimeField, F, Prefetch, Q, QuerySet, When
 
 from .. import access, deadlines
-from ..models import Agreement, FollowUp, Fulfilment, Party
+from ..models import Agreement, Case, Centre, FollowUp, Fulfilment, Mediator, Party, Status
 from .cases import agreements_for, follow_ups_for
 
 
@@ -67,3 +70,119 @@ def confirmations_due(user: User, *, today: date, until: date) -> QuerySet[Agree
         .prefetch_related(*_due_prefetches())
         .order_by("effective_on", "id")
     )
+
+
+# --- Narrowing, sorting and counting (the due lists' filters) -------------------------------------
+
+# The sort keys of the due lists: the due date, the case number, the handling centre (in tree order,
+# so a subtree's centres come together); "-key" sorts descending. The id breaks ties.
+DUE_SORT_KEYS = ("due", "number", "centre")
+
+
+@dataclass(frozen=True)
+class DueFilter:
+    """What narrows every due list: the handling centre (and those below it), the mediator (lead or
+    co-mediator), only what is past due; and the order the rows come in."""
+
+    centre: Centre | None = None
+    mediator: Mediator | None = None
+    overdue: bool = False
+    ordering: str = "due"
+
+
+def _narrowed(rows: QuerySet[Any], wanted: DueFilter, *, prefix: str = "case__") -> QuerySet[Any]:
+    if wanted.centre is not None:
+        rows = rows.filter(**{f"{prefix}centre__path__startswith": wanted.centre.path})
+    if wanted.mediator is not None:
+        co = Case.co_mediators.through.objects.filter(mediator=wanted.mediator).values("case_id")
+        rows = rows.filter(
+            Q(**{f"{prefix}lead_mediator": wanted.mediator}) | Q(**{f"{prefix}pk__in": co})
+        )
+    return rows
+
+
+def _sorted(rows: QuerySet[Any], ordering: str, due: Any, *, prefix: str = "case__") -> Any:
+    descending = ordering.startswith("-")
+    key = ordering.removeprefix("-")
+    if key not in DUE_SORT_KEYS:
+        raise ValueError(f"unknown due list ordering {ordering!r}")
+    columns = {"due": due, "number": F(f"{prefix}number"), "centre": F(f"{prefix}centre__path")}
+    first = columns[key]
+    # Rows of one centre come by due date; the id last, so that pages never overlap.
+    then = [due] if key == "centre" else []
+    if descending:
+        order = [first.desc(nulls_last=True), *(c.desc(nulls_last=True) for c in then), "-id"]
+    else:
+        order = [first.asc(nulls_last=True), *(c.asc(nulls_last=True) for c in then), "id"]
+    return rows.order_by(*order)
+
+
+def overdue_cases(user: User, *, now: datetime | None = None) -> QuerySet[Case]:
+    """Open cases the user handles whose running clock (acceptance decision, mediation deadline)
+    has passed (``deadlines.overdue_q``), longest overdue first."""
+    return (
+        access.handled_cases(user)
+        .filter(deadlines.overdue_q(now))
+        .select_related("centre", "transfer_target", "lead_mediator")
+        .prefetch_related("co_mediators")
+    )
+
+
+def _running_deadline() -> Any:
+    return SqlCase(
+        When(status=Status.REGISTERED, then=F("acceptance_due_at")),
+        When(status__in=deadlines.MEDIATION_CLOCK_STATUSES, then=F("due_at")),
+        default=None,
+        output_field=DateTimeField(),
+    )
+
+
+@dataclass(frozen=True)
+class DueLists:
+    """The four due lists, narrowed and sorted, not yet read: ``(rows, overdue)`` each, where
+    ``overdue`` is the filter (on the rows) of those past due."""
+
+    agreements: tuple[QuerySet[Agreement], Q]
+    confirmations: tuple[QuerySet[Agreement], Q]
+    follow_ups: tuple[QuerySet[FollowUp], Q]
+    overdue_cases: tuple[QuerySet[Case], Q]
+
+
+def due_lists(user: User, wanted: DueFilter, *, today: date, until: date) -> DueLists:
+    """The due lists of ``user`` due by ``until``, narrowed by ``wanted`` (overdue only: the past
+    due rows alone; a confirmation window is never past due, a closed one is not listed)."""
+    agreements = _narrowed(agreements_due(user, until=until), wanted)
+    agreements_late = Q(performance_deadline__lt=today)
+    confirmations = _narrowed(confirmations_due(user, today=today, until=until), wanted)
+    # An open window closes today or later: none is past due.
+    confirmations_late = Q(pk__in=[])
+    follow_ups = _narrowed(follow_ups_due(user, until=until), wanted)
+    follow_ups_late = Q(due_on__lt=today)
+    cases = _narrowed(overdue_cases(user), wanted, prefix="")
+    cases_late = Q(pk__isnull=False)  # all of them
+    if wanted.overdue:
+        agreements = agreements.filter(agreements_late)
+        confirmations = confirmations.filter(confirmations_late)
+        follow_ups = follow_ups.filter(follow_ups_late)
+    return DueLists(
+        agreements=(
+            _sorted(agreements, wanted.ordering, F("performance_deadline")),
+            agreements_late,
+        ),
+        confirmations=(
+            _sorted(confirmations, wanted.ordering, F("effective_on")),
+            confirmations_late,
+        ),
+        follow_ups=(_sorted(follow_ups, wanted.ordering, F("due_on")), follow_ups_late),
+        overdue_cases=(
+            _sorted(
+                cases.alias(running=_running_deadline()), wanted.ordering, F("running"), prefix=""
+            ),
+            cases_late,
+        ),
+    )
+
+
+def counts(rows: QuerySet[Any], overdue: Q) -> dict[str, int]:
+    """How many rows a list has in all, and how many of them are past due: one query."""
+    return rows.order_by().aggregate(total=Count("pk"), overdue=Count("pk", filter=overdue))

@@ -116,6 +116,11 @@ urlpatterns = [
     # Transfers and mediators.
     path("transfers/", transfers.inbox, name="transfers"),
     path("due/", due.due_lists, name="due"),
+    path(
+        "due/follow-ups/<int:pk>/parties/<int:party_pk>/phone/",
+        due.due_phone,
+        name="due_phone",
+    ),
     path("mediators/", mediators.mediator_list, name="mediator_list"),
     path("mediators/<int:pk>/", mediators.mediator_detail, name="mediator_detail"),
     # Notifications (the bell).

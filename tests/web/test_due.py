@@ -17,7 +17,6 @@ from cases.access import can
 from cases.models import Agreement, Case, Centre, FollowUp, Fulfilment, Mediator, Status
 from cases.services.agreements import record_fulfilment
 from cases.services.follow_ups import record_follow_up
-from cases.web.views import due
 from tests.factories import Tree, agreement_data, aware, drive, register
 
 pytestmark = pytest.mark.django_db
@@ -302,18 +301,6 @@ def test_a_bad_within_is_a_400_at_the_field(tree: Tree, client_for: ClientFor, v
     assert "<li>" in errors
     assert 'aria-invalid="true"' in page
     assert "Agreements to supervise" not in page
-
-
-def test_the_lists_are_capped(
-    tree: Tree, client_for: ClientFor, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(due, "LIST_LIMIT", 2)
-    for days in (1, 2, 3):
-        agreement(tree, tree.s1, tree.med_s1, deadline=TODAY + timedelta(days=days))
-    response = client_for(tree.mediator_s1_user).get(URL)
-    assert len(response.context["agreements"]) == 2 and response.context["agreements_capped"]
-    assert not response.context["follow_ups_capped"]
-    assert "Showing the first 2" in response.content.decode()
 
 
 def test_the_nav_links_the_page(tree: Tree, client_for: ClientFor) -> None:

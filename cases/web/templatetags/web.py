@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ... import deadlines
 from ...models import user_display_name
+from ...reports.figures import Kind, shown
 
 register = template.Library()
 
@@ -38,3 +39,10 @@ def deadline(due: datetime | None) -> dict[str, Any]:
     """A deadline as a coloured date with its band in words (colour is never the only signal)."""
     band = deadlines.urgency(due)
     return {"due": due, "band": str(band), "label": URGENCY_LABELS[band]}
+
+
+@register.filter
+def amount(value: Any) -> str:
+    """An amount in yuan as the monthly report shows it: thousands separators and two decimals
+    (``12,345.60``) in every language; a dash when there is none."""
+    return shown(value, Kind.AMOUNT)
