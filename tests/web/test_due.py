@@ -14,9 +14,20 @@ from django.urls import reverse
 
 from cases import workflow
 from cases.access import can
-from cases.models import Agreement, Case, Centre, FollowUp, Fulfilment, Mediator, Status
+from cases.models import (
+    Agreement,
+    Case,
+    Centre,
+    Event,
+    EventKind,
+    FollowUp,
+    Fulfilment,
+    Mediator,
+    Status,
+)
 from cases.services.agreements import record_fulfilment
 from cases.services.follow_ups import record_follow_up
+from cases.web.views import due
 from tests.factories import Tree, agreement_data, aware, drive, register
 
 pytestmark = pytest.mark.django_db
@@ -331,6 +342,7 @@ def test_the_queries_do_not_grow_with_the_lists(
                 tree, tree.s1, tree.med_s1b, co=tree.med_s1, deadline=TODAY + timedelta(days=i)
             )
             follow_up(tree, tree.s1, tree.med_s1b, co=tree.med_s1, closed_days_ago=20 + i)
+            overdue_case(tree, tree.s1)  # at the mediator's centre, no lead yet: theirs to take
 
     add(2)
     with CaptureQueriesContext(connection) as few:
@@ -342,3 +354,243 @@ def test_the_queries_do_not_grow_with_the_lists(
         response = client.get(URL)
     assert len(response.context["agreements"]) == 12 and len(response.context["follow_ups"]) == 12
     assert all(row["may_record"] for row in response.context["follow_ups"])
+    assert len(response.context["overdue_cases"]) == 12
+
+
+# --- Filters, sorting, paging and counts (issue 20) -----------------------------------------------
+
+
+def overdue_case(tree: Tree, centre: Centre) -> Case:
+    """An open case registered a month ago and never accepted: its acceptance decision is late."""
+    return register(actor=tree.admin, centre=centre, at=NOW - timedelta(days=30))
+
+
+def test_the_centre_filter_takes_the_centre_and_those_below(
+    tree: Tree, items: Due, client_for: ClientFor
+) -> None:
+    client = client_for(tree.director_c)
+    assert listed(client.get(URL, {"centre": tree.d1.pk})) == (
+        pks(items.overdue, items.soon, items.later),
+        pks(items.visit_overdue, items.visit_soon),
+    )
+    assert listed(client.get(URL, {"centre": tree.s2.pk})) == (pks(items.s2), pks(items.visit_s2))
+
+
+def test_a_district_director_cannot_pick_a_centre_of_another_district(
+    tree: Tree, items: Due, client_for: ClientFor
+) -> None:
+    client = client_for(tree.director_d1)
+    response = client.get(URL, {"centre": tree.s2.pk})
+    assert response.status_code == 400
+    assert 'id="centre-errors"' in response.content.decode()
+    options = client.get(URL).content.decode().split('name="centre"', 1)[1].split("</select>")[0]
+    assert tree.s1.name in options and tree.s2.name not in options
+    # Within their own subtree the director still sees only it, whatever the other filters.
+    response = client.get(URL, {"centre": str(tree.d1.pk), "ordering": "-due"})
+    assert items.s2.case.number not in response.content.decode()
+
+
+def test_the_mediator_filter_takes_lead_and_co_mediators(
+    tree: Tree, items: Due, client_for: ClientFor
+) -> None:
+    client = client_for(tree.director_d1)
+    assert listed(client.get(URL, {"mediator": tree.med_s1b.pk})) == (
+        pks(items.soon, items.later),
+        pks(items.visit_soon),
+    )
+    assert listed(client.get(URL, {"mediator": tree.med_s1.pk})) == (
+        pks(items.overdue, items.soon),  # the co-mediated one too
+        pks(items.visit_overdue),
+    )
+
+
+def test_overdue_only(tree: Tree, items: Due, client_for: ClientFor) -> None:
+    response = client_for(tree.director_d1).get(URL, {"overdue": "on"})
+    assert listed(response) == (pks(items.overdue), pks(items.visit_overdue))
+    assert 'name="overdue"' in response.content.decode()
+    assert "checked" in response.content.decode().split('name="overdue"', 1)[1].split(">")[0]
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("due", ["overdue", "s2", "soon", "later"]),
+        ("-due", ["later", "soon", "s2", "overdue"]),
+        ("centre", ["overdue", "soon", "later", "s2"]),  # S1 (under D1) before S2, then by date
+        ("-centre", ["s2", "later", "soon", "overdue"]),
+    ],
+)
+def test_the_lists_sort(
+    tree: Tree, items: Due, client_for: ClientFor, ordering: str, expected: list[str]
+) -> None:
+    response = client_for(tree.director_c).get(URL, {"ordering": ordering})
+    assert listed(response)[0] == [getattr(items, name).pk for name in expected]
+
+
+def test_the_lists_sort_by_case_number(tree: Tree, items: Due, client_for: ClientFor) -> None:
+    client = client_for(tree.director_c)
+    numbers = [
+        r["case"].number for r in client.get(URL, {"ordering": "number"}).context["agreements"]
+    ]
+    assert numbers == sorted(numbers) and len(numbers) == 4
+    backwards = client.get(URL, {"ordering": "-number"}).context["agreements"]
+    assert [r["case"].number for r in backwards] == numbers[::-1]
+
+
+def test_counts_in_all_and_overdue_in_the_tabs_and_headings(
+    tree: Tree, items: Due, client_for: ClientFor
+) -> None:
+    overdue_case(tree, tree.s1)
+    overdue_case(tree, tree.s2)
+    response = client_for(tree.director_d1).get(URL)
+    ctx = response.context
+    assert ctx["agreements_counts"] == {"total": 3, "overdue": 1}
+    assert ctx["follow_ups_counts"] == {"total": 2, "overdue": 1}
+    assert ctx["confirmations_counts"]["overdue"] == 0
+    assert ctx["overdue_cases_counts"] == {"total": 1, "overdue": 1}
+    page = response.content.decode()
+    tabs = page.split('class="due-tabs"', 1)[1].split("</nav>", 1)[0]
+    assert "3 items, 1 overdue" in tabs and "2 items, 1 overdue" in tabs
+    heading = page.split('id="due-agreements-heading"', 1)[1].split("</h2>", 1)[0]
+    assert "3 items, 1 overdue" in heading
+    # The overdue filter narrows the counts too.
+    ctx = client_for(tree.director_d1).get(URL, {"overdue": "on"}).context
+    assert ctx["agreements_counts"] == {"total": 1, "overdue": 1}
+
+
+def test_the_overdue_cases_list_is_scoped(tree: Tree, items: Due, client_for: ClientFor) -> None:
+    mine, other = overdue_case(tree, tree.k1), overdue_case(tree, tree.s2)
+    register(actor=tree.admin, centre=tree.s1, at=NOW)  # decision not yet due: not listed
+    rows = client_for(tree.director_d1).get(URL).context["overdue_cases"]
+    assert [r["case"].pk for r in rows] == [mine.pk]
+    rows = client_for(tree.director_c).get(URL).context["overdue_cases"]
+    assert {r["case"].pk for r in rows} == {mine.pk, other.pk}
+    page = client_for(tree.director_d2).get(URL).content.decode()
+    assert f'data-overdue-case="{other.pk}"' in page and mine.number not in page
+
+
+def test_pages_per_list_keep_the_filters_in_the_address(
+    tree: Tree, items: Due, client_for: ClientFor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(due, "PAGE_SIZE", 2)
+    client = client_for(tree.director_d1)
+    query = {"centre": str(tree.d1.pk), "ordering": "due", "within": "40"}
+    first = client.get(URL, query)
+    assert listed(first) == (
+        pks(items.overdue, items.soon),
+        pks(items.visit_overdue, items.visit_soon),
+    )
+    next_url = first.context["agreements_page"].next_url
+    assert f"centre={tree.d1.pk}" in next_url and "within=40" in next_url
+    assert "agreements_page=2" in next_url
+    assert first.context["follow_ups_page"].next_url == ""  # two visits: one page
+    assert f'href="{next_url.replace("&", "&amp;")}"' in first.content.decode()
+    second = client.get(next_url)
+    assert listed(second) == (pks(items.later), pks(items.visit_overdue, items.visit_soon))
+    assert "Rows 3–3 of 3." in second.content.decode()
+    assert second.context["agreements_page"].previous_url.count("agreements_page") == 0
+    # A page past the end is empty, not an error; a bad page is an error at the field.
+    assert client.get(URL, {"agreements_page": 9}).context["agreements"] == []
+    assert client.get(URL, {"agreements_page": "0"}).status_code == 400
+
+
+def test_there_is_no_cap_of_200_rows(
+    tree: Tree, client_for: ClientFor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(due, "PAGE_SIZE", 1)
+    for days in (1, 2, 3):
+        agreement(tree, tree.s1, tree.med_s1, deadline=TODAY + timedelta(days=days))
+    client = client_for(tree.mediator_s1_user)
+    seen = [client.get(URL, {"agreements_page": n}).context["agreements"] for n in (1, 2, 3)]
+    assert [len(rows) for rows in seen] == [1, 1, 1]
+    assert len({rows[0]["item"].pk for rows in seen}) == 3
+
+
+# --- Amounts --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_amounts_as_the_report_shows_them(tree: Tree, client_for: ClientFor, language: str) -> None:
+    record = agreement(tree, tree.s1, tree.med_s1, deadline=TODAY)
+    Agreement.objects.filter(pk=record.pk).update(amount_agreed="1234567.5")
+    page = client_for(tree.director_d1, language).get(URL).content.decode()
+    assert '<span class="num" data-amount>1,234,567.50</span>' in page
+
+
+# --- The phone for a follow-up call ---------------------------------------------------------------
+
+
+def phone_url(visit: FollowUp, party_pk: int) -> str:
+    return reverse("web:due_phone", args=[visit.pk, party_pk])
+
+
+def test_a_follow_up_row_shows_the_phone_inline_logged_as_a_reveal(
+    tree: Tree, items: Due, client_for: ClientFor
+) -> None:
+    visit = items.visit_overdue
+    party = visit.case.parties.get(name="张三")
+    client = client_for(tree.mediator_s1_user)
+    page = client.get(URL).content.decode()
+    assert f'data-reveal-phone="{party.pk}"' in page and "13812345678" not in page
+    assert 'data-label="Parties and phones"' in page
+    before = Event.objects.filter(case=visit.case).count()
+    response = client.post(phone_url(visit, party.pk), headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    html = response.content.decode()
+    assert "<html" not in html and 'href="tel:13812345678"' in html
+    assert Event.objects.filter(case=visit.case).count() == before + 1
+    event = Event.objects.filter(case=visit.case).latest("id")
+    assert (event.kind, event.name, event.actor_id) == (
+        EventKind.REVEAL,
+        "reveal",
+        tree.mediator_s1_user.pk,
+    )
+    assert event.after == {
+        "party": party.pk,
+        "id_number": party.id_number_masked,
+        "phone": party.phone_masked,
+    }
+    # A plain post (no script) gets a page with the number and the way back.
+    plain = client.post(phone_url(visit, party.pk))
+    assert plain.status_code == 200 and "13812345678" in plain.content.decode()
+    assert f'href="{URL}"' in plain.content.decode()
+
+
+def test_observers_are_not_offered_the_phone_and_are_refused(
+    tree: Tree, items: Due, client_for: ClientFor
+) -> None:
+    visit = items.visit_overdue
+    party = visit.case.parties.get(name="张三")
+    client = client_for(tree.observer_d1)
+    page = client.get(URL).content.decode()
+    assert f'data-follow-up="{visit.pk}"' in page and "data-reveal-phone=" not in page
+    before = Event.objects.count()
+    response = client.post(phone_url(visit, party.pk), headers={"HX-Request": "true"})
+    assert response.status_code == 403 and "13812345678" not in response.content.decode()
+    assert Event.objects.count() == before
+
+
+def test_the_phone_of_another_case_or_district_is_not_found(
+    tree: Tree, items: Due, client_for: ClientFor
+) -> None:
+    other_party = items.visit_s2.case.parties.first()
+    assert other_party is not None
+    before = Event.objects.count()
+    client = client_for(tree.director_d1)
+    # Another district's visit, and a party of another case through one's own visit.
+    assert client.post(phone_url(items.visit_s2, other_party.pk)).status_code == 404
+    assert client.post(phone_url(items.visit_overdue, other_party.pk)).status_code == 404
+    assert client.get(phone_url(items.visit_overdue, other_party.pk)).status_code == 405
+    assert Event.objects.count() == before
+
+
+def test_every_cell_is_labelled_and_the_open_button_does_not_wrap(
+    tree: Tree, items: Due, client_for: ClientFor
+) -> None:
+    overdue_case(tree, tree.s1)
+    page = client_for(tree.director_d1).get(URL).content.decode()
+    body = page.split('id="due-agreements"', 1)[1]
+    cells = body.count("<td")
+    assert cells > 0 and cells == body.count("<td data-label=")
+    rows = page.count('<tr class="urgency-')
+    assert rows >= 3 + 2 + 1 and page.count('class="due-open"') == rows  # one a row
