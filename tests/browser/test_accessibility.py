@@ -85,6 +85,11 @@ def test_the_main_pages_have_no_serious_accessibility_violation(
         violations = axe_violations(page)
         if problems := blocking(violations):
             found[path] = problems
+    # The keyboard shortcuts' help, open over the last page.
+    page.keyboard.press("?")
+    assert page.locator("dialog#shortcuts").is_visible()
+    if problems := blocking(axe_violations(page)):
+        found["the ? dialog"] = problems
     assert not screen.errors, screen.errors  # axe ran under the policy without a refusal
     assert not found, "\n".join(f"{path}:\n  " + "\n  ".join(p) for path, p in found.items())
     screen.close()
