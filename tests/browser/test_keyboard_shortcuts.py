@@ -154,3 +154,34 @@ def test_a_mediator_has_no_new_case_shortcut(browser: Any, live_server: Any, peo
     assert page.url == f"{base}/due/"
     assert went == ["due/"], went  # "n" went nowhere
     screen.close()
+
+
+def test_the_slash_focuses_the_header_search_box(
+    browser: Any, live_server: Any, people: Tree
+) -> None:
+    """ "/" goes to the header's search box (``#quick-search``) on a page that has one. The box is
+    another part of issue 20; here the served page gets one added to its header, as it will have."""
+    run = RUNS[1]
+    screen = Screen(browser, run, live_server.url, people.director_d1)
+    page = screen.page
+    box = '<input type="search" id="quick-search" name="q" aria-label="Search">'
+
+    def with_box(route: Any) -> None:
+        response = route.fetch()
+        body = response.text()
+        if 'id="quick-search"' not in body:
+            body = body.replace('<ul class="tools">', f'<ul class="tools"><li>{box}</li>', 1)
+        route.fulfill(response=response, body=body)
+
+    page.route(f"{live_server.url}/due/", with_box)
+    screen.goto("/due/")
+    page.keyboard.press("?")
+    listed = page.locator("dialog#shortcuts tbody tr:visible").all_inner_texts()
+    assert any(t(run, "Go to the search box") in row for row in listed), listed
+    page.keyboard.press("Escape")
+    page.locator("main").focus()
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "quick-search"
+    # The "/" went to the shortcut, not into the box.
+    assert page.locator("#quick-search").input_value() == ""
+    screen.close()
