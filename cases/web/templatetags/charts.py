@@ -139,15 +139,19 @@ def _empty(chart: Chart) -> SafeString:
     return _figure(chart, format_html('<p class="chart-empty">{}</p>', message), mark_safe(""))
 
 
-def _svg(chart: Chart, height: int, description: str, body: str) -> SafeString:
+def _svg(chart: Chart, height: int, description: str, body: str, links: bool = False) -> SafeString:
+    """The drawing, named by its title and described by its figures. An image to assistive
+    technology, unless it holds links (a child centre's report): an image's content is hidden
+    from them, so those links would be unreachable; it is then a group whose links are read."""
     return format_html(
-        '<svg class="chart-drawing" viewBox="0 0 {} {}" width="{}" height="{}" role="img" '
+        '<svg class="chart-drawing" viewBox="0 0 {} {}" width="{}" height="{}" role="{}" '
         'aria-labelledby="{}-title {}-desc" preserveAspectRatio="xMinYMin meet">'
         '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>{}</svg>',
         WIDTH,
         height,
         WIDTH,
         height,
+        "group" if links else "img",
         chart.id,
         chart.id,
         chart.id,
@@ -211,7 +215,8 @@ def bar_chart(chart: Chart) -> SafeString:
             )
         )
     description = "; ".join(_describe_bar(chart, bar) for bar in bars)
-    svg = _svg(chart, 8 + len(bars) * ROW, description, "".join(rows))
+    links = any(bar.url for bar in bars)
+    svg = _svg(chart, 8 + len(bars) * ROW, description, "".join(rows), links=links)
     return _figure(chart, svg, _legend(chart))
 
 
