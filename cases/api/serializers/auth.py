@@ -79,8 +79,8 @@ class MeSerializer(serializers.ModelSerializer[User]):
 
 
 class MeUpdateSerializer(serializers.Serializer[Any]):
-    """``PATCH /me/``: what you may change about yourself. Either key may be left out; the kinds
-    left out of ``notification_preferences`` keep theirs."""
+    """`PATCH /me/`: what you may change about yourself. Either key may be left out; the kinds
+    left out of `notification_preferences` keep theirs."""
 
     language = serializers.ChoiceField(
         choices=[code for code, _name in settings.LANGUAGES],
