@@ -19,6 +19,7 @@ from .reports.rollups.roll import roll_stocks
 from .services import snapshots
 from .services.idempotency import purge_expired_keys
 from .services.notifications import send_due_emails, send_emails
+from .services.preferences import send_digests
 from .services.searches import purge_expired_searches
 from .services.sweep import remind_sessions, sweep
 
@@ -140,6 +141,13 @@ def remind_tomorrows_sessions() -> int:
     """The evening reminder (services.sweep.remind_sessions): each mediator of a session
     tomorrow is told, once. Returns how many sessions were reminded of."""
     return remind_sessions()
+
+
+@shared_task(name="cases.tasks.send_digests", queue=QUEUES.notifications)
+def send_daily_digests() -> int:
+    """The directors' daily digests (services.preferences.send_digests): one a day each, for
+    those with entries collected. Returns how many were made."""
+    return send_digests()
 
 
 # On the "reports" queue with the month-end run.

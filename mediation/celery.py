@@ -63,6 +63,12 @@ app.conf.beat_schedule = {
         "task": "cases.tasks.remind_sessions",
         "schedule": crontab(minute=0, hour=18),
     },
+    # The directors' daily digests, at 07:30 (CELERY_TIMEZONE, Asia/Shanghai); a second run the
+    # same day makes none (services.preferences.send_digests).
+    "send-digests": {
+        "task": "cases.tasks.send_digests",
+        "schedule": crontab(minute=30, hour=7),
+    },
     # The report counters' month-end positions carried into the new month; daily, so a missed
     # run is made up the next day (reports are right either way: docs/reports.md).
     # Report e-mails still owed and not queued, or whose queued message was lost (snapshots).

@@ -111,6 +111,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "cases.web.middleware.IdleSessionMiddleware",
+    # After the idle check (a session it ends speaks the browser's language again).
+    "cases.web.middleware.ProfileLanguageMiddleware",
     "cases.web.middleware.NoStoreMiddleware",
     "cases.web.middleware.CaseNotFoundMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout response.

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from cases.api.views.schema import EnglishSchemaView
+from cases.web.views import profile
 from mediation.health import healthz, readyz
 from mediation.metrics import metrics
 
@@ -25,6 +26,8 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path("readyz/", readyz),
     path("metrics", metrics, name="metrics"),
+    # The language switch, which also stores a logged-in user's choice on their profile.
+    path("i18n/setlang/", profile.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("cases.web.urls")),
 ]

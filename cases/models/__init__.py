@@ -24,6 +24,7 @@ from .notes import Note, NoteKind
 from .notifications import Notification, NotificationKind
 from .people import Mediator, MediatorKind, display_name, user_display_name
 from .policies import DeadlinePolicy, WorkingDayOverride
+from .preferences import DEFAULT_DELIVERY, Delivery, DigestItem, UserSettings
 from .reports import (
     Dimension,
     DurationBucket,
@@ -39,6 +40,7 @@ from .transfers import Transfer, TransferDirection, TransferStatus
 
 __all__ = [
     "CONCLUDED_STATUSES",
+    "DEFAULT_DELIVERY",
     "OPEN_STATUSES",
     "Agreement",
     "AgreementForm",
@@ -53,6 +55,8 @@ __all__ = [
     "Channel",
     "ContactMethod",
     "DeadlinePolicy",
+    "Delivery",
+    "DigestItem",
     "Dimension",
     "DocumentType",
     "DurationBucket",
@@ -94,6 +98,7 @@ __all__ = [
     "Transfer",
     "TransferDirection",
     "TransferStatus",
+    "UserSettings",
     "WorkingDayOverride",
     "display_name",
     "user_display_name",

@@ -1,11 +1,16 @@
 """In-app notifications (the bell), each also sent by e-mail once."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from .cases import Case
 
 # How much of a case's summary an entry (the bell, the e-mail, the API's ``text``) shows.
 SUMMARY_CHARS = 40
@@ -27,6 +32,24 @@ class NotificationKind(models.TextChoices):
     PERFORMANCE_OVERDUE = "performance_overdue", _("Agreement performance deadline passed")
     CONFIRMATION_CLOSING = "confirmation_closing", _("Judicial confirmation window closing")
     MENTIONED = "mentioned", _("Mentioned in a case note")
+    # A director's daily digest (cases.services.preferences): the day's entries of the kinds they
+    # take as a digest, in one notification.
+    DIGEST = "digest", _("Daily digest")
+
+
+def case_text(case: "Case | None", *, visible: bool = True) -> str:
+    """A case as an entry names it, in the active language: its number, its summary (shortened)
+    and its centre; only the number for a case the reader may no longer see (``visible=False``);
+    empty for no case. Needs ``case.centre`` loaded."""
+    if case is None:
+        return ""
+    if not visible:
+        return gettext("Case %(number)s") % {"number": case.number}
+    return gettext("Case %(number)s “%(summary)s” at %(centre)s") % {
+        "number": case.number,
+        "summary": Truncator(case.summary).chars(SUMMARY_CHARS),
+        "centre": case.centre.name,
+    }
 
 
 class Notification(models.Model):
@@ -88,23 +111,28 @@ class Notification(models.Model):
         (``visible=False``); empty for an entry about no case.
 
         Needs ``case`` and ``case.centre`` loaded (``notifications_for`` selects them)."""
-        case = self.case
-        if case is None:
-            return ""
-        if not visible:
-            return gettext("Case %(number)s") % {"number": case.number}
-        return gettext("Case %(number)s “%(summary)s” at %(centre)s") % {
-            "number": case.number,
-            "summary": self.case_summary(),
-            "centre": case.centre.name,
-        }
+        return case_text(self.case, visible=visible)
 
     def case_summary(self) -> str:
         """The case's summary, shortened to ``SUMMARY_CHARS``."""
         return Truncator(self.case.summary).chars(SUMMARY_CHARS) if self.case else ""
 
+    def digest_lines(self) -> list[str]:
+        """The entries a digest lists, each as "what happened: the case", in the active language
+        (needs ``digest_items`` with their cases and centres: ``notifications_for`` prefetches
+        them); none for any other kind."""
+        if self.kind != NotificationKind.DIGEST:
+            return []
+        return [item.line() for item in self.digest_items.all()]
+
     def text(self, *, visible: bool = True) -> str:
-        """The whole entry in the active language: what happened, and the case it is about."""
+        """The whole entry in the active language: what happened, and the case it is about (a
+        digest: the entries it lists)."""
+        if self.kind == NotificationKind.DIGEST:
+            return gettext("%(kind)s: %(entries)s") % {
+                "kind": self.get_kind_display(),
+                "entries": "; ".join(self.digest_lines()),
+            }
         line = self.case_line(visible=visible)
         kind = str(self.get_kind_display())
         return gettext("%(kind)s: %(case)s") % {"kind": kind, "case": line} if line else kind

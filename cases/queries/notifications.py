@@ -1,11 +1,21 @@
 """Reads of notifications: the user's list and the bell's count, and who is told (directors of a
 case's centre and above, the liaisons of a court)."""
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 
 from .. import access
-from ..models import Case, Centre, Membership, Notification, Role
+from ..models import (
+    Case,
+    Centre,
+    DigestItem,
+    Membership,
+    Notification,
+    NotificationKind,
+    Role,
+)
 
 
 def notifications_for(user: User | AnonymousUser) -> QuerySet[Notification]:
@@ -23,6 +33,19 @@ def notifications_for(user: User | AnonymousUser) -> QuerySet[Notification]:
         .annotate(case_visible=Exists(visible))
         .order_by("-created_at", "-pk")
     )
+
+
+def prefetch_digests(notifications: Iterable[Notification]) -> None:
+    """Load the entries of the digests among ``notifications`` (a page of the list) in one query,
+    none if there is no digest among them; an entry of another kind has none to load."""
+    digests = [n for n in notifications if n.kind == NotificationKind.DIGEST]
+    if digests:
+        prefetch_related_objects(
+            digests,
+            Prefetch(
+                "digest_items", queryset=DigestItem.objects.select_related("case", "case__centre")
+            ),
+        )
 
 
 def unread_count(user: User) -> int:

@@ -24,7 +24,17 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from ..access import case_relations
-from ..models import Case, Mediator, Note, Notification, NotificationKind, Session, Transfer
+from ..models import (
+    Case,
+    Delivery,
+    DigestItem,
+    Mediator,
+    Note,
+    Notification,
+    NotificationKind,
+    Session,
+    Transfer,
+)
 from ..queries.notifications import (
     directors_of,
     liaisons_of,
@@ -32,10 +42,11 @@ from ..queries.notifications import (
     nearest_directors,
     receivers_of,
 )
+from ..queries.preferences import chosen_language, deliveries
 
 logger = logging.getLogger(__name__)
 
-# The e-mail body carries both languages: users have no stored language preference yet.
+# The e-mail body of a user who never chose a language on their profile carries both.
 EMAIL_LANGUAGES = ("zh-hans", "en")
 
 # A failed send is tried again after 1 minute, then 2, 4 … at most an hour apart, and given up
@@ -52,9 +63,12 @@ def notify(
 ) -> list[Notification]:
     """Notify ``users`` of ``kind`` once per (user, ``key``); return the notifications made now.
 
-    Runs inside the caller's transaction: if it rolls back, nobody is notified and no e-mail is
-    queued. Users already notified under ``key`` are skipped (``ON CONFLICT DO NOTHING`` covers a
-    concurrent duplicate as well).
+    Each user's preference for ``kind`` (``queries.preferences.deliveries``) is honoured: off
+    makes no row, in the app only a row with no e-mail, a director's daily digest no row but an
+    entry for their next digest (``DigestItem``, also once per key). Runs inside the caller's
+    transaction: if it rolls back, nobody is notified and no e-mail is queued. Users already
+    notified (or collected for a digest) under ``key`` are skipped (``ON CONFLICT DO NOTHING``
+    covers a concurrent duplicate as well).
     """
     at = at or timezone.now()
     user_ids = {user.pk for user in users}
@@ -63,22 +77,48 @@ def notify(
     known = set(
         Notification.objects.filter(key=key, user_id__in=user_ids).values_list("user_id", flat=True)
     )
+    known |= set(
+        DigestItem.objects.filter(key=key, user_id__in=user_ids).values_list("user_id", flat=True)
+    )
     new_ids = sorted(user_ids - known)
     if not new_ids:
+        return []
+    how = (
+        {pk: str(Delivery.EMAIL) for pk in new_ids}
+        if kind == NotificationKind.DIGEST
+        else deliveries(new_ids, kind)
+    )
+    digest_ids = [pk for pk in new_ids if how[pk] == Delivery.DIGEST]
+    if digest_ids:
+        DigestItem.objects.bulk_create(
+            [
+                DigestItem(user_id=pk, case=case, kind=kind, key=key, created_at=at)
+                for pk in digest_ids
+            ],
+            ignore_conflicts=True,
+        )
+    told = [pk for pk in new_ids if how[pk] in (Delivery.APP, Delivery.EMAIL)]
+    if not told:
         return []
     Notification.objects.bulk_create(
         [
             Notification(
-                user_id=user_id, case=case, kind=kind, key=key, created_at=at, email_due_at=at
+                user_id=user_id,
+                case=case,
+                kind=kind,
+                key=key,
+                created_at=at,
+                email_due_at=at if how[user_id] == Delivery.EMAIL else None,
             )
-            for user_id in new_ids
+            for user_id in told
         ],
         ignore_conflicts=True,
     )
     # ``ignore_conflicts`` leaves primary keys unset: read the rows back.
-    made = list(Notification.objects.filter(key=key, user_id__in=new_ids).order_by("pk"))
-    ids = [n.pk for n in made]
-    transaction.on_commit(lambda: _enqueue_emails(ids))
+    made = list(Notification.objects.filter(key=key, user_id__in=told).order_by("pk"))
+    ids = [n.pk for n in made if n.email_due_at is not None]
+    if ids:
+        transaction.on_commit(lambda: _enqueue_emails(ids))
     return made
 
 
@@ -316,14 +356,20 @@ def _failed(notification: Notification, now: datetime) -> None:
 
 
 def _email(notification: Notification) -> tuple[str, str]:
-    with translation.override(settings.LANGUAGE_CODE):
+    """The subject and text of a notification's e-mail: in the language its recipient chose on
+    their profile, whoever's action it reports; in both languages (the site's first) for a
+    recipient who never chose one."""
+    chosen = chosen_language(notification.user)
+    languages = (chosen,) if chosen else EMAIL_LANGUAGES
+    with translation.override(chosen or settings.LANGUAGE_CODE):
         subject = str(notification.get_kind_display())
     paragraphs = []
-    for language in EMAIL_LANGUAGES:
+    for language in languages:
         with translation.override(language):
             lines = [str(notification.get_kind_display())]
             if notification.case is not None:
                 lines.append(notification.case_line())
+            lines += [f"- {line}" for line in notification.digest_lines()]
             lines.append(gettext("Open the case tracker to see it."))
             paragraphs.append("\n".join(lines))
     return subject, "\n\n".join(paragraphs) + "\n"

@@ -28,6 +28,7 @@ from django.utils.translation import gettext
 
 from ..models import Centre, ReportRun, ReportScope, ReportSnapshot
 from ..queries import snapshots as snapshot_queries
+from ..queries.preferences import reading_languages
 from ..reports.figures import BY_KEY
 from ..reports.monthly import labelled, report
 from ..reports.periods import add_months, current_month, format_month, zone
@@ -246,15 +247,6 @@ def requeue_owed_emails() -> int:
     return queue_emails(ReportSnapshot.objects.filter(run__in=recent))
 
 
-def language_of(user: User) -> str:
-    """The language ``user`` reads their e-mail in.
-
-    Users have no stored language preference yet (``/me/`` answers the request's language), so
-    this is the product's default language, Chinese unless ``LANGUAGE_CODE`` says otherwise.
-    """
-    return str(settings.LANGUAGE_CODE)
-
-
 def send_emails(snapshot_ids: Sequence[int], attachment: Attachment) -> int:
     """E-mail each snapshot in ``snapshot_ids`` to its centre's directors, once; return how many
     messages were sent.
@@ -289,6 +281,12 @@ def send_emails(snapshot_ids: Sequence[int], attachment: Attachment) -> int:
 def _messages(
     snapshot: ReportSnapshot, recipients: list[User], attachment: Attachment
 ) -> Iterator[EmailMessage]:
+    # Each in the language its recipient chose on their profile, else the site's.
+    languages = reading_languages(recipients)
+
+    def language_of(user: User) -> str:
+        return languages[user.pk]
+
     for language, users in groupby(sorted(recipients, key=language_of), key=language_of):
         with translation.override(language):
             data = labelled(snapshot.data)

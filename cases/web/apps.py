@@ -10,7 +10,9 @@ class WebConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from .middleware import record_login
+        from .middleware import record_language, record_login
 
         # A new session starts its idle clock at login, so its first page writes nothing more.
         user_logged_in.connect(record_login, dispatch_uid="cases.web.record_login")
+        # The session speaks the language the user chose on their profile.
+        user_logged_in.connect(record_language, dispatch_uid="cases.web.record_language")

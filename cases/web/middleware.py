@@ -1,4 +1,5 @@
-"""Middleware of the web UI: idle sessions, no caching of personal data, domain errors as 404s."""
+"""Middleware of the web UI: idle sessions, the profile's language, no caching of personal data,
+domain errors as 404s."""
 
 from collections.abc import Callable
 from typing import Any
@@ -11,13 +12,16 @@ from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import ngettext
 
 from ..errors import CaseNotFound
+from ..queries.preferences import chosen_language
 
 LAST_SEEN = "last_seen"  # in the session: when a request of this session was last recorded
+# In the session: the language its user chose on their profile ("" for none), read at login.
+PROFILE_LANGUAGE = "profile_language"
 REFRESH_SECONDS = 60  # record activity (and so write the session) at most once a minute
 
 
@@ -45,6 +49,48 @@ def record_login(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -
     """``user_logged_in`` receiver: the new session's idle clock starts now."""
     if hasattr(request, "session"):
         request.session[LAST_SEEN] = _now()
+
+
+def record_language(sender: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+    """``user_logged_in`` receiver: the session keeps the language the user chose on their
+    profile, so that a page costs no query to find it."""
+    if hasattr(request, "session"):
+        request.session[PROFILE_LANGUAGE] = chosen_language(user)
+
+
+def remember_language(request: HttpRequest, language: str) -> None:
+    """After ``request``'s user chose ``language`` on their profile: this session speaks it from
+    this very answer on."""
+    request.session[PROFILE_LANGUAGE] = language
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+
+
+class ProfileLanguageMiddleware:
+    """A logged-in user's pages speak the language they chose on their profile, whatever the
+    browser asks (``Accept-Language`` and the language cookie, ``LocaleMiddleware``'s, count only
+    until they choose). The API keeps answering in the request's language (docs/api.md)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> None:
+        if _is_api(request) or getattr(view, "without_session", False):
+            return
+        if not request.user.is_authenticated:
+            return
+        language = request.session.get(PROFILE_LANGUAGE)
+        if not isinstance(language, str):  # a session from before profiles had a language
+            language = chosen_language(request.user)
+            request.session[PROFILE_LANGUAGE] = language
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
 
 
 class IdleSessionMiddleware:

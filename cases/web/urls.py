@@ -17,6 +17,7 @@ from .views import (
     notes,
     notifications,
     parties,
+    profile,
     reports,
     sent_mail,
     sessions,
@@ -32,6 +33,7 @@ urlpatterns = [
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("logout/everywhere/", auth.logout_everywhere, name="logout_everywhere"),
     path("password/", auth.PasswordChangeView.as_view(), name="password_change"),
+    path("profile/", profile.profile, name="profile"),
     # Intake.
     path("cases/new/", intake.intake, name="intake"),
     path("cases/new/party-row/", intake.party_row, name="intake_party_row"),

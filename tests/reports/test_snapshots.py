@@ -285,6 +285,22 @@ def test_the_email_is_in_the_directors_language(
     assert quick_pdf == ["en", "en", "en"]
 
 
+def test_the_email_follows_the_language_each_director_chose(
+    march_first: Tree, quick_pdf: list[str], commit: Callable[[], Any]
+) -> None:
+    from cases.services.preferences import update_settings
+
+    update_settings(user=march_first.director_d1, language="en")
+    with commit():
+        report_monthly_run.delay().get()
+
+    english = next(m for m in mail.outbox if m.to == [march_first.director_d1.email])
+    assert march_first.d1.name_en in english.subject and "Resolved: " in english.body
+    chinese = next(m for m in mail.outbox if m.to == [march_first.director_c.email])
+    assert march_first.c.name_zh in chinese.subject and "调解成功：" in chinese.body
+    assert sorted(quick_pdf) == ["en", "zh-hans", "zh-hans"]
+
+
 def test_directors_without_an_address_or_inactive_get_nothing(
     march_first: Tree, quick_pdf: list[str], commit: Callable[[], Any]
 ) -> None:

@@ -17,10 +17,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ...errors import error_body
-from ...services import users
+from ...services import preferences, users
 from ..base import signed_in_user
 from ..docs import error
-from ..serializers.auth import MeSerializer, TokenRequestSerializer, TokenSerializer
+from ..serializers.auth import (
+    MeSerializer,
+    MeUpdateSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+)
 from ..throttling import AnonRateThrottle
 
 
@@ -144,7 +149,42 @@ class LogoutAllView(APIView):
 
 class MeView(APIView):
     @extend_schema(
-        summary="You: your user, memberships and language", responses={200: MeSerializer}
+        summary="You: your user, memberships, language and notification preferences",
+        responses={200: MeSerializer},
     )
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(signed_in_user(request), context={"request": request}).data)
+
+    @extend_schema(
+        summary="Change your language or notification preferences",
+        description=(
+            "Stores the language you read the product in (e-mails, notifications, report files, "
+            "the web UI) and how you hear of each notification kind given (the others keep "
+            "theirs). Answers you as `GET` does."
+        ),
+        request=MeUpdateSerializer,
+        responses={
+            200: MeSerializer,
+            400: error(
+                "A language, kind or delivery that does not exist, or a digest for a user who "
+                "directs no centre",
+                "invalid",
+                "Some fields are not valid.",
+                **{
+                    "notification_preferences.high_risk": [
+                        "Only centre directors may take a daily digest."
+                    ]
+                },
+            ),
+        },
+    )
+    def patch(self, request: Request) -> Response:
+        user = signed_in_user(request)
+        given = MeUpdateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        preferences.update_settings(
+            user=user,
+            language=given.validated_data.get("language"),
+            notifications=given.validated_data.get("notification_preferences"),
+        )
+        return Response(MeSerializer(user, context={"request": request}).data)

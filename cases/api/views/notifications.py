@@ -2,13 +2,16 @@
 a case returned to its court, an assignment, a transfer, a session, a note's mention … told you.
 Only ever your own."""
 
+from typing import Any
+
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ...queries.notifications import notifications_for, unread_count
+from ...queries.notifications import notifications_for, prefetch_digests, unread_count
 from ...services.notifications import mark_read
 from ..base import ScopedViewSet, signed_in_user
 from ..docs import error
@@ -46,6 +49,12 @@ class NotificationViewSet(mixins.ListModelMixin, ScopedViewSet):
     filterset_class = NotificationFilter
     ordering_fields = ["id"]
     ordering = ["-id"]
+
+    def paginate_queryset(self, queryset: QuerySet[Any]) -> list[Any] | None:
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            prefetch_digests(page)  # a digest's entries: one query, none without a digest
+        return page
 
     @extend_schema(
         summary="Mark notifications read",

@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ...queries.notifications import notifications_for
+from ...queries.notifications import notifications_for, prefetch_digests
 from ...services.notifications import mark_read
 from ..base import AuthenticatedHttpRequest
 
@@ -33,6 +33,7 @@ def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's notifications, newest first, 50 a page."""
     paginator = Paginator(notifications_for(request.user), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    prefetch_digests(page.object_list)
     return render(request, "web/notifications.html", {"page": page})
 
 
