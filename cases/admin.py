@@ -55,6 +55,7 @@ from .models import (
     Rollup,
     RollupState,
     Room,
+    SavedFilter,
     SavedSearch,
     Session,
     SessionMediator,
@@ -673,6 +674,17 @@ class SavedSearchAdmin(ViewOnlyAdmin):
     search_fields = ["user__username"]
     list_select_related = ["user"]
     exclude = ["query_encrypted"]
+
+
+@admin.register(SavedFilter)
+class SavedFilterAdmin(ViewOnlyAdmin):
+    """The case list's saved filters: whose, shared with which centre; never their search text
+    (it may hold a phone number)."""
+
+    list_display = ["name", "owner", "centre", "created_at"]
+    search_fields = ["name", "owner__username"]
+    list_select_related = ["owner", "centre"]
+    exclude = ["search_encrypted"]
 
 
 class UserMembershipInline(AdministratorsInline):

@@ -17,6 +17,7 @@ from .cases import (
 from .categories import Category
 from .centres import Centre, CentreKind, CentreLevel, Membership, Role
 from .events import Event, EventKind, PrintedDocument
+from .filters import SavedFilter
 from .follow_ups import ContactMethod, FollowUp
 from .idempotency import IdempotencyKey
 from .identities import DocumentType, Ethnicity, Gender
@@ -89,6 +90,7 @@ __all__ = [
     "Rollup",
     "RollupState",
     "Room",
+    "SavedFilter",
     "SavedSearch",
     "Session",
     "SessionMediator",

@@ -7,6 +7,7 @@ from .views import (
     agreements,
     attachments,
     auth,
+    bulk,
     case_detail,
     case_list,
     court,
@@ -19,6 +20,7 @@ from .views import (
     parties,
     profile,
     reports,
+    saved_filters,
     sent_mail,
     sessions,
     transfers,
@@ -42,6 +44,15 @@ urlpatterns = [
     # The case list and its CSV.
     path("cases/", case_list.case_list, name="case_list"),
     path("cases/export.csv", case_list.case_export, name="case_export"),
+    # Bulk actions and saved filters of the case list (issue 20).
+    path("cases/bulk/", bulk.case_bulk, name="case_bulk"),
+    path("cases/filters/", saved_filters.saved_filter_save, name="saved_filter_save"),
+    path("cases/filters/<int:pk>/", saved_filters.saved_filter_apply, name="saved_filter_apply"),
+    path(
+        "cases/filters/<int:pk>/delete/",
+        saved_filters.saved_filter_delete,
+        name="saved_filter_delete",
+    ),
     # One case.
     path("cases/<int:pk>/", case_detail.case_detail, name="case_detail"),
     path("cases/<int:pk>/edit/", case_detail.case_edit, name="case_edit"),

@@ -41,6 +41,7 @@ from cases.models import (
     Role,
     Rollup,
     RollupState,
+    SavedFilter,
     SavedSearch,
     SessionMediator,
 )
@@ -139,6 +140,9 @@ def _rows_at(side: Side, tree: Tree) -> dict[type[models.Model], models.Model]:
             user=side.user, key=f"adm-{centre.pk}", fingerprint="f" * 64
         ),
         SavedSearch: lambda: save_search(user=side.user, text=f"1391111{centre.pk:04d}"),
+        SavedFilter: lambda: SavedFilter.objects.create(
+            name=f"filter at {centre.code}", owner=side.user, centre=centre
+        ),
         ReportRun: lambda: run,
         ReportSnapshot: lambda: ReportSnapshot.objects.create(
             run=run,

@@ -44,6 +44,7 @@ from cases.models import (
     Notification,
     NotificationKind,
     Party,
+    SavedFilter,
     Session,
     Transfer,
 )
@@ -208,6 +209,8 @@ class ObjectRoute:
     ids: Mapping[str, str]
     body: Body = no_body
     each: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # other kwargs' values
+    # A user's own object (a saved filter): no sight of another's, the administrator's included.
+    personal: bool = False
 
 
 @dataclass(frozen=True)
@@ -284,6 +287,17 @@ COVERAGE: dict[str, Coverage] = {
     # room) in the query string: one outside the scope is refused like one that does not exist.
     "case_list": QueryRoute(params=_case_filters),
     "case_export": QueryRoute(params=_case_filters),
+    # Bulk actions name the cases in the form: a foreign one is "no such case", like a missing one.
+    "case_bulk": QueryRoute(
+        params=lambda world, side, pk: {"action": "close", "case": str(pk), "confirm": "1"}
+    ),
+    # Saved filters (issue 20): shared with a centre named in the form, only one's own; applied
+    # and deleted by id, only one's own or one's centre's.
+    "saved_filter_save": QueryRoute(
+        params=lambda world, side, pk: {"name": "越权", "query": "", "share": pk}
+    ),
+    "saved_filter_apply": ObjectRoute(ids={"pk": "saved_filter"}, personal=True),
+    "saved_filter_delete": ObjectRoute(ids={"pk": "saved_filter"}, personal=True),
     "calendar": QueryRoute(params=lambda world, side, pk: {"centre": pk}),
     "mediator_list": QueryRoute(params=lambda world, side, pk: {"centre": pk}),
     "reports": QueryRoute(params=lambda world, side, pk: {"centre": pk}),
@@ -371,6 +385,8 @@ QUERY_TARGETS: dict[str, Callable[[World, str], Any]] = {
     "intake": lambda world, side: world.sides[side].centre.pk,
     "case_list": lambda world, side: world.sides[side].centre.pk,
     "case_export": lambda world, side: world.sides[side].centre.pk,
+    "case_bulk": lambda world, side: world.sides[side].case.pk,
+    "saved_filter_save": lambda world, side: world.sides[side].centre.pk,
     "calendar": lambda world, side: world.sides[side].centre.pk,
     "mediator_list": lambda world, side: world.sides[side].centre.pk,
     "reports": lambda world, side: world.sides[side].district.pk,
@@ -382,6 +398,10 @@ QUERY_TARGETS: dict[str, Callable[[World, str], Any]] = {
 def _target(side: Side, attribute: str) -> Any:
     if attribute == "agreement_case":
         return side.agreement.case
+    if attribute == "saved_filter":  # shared with the side's centre by one of its members
+        return SavedFilter.objects.get_or_create(
+            name=f"matrix {side.centre.code}", owner=side.user, centre=side.centre
+        )[0]
     return getattr(side, attribute)
 
 
@@ -531,7 +551,7 @@ def _check_object_route(
     foreign = {k: _target(side, attr).pk for k, attr in covers.ids.items()}
     url = reverse(f"web:{call.route.name}", kwargs={**kwargs, **foreign})
     response = _send(client, call.method, url, body)
-    if role == "admin":
+    if role == "admin" and not covers.personal:
         assert response.status_code != 404, f"the administrator got 404 from {call}"
         assert response.status_code < 500, (call, response.status_code)
         return
@@ -622,6 +642,7 @@ REGISTERED_CALLS = [
     for c in CALLS
     if isinstance(COVERAGE[c.route.name], ObjectRoute)
     and "mediator" not in COVERAGE[c.route.name].ids.values()  # type: ignore[union-attr]
+    and not COVERAGE[c.route.name].personal  # type: ignore[union-attr]
 ]
 
 

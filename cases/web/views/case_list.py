@@ -49,8 +49,10 @@ from ...queries.searches import saved_search_text
 from ...replica import replica_view, streamed_from_replica
 from ...services.searches import save_search
 from ..base import AuthenticatedHttpRequest, render_form
+from ..forms.bulk import BULK_LIMIT, bulk_action_choices
 from ..forms.case_list import DEFAULT_ORDERING, NARROWING, SEARCH_KEY, CaseListFilter
 from ..templatetags.web import URGENCY_LABELS
+from .saved_filters import save_filter_form, saved_filter_rows
 
 PAGE_SIZE = 50
 CSV_CHUNK = 1000  # rows read per query while streaming (their parties and co-mediators with them)
@@ -191,6 +193,16 @@ def _list_context(filterset: CaseListFilter, query: QueryDict) -> dict[str, Any]
     return context
 
 
+def _working_context(request: AuthenticatedHttpRequest, query: QueryDict) -> dict[str, Any]:
+    """What the list offers to work through it (issue 20): saving its filter, and the actions on
+    the rows ticked."""
+    return {
+        "save_filter_form": save_filter_form(request, query),
+        "bulk_actions": bulk_action_choices(),
+        "bulk_limit": BULK_LIMIT,
+    }
+
+
 def _numbers_out_of_login(view: Callable[..., Any]) -> Callable[..., Any]:
     """``login_required`` would send the whole address, a number in ``q`` with it, to the login
     page's ``next``: an anonymous request is sent there with its address less ``q``."""
@@ -236,7 +248,9 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if (posted or moved) and not htmx and filterset.is_valid():
         return HttpResponseRedirect(results_url, status=303)
     context = _list_context(filterset, search.query)
+    context.update(_working_context(request, search.query))
     if not htmx or htmx.history_restore_request:
+        context["saved_filters"] = saved_filter_rows(request)
         response = render_form(request, "web/case_list.html", context)
     elif context["valid"]:
         response = render(request, "web/partials/case_list_results.html", {**context, "oob": True})
