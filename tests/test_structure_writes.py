@@ -37,7 +37,8 @@ WRITERS: dict[str, str] = {
     "cases/reports/rollups": "the report counters (rollups.py or the rollups/ package): derived "
     "tables written inside the change's transaction, or rebuilt by rebuild_rollups",
     "cases/management/commands/rotate_field_key.py": "maintenance: re-encrypts every party's "
-    "personal data under the new key, in bulk; no domain rule applies",
+    "personal data and every saved search or filter under the new key, in bulk; no domain rule "
+    "applies",
 }
 
 MANAGER_ONLY = frozenset(

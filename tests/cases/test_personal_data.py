@@ -10,6 +10,7 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
+from django.http import QueryDict
 from django.test import override_settings
 
 from cases import personal_data, workflow
@@ -18,6 +19,7 @@ from cases.models import Case, Event, EventKind, Party, PartyRole, PrintedDocume
 from cases.personal_data import Kind
 from cases.services.cases import reveal_parties, reveal_party
 from cases.services.intake import PartyData
+from cases.services.saved_filters import filter_search_text, save_filter
 from tests.factories import Tree, drive, register
 
 pytestmark = pytest.mark.django_db
@@ -259,6 +261,9 @@ def test_a_value_encrypted_under_an_old_key_still_decrypts_after_rotation() -> N
 def test_parties_registered_under_an_old_key_are_revealed_and_rotated(tree: Tree) -> None:
     with override_settings(FIELD_ENCRYPTION_KEY=f"old:{OLD_KEY}"):
         case = register(actor=tree.intake_s1, centre=tree.s1, parties=[APPLICANT])
+        saved = save_filter(
+            user=tree.intake_s1, name="calls", params=QueryDict(), search_text=PHONE, centre=None
+        )
     assert applicant_of(case).phone_encrypted.startswith("old$")
 
     with override_settings(FIELD_ENCRYPTION_KEY=f"new:{NEW_KEY},old:{OLD_KEY}"):
@@ -266,6 +271,7 @@ def test_parties_registered_under_an_old_key_are_revealed_and_rotated(tree: Tree
         output = io.StringIO()
         call_command("rotate_field_key", stdout=output)
         assert "Re-encrypted 1 parties" in output.getvalue()
+        assert "Re-encrypted 1 saved filters" in output.getvalue()
         party = applicant_of(case)
         assert party.phone_encrypted.startswith("new$")
         assert party.id_number_encrypted.startswith("new$")
@@ -273,6 +279,9 @@ def test_parties_registered_under_an_old_key_are_revealed_and_rotated(tree: Tree
     with override_settings(FIELD_ENCRYPTION_KEY=f"new:{NEW_KEY}"):
         revealed = reveal_party(party=applicant_of(case), actor=tree.intake_s1)
         assert (revealed.id_number, revealed.phone) == (ID_NUMBER, PHONE_DIGITS)
+        # A saved filter holding a phone is kept as long as its owner likes: it follows the key.
+        saved.refresh_from_db()
+        assert filter_search_text(saved) == PHONE
     # The search hash does not depend on the encryption key.
     assert Party.objects.filter(phone_hash=personal_data.digest(Kind.PHONE, PHONE)).count() == 1
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0022_working_day_override'),
+        ('cases', '0023_user_settings'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
