@@ -170,9 +170,10 @@ class _Finder(ast.NodeVisitor):
         if kind == "foreign":
             return False
         names = [name for name, _called in links]
-        if kind == "domain" and (not links or "objects" in names):
+        managers = {"objects", "_default_manager"}
+        if kind == "domain" and (not links or managers & set(names)):
             return True
-        if "objects" in names and kind == "unknown":
+        if managers & set(names) and kind == "unknown":
             return True  # ``model.objects``: a model held in a variable
         # ``case.parties`` / ``mediator.seats.filter(...)``: a related manager (not ``self.x``).
         for position, (name, called) in enumerate(links):
@@ -263,6 +264,7 @@ FLAGGED = {
     "form.save()": "a model form's save",
     "rows = Case.objects.filter(centre=c)\nrows.update(version=2)": "a queryset held in a name",
     "model = get_user_model()\nmodel.objects.bulk_create(users)": "a model held in a name",
+    "model._default_manager.bulk_update(rows, fields)": "a model's default manager",
     "User.objects.create_user('x')": "a user created",
     "cursor.execute('UPDATE cases_case SET status = %s', [s])": "SQL that writes",
     "cursor.copy(f'COPY {table} FROM STDIN')": "COPY",

@@ -47,7 +47,7 @@ class Command(BaseCommand):
             )
         ).order_by("pk")
         total, done, last_pk = stale.count(), 0, 0
-        with tqdm(total=total, unit=model._meta.model_name, disable=None) as bar:
+        with tqdm(total=total, unit="row", disable=None) as bar:
             while True:
                 with transaction.atomic():
                     rows = list(stale.filter(pk__gt=last_pk).select_for_update()[:batch])
