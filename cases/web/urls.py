@@ -17,6 +17,7 @@ from .views import (
     notes,
     notifications,
     parties,
+    quick_search,
     reports,
     sent_mail,
     sessions,
@@ -40,6 +41,8 @@ urlpatterns = [
     # The case list and its CSV.
     path("cases/", case_list.case_list, name="case_list"),
     path("cases/export.csv", case_list.case_export, name="case_export"),
+    # The quick search box in the header of every page.
+    path("search/", quick_search.quick_search, name="quick_search"),
     # One case.
     path("cases/<int:pk>/", case_detail.case_detail, name="case_detail"),
     path("cases/<int:pk>/edit/", case_detail.case_edit, name="case_edit"),
