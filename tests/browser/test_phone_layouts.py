@@ -119,7 +119,7 @@ def case_paths(case: Case) -> list[str]:
 def test_no_page_is_wider_than_a_phone_for_any_role(
     browser: Any, live_server: Any, city: tuple[Tree, dict[str, Any], dict[str, Case]]
 ) -> None:
-    tree, logins, cases = city
+    _, logins, cases = city
     walked: dict[str, list[str]] = {}
     for login, user in logins.items():
         screen = Screen(browser, RUN, live_server.url, user)
@@ -149,7 +149,7 @@ def test_no_page_is_wider_than_a_phone_for_any_role(
 def test_the_case_list_and_the_due_lists_are_cards_one_tap_to_open(
     browser: Any, live_server: Any, city: tuple[Tree, dict[str, Any], dict[str, Case]]
 ) -> None:
-    tree, logins, cases = city
+    _, logins, cases = city
     screen = Screen(browser, RUN, live_server.url, logins["director_ja"])
     page = screen.page
     visit(screen, "/cases/")
@@ -208,7 +208,7 @@ def test_the_case_list_and_the_due_lists_are_cards_one_tap_to_open(
 def test_the_menu_folds_behind_a_button_opened_by_keyboard_too(
     browser: Any, live_server: Any, city: tuple[Tree, dict[str, Any], dict[str, Case]]
 ) -> None:
-    tree, logins, cases = city
+    logins = city[1]
     screen = Screen(browser, RUN, live_server.url, logins["director_ja"])
     page = screen.page
     toggle = page.locator("header.site .menu-toggle")
@@ -271,7 +271,7 @@ def test_the_menu_folds_behind_a_button_opened_by_keyboard_too(
 def test_the_quick_search_in_the_header_on_a_phone(
     browser: Any, live_server: Any, city: tuple[Tree, dict[str, Any], dict[str, Case]]
 ) -> None:
-    tree, logins, cases = city
+    _, logins, cases = city
     screen = Screen(browser, RUN, live_server.url, logins["intake"])
     page = screen.page
     box = page.get_by_role("search").get_by_label(t(RUN, "Search cases"))
