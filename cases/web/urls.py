@@ -19,6 +19,7 @@ from .views import (
     notifications,
     parties,
     profile,
+    quick_search,
     reports,
     saved_filters,
     sent_mail,
@@ -53,6 +54,8 @@ urlpatterns = [
         saved_filters.saved_filter_delete,
         name="saved_filter_delete",
     ),
+    # The quick search box in the header of every page.
+    path("search/", quick_search.quick_search, name="quick_search"),
     # One case.
     path("cases/<int:pk>/", case_detail.case_detail, name="case_detail"),
     path("cases/<int:pk>/edit/", case_detail.case_edit, name="case_edit"),

@@ -285,6 +285,11 @@ COVERAGE: dict[str, Coverage] = {
     ),
     # The list, its CSV, the calendar, the roster and the reports name a centre (or mediator,
     # room) in the query string: one outside the scope is refused like one that does not exist.
+    "quick_search": PageRoute(
+        reason="Opens a case only when the number names one in the caller's scope; anything else "
+        "goes to the caller's own case list (tests/web/test_quick_search.py).",
+        body=lambda world, side: {"q": side.case.number},
+    ),
     "case_list": QueryRoute(params=_case_filters),
     "case_export": QueryRoute(params=_case_filters),
     # Bulk actions name the cases in the form: a foreign one is "no such case", like a missing one.

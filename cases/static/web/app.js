@@ -14,3 +14,27 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     event.detail.isError = false;
   }
 });
+
+// The phone's menu (<= 600 px, app.css): a button folds the navigation away and opens it again.
+// Without this script the button stays hidden and the menu stays open.
+(function () {
+  function setUp() {
+    var toggle = document.querySelector("header.site .menu-toggle");
+    if (!toggle) return;
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      toggle.setAttribute("aria-expanded", String(toggle.getAttribute("aria-expanded") !== "true"));
+    });
+    document.addEventListener("keydown", function (event) {
+      // Escape closes the open menu and gives the focus back to its button.
+      var menu = document.getElementById(toggle.getAttribute("aria-controls"));
+      if (event.key === "Escape" && toggle.getAttribute("aria-expanded") === "true" &&
+          menu && menu.contains(document.activeElement)) {
+        toggle.setAttribute("aria-expanded", "false");
+        toggle.focus();
+      }
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", setUp);
+  else setUp();
+})();
