@@ -256,6 +256,10 @@ COVERAGE: dict[str, Coverage] = {
     "login": PageRoute(reason="The login form."),
     "logout": PageRoute(reason="Ends the caller's own session."),
     "password_change": PageRoute(reason="The caller's own password."),
+    "profile": PageRoute(
+        reason="The caller's own settings: language and notification preferences.",
+        body=lambda world, side: {"language": "en"},
+    ),
     "logout_everywhere": PageRoute(
         reason="Ends the caller's own sessions and API tokens, after the caller's own password."
     ),
@@ -315,6 +319,8 @@ COVERAGE: dict[str, Coverage] = {
         ids={"pk": "case"}, body=_transition, each={"name": tuple(sorted(workflow.TRANSITIONS))}
     ),
     "party_reveal": ObjectRoute(ids={"pk": "case", "party_pk": "party"}),
+    # The phone shown inline on the due lists: the follow-up and the party of its case.
+    "due_phone": ObjectRoute(ids={"pk": "follow_up", "party_pk": "follow_up_party"}),
     # A case's parties: add, correct, remove (issue 19).
     "party_add": ObjectRoute(ids={"pk": "case"}, body=_party_add),
     "party_correct": ObjectRoute(ids={"pk": "case", "party_pk": "party"}, body=_party_correct),
@@ -403,6 +409,8 @@ QUERY_TARGETS: dict[str, Callable[[World, str], Any]] = {
 def _target(side: Side, attribute: str) -> Any:
     if attribute == "agreement_case":
         return side.agreement.case
+    if attribute == "follow_up_party":  # a party of the follow-up's case
+        return side.follow_up.case.parties.order_by("pk").first()
     if attribute == "saved_filter":  # shared with the side's centre by one of its members
         return SavedFilter.objects.get_or_create(
             name=f"matrix {side.centre.code}", owner=side.user, centre=side.centre
