@@ -352,4 +352,5 @@ def register_case(
         )
         if risk_level == RiskLevel.HIGH:
             notifications.notify_high_risk(case)
+        notifications.notify_awaiting_acceptance(case=case, actor=actor, at=at)
     return case
