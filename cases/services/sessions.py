@@ -64,12 +64,12 @@ def _check_free(
             }
         )
     if room is not None:
-        taken = (
-            Session.objects.filter(_overlapping(starts_at, ends_at), room=room)
-            .exclude(status=SessionStatus.CANCELLED)
-            .exclude(pk=getattr(moving, "pk", None))
-            .first()
+        others = Session.objects.filter(_overlapping(starts_at, ends_at), room=room).exclude(
+            status=SessionStatus.CANCELLED
         )
+        if moving is not None:
+            others = others.exclude(pk=moving.pk)
+        taken = others.first()
         if taken is not None:
             problems["room"] = [
                 _("%(room)s is already booked from %(start)s to %(end)s.")
@@ -312,7 +312,7 @@ def move_session(
     starts_at: datetime,
     ends_at: datetime,
     reason: str,
-    room: Room | None | _Keep = KEEP_ROOM,
+    room: Room | _Keep | None = KEEP_ROOM,
     at: datetime | None = None,
 ) -> Session:
     """Move (reschedule) a scheduled session to ``starts_at``–``ends_at``, in ``room`` if given
@@ -354,7 +354,9 @@ def move_session(
             "ends_at": session.ends_at,
             "room": session.room_id,
         }
-        mediators = list(Mediator.objects.filter(bookings__session=session, bookings__cancelled=False))
+        mediators = list(
+            Mediator.objects.filter(bookings__session=session, bookings__cancelled=False)
+        )
         _check_free(
             mediators=mediators,
             room=new_room,
