@@ -10,7 +10,8 @@ own: one that fails is retried by the next run and does not undo the others.
 The same run tells of the dates of concluded cases (issue 20): a follow-up visit due today, an
 agreement's performance deadline just passed, a judicial confirmation window closing within
 ``DUE_SOON_DAYS``; each once, keyed by the record and its date. ``remind_sessions`` (at 18:00
-by beat) reminds the mediators of each session the next day, once per session and start.
+by beat) reminds the mediators of each session the next day, once per session and start, and
+texts the parties who agreed to SMS reminders (``services.sms``); a moved session is a new start.
 """
 
 from dataclasses import dataclass, field

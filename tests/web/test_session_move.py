@@ -1,5 +1,6 @@
 """Moving a session from the case page (issue 20), and a party's SMS consent on the forms."""
 
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
@@ -8,9 +9,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from cases import sms
 from cases.models import Event, Notification, NotificationKind, Party, PartyRole, Status
 from cases.services.sessions import book_session
-from tests.factories import RoomFactory, Tree, drive, register
+from cases.services.sweep import remind_sessions
+from tests.factories import APPLICANT, RESPONDENT, RoomFactory, Tree, aware, drive, register
 
 pytestmark = pytest.mark.django_db
 ClientFor = Callable[..., Client]
@@ -93,3 +96,32 @@ def test_the_party_form_records_sms_consent_and_the_case_page_shows_it(
     assert party.sms_consent and party.sms_consent_by == tree.mediator_s1_user
     page = client.get(reverse("web:case_detail", args=[case.pk])).content.decode()
     assert "data-sms-consent" in page
+
+
+def test_the_timeline_shows_an_sms_reminder_with_the_phone_masked(
+    tree: Tree, client_for: ClientFor
+) -> None:
+    case = drive(
+        register(
+            actor=tree.intake_s1,
+            centre=tree.s1,
+            parties=(APPLICANT, dataclasses.replace(RESPONDENT, sms_consent=True)),
+        ),
+        Status.IN_MEDIATION,
+        actor=tree.director_d1,
+        mediator=tree.med_s1,
+    )
+    starts = aware(2026, 3, 3, 9)
+    book_session(
+        case=case, actor=tree.director_d1, starts_at=starts, ends_at=starts + timedelta(hours=1),
+        mediators=[tree.med_s1], at=aware(2026, 3, 2, 9),
+    )  # fmt: skip
+    sms.outbox.clear()
+    remind_sessions(aware(2026, 3, 2, 18))
+    assert [m.phone for m in sms.outbox] == ["13900001111"]
+    page = client_for(tree.director_d1).get(reverse("web:case_detail", args=[case.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert sms.outbox[0].message_id in html
+    assert "13900001111" not in html
+    assert case.parties.get(role=PartyRole.RESPONDENT).phone_masked in html
