@@ -344,6 +344,17 @@ if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other: set one.")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="mediation@localhost")
 
+# Text messages to parties (session reminders, with the party's consent): cases.sms. The
+# backend is a dotted path like EMAIL_BACKEND: cases.sms.backends.ConsoleBackend (prints),
+# FileBackend (SMS_FILE_PATH), LocmemBackend (tests), HttpProviderBackend (SMS_PROVIDER_URL,
+# the only address it talks to; docs/deploy.md "SMS" for the interface).
+SMS_BACKEND = env.str("SMS_BACKEND", default="cases.sms.backends.ConsoleBackend")
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(BASE_DIR / "var" / "sent-sms"))
+SMS_PROVIDER_URL = env.str("SMS_PROVIDER_URL", default="")
+SMS_PROVIDER_TOKEN = env.str("SMS_PROVIDER_TOKEN", default="")
+SMS_PROVIDER_SENDER = env.str("SMS_PROVIDER_SENDER", default="")
+SMS_TIMEOUT = env.int("SMS_TIMEOUT", default=10)
+
 # Celery. With no broker configured, tasks run in-process (eagerly) so a laptop needs nothing else.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

@@ -25,6 +25,7 @@ from mediation.settings import *  # noqa: E402, F403
 from mediation.settings import STORAGES  # noqa: E402
 
 SECURE_SSL_REDIRECT = False
+SMS_BACKEND = "cases.sms.backends.LocmemBackend"  # text messages kept in cases.sms.outbox
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -362,6 +362,26 @@ class Party(models.Model):
     phone_hash = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
     phone_masked = models.CharField(_("phone"), max_length=24, editable=False, blank=True)
 
+    # Consent to text messages (session reminders by SMS), as recorded at the window: no
+    # message is sent without it. Who recorded it and when (cleared with the consent).
+    sms_consent = models.BooleanField(
+        _("agrees to SMS reminders"),
+        default=False,
+        help_text=_("The party agreed to be reminded of sessions by text message."),
+    )
+    sms_consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("SMS consent recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    sms_consent_at = models.DateTimeField(
+        _("SMS consent recorded at"), null=True, blank=True, editable=False
+    )
+
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

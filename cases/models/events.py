@@ -16,6 +16,7 @@ class EventKind(models.TextChoices):
     NOTE = "note", _("Case note")
     PARTIES = "parties", _("Parties changed")
     ATTACHMENT = "attachment", _("Attachment")
+    SMS = "sms", _("Text message")
 
 
 class PrintedDocument(models.TextChoices):

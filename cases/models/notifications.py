@@ -25,7 +25,9 @@ class NotificationKind(models.TextChoices):
     # Issue 20, "Notifications": the kinds of the day's work (cases.services.notifications).
     ASSIGNED = "assigned", _("Case assigned to you")
     TRANSFER_INCOMING = "transfer_incoming", _("Case transferred to your centre")
+    AWAITING_ACCEPTANCE = "awaiting_acceptance", _("Case waiting for acceptance at your centre")
     SESSION_BOOKED = "session_booked", _("Session booked")
+    SESSION_MOVED = "session_moved", _("Session moved")
     SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
     SESSION_REMINDER = "session_reminder", _("Session tomorrow")
     FOLLOW_UP_DUE = "follow_up_due", _("Follow-up visit due")

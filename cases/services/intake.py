@@ -58,6 +58,8 @@ class PartyData:
     birth_date: date | None = None
     # An organisation's.
     legal_representative: str = ""
+    # The party agrees to session reminders by SMS (recorded with who and when).
+    sms_consent: bool = False
 
     def __repr__(self) -> str:  # keep clear personal data out of logs and tracebacks
         return f"PartyData(name={self.name!r}, role={self.role!r})"
@@ -137,6 +139,7 @@ def build_party(data: PartyData, *, position: int = 0) -> tuple[Party, dict[str,
         ethnicity=data.ethnicity,
         birth_date=data.birth_date,
         legal_representative=(data.legal_representative or "").strip(),
+        sms_consent=bool(data.sms_consent),
         position=position,
     )
     try:
@@ -324,6 +327,8 @@ def register_case(
         case.save()
         for party in built_parties:
             party.case = case
+            if party.sms_consent:
+                party.sms_consent_by, party.sms_consent_at = case.created_by, at
         Party.objects.bulk_create(built_parties)
         events.record(
             case=case,
@@ -352,4 +357,5 @@ def register_case(
         )
         if risk_level == RiskLevel.HIGH:
             notifications.notify_high_risk(case)
+        notifications.notify_awaiting_acceptance(case=case, actor=actor, at=at)
     return case

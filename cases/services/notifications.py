@@ -13,7 +13,7 @@ a growing delay until it gives up.
 
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -206,16 +206,40 @@ def notify_transfer_incoming(
     )
 
 
-def notify_session(
-    *, session: Session, case: Case, kind: str, actor: User | None, at: datetime
+def notify_awaiting_acceptance(
+    *, case: Case, actor: User | None, at: datetime
 ) -> list[Notification]:
-    """Tell the session's mediators that it was booked or cancelled (``kind``)."""
+    """Tell those who decide acceptance at the case's centre (its directors, or the nearest
+    centre's above it that has any) that a newly registered case waits for their decision."""
+    return notify_people(
+        users=nearest_directors(case.centre),
+        case=case,
+        kind=NotificationKind.AWAITING_ACCEPTANCE,
+        key=f"awaiting_acceptance:{case.pk}",
+        actor=actor,
+        at=at,
+    )
+
+
+def notify_session(
+    *,
+    session: Session,
+    case: Case,
+    kind: str,
+    actor: User | None,
+    at: datetime,
+    occasion: datetime | None = None,
+) -> list[Notification]:
+    """Tell the session's mediators that it was booked, moved or cancelled (``kind``).
+
+    ``occasion`` (a move's new start) is part of the key: each move is told, once."""
     mediators = Mediator.objects.filter(sessions=session).select_related("user")
+    suffix = f":{occasion.astimezone(UTC).isoformat()}" if occasion is not None else ""
     return notify_people(
         users=[m.user for m in mediators if m.user is not None],
         case=case,
         kind=kind,
-        key=f"{kind}:{session.pk}",
+        key=f"{kind}:{session.pk}{suffix}",
         actor=actor,
         at=at,
     )

@@ -43,7 +43,7 @@ REASON_REQUIRED = _("Give the reason for this change.")
 def party_fields() -> tuple[str, ...]:
     """The stored fields of a party a change may touch (beside its personal data), read from the
     model: what ``build_parties`` sets, derived fields (a date of birth from an ID number) too."""
-    skipped = {"id", "case", "position"}
+    skipped = {"id", "case", "position", "sms_consent_by", "sms_consent_at"}
     return tuple(
         f.name
         for f in Party._meta.concrete_fields
@@ -137,6 +137,9 @@ def add_party(
         last = Party.objects.filter(case=locked).aggregate(last=Max("position"))["last"]
         party.case = locked
         party.position = 0 if last is None else last + 1
+        if party.sms_consent:
+            party.sms_consent_by = actor if getattr(actor, "pk", None) else None
+            party.sms_consent_at = at
         party.save()
         _bump(locked, at)
         after = {"party": party.pk, **masked(party), "reason": reason}
@@ -210,6 +213,10 @@ def correct_party(
             updated += columns
         if not updated:
             return current
+        if "sms_consent" in updated:  # who recorded the consent (or its withdrawal), and when
+            current.sms_consent_by = actor if getattr(actor, "pk", None) else None
+            current.sms_consent_at = at
+            updated += ["sms_consent_by", "sms_consent_at"]
         current.save(update_fields=updated)
         _bump(locked, at)
         events.record(

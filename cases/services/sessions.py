@@ -36,14 +36,23 @@ def _overlapping(starts_at: datetime, ends_at: datetime) -> Q:
 
 
 def _check_free(
-    *, mediators: Sequence[Mediator], room: Room | None, starts_at: datetime, ends_at: datetime
+    *,
+    mediators: Sequence[Mediator],
+    room: Room | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    moving: Session | None = None,
 ) -> None:
-    """The rule the database enforces on PostgreSQL, checked here for every backend with clear errors."""
+    """The rule the database enforces on PostgreSQL, checked here for every backend with clear errors.
+
+    ``moving``: the session being moved, whose own bookings do not stand in its way."""
     busy = (
         SessionMediator.objects.filter(_overlapping(starts_at, ends_at), cancelled=False)
         .filter(mediator__in=mediators)
         .select_related("mediator")
     )
+    if moving is not None:
+        busy = busy.exclude(session=moving)
     problems: dict[str, list[Any]] = {}
     for booking in busy:
         problems.setdefault("mediators", []).append(
@@ -55,11 +64,12 @@ def _check_free(
             }
         )
     if room is not None:
-        taken = (
-            Session.objects.filter(_overlapping(starts_at, ends_at), room=room)
-            .exclude(status=SessionStatus.CANCELLED)
-            .first()
+        others = Session.objects.filter(_overlapping(starts_at, ends_at), room=room).exclude(
+            status=SessionStatus.CANCELLED
         )
+        if moving is not None:
+            others = others.exclude(pk=moving.pk)
+        taken = others.first()
         if taken is not None:
             problems["room"] = [
                 _("%(room)s is already booked from %(start)s to %(end)s.")
@@ -281,6 +291,114 @@ def cancel_session(*, session: Session, actor: User) -> Session:
         if session.status != SessionStatus.SCHEDULED:
             raise TransitionNotAllowed(_("Only a scheduled session can be cancelled."))
         _cancel(session=session, case=case, actor=actor, at=timezone.now())
+    return session
+
+
+class _Keep:
+    """The room argument's default: the session keeps its room."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP_ROOM = _Keep()
+MOVE_REASON_MAX = 500
+
+
+def move_session(
+    *,
+    session: Session,
+    actor: User,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str,
+    room: Room | _Keep | None = KEEP_ROOM,
+    at: datetime | None = None,
+) -> Session:
+    """Move (reschedule) a scheduled session to ``starts_at``–``ends_at``, in ``room`` if given
+    (``None``: no room; by default it keeps its room). The same rules as booking: its mediators
+    and the room must be free then (``DoubleBooking`` otherwise; the session's own time does not
+    count against it), the room must be the case's centre's. A reason is required.
+
+    One ``move_session`` event with the time and room before and after and the reason; the
+    session's mediators are told (``session_moved``), except ``actor``. The evening-before
+    reminders are keyed by the session's start, so a moved session is reminded of again.
+    """
+    case = get_case_for(actor, session.case_id)
+    if not can(actor, "book_session", case):
+        raise NotPermitted(_("You may not move sessions for this case."))
+    reason = (reason or "").strip()
+    problems: dict[str, list[Any]] = {}
+    if not reason:
+        problems["reason"] = [_("Give the reason for this change.")]
+    elif len(reason) > MOVE_REASON_MAX:
+        problems["reason"] = [_("At most %(max)d characters.") % {"max": MOVE_REASON_MAX}]
+    if ends_at <= starts_at:
+        problems["ends_at"] = [_("A session must end after it starts.")]
+    if isinstance(room, Room) and room.centre_id != case.centre_id:
+        problems["room"] = [_("This room belongs to another centre.")]
+    if problems:
+        raise InvalidInput(fields=problems)
+    with transaction.atomic():
+        session = Session.objects.select_for_update().get(pk=session.pk)
+        if session.status != SessionStatus.SCHEDULED:
+            raise TransitionNotAllowed(_("Only a scheduled session can be moved."))
+        if case.status not in BOOKABLE_STATUSES:
+            raise TransitionNotAllowed(
+                _("Sessions can be booked only while a case is being mediated.")
+            )
+        new_room = session.room if isinstance(room, _Keep) else room
+        before = {
+            "session": session.pk,
+            "starts_at": session.starts_at,
+            "ends_at": session.ends_at,
+            "room": session.room_id,
+        }
+        mediators = list(
+            Mediator.objects.filter(bookings__session=session, bookings__cancelled=False)
+        )
+        _check_free(
+            mediators=mediators,
+            room=new_room,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            moving=session,
+        )
+        try:
+            with transaction.atomic():
+                session.starts_at, session.ends_at, session.room = starts_at, ends_at, new_room
+                session.save(update_fields=["starts_at", "ends_at", "room"])
+                session.bookings.update(starts_at=starts_at, ends_at=ends_at)
+        except IntegrityError as exc:
+            raise DoubleBooking() from exc
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) == "40P01":
+                raise DoubleBooking() from exc
+            raise
+        moment = at or timezone.now()
+        events.record(
+            case=case,
+            actor=actor,
+            kind=EventKind.SESSION,
+            name="move_session",
+            at=moment,
+            before=before,
+            after={
+                "session": session.pk,
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "room": new_room.pk if new_room else None,
+                "reason": reason,
+            },
+        )
+        notifications.notify_session(
+            session=session,
+            case=case,
+            kind=NotificationKind.SESSION_MOVED,
+            actor=actor,
+            at=moment,
+            occasion=starts_at,
+        )
     return session
 
 

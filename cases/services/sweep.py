@@ -10,7 +10,8 @@ own: one that fails is retried by the next run and does not undo the others.
 The same run tells of the dates of concluded cases (issue 20): a follow-up visit due today, an
 agreement's performance deadline just passed, a judicial confirmation window closing within
 ``DUE_SOON_DAYS``; each once, keyed by the record and its date. ``remind_sessions`` (at 18:00
-by beat) reminds the mediators of each session the next day, once per session and start.
+by beat) reminds the mediators of each session the next day, once per session and start, and
+texts the parties who agreed to SMS reminders (``services.sms``); a moved session is a new start.
 """
 
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from ..models import (
 )
 from ..queries.notifications import nearest_directors
 from .notifications import case_people, notify, notify_people
+from .sms import remind_parties
 
 # A date the sweep tells of (a follow-up due, a performance deadline passed) is still told this
 # many days late if no sweep ran meanwhile; older ones are not (a new deployment does not flood
@@ -171,7 +173,7 @@ def remind_sessions(now: datetime | None = None) -> int:
             starts_at__gt=now,
             starts_at__lt=now + timedelta(days=3),
         )
-        .select_related("case__centre", "case__transfer_target")
+        .select_related("case__centre", "case__transfer_target", "room")
         .order_by("starts_at", "pk")
     )
     reminded = 0
@@ -190,7 +192,9 @@ def remind_sessions(now: datetime | None = None) -> int:
                 key=f"session_reminder:{session.pk}:{session.starts_at.astimezone(UTC).isoformat()}",
                 at=now,
             )
-        reminded += bool(made)
+        # The parties who agreed to it are texted (services.sms), once per session and start.
+        texted = remind_parties(session, now=now)
+        reminded += bool(made) or bool(texted)
     return reminded
 
 

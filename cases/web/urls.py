@@ -100,6 +100,7 @@ urlpatterns = [
     path("cases/<int:pk>/sessions/new/", sessions.session_book, name="session_book"),
     path("sessions/<int:pk>/record/", sessions.session_record, name="session_record"),
     path("sessions/<int:pk>/cancel/", sessions.session_cancel, name="session_cancel"),
+    path("sessions/<int:pk>/move/", sessions.session_move, name="session_move"),
     # Printed records: the registration form, a session's record.
     path("cases/<int:pk>/registration/", documents.registration_print, name="registration_print"),
     path("cases/<int:pk>/registration.pdf", documents.registration_pdf, name="registration_pdf"),

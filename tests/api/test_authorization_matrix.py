@@ -441,6 +441,16 @@ COVERAGE: dict[str, Coverage] = {
         target="session", body=constant({"minutes": "越权记录", "result": "达成一致"})
     ),
     "/api/v1/sessions/{id}/cancel/": ObjectRoute(target="session"),
+    "/api/v1/sessions/{id}/move/": ObjectRoute(
+        target="session",
+        body=constant(
+            {
+                "starts_at": "2031-01-06T09:00:00+08:00",
+                "ends_at": "2031-01-06T10:00:00+08:00",
+                "reason": "越权改期",
+            }
+        ),
+    ),
     "/api/v1/sessions/{id}/record/": ObjectRoute(target="session"),
     # Agreements.
     "/api/v1/agreements/": ListRoute(target="agreement"),

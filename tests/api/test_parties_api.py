@@ -186,3 +186,32 @@ def test_scope_read_only_roles_and_other_cases_parties(tree: Tree) -> None:
     )  # fmt: skip
     assert_error(wrong, 404, "not_found")
     assert state(case) == before and state(other) == other_before
+
+
+def test_sms_consent_is_recorded_with_who_and_when_and_logged(tree: Tree) -> None:
+    case = s1_case(tree)
+    client = client_for(tree.mediator_s1_user)
+    party = case.parties.get(role=PartyRole.RESPONDENT)
+    before = client.get(f"/api/v1/cases/{case.pk}/").json()["parties"]
+    assert {(p["sms_consent"], p["sms_consent_at"]) for p in before} == {(False, None)}
+
+    agreed = client.patch(
+        party_url(case, party), {"sms_consent": True, "reason": "当事人同意短信提醒"},
+        format="json", headers=etag(case),
+    )  # fmt: skip
+
+    assert agreed.status_code == 200, agreed.content
+    assert agreed.json()["sms_consent"] is True and agreed.json()["sms_consent_at"]
+    party.refresh_from_db()
+    assert party.sms_consent_by == tree.mediator_s1_user
+    event = Event.objects.filter(case=case).latest("pk")
+    assert (event.name, event.before, event.after["sms_consent"]) == (
+        "correct_party",
+        {"party": party.pk, "sms_consent": False},
+        True,
+    )
+    added = client.post(
+        parties_url(case), {**WANG, "sms_consent": True}, format="json", headers=etag(case)
+    )
+    assert added.status_code == 201, added.content
+    assert Party.objects.get(pk=added.json()["id"]).sms_consent_by == tree.mediator_s1_user

@@ -34,29 +34,47 @@ def notified(kind: str = NotificationKind.HIGH_RISK) -> list[tuple[Any, int | No
     return sorted(Notification.objects.filter(kind=kind).values_list("user_id", "case_id"))
 
 
+def high_risk_mail() -> list[Any]:
+    """The e-mails about a high-risk case (a registration also tells of the acceptance due)."""
+    with translation.override(settings.LANGUAGE_CODE):  # the subject: the site's language
+        subject = str(NotificationKind.HIGH_RISK.label)
+    return [m for m in mail.outbox if m.subject == subject]
+
+
+def forget_acceptance_notices() -> None:
+    """Drop the registration's ``awaiting_acceptance`` entries: a test of the outbox or of
+    marking read counts the entries it makes itself."""
+    Notification.objects.filter(kind=NotificationKind.AWAITING_ACCEPTANCE).delete()
+
+
 def test_high_risk_intake_notifies_directors_of_the_centre_and_above(
     tree: Tree, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         case = register(actor=tree.intake_s1, centre=tree.s1, risk_level=RiskLevel.HIGH)
     assert notified() == sorted([(tree.director_c.pk, case.pk), (tree.director_d1.pk, case.pk)])
-    note = Notification.objects.get(user=tree.director_d1)
+    note = Notification.objects.get(user=tree.director_d1, kind=NotificationKind.HIGH_RISK)
     assert note.key == f"high_risk:{case.pk}"
     assert note.read_at is None
     # One e-mail per director, sent once the intake committed.
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+    assert sorted(m.to[0] for m in high_risk_mail()) == sorted(
         [tree.director_c.email, tree.director_d1.email]
     )
-    assert case.number in mail.outbox[0].body
+    assert case.number in high_risk_mail()[0].body
     assert Notification.objects.filter(emailed_at__isnull=True).count() == 0
 
 
-def test_a_normal_case_notifies_nobody(tree: Tree, django_capture_on_commit_callbacks: Any) -> None:
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+def test_a_normal_case_notifies_nobody_of_risk(
+    tree: Tree, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
         register(actor=tree.intake_s1, centre=tree.s1)
-    assert Notification.objects.count() == 0
-    assert callbacks == []
-    assert mail.outbox == []
+    assert notified() == []
+    assert high_risk_mail() == []
+    # What it does tell is that the case waits for acceptance (tests/cases/test_sms.py).
+    assert set(Notification.objects.values_list("kind", flat=True)) == {
+        NotificationKind.AWAITING_ACCEPTANCE
+    }
 
 
 def test_directors_of_excludes_other_branches_and_inactive_users(tree: Tree) -> None:
@@ -97,8 +115,8 @@ def test_a_retried_notify_creates_and_mails_nothing_twice(
             key=f"high_risk:{case.pk}",
         )
     assert again == []
-    assert Notification.objects.count() == 2
-    assert len(mail.outbox) == 2
+    assert len(notified()) == 2
+    assert len(high_risk_mail()) == 2
 
 
 def test_a_rolled_back_intake_notifies_nobody(tree: Tree) -> None:
@@ -114,6 +132,7 @@ def test_the_email_task_sends_once_and_only_to_users_with_an_address(
     tree.director_c.email = ""
     tree.director_c.save(update_fields=["email"])
     case = register(actor=tree.intake_s1, centre=tree.s1)  # normal: no notification yet
+    forget_acceptance_notices()
     made = notify(users=[tree.director_c, tree.director_d1], case=case, kind="high_risk", key="k:1")
     ids = [n.pk for n in made]
     assert send_notification_emails.delay(ids).get() == 1
@@ -137,6 +156,7 @@ def test_the_email_task_runs_on_the_notifications_queue() -> None:
 
 def test_mark_read_touches_only_the_users_own_unread(tree: Tree) -> None:
     case = register(actor=tree.intake_s1, centre=tree.s1, risk_level=RiskLevel.HIGH)
+    forget_acceptance_notices()
     notify(users=[tree.director_d1], case=case, kind=NotificationKind.OVERDUE, key="overdue:1")
     mine = list(Notification.objects.filter(user=tree.director_d1).order_by("pk"))
     theirs = Notification.objects.get(user=tree.director_c)
@@ -180,6 +200,7 @@ def test_a_failed_send_is_retried_with_growing_delays_then_given_up(
     tree: Tree, settings: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     case = register(actor=tree.intake_s1, centre=tree.s1)
+    forget_acceptance_notices()
     with time_machine.travel(T0, tick=False):
         [note] = notify(users=[tree.director_d1], case=case, kind="high_risk", key="k:1")
     settings.EMAIL_BACKEND = f"{__name__}.UnreachableMailServer"
@@ -207,6 +228,7 @@ def test_a_failed_send_is_retried_with_growing_delays_then_given_up(
 
 def test_a_failed_send_is_sent_by_the_next_try_once(tree: Tree, settings: Any) -> None:
     case = register(actor=tree.intake_s1, centre=tree.s1)
+    forget_acceptance_notices()
     with time_machine.travel(T0, tick=False):
         made = notify(
             users=[tree.director_c, tree.director_d1], case=case, kind="high_risk", key="k:2"
@@ -250,6 +272,7 @@ def test_two_senders_at_once_send_each_email_once(tree: Tree, settings: Any) -> 
     assert connection.vendor == "postgresql", "row locks are PostgreSQL's"
     users = [UserFactory.create() for _ in range(12)]
     case = register(actor=tree.intake_s1, centre=tree.s1)
+    forget_acceptance_notices()
     # The broker is down: nothing is sent after the commit, everything waits in the outbox.
     with celery_broker(f"redis://127.0.0.1:{closed_port()}/0"):
         notify(users=users, case=case, kind="high_risk", key="k:3")

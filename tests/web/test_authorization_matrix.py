@@ -354,6 +354,12 @@ COVERAGE: dict[str, Coverage] = {
         ids={"pk": "session"}, body=constant({"minutes": "越权记录", "result": "达成一致"})
     ),
     "session_cancel": ObjectRoute(ids={"pk": "session"}, body=constant({"confirm": "on"})),
+    "session_move": ObjectRoute(
+        ids={"pk": "session"},
+        body=constant(
+            {"date": "2031-01-06", "starts_at": "09:00", "ends_at": "10:00", "reason": "越权改期"}
+        ),
+    ),
     "session_record_print": ObjectRoute(ids={"pk": "case", "session_pk": "session"}),
     "session_record_pdf": ObjectRoute(ids={"pk": "case", "session_pk": "session"}),
     "registration_print": ObjectRoute(ids={"pk": "case"}),

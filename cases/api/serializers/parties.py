@@ -47,6 +47,8 @@ class PartySerializer(FieldsBuiltOnce[Party]):
             "legal_representative",
             "address",
             "agent",
+            "sms_consent",
+            "sms_consent_at",
         ]
         read_only_fields = fields
 
@@ -120,6 +122,14 @@ class PartyInputSerializer(serializers.Serializer[Any]):
     )
     address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     agent = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    sms_consent = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "The party agreed to be reminded of sessions by text message (recorded with who "
+            "and when; no SMS is sent without it)."
+        ),
+    )
 
 
 class RevealedSerializer(serializers.Serializer[Any]):

@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from ...models import Mediator, Room, Session, SessionMode
-from ...services.sessions import RECORD_TEXT_MAX, RESULT_MAX
+from ...services.sessions import MOVE_REASON_MAX, RECORD_TEXT_MAX, RESULT_MAX
 from ..fields import IdField, IdRelatedField
 from .base import ChoiceLabel
 
@@ -64,6 +64,23 @@ class SessionCreateSerializer(serializers.Serializer[Any]):
     place = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     mode = serializers.ChoiceField(choices=SessionMode.choices, default=SessionMode.IN_PERSON)
     parties_present = serializers.ListField(child=IdField(), required=False, default=list)
+
+
+class SessionMoveSerializer(serializers.Serializer[Any]):
+    """Where a scheduled session moves to: the new start and end, the room (left out: it keeps
+    its room; null: no room) and the reason (kept in the case's timeline)."""
+
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(help_text="After starts_at.")
+    room = IdRelatedField(
+        queryset=Room.objects.filter(active=True),
+        required=False,
+        allow_null=True,
+        help_text="A room of the case's centre; left out: the session keeps its room.",
+    )
+    reason = serializers.CharField(
+        max_length=MOVE_REASON_MAX, help_text="Why the session moves. Required."
+    )
 
 
 class SessionRecordSerializer(serializers.Serializer[Any]):

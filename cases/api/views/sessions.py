@@ -19,7 +19,13 @@ from ...documents import session_record
 from ...errors import InvalidInput
 from ...models import Party, SessionStatus
 from ...queries.sessions import sessions_for
-from ...services.sessions import book_session, cancel_session, record_session
+from ...services.sessions import (
+    KEEP_ROOM,
+    book_session,
+    cancel_session,
+    move_session,
+    record_session,
+)
 from .. import permissions
 from ..base import ScopedViewSet, signed_in_user
 from ..docs import FORBIDDEN, NOT_FOUND, NOT_NOW, error
@@ -27,6 +33,7 @@ from ..filters import SessionFilter
 from ..negotiation import IgnoreFormatParameter
 from ..serializers.sessions import (
     SessionCreateSerializer,
+    SessionMoveSerializer,
     SessionRecordSerializer,
     SessionSerializer,
 )
@@ -77,6 +84,14 @@ RECORD_EXAMPLE = OpenApiExample(
         "applicant_statement": "要求赔偿维修费用3000元。",
         "respondent_statement": "同意赔偿，但认为金额过高，愿意承担2000元。",
         "agreed": "双方同意以2500元了结，分两期支付。", "next_step": "下周二签署调解协议书。",
+    },
+)  # fmt: skip
+MOVE_EXAMPLE = OpenApiExample(
+    "Move a session to the afternoon, same room",
+    request_only=True,
+    value={
+        "starts_at": "2026-03-10T14:30:00+08:00", "ends_at": "2026-03-10T16:00:00+08:00",
+        "reason": "申请人上午需出庭",
     },
 )  # fmt: skip
 CORRECT_EXAMPLE = OpenApiExample(
@@ -186,6 +201,50 @@ class SessionViewSet(
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         session = self.get_object()
         cancel_session(session=session, actor=signed_in_user(request))
+        session = self.get_queryset().get(pk=session.pk)
+        return Response(SessionSerializer(session).data)
+
+    @extend_schema(
+        summary="Move (reschedule) a scheduled session (a mediator or room is never double-booked)",
+        description=(
+            "The same checks as booking: its mediators and the room must be free at the new "
+            "time (its own old time does not count), the room must be the case's centre's. One "
+            "`move_session` event on the case's timeline (time and room before and after, the "
+            "reason); the session's mediators are notified (`session_moved`), the mover is not. "
+            "The evening-before reminders (mediators, and parties by SMS) are sent again for "
+            "the new time. No If-Match: a session is not the case itself."
+        ),
+        request=SessionMoveSerializer,
+        responses={
+            200: SessionSerializer,
+            400: INVALID,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: DOUBLE_BOOKED,
+        },
+        parameters=[IDEMPOTENCY_KEY],
+        examples=[MOVE_EXAMPLE, SESSION_EXAMPLE],
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def move(self, request: Request, pk: str | None = None) -> Response:
+        session = self.get_object()
+        permissions.require(
+            signed_in_user(request),
+            "book_session",
+            session.case,
+            _("You may not move sessions for this case."),
+        )
+        incoming = SessionMoveSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        move_session(
+            session=session,
+            actor=signed_in_user(request),
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            reason=data["reason"],
+            room=data.get("room", KEEP_ROOM),
+        )
         session = self.get_queryset().get(pk=session.pk)
         return Response(SessionSerializer(session).data)
 

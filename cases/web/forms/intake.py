@@ -222,6 +222,13 @@ class PartyForm(forms.Form):
     legal_representative = _model_field(Party, "legal_representative")
     address = _model_field(Party, "address")
     agent = _model_field(Party, "agent")
+    sms_consent = forms.BooleanField(
+        label=_("Agrees to session reminders by SMS"),
+        required=False,
+        help_text=_(
+            "Only with the party's consent: one text message the evening before each session."
+        ),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -266,6 +273,7 @@ class PartyForm(forms.Form):
             ethnicity=data.get("ethnicity") or "",
             birth_date=data.get("birth_date"),
             legal_representative=data.get("legal_representative") or "",
+            sms_consent=bool(data.get("sms_consent")),
         )
 
 

@@ -18,7 +18,7 @@ from ...access import scope_of
 from ...models import Case, Centre, Mediator, Party, Role, Room, SessionMode
 from ...queries.centres import centres_for, centres_near, own_centres, rooms_for
 from ...queries.mediators import candidates_for, mediator_choices, serving_at
-from ...services.sessions import RECORD_TEXT_MAX, RESULT_MAX
+from ...services.sessions import MOVE_REASON_MAX, RECORD_TEXT_MAX, RESULT_MAX
 
 
 class MediatorChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
@@ -231,6 +231,55 @@ class SessionBookForm(forms.Form):
         return (
             timezone.make_aware(datetime.combine(day, starts)),
             timezone.make_aware(datetime.combine(day, ends)),
+        )
+
+
+class SessionMoveForm(forms.Form):
+    """Where a scheduled session moves to: the day and times (local), the room, why."""
+
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    starts_at = forms.TimeField(
+        label=_("Starts"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    ends_at = forms.TimeField(
+        label=_("Ends"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    room = forms.ModelChoiceField(
+        label=_("Room"),
+        queryset=Room.objects.none(),
+        required=False,
+        empty_label=_("(no room)"),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=MOVE_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the case's timeline."),
+    )
+
+    def __init__(self, *args: Any, case: Case, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        room_field: Any = self.fields["room"]
+        room_field.queryset = rooms_for(user).filter(centre=case.centre_id, active=True)
+
+    @staticmethod
+    def initial_for(session: Any) -> dict[str, Any]:
+        starts, ends = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
+        return {
+            "date": starts.date(),
+            "starts_at": starts.time(),
+            "ends_at": ends.time(),
+            "room": session.room_id,
+        }
+
+    def times(self) -> tuple[datetime, datetime]:
+        """The new start and end as aware datetimes in the current time zone."""
+        day: date = self.cleaned_data["date"]
+        return (
+            timezone.make_aware(datetime.combine(day, self.cleaned_data["starts_at"])),
+            timezone.make_aware(datetime.combine(day, self.cleaned_data["ends_at"])),
         )
 
 

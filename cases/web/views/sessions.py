@@ -28,6 +28,7 @@ from ...services.sessions import (
     BOOKABLE_STATUSES,
     book_session,
     cancel_session,
+    move_session,
     record_session,
 )
 from ..base import (
@@ -37,7 +38,13 @@ from ..base import (
     htmx_redirect,
     render_form,
 )
-from ..forms.sessions import CalendarForm, ConfirmForm, SessionBookForm, SessionRecordForm
+from ..forms.sessions import (
+    CalendarForm,
+    ConfirmForm,
+    SessionBookForm,
+    SessionMoveForm,
+    SessionRecordForm,
+)
 
 
 def _monday(day: date) -> date:
@@ -227,6 +234,51 @@ def session_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             )
             return htmx_redirect(request, reverse("web:case_detail", args=[case.pk]))
     return render_form(request, "web/session_record.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Move (reschedule) a scheduled session: a busy mediator or room is refused at its field;
+    the session's mediators are told, and reminded again the evening before the new day."""
+    session, case = _session_for_work(request, pk)
+    form = SessionMoveForm(
+        request.POST if request.method == "POST" else None,
+        case=case,
+        user=request.user,
+        initial=SessionMoveForm.initial_for(session),
+    )
+    context = {
+        "case": case,
+        "session": session,
+        "form": form,
+        "movable": session.status == SessionStatus.SCHEDULED,
+    }
+    if request.method == "POST" and form.is_valid():
+        starts_at, ends_at = form.times()
+        try:
+            moved = move_session(
+                session=session,
+                actor=request.user,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                room=form.cleaned_data.get("room"),
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Session moved to %(day)s, %(start)s–%(end)s.")
+                % {
+                    "day": date_format(timezone.localtime(moved.starts_at), "DATE_FORMAT"),
+                    "start": timezone.localtime(moved.starts_at).strftime("%H:%M"),
+                    "end": timezone.localtime(moved.ends_at).strftime("%H:%M"),
+                },
+            )
+            return htmx_redirect(request, reverse("web:case_detail", args=[case.pk]))
+    return render_form(request, "web/session_move.html", context)
 
 
 @login_required
