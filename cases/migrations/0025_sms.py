@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0022_working_day_override'),
+        ('cases', '0024_saved_filters'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -36,6 +36,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notification',
             name='kind',
-            field=models.CharField(choices=[('high_risk', 'High-risk case registered'), ('due_soon', 'Deadline approaching'), ('overdue', 'Deadline passed'), ('escalated', 'Overdue case escalated'), ('returned_to_court', 'Entrusted case returned to the court'), ('assigned', 'Case assigned to you'), ('transfer_incoming', 'Case transferred to your centre'), ('awaiting_acceptance', 'Case waiting for acceptance at your centre'), ('session_booked', 'Session booked'), ('session_moved', 'Session moved'), ('session_cancelled', 'Session cancelled'), ('session_reminder', 'Session tomorrow'), ('follow_up_due', 'Follow-up visit due'), ('performance_overdue', 'Agreement performance deadline passed'), ('confirmation_closing', 'Judicial confirmation window closing'), ('mentioned', 'Mentioned in a case note')], max_length=20, verbose_name='kind'),
+            field=models.CharField(choices=[('high_risk', 'High-risk case registered'), ('due_soon', 'Deadline approaching'), ('overdue', 'Deadline passed'), ('escalated', 'Overdue case escalated'), ('returned_to_court', 'Entrusted case returned to the court'), ('assigned', 'Case assigned to you'), ('transfer_incoming', 'Case transferred to your centre'), ('awaiting_acceptance', 'Case waiting for acceptance at your centre'), ('session_booked', 'Session booked'), ('session_moved', 'Session moved'), ('session_cancelled', 'Session cancelled'), ('session_reminder', 'Session tomorrow'), ('follow_up_due', 'Follow-up visit due'), ('performance_overdue', 'Agreement performance deadline passed'), ('confirmation_closing', 'Judicial confirmation window closing'), ('mentioned', 'Mentioned in a case note'), ('digest', 'Daily digest')], max_length=20, verbose_name='kind'),
         ),
     ]
