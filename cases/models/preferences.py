@@ -110,8 +110,9 @@ class DigestItem(models.Model):
 
     def line(self) -> str:
         """The entry as a digest lists it, in the active language: what happened, and the case
-        (needs ``case`` and ``case.centre`` loaded)."""
+        (needs ``case`` and ``case.centre`` loaded): only the case's number once the reader may
+        no longer see it (``case_visible``, annotated by ``queries.notifications.prefetch_digests``)."""
         return gettext("%(kind)s: %(case)s") % {
             "kind": NotificationKind(self.kind).label,
-            "case": case_text(self.case),
+            "case": case_text(self.case, visible=getattr(self, "case_visible", True)),
         }

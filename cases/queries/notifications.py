@@ -35,17 +35,19 @@ def notifications_for(user: User | AnonymousUser) -> QuerySet[Notification]:
     )
 
 
-def prefetch_digests(notifications: Iterable[Notification]) -> None:
-    """Load the entries of the digests among ``notifications`` (a page of the list) in one query,
-    none if there is no digest among them; an entry of another kind has none to load."""
+def prefetch_digests(notifications: Iterable[Notification], user: User) -> None:
+    """Load the entries of the digests among ``notifications`` (a page of ``user``'s list) in one
+    query, none if there is no digest among them; an entry of another kind has none to load.
+
+    Each entry carries ``case_visible`` like the list's rows: a case that has left the user's
+    scope since is named by its number only."""
     digests = [n for n in notifications if n.kind == NotificationKind.DIGEST]
     if digests:
-        prefetch_related_objects(
-            digests,
-            Prefetch(
-                "digest_items", queryset=DigestItem.objects.select_related("case", "case__centre")
-            ),
+        visible = access.visible_cases(user).filter(pk=OuterRef("case_id"))
+        items = DigestItem.objects.select_related("case", "case__centre").annotate(
+            case_visible=Exists(visible)
         )
+        prefetch_related_objects(digests, Prefetch("digest_items", queryset=items))
 
 
 def unread_count(user: User) -> int:

@@ -40,6 +40,7 @@ from ..queries.notifications import (
     liaisons_of,
     mediator_users,
     nearest_directors,
+    prefetch_digests,
     receivers_of,
 )
 from ..queries.preferences import chosen_language, deliveries
@@ -385,6 +386,7 @@ def _email(notification: Notification) -> tuple[str, str]:
     recipient who never chose one."""
     chosen = chosen_language(notification.user)
     languages = (chosen,) if chosen else EMAIL_LANGUAGES
+    prefetch_digests([notification], notification.user)
     with translation.override(chosen or settings.LANGUAGE_CODE):
         subject = str(notification.get_kind_display())
     paragraphs = []

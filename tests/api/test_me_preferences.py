@@ -68,7 +68,10 @@ def test_a_digest_is_listed_by_the_notifications_endpoint(tree: Tree) -> None:
     from cases.services.preferences import send_digests, update_settings
     from tests.factories import register
 
-    update_settings(user=tree.director_d1, notifications={"high_risk": "digest"})
+    update_settings(
+        user=tree.director_d1,
+        notifications={"high_risk": "digest", "awaiting_acceptance": "off"},
+    )
     case = register(actor=tree.intake_s1, centre=tree.s1, risk_level=RiskLevel.HIGH)
     assert send_digests() == 1
     [entry] = client_for(tree.director_d1).get("/api/v1/notifications/").json()["results"]
@@ -76,3 +79,24 @@ def test_a_digest_is_listed_by_the_notifications_endpoint(tree: Tree) -> None:
     assert entry["case"] is None
     assert case.number in entry["text"] and entry["text"].startswith("Daily digest: ")
     assert Notification.objects.filter(user=tree.director_d1).count() == 1
+
+
+def test_a_digest_names_only_the_number_of_a_case_the_reader_no_longer_sees(tree: Tree) -> None:
+    from cases.models import Membership, RiskLevel
+    from cases.services.preferences import send_digests, update_settings
+    from tests.factories import register
+
+    update_settings(user=tree.director_d1, notifications={"high_risk": "digest"})
+    case = register(
+        actor=tree.intake_s1, centre=tree.s1, risk_level=RiskLevel.HIGH, summary="邻里噪音纠纷"
+    )
+    assert send_digests() == 1
+    client = client_for(tree.director_d1)
+
+    def digest_text() -> str:
+        entries = client.get("/api/v1/notifications/", {"kind": "digest"}).json()["results"]
+        return str(entries[0]["text"])
+
+    assert case.number in digest_text() and "邻里噪音纠纷" in digest_text()
+    Membership.objects.filter(user=tree.director_d1).delete()  # no longer directs the district
+    assert case.number in digest_text() and "邻里噪音纠纷" not in digest_text()

@@ -21,6 +21,14 @@ pytestmark = pytest.mark.django_db
 HIGH = NotificationKind.HIGH_RISK
 
 
+@pytest.fixture(autouse=True)
+def _high_risk_alone(tree: Tree) -> None:
+    """Registering a case also tells the directors who decide its acceptance; these tests follow
+    the high-risk entries alone, so the directors here have turned that kind off."""
+    for director in (tree.director_d1, tree.director_c):
+        update_settings(user=director, notifications={NotificationKind.AWAITING_ACCEPTANCE: "off"})
+
+
 def high_risk_case(tree: Tree, commit: Any, **extra: Any) -> Any:
     """A high-risk case registered at S1: it tells director_c and director_d1."""
     with commit(execute=True):

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cases.models import UserSettings
+from cases.queries.preferences import CHOOSABLE_KINDS
 from cases.services.preferences import update_settings
 from tests.factories import Tree
 
@@ -39,10 +40,9 @@ def test_saving_stores_language_and_preferences_and_the_ui_follows_the_profile(
 ) -> None:
     client = client_for(tree.director_d1, language="en")
     data: dict[str, Any] = {"language": "zh-hans", "kind_high_risk": "digest"}
-    for name in ("due_soon", "overdue", "escalated", "returned_to_court", "assigned",
-                 "transfer_incoming", "session_booked", "session_cancelled", "session_reminder",
-                 "follow_up_due", "performance_overdue", "confirmation_closing", "mentioned"):  # fmt: skip
-        data[f"kind_{name}"] = "app"
+    for name in CHOOSABLE_KINDS:
+        if name != "high_risk":
+            data[f"kind_{name}"] = "app"
     data["kind_mentioned"] = "off"
     response = client.post(URL, data)
     assert response.status_code == 302

@@ -53,7 +53,8 @@ class NotificationViewSet(mixins.ListModelMixin, ScopedViewSet):
     def paginate_queryset(self, queryset: QuerySet[Any]) -> list[Any] | None:
         page = super().paginate_queryset(queryset)
         if page is not None:
-            prefetch_digests(page)  # a digest's entries: one query, none without a digest
+            # A digest's entries: one query, none without a digest.
+            prefetch_digests(page, signed_in_user(self.request))
         return page
 
     @extend_schema(

@@ -33,7 +33,7 @@ def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's notifications, newest first, 50 a page."""
     paginator = Paginator(notifications_for(request.user), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-    prefetch_digests(page.object_list)
+    prefetch_digests(page.object_list, request.user)
     return render(request, "web/notifications.html", {"page": page})
 
 
