@@ -478,7 +478,9 @@ class BulkGenerator(CaseGenerator):
             sealed = self.sealed[(data.id_number, data.phone)]
             party_id = self.ids.take(Party)
             st.party_ids.append(party_id)
-            self.rows.add("party", party_row(party_id, live.id, data, sealed, position))
+            self.rows.add(
+                "party", party_row(party_id, live.id, data, sealed, position, actor.pk, at)
+            )
             masked.append(
                 {"name": data.name.strip(), "role": data.role, "kind": data.kind,
                  "id_number": sealed[2], "phone": sealed[5]}
@@ -835,10 +837,17 @@ SEALED_COLUMNS = (
 
 
 def party_row(
-    party_id: int, case_id: int, data: PartyData, sealed: tuple[str, ...], position: int
+    party_id: int,
+    case_id: int,
+    data: PartyData,
+    sealed: tuple[str, ...],
+    position: int,
+    registered_by: int,
+    at: datetime,
 ) -> tuple[Any, ...]:
     """A party's row as ``register_case`` writes it (``build_party``: the document type an ID
-    number goes with, the date of birth and gender it gives), its personal data sealed once."""
+    number goes with, the date of birth and gender it gives; a consent to text messages recorded
+    by whoever registered the case, then), its personal data sealed once."""
     document_type = data.document_type or (
         default_document_type(data.kind) if data.id_number else ""
     )
@@ -855,6 +864,9 @@ def party_row(
         "ethnicity": data.ethnicity,
         "birth_date": data.birth_date,
         "legal_representative": data.legal_representative.strip(),
+        "sms_consent": bool(data.sms_consent),
+        "sms_consent_by_id": registered_by if data.sms_consent else None,
+        "sms_consent_at": at if data.sms_consent else None,
         **dict(zip(SEALED_COLUMNS, sealed, strict=True)),
         "position": position,
     }

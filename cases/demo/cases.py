@@ -701,12 +701,13 @@ class CaseGenerator:
         name, male = people.person_name()
         born = people.birth_date()
         id_number = people.id_number(male, born) if rng.random() < 0.95 else ""
+        phone = people.mobile() if rng.random() < 0.97 else ""
         return PartyData(
             name=name,
             role=role,
             kind=PartyKind.PERSON,
             id_number=id_number,
-            phone=people.mobile() if rng.random() < 0.97 else "",
+            phone=phone,
             address=address or people.address(district, street_zh),
             agent=people.lawyer() if rng.random() < 0.08 else "",
             document_type=DocumentType.RESIDENT_ID if id_number else "",
@@ -714,6 +715,9 @@ class CaseGenerator:
             ethnicity=people.ethnicity(),
             # What the ID number gives; a person without one told it at the window, or not.
             birth_date=born if id_number or rng.random() < 0.5 else None,
+            # About three in five agree to text reminders of their sessions (decided from the
+            # name, not the random stream, so the rest of the demo stays as it was).
+            sms_consent=bool(phone) and sum(map(ord, name)) % 5 < 3,
         )
 
     def _organisation(self, role: str, name: str, district: District) -> PartyData:
