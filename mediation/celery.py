@@ -69,13 +69,13 @@ app.conf.beat_schedule = {
         "task": "cases.tasks.send_digests",
         "schedule": crontab(minute=30, hour=7),
     },
-    # The report counters' month-end positions carried into the new month; daily, so a missed
-    # run is made up the next day (reports are right either way: docs/reports.md).
     # Report e-mails still owed and not queued, or whose queued message was lost (snapshots).
     "requeue-report-emails": {
         "task": "cases.tasks.report_requeue_emails",
         "schedule": crontab(minute=40),
     },
+    # The report counters' month-end positions carried into the new month; daily, so a missed
+    # run is made up the next day (reports are right either way: docs/reports.md).
     "roll-report-counters": {
         "task": "cases.tasks.report_roll_stocks",
         "schedule": crontab(minute=10, hour=0),

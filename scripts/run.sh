@@ -54,4 +54,12 @@ else
 fi
 
 section "Serving on http://127.0.0.1:$PORT/ (Ctrl-C stops)"
-exec "$py" manage.py runserver "127.0.0.1:$PORT"
+# The periodic tasks (the hourly deadline sweep, the evening's session reminders, the morning's
+# digests, the monthly reports...) run beside the server on beat's schedule, without a broker
+# (manage.py run_schedule); what they did goes to var/schedule.log. Stopped with the server.
+mkdir -p "$ROOT/var"
+"$py" manage.py run_schedule >>"$ROOT/var/schedule.log" 2>&1 &
+schedule_pid=$!
+trap 'kill "$schedule_pid" 2>/dev/null || true' EXIT
+info "periodic tasks: var/schedule.log"
+"$py" manage.py runserver "127.0.0.1:$PORT"
