@@ -67,6 +67,7 @@ def main_pages(tree: Tree, history: History) -> list[tuple[str, str]]:
         ("/due/", "Due lists"),
         (f"/reports/?month={month}", "Monthly report"),
         ("/notifications/", "Notifications"),
+        ("/profile/", "Your settings"),
     ]
 
 
