@@ -41,6 +41,7 @@ from .models import (
     Category,
     Centre,
     DeadlinePolicy,
+    DigestItem,
     DurationBucket,
     Event,
     FollowUp,
@@ -60,6 +61,7 @@ from .models import (
     Session,
     SessionMediator,
     Transfer,
+    UserSettings,
     WorkingDayOverride,
 )
 from .models.people import user_display_name
@@ -674,6 +676,27 @@ class SavedSearchAdmin(ViewOnlyAdmin):
     search_fields = ["user__username"]
     list_select_related = ["user"]
     exclude = ["query_encrypted"]
+
+
+@admin.register(UserSettings)
+class UserSettingsAdmin(ViewOnlyAdmin):
+    """Each user's language and notification preferences, as they chose them on their settings
+    page (or through ``PATCH /api/v1/me/``); changed there, not here."""
+
+    list_display = ["user", "language"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+
+
+@admin.register(DigestItem)
+class DigestItemAdmin(ViewOnlyAdmin):
+    """What a director's daily digest collected: each occurrence, and the digest that listed it
+    (empty until the morning's digest is made)."""
+
+    list_display = ["user", "kind", "case", "created_at", "digest"]
+    list_filter = ["kind"]
+    search_fields = ["user__username", "case__number"]
+    list_select_related = ["user", "case", "digest"]
 
 
 @admin.register(SavedFilter)

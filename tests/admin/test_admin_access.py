@@ -30,6 +30,7 @@ from django.utils import timezone
 from cases.models import (
     CaseNumberCounter,
     DeadlinePolicy,
+    DigestItem,
     DurationBucket,
     Event,
     IdempotencyKey,
@@ -44,6 +45,7 @@ from cases.models import (
     SavedFilter,
     SavedSearch,
     SessionMediator,
+    UserSettings,
 )
 from cases.services.searches import save_search
 from tests.api.world import Side, build_sides
@@ -142,6 +144,10 @@ def _rows_at(side: Side, tree: Tree) -> dict[type[models.Model], models.Model]:
         SavedSearch: lambda: save_search(user=side.user, text=f"1391111{centre.pk:04d}"),
         SavedFilter: lambda: SavedFilter.objects.create(
             name=f"filter at {centre.code}", owner=side.user, centre=centre
+        ),
+        UserSettings: lambda: UserSettings.objects.get_or_create(user=side.user)[0],
+        DigestItem: lambda: DigestItem.objects.create(
+            user=side.user, case=side.case, kind=NotificationKind.HIGH_RISK, key=f"d:{centre.pk}"
         ),
         ReportRun: lambda: run,
         ReportSnapshot: lambda: ReportSnapshot.objects.create(

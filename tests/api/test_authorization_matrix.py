@@ -355,7 +355,11 @@ COVERAGE: dict[str, Coverage] = {
     "/api/v1/auth/logout-all/": OpenRoute(
         anonymous={"POST": 401}, reason="Logging out everywhere revokes only the caller's tokens."
     ),
-    "/api/v1/me/": OwnRoute(),
+    # The caller's own settings: a PATCH changes only the caller's (the answer is the caller).
+    "/api/v1/me/": OwnRoute(
+        methods=frozenset({"GET", "HEAD", "PATCH"}),
+        body={"notification_preferences": {"mentioned": "app"}},
+    ),
     # Notifications are the caller's own: the list shows only theirs, marking touches only theirs.
     "/api/v1/notifications/": OwnRoute(owns=_lists_only_own_notifications),
     "/api/v1/notifications/read/": OwnRoute(

@@ -248,7 +248,7 @@ def test_once_ruled_the_page_is_read_only(
     assert shown.status_code == 200
     page = _text(shown)
     assert "its ruling can no longer be changed" in page
-    assert "<form" not in page.split('class="judicial-confirmation-form"')[1]
+    assert "<form" not in page.split('class="judicial-confirmation-form"')[1].split("</main>")[0]
     assert RULING in page and "Confirmed" in page
     before = _state(entrusted)
     again = client.post(
