@@ -5,7 +5,8 @@ Each value is kept three ways and never in clear:
 - encrypted with Fernet (``cryptography``) under the current key, prefixed with the key's id
   (``"k2$gAAAA..."``) so old rows still decrypt after the key is rotated;
 - a keyed hash (HMAC-SHA256 under ``FIELD_HASH_KEY``) of the normalised value, for equality search
-  ("has this person been in a dispute before?") without decrypting any row;
+  ("has this person been in a dispute before?") without decrypting any row; a phone also has a
+  keyed hash of its last four digits (``Kind.PHONE_TAIL``: "尾号4803" is searched by it);
 - the masked form shown everywhere: ``420***********1234``, ``138****5678``.
 
 Settings: ``FIELD_ENCRYPTION_KEY`` is ``"id:key[,id:key...]"``, the first pair encrypting, every pair
@@ -29,6 +30,9 @@ from . import identity
 class Kind(StrEnum):
     ID_NUMBER = "id_number"
     PHONE = "phone"
+    # The last four digits of a phone: hashed under its own prefix, so a tail's hash can never
+    # equal a whole number's.
+    PHONE_TAIL = "phone_tail"
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class Sealed:
     encrypted: str
     digest: str
     masked: str
+    tail_digest: str = ""  # a phone's: the keyed hash of its last four digits
 
     def __repr__(self) -> str:  # The dataclass repr is fine: nothing here is clear text.
         return f"Sealed(masked={self.masked!r})"
@@ -75,7 +80,7 @@ def keyring() -> _Keyring:
 def normalise(kind: Kind, value: str) -> str:
     """The canonical form that is hashed: the same person typed two ways hashes the same."""
     value = re.sub(r"[\s\-]", "", value or "")
-    if kind is Kind.PHONE:
+    if kind in (Kind.PHONE, Kind.PHONE_TAIL):
         value = re.sub(r"^(\+?86)(?=1\d{10}$)", "", value)
     return value.upper()
 
@@ -87,6 +92,14 @@ def digest(kind: Kind, value: str) -> str:
         return ""
     message = f"{kind}:{value}".encode()
     return hmac.new(settings.FIELD_HASH_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def tail_digest(phone: str) -> str:
+    """The keyed hash of a phone's last four digits; empty for a phone of fewer than four."""
+    value = normalise(Kind.PHONE, phone)
+    if len(value) < 4:
+        return ""
+    return digest(Kind.PHONE_TAIL, value[-4:])
 
 
 def mask(kind: Kind, value: str) -> str:
@@ -125,7 +138,12 @@ def seal(kind: Kind, value: str) -> Sealed:
     value = normalise(kind, value)
     if not value:
         return EMPTY
-    return Sealed(encrypted=encrypt(value), digest=digest(kind, value), masked=mask(kind, value))
+    return Sealed(
+        encrypted=encrypt(value),
+        digest=digest(kind, value),
+        masked=mask(kind, value),
+        tail_digest=tail_digest(value) if kind is Kind.PHONE else "",
+    )
 
 
 def looks_valid(kind: Kind, value: str, document_type: str = "") -> bool:

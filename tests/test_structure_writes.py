@@ -39,6 +39,9 @@ WRITERS: dict[str, str] = {
     "cases/management/commands/rotate_field_key.py": "maintenance: re-encrypts every party's "
     "personal data and every saved search or filter under the new key, in bulk; no domain rule "
     "applies",
+    "cases/management/commands/backfill_phone_tails.py": "maintenance: fills the hash of the "
+    "last four digits of the parties' phones registered before it existed, in bulk; derived "
+    "from the sealed phone, no domain rule applies",
 }
 
 MANAGER_ONLY = frozenset(

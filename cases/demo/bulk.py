@@ -314,6 +314,7 @@ class BulkGenerator(CaseGenerator):
                 party.phone_encrypted,
                 party.phone_hash,
                 party.phone_masked,
+                party.phone_tail_hash,
             )
 
     def _person(self, role: str, district: Any, street_zh: str, *, address: str = "") -> PartyData:
@@ -833,6 +834,7 @@ SEALED_COLUMNS = (
     "phone_encrypted",
     "phone_hash",
     "phone_masked",
+    "phone_tail_hash",
 )
 
 

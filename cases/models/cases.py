@@ -248,6 +248,8 @@ class Case(models.Model):
             models.Index(fields=["status", "due_at"], name="case_status_due"),
             # The change feed's order and its cursor: a page is one range of this index.
             models.Index(fields=["updated_at", "id"], name="case_updated"),
+            # A search by the number's sequence alone ("96号") within the user's centres.
+            models.Index(fields=["sequence", "registering_centre"], name="case_sequence_centre"),
         ]
 
     def __str__(self) -> str:
@@ -315,7 +317,8 @@ class Party(models.Model):
     """A party to a case. ID number and phone are personal data (DESIGN §6).
 
     Each is stored three ways, all written by ``cases.personal_data.seal``: the ciphertext (with
-    its key id), a keyed hash for equality search, and the masked form shown everywhere. The clear
+    its key id), a keyed hash for equality search, and the masked form shown everywhere; the
+    phone's last four digits have a keyed hash of their own. The clear
     value is never stored and never held on this model.
     """
 
@@ -361,6 +364,11 @@ class Party(models.Model):
     phone_encrypted = models.TextField(editable=False, blank=True)
     phone_hash = models.CharField(max_length=64, editable=False, blank=True, db_index=True)
     phone_masked = models.CharField(_("phone"), max_length=24, editable=False, blank=True)
+    # The keyed hash of the phone's last four digits ("尾号4803"); filled for parties registered
+    # before it existed by ``manage.py backfill_phone_tails``.
+    phone_tail_hash = models.CharField(
+        max_length=64, editable=False, blank=True, default="", db_index=True
+    )
 
     # Consent to text messages (session reminders by SMS), as recorded at the window: no
     # message is sent without it. Who recorded it and when (cleared with the consent).

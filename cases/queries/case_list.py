@@ -3,13 +3,13 @@
 ``CaseFilter`` (django-filter) is the list's filters on both surfaces: the API's list (whose
 ``CaseApiFilter`` adds the key of a search kept server-side) and the web page's form
 (``CaseListFilter``): status, centre and registering centre (with subtree), category, channel,
-risk, mediator, registration dates, outcome and conclusion dates, overdue, and search by number
-(internal or printed form), party name, phone or ID number (keyed hash), at most
-``MAX_SEARCH_LENGTH`` characters. It narrows a scoped queryset of ``cases.queries.cases`` and
-never widens it.
+risk, mediator, registration dates, outcome and conclusion dates, overdue, and search
+(``filter_q``, at most ``MAX_SEARCH_LENGTH`` characters): a number through
+``cases.queries.number_search`` (a case number in either form or in part, a phone's last four
+digits, a phone or ID number by keyed hash), anything else by party name. It narrows a scoped
+queryset of ``cases.queries.cases`` and never widens it.
 """
 
-import re
 from typing import Any
 
 from django.db.models import Case as SqlCase
@@ -17,9 +17,12 @@ from django.db.models import DateTimeField, F, IntegerField, Q, QuerySet, Value,
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
-from .. import access, deadlines, personal_data
+from .. import access, deadlines
 from ..models import Case, Category, Centre, Channel, Mediator, Outcome, Party, RiskLevel, Status
 from .filters import BooleanFilter, IdModelChoiceFilter, UtcDateTimeFilter
+from .number_search import PRINTED_NUMBER as PRINTED_NUMBER
+from .number_search import case_number_q as case_number_q
+from .number_search import number_q
 
 # The sort keys of the case list and its CSV; "-key" sorts descending.
 CASE_LIST_SORT_KEYS = ("registered_at", "number", "deadline", "status", "risk_level")
@@ -58,29 +61,6 @@ def order_case_list(cases: QuerySet[Case], ordering: str) -> QuerySet[Case]:
     if descending:
         return cases.order_by(F("sort_key").desc(nulls_last=True), "-id")
     return cases.order_by(F("sort_key").asc(nulls_last=True), "id")
-
-
-# A case number as the system writes it (``JA01-2026-00096``) and as documents print it
-# (``（2026）江岸调字第96号``: year, the registering centre's Chinese abbreviation or name, sequence),
-# with full-width or ASCII brackets and spaces anywhere.
-INTERNAL_NUMBER = re.compile(r"[A-Za-z0-9]+-\d{4}-\d+")
-PRINTED_NUMBER = re.compile(r"[（(]\s*(\d{4})\s*[）)]\s*(\S+?)\s*调字\s*第\s*(\d{1,9})\s*号")
-
-
-def case_number_q(text: str) -> Q | None:
-    """The cases numbered ``text`` (in either form), or ``None`` when ``text`` is no case number.
-    A printed number names its registering centre by abbreviation, or by name where it has none."""
-    value = text.strip()
-    if INTERNAL_NUMBER.fullmatch(value):
-        return Q(number__iexact=value)
-    printed = PRINTED_NUMBER.fullmatch(value)
-    if printed is None:
-        return None
-    year, short, sequence = printed.groups()
-    return Q(year=int(year), sequence=int(sequence)) & (
-        Q(registering_centre__abbreviation_zh=short)
-        | Q(registering_centre__abbreviation_zh="", registering_centre__name_zh=short)
-    )
 
 
 # Longer than any number, name or phrase anyone searches; a LIKE over 5,000 characters was a 500 on
@@ -179,13 +159,11 @@ class CaseFilter(filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        matches = Q(number__iexact=value) | Q(number__istartswith=value)
-        if PRINTED_NUMBER.fullmatch(value):
-            matches |= case_number_q(value) or Q(pk__in=[])
-        party_q = Q(name__icontains=value)
-        for kind in (personal_data.Kind.PHONE, personal_data.Kind.ID_NUMBER):
-            digest = personal_data.digest(kind, value)
-            if digest:
-                party_q |= Q(**{f"{kind.value}_hash": digest})
-        matches |= Q(pk__in=Party.objects.filter(party_q).values("case_id"))
+        # A number (a case's, in part; a phone's last four digits; a phone or ID number): its
+        # indexed lookups alone. Anything else: the names.
+        matches = number_q(value, self.request.user if self.request else None)
+        if matches is None:
+            matches = Q(number__istartswith=value) | Q(
+                pk__in=Party.objects.filter(name__icontains=value).values("case_id")
+            )
         return queryset.filter(matches)

@@ -200,7 +200,8 @@ def _derive(
 
 
 def set_personal_data(party: Party, *, id_number: str, phone: str) -> None:
-    """Seal clear ID number and phone onto ``party`` (encrypted, hashed, masked)."""
+    """Seal clear ID number and phone onto ``party`` (encrypted, hashed, masked; the phone's last
+    four digits hashed too)."""
     sealed_id = personal_data.seal(personal_data.Kind.ID_NUMBER, id_number)
     sealed_phone = personal_data.seal(personal_data.Kind.PHONE, phone)
     party.id_number_encrypted, party.id_number_hash, party.id_number_masked = (
@@ -213,6 +214,7 @@ def set_personal_data(party: Party, *, id_number: str, phone: str) -> None:
         sealed_phone.digest,
         sealed_phone.masked,
     )
+    party.phone_tail_hash = sealed_phone.tail_digest
 
 
 def register_case(

@@ -33,7 +33,7 @@ from .intake import PartyData, build_parties
 #: The fields of a party as typed (``PartyData``), in their order.
 PARTY_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(PartyData))
 #: Personal data: given in clear, stored sealed, shown and logged masked only.
-PERSONAL_FIELDS: tuple[str, ...] = tuple(k.value for k in personal_data.Kind)
+PERSONAL_FIELDS: tuple[str, ...] = (personal_data.Kind.ID_NUMBER, personal_data.Kind.PHONE)
 #: The longest reason, in characters.
 REASON_MAX = 500
 
@@ -202,6 +202,8 @@ def correct_party(
             if name not in changes:
                 continue
             columns = [f"{name}_encrypted", f"{name}_hash", f"{name}_masked"]
+            if name == personal_data.Kind.PHONE:
+                columns.append("phone_tail_hash")
             if getattr(current, f"{name}_hash") == getattr(corrected, f"{name}_hash"):
                 continue
             before[name], after[name] = (

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ...access import visible_cases
-from ...queries.case_list import MAX_SEARCH_LENGTH, case_number_q
+from ...queries.case_list import MAX_SEARCH_LENGTH
+from ...queries.number_search import case_number_q
 from ...services.searches import save_search
 from ..base import AuthenticatedHttpRequest
 from ..forms.case_list import SEARCH_KEY
