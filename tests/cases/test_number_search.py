@@ -226,14 +226,23 @@ def plan(queryset: Any) -> str:
     cannot, and the planner falls back to scanning every party)."""
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":  # SQLite (make run): its own words for the plan
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            return "\n".join(str(row[-1]) for row in cursor.fetchall())
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="EXPLAIN of PostgreSQL's planner"
-)
+def scans(table: str, explained: str) -> bool:
+    """Whether the plan reads every row of ``table`` (PostgreSQL: a sequential scan; SQLite: a
+    SCAN that is not through an index)."""
+    if connection.vendor == "postgresql":
+        return f"Seq Scan on {table}" in explained
+    return any(
+        line.strip().startswith(f"SCAN {table}") and "INDEX" not in line
+        for line in explained.splitlines()
+    )
 
 
 def test_a_phone_search_asks_the_hashes_only(tree: Tree) -> None:
@@ -243,26 +252,23 @@ def test_a_phone_search_asks_the_hashes_only(tree: Tree) -> None:
     assert "UPPER(" not in sql  # neither a name's ILIKE nor a number's prefix
 
 
-@postgres_only
 def test_the_phone_path_reads_the_phone_hash_index() -> None:
     explained = plan(number_search.identifier_parties(PHONE_S1).order_by().values("case_id"))
-    assert "Index Scan on cases_party_phone_hash" in explained, explained
-    assert "Seq Scan" not in explained, explained
+    assert "cases_party_phone_hash" in explained, explained
+    assert not scans("cases_party", explained), explained
     # What the search was: the name's ILIKE in one OR with the hash scans every party.
     digest = personal_data.digest(personal_data.Kind.PHONE, PHONE_S1)
     before = Party.objects.filter(Q(name__icontains=PHONE_S1) | Q(phone_hash=digest))
-    assert "Seq Scan on cases_party" in plan(before.order_by().values("case_id"))
+    assert scans("cases_party", plan(before.order_by().values("case_id")))
 
 
-@postgres_only
 def test_the_tail_path_reads_the_tail_hash_index(tree: Tree) -> None:
     explained = plan(filtered(tree.director_d1, "尾号4803"))
     assert "phone_tail_hash" in explained, explained
-    assert "Seq Scan" not in explained, explained
+    assert not scans("cases_party", explained), explained
 
 
-@postgres_only
 def test_the_sequence_path_reads_an_index_of_the_sequence(tree: Tree) -> None:
     explained = plan(number_search.sequence_cases(96, tree.director_d1).values("pk"))
-    assert "Seq Scan" not in explained, explained
+    assert not scans("cases_case", explained), explained
     assert "case_sequence_centre" in explained, explained
