@@ -4,7 +4,8 @@
 ``CaseApiFilter`` adds the key of a search kept server-side) and the web page's form
 (``CaseListFilter``): status, centre and registering centre (with subtree), category, channel,
 risk, mediator, registration dates, outcome and conclusion dates, overdue, and search by number
-(internal or printed form), party name, phone or ID number (keyed hash), at most
+(internal or printed form), phone or ID number (keyed hash), and any other text by its words
+(``cases.queries.search``: summary, facts, notes, party names and addresses), at most
 ``MAX_SEARCH_LENGTH`` characters. It narrows a scoped queryset of ``cases.queries.cases`` and
 never widens it.
 """
@@ -19,6 +20,7 @@ from django_filters import rest_framework as filters
 
 from .. import access, deadlines, personal_data
 from ..models import Case, Category, Centre, Channel, Mediator, Outcome, Party, RiskLevel, Status
+from . import search
 from .filters import BooleanFilter, IdModelChoiceFilter, UtcDateTimeFilter
 
 # The sort keys of the case list and its CSV; "-key" sorts descending.
@@ -83,6 +85,17 @@ def case_number_q(text: str) -> Q | None:
     )
 
 
+# What a number, phone or ID number is typed with: ASCII letters and digits, and separators.
+IDENTIFIER = re.compile(r"[A-Za-z0-9\s+\-()]*[0-9][A-Za-z0-9\s+\-()]*")
+
+
+def is_identifier(text: str) -> bool:
+    """Whether ``text`` is searched as a case number, phone or ID number (a digit, nothing but
+    ASCII letters, digits and separators; or a printed case number); all else is searched as
+    words (``cases.queries.search``)."""
+    return bool(IDENTIFIER.fullmatch(text) or PRINTED_NUMBER.fullmatch(text))
+
+
 # Longer than any number, name or phrase anyone searches; a LIKE over 5,000 characters was a 500 on
 # SQLite ("LIKE pattern too complex") and pointless work on PostgreSQL.
 MAX_SEARCH_LENGTH = 200
@@ -124,7 +137,7 @@ class CaseFilter(filters.FilterSet):
     q = filters.CharFilter(
         method="filter_q",
         max_length=MAX_SEARCH_LENGTH,
-        label=_("case number, party name, phone or ID number"),
+        label=_("words (summary, facts, notes, party names, addresses), case number, phone or ID"),
     )
 
     class Meta:
@@ -179,6 +192,8 @@ class CaseFilter(filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
+        if not is_identifier(value):
+            return search.matching(queryset, value)
         matches = Q(number__iexact=value) | Q(number__istartswith=value)
         if PRINTED_NUMBER.fullmatch(value):
             matches |= case_number_q(value) or Q(pk__in=[])
