@@ -2,14 +2,17 @@
 
 ``reindex_case`` is called, inside their transaction, by every service that changes what a case
 is found by: registering it, editing its summary or facts, adding, correcting or removing a
-party, writing a note. A change rolled back leaves the document as it was. ``documents_for``
-makes many at once (``manage.py rebuild_search_index``).
+party, writing a note. A change rolled back leaves the document as it was. ``rewrite`` writes
+those of many cases at once (``manage.py rebuild_search_index``).
 """
 
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db import transaction
+
 from .. import search_text
+from ..bulkload import copy_rows
 from ..models import Case, CaseSearch, Note, Party
 
 
@@ -47,3 +50,18 @@ def reindex_case(case: Case | int) -> None:
     if document is None:
         return
     CaseSearch.objects.update_or_create(case_id=pk, defaults={"document": document})
+
+
+def rewrite(case_ids: Iterable[int]) -> int:
+    """Write afresh the search documents of the cases ``case_ids``, in one transaction, the cases
+    locked meanwhile (a change to one of them waits, then writes its own, newer, document); how
+    many were written."""
+    ids = list(case_ids)
+    with transaction.atomic():
+        locked = list(
+            Case.objects.select_for_update().filter(pk__in=ids).values_list("pk", flat=True)
+        )
+        documents = documents_for(locked)
+        CaseSearch.objects.filter(case_id__in=locked).delete()
+        copy_rows(CaseSearch._meta.db_table, ["case_id", "document"], sorted(documents.items()))
+    return len(documents)

@@ -5,12 +5,10 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
 from tqdm import tqdm
 
-from cases.bulkload import copy_rows
-from cases.models import Case, CaseSearch
-from cases.services.search_index import documents_for
+from cases.models import Case
+from cases.services import search_index
 
 BATCH = 2_000  # cases per transaction: three reads and one write each
 
@@ -49,18 +47,7 @@ class Command(BaseCommand):
                 )
                 if not ids:
                     break
-                with transaction.atomic():
-                    # The rows are locked while they are rewritten: a change to one of these
-                    # cases meanwhile waits, then writes its own (newer) document.
-                    list(Case.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
-                    documents = documents_for(ids)
-                    CaseSearch.objects.filter(case_id__in=ids).delete()
-                    copy_rows(
-                        CaseSearch._meta.db_table,
-                        ["case_id", "document"],
-                        sorted(documents.items()),
-                    )
-                written += len(ids)
+                written += search_index.rewrite(ids)
                 last = ids[-1]
                 bar.update(len(ids))
         self.stdout.write(
