@@ -9,6 +9,9 @@ and deadlines — applied to an in-memory case. Each case's rows are written onc
 done; ``Writer`` sends them to the tables by COPY in chunks, with the report counters computed
 by ``cases.reports.rollups.facts.facts`` from the very events written.
 
+Each case's search document (``CaseSearch``) is written beside its parties, made by
+``cases.search_text`` from the same summary, facts, names and addresses as the services'.
+
 What is not made: notifications (nothing reads them back in bulk). The checks that stop a
 user are the services' where the demo's plans can trip them (a mediator at capacity or with a
 declared conflict, a double booking); ``tests/demo/test_bulk_equals_services.py`` runs both
@@ -30,7 +33,7 @@ from django.db.models import Max
 from django.utils import timezone
 from faker import Faker
 
-from .. import deadlines, working_days
+from .. import deadlines, search_text, working_days
 from ..bulkload import copy_rows
 from ..errors import DomainError, InvalidInput
 from ..models import (
@@ -39,6 +42,7 @@ from ..models import (
     AgreementForm,
     Case,
     CaseNumberCounter,
+    CaseSearch,
     Centre,
     DeadlinePolicy,
     EventKind,
@@ -486,6 +490,13 @@ class BulkGenerator(CaseGenerator):
                 {"name": data.name.strip(), "role": data.role, "kind": data.kind,
                  "id_number": sealed[2], "phone": sealed[5]}
             )  # fmt: skip
+        # The search document, as ``register_case`` writes it (``search_index.reindex_case``).
+        document = search_text.document(
+            summary=live.summary,
+            facts=live.facts,
+            parties=[(data.name.strip(), data.address) for data in content.parties],
+        )
+        self.rows.add("case_search", (live.id, document))
         self._event(
             st, EventKind.INTAKE, "register", at, actor,
             after={"number": live.number, "status": live.status, "centre": live.centre_id,
@@ -906,6 +917,8 @@ TRANSFER_COLUMNS = _columns(Transfer)
 TABLES: dict[str, tuple[Any, list[str]]] = {
     "case": (Case, LiveCase.COLUMNS),
     "party": (Party, PARTY_COLUMNS),
+    # The vector (PostgreSQL) or FTS5 row (SQLite) is made by the database's triggers.
+    "case_search": (CaseSearch, ["case_id", "document"]),
     "co_mediators": (CO_MEDIATORS, _columns(CO_MEDIATORS)),
     "session": (Session, SESSION_COLUMNS),
     "booking": (SessionMediator, _columns(SessionMediator)),

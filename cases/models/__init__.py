@@ -35,6 +35,7 @@ from .reports import (
     Rollup,
     RollupState,
 )
+from .search import CaseSearch
 from .searches import SavedSearch
 from .sessions import Room, Session, SessionMediator, SessionMode, SessionStatus
 from .transfers import Transfer, TransferDirection, TransferStatus
@@ -49,6 +50,7 @@ __all__ = [
     "AttachmentKind",
     "Case",
     "CaseNumberCounter",
+    "CaseSearch",
     "Category",
     "Centre",
     "CentreKind",

@@ -6,10 +6,12 @@
 risk, mediator, registration dates, outcome and conclusion dates, overdue, and search
 (``filter_q``, at most ``MAX_SEARCH_LENGTH`` characters): a number through
 ``cases.queries.number_search`` (a case number in either form or in part, a phone's last four
-digits, a phone or ID number by keyed hash), anything else by party name. It narrows a scoped
-queryset of ``cases.queries.cases`` and never widens it.
+digits, a phone or ID number by keyed hash), any other text by its words (``cases.queries.search``:
+summary, facts, notes, party names and addresses). It narrows a scoped queryset of
+``cases.queries.cases`` and never widens it.
 """
 
+import re
 from typing import Any
 
 from django.db.models import Case as SqlCase
@@ -18,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 
 from .. import access, deadlines
-from ..models import Case, Category, Centre, Channel, Mediator, Outcome, Party, RiskLevel, Status
+from ..models import Case, Category, Centre, Channel, Mediator, Outcome, RiskLevel, Status
+from . import search
 from .filters import BooleanFilter, IdModelChoiceFilter, UtcDateTimeFilter
 from .number_search import PRINTED_NUMBER as PRINTED_NUMBER
 from .number_search import case_number_q as case_number_q
@@ -63,6 +66,17 @@ def order_case_list(cases: QuerySet[Case], ordering: str) -> QuerySet[Case]:
     return cases.order_by(F("sort_key").asc(nulls_last=True), "id")
 
 
+# What a number, phone or ID number is typed with: ASCII letters and digits, and separators.
+IDENTIFIER = re.compile(r"[A-Za-z0-9\s+\-()]*[0-9][A-Za-z0-9\s+\-()]*")
+
+
+def is_identifier(text: str) -> bool:
+    """Whether ``text`` is searched as a case number, phone or ID number (a digit, nothing but
+    ASCII letters, digits and separators; or a printed case number); all else is searched as
+    words (``cases.queries.search``)."""
+    return bool(IDENTIFIER.fullmatch(text) or PRINTED_NUMBER.fullmatch(text))
+
+
 # Longer than any number, name or phrase anyone searches; a LIKE over 5,000 characters was a 500 on
 # SQLite ("LIKE pattern too complex") and pointless work on PostgreSQL.
 MAX_SEARCH_LENGTH = 200
@@ -104,7 +118,7 @@ class CaseFilter(filters.FilterSet):
     q = filters.CharFilter(
         method="filter_q",
         max_length=MAX_SEARCH_LENGTH,
-        label=_("case number, party name, phone or ID number"),
+        label=_("words (summary, facts, notes, party names, addresses), case number, phone or ID"),
     )
 
     class Meta:
@@ -160,10 +174,11 @@ class CaseFilter(filters.FilterSet):
         if not value:
             return queryset
         # A number (a case's, in part; a phone's last four digits; a phone or ID number): its
-        # indexed lookups alone. Anything else: the names.
+        # indexed lookups alone. Other text typed like a number: the start of a case number.
+        # Anything else: its words (cases.queries.search).
         matches = number_q(value, self.request.user if self.request else None)
+        if matches is None and not is_identifier(value):
+            return search.matching(queryset, value)
         if matches is None:
-            matches = Q(number__istartswith=value) | Q(
-                pk__in=Party.objects.filter(name__icontains=value).values("case_id")
-            )
+            matches = Q(number__istartswith=value)
         return queryset.filter(matches)

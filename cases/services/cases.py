@@ -22,7 +22,7 @@ from ..models import (
     RiskLevel,
     Status,
 )
-from . import events, notifications
+from . import events, notifications, search_index
 
 EDITABLE_FIELDS = ("summary", "facts", "category", "amount_in_dispute", "location", "risk_level")
 
@@ -69,6 +69,8 @@ def edit_case(
         locked.version += 1
         locked.updated_at = at
         locked.save(update_fields=[*after, "version", "updated_at"])
+        if "summary" in after or "facts" in after:
+            search_index.reindex_case(locked)
         events.record(
             case=locked, actor=actor, kind=EventKind.EDIT, name="edit", at=at,
             before=before, after=after,

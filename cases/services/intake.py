@@ -30,7 +30,7 @@ from ..models import (
     RiskLevel,
 )
 from ..models.identities import ORGANISATION_DOCUMENT_TYPES, PERSON_DOCUMENT_TYPES
-from . import events, notifications
+from . import events, notifications, search_index
 
 # The fields only one kind of party has.
 PERSON_ONLY = ("gender", "ethnicity", "birth_date")
@@ -332,6 +332,7 @@ def register_case(
             if party.sms_consent:
                 party.sms_consent_by, party.sms_consent_at = case.created_by, at
         Party.objects.bulk_create(built_parties)
+        search_index.reindex_case(case)
         events.record(
             case=case,
             actor=actor,

@@ -19,7 +19,7 @@ from ..access import can, case_relations, get_case_for
 from ..deadlines import future_dates, local_today
 from ..errors import InvalidInput, NotPermitted
 from ..models import Case, EventKind, Note, NoteKind
-from . import events, notifications
+from . import events, notifications, search_index
 
 #: The longest note, in characters (a page of a record, not a document: attach those).
 TEXT_MAX = 10_000
@@ -119,6 +119,7 @@ def write_note(
             raise InvalidInput(fields={"corrects": already}) from exc
         if mentions:
             note.mentions.set(mentions)
+        search_index.reindex_case(case)
         after: dict[str, Any] = {"note": note.pk, "kind": kind, "happened_on": happened_on}
         if corrects is not None:
             after["corrects"] = corrects.pk

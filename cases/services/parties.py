@@ -27,7 +27,7 @@ from .. import personal_data
 from ..access import can, get_case_for
 from ..errors import InvalidInput, NotPermitted, TransitionNotAllowed, VersionConflict
 from ..models import Agreement, Case, EventKind, Party, PartyRole
-from . import events
+from . import events, search_index
 from .intake import PartyData, build_parties
 
 #: The fields of a party as typed (``PartyData``), in their order.
@@ -142,6 +142,7 @@ def add_party(
             party.sms_consent_at = at
         party.save()
         _bump(locked, at)
+        search_index.reindex_case(locked)
         after = {"party": party.pk, **masked(party), "reason": reason}
         events.record(
             case=locked, actor=actor, kind=EventKind.PARTIES, name="add_party", at=at,
@@ -221,6 +222,8 @@ def correct_party(
             updated += ["sms_consent_by", "sms_consent_at"]
         current.save(update_fields=updated)
         _bump(locked, at)
+        if "name" in updated or "address" in updated:
+            search_index.reindex_case(locked)
         events.record(
             case=locked, actor=actor, kind=EventKind.PARTIES, name="correct_party", at=at,
             before={"party": current.pk, **before},
@@ -266,6 +269,7 @@ def remove_party(
             before["sessions"] = sessions
         current.delete()
         _bump(locked, at)
+        search_index.reindex_case(locked)
         events.record(
             case=locked, actor=actor, kind=EventKind.PARTIES, name="remove_party", at=at,
             before={k: v for k, v in before.items() if v not in ("", None)},

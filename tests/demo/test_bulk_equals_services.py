@@ -5,8 +5,8 @@
 ``workflow.transition``. Both commands run here on one small city, one after the other from the
 same seed (each in a savepoint rolled back afterwards), and every row they write is compared field
 by field: cases, parties, events with their before/after, sessions with their mediators and
-parties present, co-mediators, agreements, follow-ups, transfers, numbering counters and report
-counters.
+parties present, co-mediators, agreements, follow-ups, transfers, numbering counters, report
+counters and search documents.
 
 What cannot be equal is set aside: the ids of the rows made (a row is known by its case's number
 and its place in the case; ids inside events are mapped the same way) and the ciphertexts of
@@ -34,6 +34,7 @@ from cases.models import (
     Agreement,
     Case,
     CaseNumberCounter,
+    CaseSearch,
     Category,
     Centre,
     DurationBucket,
@@ -188,6 +189,11 @@ def snapshot() -> dict[str, Table]:
             counters,
         ),
         "rollup state": _table(RollupState, keys, lambda pk, row: ("the one",)),
+        # Keyed by its case; the vector is the database's own, from the document.
+        "case search": {
+            (keys.case[case_id],): {"document": document}
+            for case_id, document in CaseSearch.objects.values_list("case_id", "document")
+        },
     }
     # A counter row of zeros counts nothing: whether one is left behind is no difference.
     for name in ("rollup", "duration bucket"):
@@ -202,7 +208,7 @@ STEPS = {
 }  # fmt: skip
 COMPARED = {
     Case, Party, Event, Session, SessionMediator, PRESENT, CO_MEDIATORS, Agreement, FollowUp,
-    Transfer, CaseNumberCounter, Rollup, DurationBucket, RollupState,
+    Transfer, CaseNumberCounter, Rollup, DurationBucket, RollupState, CaseSearch,
 }  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from tqdm import tqdm
 from cases.bulkload import indexes_deferred
 from cases.demo import bulk
 from cases.demo.network import DEMO_PASSWORD, NetworkBuilder
-from cases.models import Category, Centre, DurationBucket, Rollup
+from cases.models import CaseSearch, Category, Centre, DurationBucket, Rollup
 from cases.reports.rollups.roll import roll_stocks
 
 CHUNK = 20_000  # cases performed in memory between two writes
@@ -80,7 +80,7 @@ class Command(BaseCommand):
 
         generator = bulk.BulkGenerator(net, rng, fake, now, years=years)
         # Indexes and constraints are built once, after the load (this database was empty).
-        with indexes_deferred([*bulk.MODELS, Rollup, DurationBucket]):
+        with indexes_deferred([*bulk.MODELS, CaseSearch, Rollup, DurationBucket]):
             bar = tqdm(total=cases, unit="case", desc="Cases", file=sys.stderr, disable=None)
             with bar:
                 for plans in generator.plan_chunks(cases, CHUNK):

@@ -30,7 +30,7 @@ from cases.bulkload import analyze
 from cases.demo import bulk, city
 from cases.demo.cases import SPAN_DAYS, CaseGenerator
 from cases.demo.network import DEMO_LOGINS, DEMO_PASSWORD, NetworkBuilder, retire_old_demo_staff
-from cases.models import Case, Category, Centre, Mediator, Outcome, Status
+from cases.models import Case, CaseSearch, Category, Centre, Mediator, Outcome, Status
 from cases.reports.rollups.roll import roll_stocks
 
 # Cases registered in the last SERVICES_DAYS days go through the services (their timeline,
@@ -148,7 +148,7 @@ class Command(BaseCommand):
             # The history's counters, numbering counters and id sequences, before the services
             # add the recent cases to them.
             bulk.finish(history, fresh=True)
-            analyze(bulk.MODELS)
+            analyze([*bulk.MODELS, CaseSearch])
             bar.update()
         counted = time.monotonic()
         services = CaseGenerator(net, rng, fake, now)

@@ -23,6 +23,7 @@ from ...models import Case, Category, Centre, Mediator
 from ...queries import categories as category_queries
 from ...queries import centres as centre_queries
 from ...queries import mediators as mediator_queries
+from ...queries import search
 from ...queries.case_list import CaseFilter, order_case_list
 from ..base import AuthenticatedHttpRequest
 
@@ -242,6 +243,9 @@ class CaseListFilter(CaseFilter):
         for name, filter_ in self.filters.items():
             if name in cleaned:
                 queryset = filter_.filter(queryset, cleaned[name])
+        if search.is_ranked(queryset) and not cleaned.get("ordering"):
+            # Searched by words and not sorted otherwise: the best matches first.
+            return queryset.order_by(F(search.RANK).desc(), "-registered_at", "-id")
         return order_case_list(queryset, self.ordering)
 
     @property

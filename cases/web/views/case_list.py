@@ -44,6 +44,8 @@ from django_htmx.http import push_url, reswap, retarget
 from ... import deadlines, personal_data
 from ...documents.cells import spreadsheet_cell
 from ...models import Case, Party
+from ...queries import search
+from ...queries.case_list import is_identifier
 from ...queries.cases import detailed_cases
 from ...queries.searches import saved_search_text
 from ...replica import replica_view, streamed_from_replica
@@ -184,6 +186,10 @@ def _list_context(filterset: CaseListFilter, query: QueryDict) -> dict[str, Any]
     start = (page - 1) * PAGE_SIZE
     cases = list(filterset.qs[start : start + PAGE_SIZE + 1])
     context["cases"] = cases[:PAGE_SIZE]
+    text = filterset.form.cleaned_data.get("q") or ""
+    text = "" if is_identifier(text.strip()) else text
+    for case in context["cases"]:  # the words searched for, marked in each summary
+        case.summary_marked = search.highlight(case.summary, text)
     if page > 1:
         context["previous_url"] = _link(base, query, page=None if page == 2 else page - 1)
     if len(cases) > PAGE_SIZE:
