@@ -81,8 +81,9 @@ def number_q(text: str, user: AnyUser) -> Q | None:
     if sequence:
         number = int(sequence["bare"] or sequence["marked"])
         if BARE_TAIL.fullmatch(value):
-            tails = tail_parties(value).values("case_id")
-            return Q(pk__in=tails.union(sequence_cases(number, user).values("pk")))
+            # No ORDER BY inside a UNION (SQLite refuses one; PostgreSQL has no use for it).
+            tails = tail_parties(value).order_by().values("case_id")
+            return Q(pk__in=tails.union(sequence_cases(number, user).order_by().values("pk")))
         return sequence_q(number, user)
     compact = personal_data.normalise(personal_data.Kind.ID_NUMBER, value)
     if personal_data.looks_valid(personal_data.Kind.ID_NUMBER, value) or compact.isdigit():
