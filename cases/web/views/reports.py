@@ -102,6 +102,9 @@ class CaseLinks:
     subtree: bool
     month: date
     live: bool
+    # The report itself (the list links back to it): its centre and scope.
+    report_centre_id: int = 0
+    report_scope: str = ""
 
     def url(self, key: str, value: Any, dimension: str = "", dimension_key: str = "") -> str:
         if not value or (dimension and dimension not in LIST_PARAMETERS):
@@ -139,6 +142,13 @@ class CaseLinks:
             params.insert(1, ("subtree", "true"))
         if dimension and not (key == "high_risk_open" and dimension == "risk_level"):
             params.append((LIST_PARAMETERS[dimension], dimension_key))
+        if self.report_centre_id:
+            params += [
+                ("from", "report"),
+                ("report_centre", str(self.report_centre_id)),
+                ("report_month", periods.format_month(self.month)),
+                ("report_scope", self.report_scope),
+            ]
         return f"{reverse('web:case_list')}?{urlencode(params)}"
 
 
@@ -462,7 +472,7 @@ def _report_context(
     now: datetime,
 ) -> dict[str, Any]:
     live = bool(data["live"])
-    links = CaseLinks(centre.pk, scope == ReportScope.SUBTREE, month, live)
+    links = CaseLinks(centre.pk, scope == ReportScope.SUBTREE, month, live, centre.pk, scope)
     current = periods.current_month(now)
     previous = periods.add_months(month, -1)
     following = periods.add_months(month, 1)
