@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from cases import workflow
 from cases.models import Centre, CentreLevel, Mediator
 from cases.queries.lookups import LOOKUP_LIMIT
 from cases.reports import monthly
@@ -22,6 +23,7 @@ from tests.factories import (
     MediatorFactory,
     Tree,
     build_tree,
+    data_for,
     register,
     unique_suffix,
 )
@@ -305,3 +307,22 @@ def test_the_city_directors_page_does_not_grow_with_the_city(
     assert len(response.content) < 200_000
     # The new centres are found by typing.
     assert len(suggested(client, CENTRES, "Y")) == LOOKUP_LIMIT
+
+
+def test_a_case_transferred_out_of_the_subtree_still_counts_in_the_received_list(
+    history: History, client_for: Callable[..., Client]
+) -> None:
+    """The report counts it as received by D1's subtree; D1's director sees it (registered there,
+    handled elsewhere, read-only), so the received drill-down still totals the figure."""
+    tree = history.tree
+    month = last_month()
+    case = register(actor=tree.admin, centre=tree.s1, at=day(month, 10))
+    case = workflow.transition(
+        case=case, name="transfer", actor=tree.admin, data=data_for("transfer", target=tree.s2)
+    )
+    workflow.transition(case=case, name="accept_transfer", actor=tree.admin)
+    client = client_for(tree.director_d1)
+    page = report_page(client, tree.d1, month).content.decode()
+    figure = monthly.report(tree.d1, month)["figures"]["received"]
+    assert figure == len(history.received) + 1
+    assert list_total(client, link_in(card(page, "received"))) == figure

@@ -16,8 +16,9 @@ opens the case list behind it, where that list can show exactly those cases:
   end position is not something it can show);
 - nothing per mediator (the list's mediator filter takes co-mediators too).
 
-The case list is the user's own view of the cases: a director's list leaves out a case registered
-in the subtree and transferred out of it since, which the report still counts as received.
+The list opened from a count totals the count (a director sees a case registered in the subtree
+and transferred out since, read-only) and links back to the report (``from=report`` with the
+report's centre, month and scope; ``cases.web.views.case_list.report_origin``).
 """
 
 from dataclasses import dataclass, replace
