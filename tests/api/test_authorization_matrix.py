@@ -924,7 +924,7 @@ def test_the_lookups_never_find_outside_the_scope(world: World, role: str) -> No
     client = client_for(world.users[role])
 
     def found(path: str, text: str) -> set[int]:
-        response = client.get(path, {"q": text, "page_size": 200})
+        response = client.get(path, {"q": text, "page_size": "200"})
         assert response.status_code == 200, response.content
         return {entry["id"] for entry in response.json()["results"]}
 
