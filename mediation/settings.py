@@ -504,6 +504,10 @@ DATABASE_UNAVAILABLE_RETRY_AFTER = env.int("DATABASE_UNAVAILABLE_RETRY_AFTER", d
 # How long a search holding a phone or ID number is kept behind its opaque key (docs/web.md).
 SAVED_SEARCH_TTL_HOURS = env.int("SAVED_SEARCH_TTL_HOURS", default=24)
 
+# The web case list counts its cases exactly up to this many, then says "more than" (issue 21):
+# the count reads at most this many + 1 rows, whatever the filter matches.
+CASE_LIST_COUNT_LIMIT = env.int("CASE_LIST_COUNT_LIMIT", default=10_000)
+
 # One JSON line per request and per task started (mediation.requestlog). `make run` turns them off:
 # runserver prints its own line per request, and the console is for the developer.
 LOG_REQUESTS = env.bool("LOG_REQUESTS", default=True)

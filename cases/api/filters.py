@@ -236,6 +236,8 @@ class MediatorFilter(filters.FilterSet):
     kind = filters.MultipleChoiceFilter(choices=MediatorKind.choices, distinct=False)
     specialty = IdFilter(method="filter_specialty", label=_("category id"))
     active = BooleanFilter()
+    # Type-ahead (issue 21): a city's mediators are thousands.
+    q = filters.CharFilter(method="search", max_length=100, label=_("name, or a part of it"))
 
     class Meta:
         model = Mediator
@@ -247,6 +249,10 @@ class MediatorFilter(filters.FilterSet):
     ) -> QuerySet[Mediator]:
         seated = Mediator.seats.through.objects.filter(centre=value).values("mediator_id")
         return queryset.filter(Q(home_centre=value) | Q(pk__in=seated))
+
+    def search(self, queryset: QuerySet[Mediator], name: str, value: str) -> QuerySet[Mediator]:
+        value = value.strip()
+        return queryset.filter(name__icontains=value) if value else queryset
 
     def filter_specialty(
         self, queryset: QuerySet[Mediator], name: str, value: Any

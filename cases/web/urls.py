@@ -14,6 +14,7 @@ from .views import (
     documents,
     due,
     intake,
+    lookups,
     mediators,
     notes,
     notifications,
@@ -56,6 +57,9 @@ urlpatterns = [
     ),
     # The quick search box in the header of every page.
     path("search/", quick_search.quick_search, name="quick_search"),
+    # Type-ahead for the centre and mediator filters (issue 21): the caller's scope only.
+    path("lookup/centres/", lookups.centres, name="lookup_centres"),
+    path("lookup/mediators/", lookups.mediators, name="lookup_mediators"),
     # One case.
     path("cases/<int:pk>/", case_detail.case_detail, name="case_detail"),
     path("cases/<int:pk>/edit/", case_detail.case_edit, name="case_edit"),

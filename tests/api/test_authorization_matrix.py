@@ -916,6 +916,34 @@ def test_options_on_a_foreign_object_tells_nothing(world: World, route: Route) -
     _assert_unauthenticated(client_for(None).options(_object_url(call, obj)), "OPTIONS")
 
 
+# --- Type-ahead lookups (issue 21) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "anonymous"])
+def test_the_lookups_never_find_outside_the_scope(world: World, role: str) -> None:
+    """``/centres/?q=`` and ``/mediators/?q=`` (the type-ahead of integrators, like the web's
+    ``/lookup/…``): the foreign side's centre, district and mediator, by code or name, are never
+    found; the administrator finds each (so the searches do match them)."""
+    side = world.sides[ROLES[role][1]]
+    client = client_for(world.users[role])
+
+    def found(path: str, text: str) -> set[int]:
+        response = client.get(path, {"q": text, "page_size": "200"})
+        assert response.status_code == 200, response.content
+        return {entry["id"] for entry in response.json()["results"]}
+
+    centres: set[int] = set()
+    for text in (side.centre.code, side.centre.name_zh, side.district.code, side.district.name_zh):
+        centres |= found("/api/v1/centres/", text)
+    mediators = found("/api/v1/mediators/", side.mediator.name)
+    foreign_centres = {side.centre.pk, side.district.pk}
+    if role == "admin":
+        assert foreign_centres <= centres and side.mediator.pk in mediators
+    else:
+        assert not centres & foreign_centres, role
+        assert side.mediator.pk not in mediators, role
+
+
 # --- Permission before validation -----------------------------------------------------------------
 
 WRITES = [

@@ -308,6 +308,10 @@ COVERAGE: dict[str, Coverage] = {
     "saved_filter_apply": ObjectRoute(ids={"pk": "saved_filter"}, personal=True),
     "saved_filter_delete": ObjectRoute(ids={"pk": "saved_filter"}, personal=True),
     "calendar": QueryRoute(params=lambda world, side, pk: {"centre": pk}),
+    # Type-ahead for the list's filters (issue 21): the foreign side's centre or mediator typed
+    # (by code, by name) is never suggested (test_the_lookups_suggest_only_the_scope below).
+    "lookup_centres": QueryRoute(params=lambda world, side, text: {"q": text}),
+    "lookup_mediators": QueryRoute(params=lambda world, side, text: {"q": text}),
     "mediator_list": QueryRoute(params=lambda world, side, pk: {"centre": pk}),
     "reports": QueryRoute(params=lambda world, side, pk: {"centre": pk}),
     "transfers": QueryRoute(params=_transfer_decision),
@@ -405,6 +409,8 @@ QUERY_TARGETS: dict[str, Callable[[World, str], Any]] = {
     "case_bulk": lambda world, side: world.sides[side].case.pk,
     "saved_filter_save": lambda world, side: world.sides[side].centre.pk,
     "calendar": lambda world, side: world.sides[side].centre.pk,
+    "lookup_centres": lambda world, side: world.sides[side].centre.code,
+    "lookup_mediators": lambda world, side: world.sides[side].mediator.name,
     "mediator_list": lambda world, side: world.sides[side].centre.pk,
     "reports": lambda world, side: world.sides[side].district.pk,
     "transfers": lambda world, side: world.sides[side].transfer.pk,
@@ -633,6 +639,31 @@ def test_the_administrator_lists_what_the_others_may_not(world: World) -> None:
     client.post(reverse("web:notifications_read"), {"id": bystander.pk})
     bystander.refresh_from_db()
     assert bystander.read_at is None
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_the_lookups_suggest_only_the_scope(world: World, role: str) -> None:
+    """The foreign side's centre, district and mediator, typed by code or name, are never
+    suggested; the administrator is suggested each (so the lookups do find them)."""
+    side = world.sides[ROLES[role][1]]
+    client = _client(world.users[role])
+
+    def suggested(route: str, text: str) -> set[int]:
+        response = client.get(reverse(f"web:{route}"), {"q": text})
+        assert response.status_code == 200
+        return {entry["id"] for entry in response.json()["results"]}
+
+    centres: set[int] = set()
+    for text in (side.centre.code, side.centre.name_zh, side.district.code, side.district.name_zh):
+        centres |= suggested("lookup_centres", text)
+    mediators = suggested("lookup_mediators", side.mediator.name)
+    mediators |= suggested("lookup_mediators", side.centre.code)
+    foreign_centres, foreign_mediator = {side.centre.pk, side.district.pk}, side.mediator.pk
+    if role == "admin":
+        assert foreign_centres <= centres and foreign_mediator in mediators
+    else:
+        assert not centres & foreign_centres, role
+        assert foreign_mediator not in mediators, role
 
 
 def test_the_matrix_reads_the_methods_from_the_views() -> None:

@@ -383,8 +383,13 @@ def test_a_district_director_cannot_pick_a_centre_of_another_district(
     response = client.get(URL, {"centre": tree.s2.pk})
     assert response.status_code == 400
     assert 'id="centre-errors"' in response.content.decode()
-    options = client.get(URL).content.decode().split('name="centre"', 1)[1].split("</select>")[0]
-    assert tree.s1.name in options and tree.s2.name not in options
+    # The centre is typed (issue 21): the lookup suggests the director's centres only.
+    page = client.get(URL).content.decode()
+    assert '<select name="centre"' not in page and tree.s2.name not in page
+    lookup = reverse("web:lookup_centres")
+    assert f'data-lookup="{lookup}"' in page
+    suggested = {r["id"] for r in client.get(lookup, {"q": "J"}).json()["results"]}
+    assert tree.s1.pk in suggested and tree.s2.pk not in suggested
     # Within their own subtree the director still sees only it, whatever the other filters.
     response = client.get(URL, {"centre": str(tree.d1.pk), "ordering": "-due"})
     assert items.s2.case.number not in response.content.decode()

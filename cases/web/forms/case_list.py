@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -115,6 +116,11 @@ class CaseListForm(forms.Form):
         centre: Any = self.fields["centre"]
         centre.label_from_instance = _centre_label
         centre.empty_label = _("All centres")
+        # A city's centres and mediators are thousands: typed, never a select (issue 21).
+        self.chosen = {
+            "centre": lookup_field(self, "centre", "web:lookup_centres", _("All centres")),
+            "mediator": lookup_field(self, "mediator", "web:lookup_mediators", _("All mediators")),
+        }
         registering: Any = self.fields["registering_centre"]
         registering.empty_label = _("Any centre")
         registering.widget.choices = self._registering_choices(registering)
@@ -142,6 +148,52 @@ class CaseListForm(forms.Form):
             if start and end and end < start:
                 self.add_error(last, _("The last day cannot be before the first day."))
         return cleaned
+
+
+def lookup_field(form: forms.Form, name: str, url_name: str, placeholder: Any) -> str:
+    """Make the choice field ``name`` a text field that ``static/web/lookup.js`` turns into a
+    combobox reading ``url_name`` (``cases.web.views.lookups``); without JavaScript it takes an id
+    (or a centre's code, see ``resolve_typed``). Returns the chosen object's name ("" if none), for
+    the page to show beside the field: the field itself holds its id."""
+    field: Any = form.fields[name]
+    raw = str(form.data.get(form.add_prefix(name)) or "").strip() if form.is_bound else ""
+    chosen = field.queryset.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 19 else None
+    label = "" if chosen is None else _lookup_label(chosen)
+    field.widget = forms.TextInput(
+        attrs={
+            "data-lookup": reverse(url_name),
+            "data-label": label,
+            "placeholder": placeholder,
+            "autocomplete": "off",
+            "spellcheck": "false",
+        }
+    )
+    return label
+
+
+def _lookup_label(obj: Any) -> str:
+    if isinstance(obj, Mediator):
+        return _mediator_label(obj)
+    return f"{obj.name} ({obj.code})" if isinstance(obj, Centre) else str(obj)
+
+
+def resolve_typed(data: Any, user: Any, prefix: str = "") -> Any:
+    """``data`` with a centre typed by its code, or a mediator by their exact name (when only one
+    in scope has it), given as the id the filters read (the form without JavaScript)."""
+    resolved = None
+    for name, queryset, lookup in (
+        ("centre", centre_queries.centres_for(user), "code__iexact"),
+        ("mediator", mediator_queries.mediator_choices(user), "name"),
+    ):
+        key = f"{prefix}{name}"
+        raw = str(data.get(key) or "").strip()
+        if not raw or raw.isdigit():
+            continue
+        ids = list(queryset.filter(**{lookup: raw}).values_list("pk", flat=True)[:2])
+        if len(ids) == 1:
+            resolved = resolved if resolved is not None else data.copy()
+            resolved[key] = str(ids[0])
+    return data if resolved is None else resolved
 
 
 def _centre_label(obj: Centre) -> str:
@@ -197,6 +249,8 @@ class CaseListFilter(CaseFilter):
     def __init__(
         self, data: Any, queryset: QuerySet[Case], *, request: AuthenticatedHttpRequest
     ) -> None:
+        if data is not None:
+            data = resolve_typed(data, request.user)
         super().__init__(data, queryset, request=request)
         # The API's instants give way to the local days a date picker sends.
         for instants in ("registered", "concluded"):

@@ -10,9 +10,10 @@ opaque key (``?search=<key>``, ``cases.models.SavedSearch``) that the results' a
 sort links and CSV link carry instead of ``q``. A ``q`` that still arrives in an address holding a
 phone or ID number (an old bookmark) is answered with a redirect to the key.
 
-Pages are "previous / next" without a total: counting a filter's matches among millions of cases
-would cost more than showing them. A page reads one row more than it shows, to know whether there
-is a next one.
+Pages are "previous / next"; a page reads one row more than it shows, to know whether there is a
+next one. The list's total is exact up to ``settings.CASE_LIST_COUNT_LIMIT`` (the count reads at
+most that many + 1 rows), "more than" that beyond it (issue 21). A list opened from a report's
+figure (``from=report``) links back to the report.
 """
 
 import csv
@@ -22,6 +23,7 @@ from datetime import datetime, tzinfo
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
@@ -42,13 +44,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import push_url, reswap, retarget
 
 from ... import deadlines, personal_data
+from ...access import report_centres
 from ...documents.cells import spreadsheet_cell
-from ...models import Case, Party
+from ...models import Case, Party, ReportScope
 from ...queries import search
 from ...queries.case_list import is_identifier
 from ...queries.cases import detailed_cases
 from ...queries.searches import saved_search_text
 from ...replica import replica_view, streamed_from_replica
+from ...reports import periods
 from ...services.searches import save_search
 from ..base import AuthenticatedHttpRequest, render_form
 from ..forms.bulk import BULK_LIMIT, bulk_action_choices
@@ -195,8 +199,68 @@ def _list_context(filterset: CaseListFilter, query: QueryDict) -> dict[str, Any]
     if len(cases) > PAGE_SIZE:
         context["next_url"] = _link(base, query, page=page + 1)
     context["first_url"] = _link(base, query) if page > 1 else ""
+    context.update(_total(filterset, cases, start))
     context["export_url"] = _link(reverse("web:case_export"), query)
     return context
+
+
+def count_limit() -> int:
+    return int(getattr(settings, "CASE_LIST_COUNT_LIMIT", 10_000))
+
+
+def count_cases(cases: QuerySet[Case], limit: int) -> int:
+    """How many of ``cases`` there are, counting at most ``limit`` + 1 of them (a count over a
+    ``LIMIT`` subquery): more than ``limit`` means "more than ``limit``"."""
+    return cases.order_by()[: limit + 1].count()
+
+
+def _total(filterset: CaseListFilter, page_rows: list[Case], start: int) -> dict[str, Any]:
+    """``total`` (the list's cases, at most the bound) and ``capped`` (there are more)."""
+    limit = count_limit()
+    if len(page_rows) <= PAGE_SIZE and (page_rows or start == 0):
+        total = start + len(page_rows)  # the last page: no count needed
+    else:
+        total = count_cases(filterset.qs, limit)
+    capped = total > limit
+    return {
+        "total": min(total, limit),
+        "capped": capped,
+        "count_limit": f"{limit:,}",
+    }
+
+
+def report_origin(request: AuthenticatedHttpRequest, query: QueryDict) -> dict[str, Any] | None:
+    """The report a drill-down came from (``from=report&report_centre=…&report_month=YYYY-MM
+    &report_scope=…``, set by ``cases.web.views.reports.CaseLinks``): its address and what to call
+    it, and the parameters to keep in the form; ``None`` when absent, malformed or a report the
+    user may not read (a centre outside it is never named)."""
+    if query.get("from") != "report":
+        return None
+    raw_centre, raw_scope = query.get("report_centre", ""), query.get("report_scope", "")
+    try:
+        month = periods.parse_month(query.get("report_month", ""))
+    except ValueError:
+        return None
+    if not raw_centre.isdigit() or len(raw_centre) > 18 or raw_scope not in ReportScope.values:
+        return None
+    centre = report_centres(request.user).filter(pk=int(raw_centre)).first()
+    if centre is None:
+        return None
+    month_text = periods.format_month(month)
+    params = [
+        ("from", "report"),
+        ("report_centre", str(centre.pk)),
+        ("report_month", month_text),
+        ("report_scope", raw_scope),
+    ]
+    address = QueryDict(mutable=True)
+    address.update({"centre": str(centre.pk), "month": month_text, "scope": raw_scope})
+    return {
+        "url": f"{reverse('web:reports')}?{address.urlencode()}",
+        "label": _("Back to the report of %(month)s for %(centre)s")
+        % {"month": month_text, "centre": centre.name},
+        "params": params,
+    }
 
 
 def _working_context(request: AuthenticatedHttpRequest, query: QueryDict) -> dict[str, Any]:
@@ -255,6 +319,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         return HttpResponseRedirect(results_url, status=303)
     context = _list_context(filterset, search.query)
     context.update(_working_context(request, search.query))
+    context["report_origin"] = report_origin(request, search.query)
     if not htmx or htmx.history_restore_request:
         context["saved_filters"] = saved_filter_rows(request)
         response = render_form(request, "web/case_list.html", context)

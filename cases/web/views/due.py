@@ -43,6 +43,7 @@ from ...queries import mediators as mediator_queries
 from ...queries.cases import follow_ups_for
 from ...services.cases import reveal_party
 from ..base import AuthenticatedHttpRequest, render_form
+from ..forms.case_list import lookup_field, resolve_typed
 from ..templatetags.web import URGENCY_LABELS
 
 DEFAULT_WITHIN = 30
@@ -104,6 +105,11 @@ class DueForm(forms.Form):
         mediator: Any = self.fields["mediator"]
         mediator.queryset = mediator_queries.mediator_choices(user)
         mediator.label_from_instance = lambda obj: f"{obj.name} · {obj.home_centre.name}"
+        # A city's centres and mediators are thousands: typed, never a select (issue 21).
+        self.chosen = {
+            "centre": lookup_field(self, "centre", "web:lookup_centres", _("All centres")),
+            "mediator": lookup_field(self, "mediator", "web:lookup_mediators", _("All mediators")),
+        }
         for name in PAGE_PARAMETERS:
             self.fields[name] = forms.IntegerField(
                 label=_("Page"), min_value=1, max_value=MAX_PAGE, required=False
@@ -202,7 +208,9 @@ def due_lists(request: AuthenticatedHttpRequest) -> HttpResponse:
     message at the field."""
     user = request.user
     form = DueForm(
-        request.GET or None, initial={"within": DEFAULT_WITHIN, "ordering": "due"}, user=user
+        resolve_typed(request.GET, user) or None,
+        initial={"within": DEFAULT_WITHIN, "ordering": "due"},
+        user=user,
     )
     today = timezone.localdate()
     context: dict[str, Any] = {"form": form, "today": today, "page_size": PAGE_SIZE}

@@ -16,8 +16,9 @@ opens the case list behind it, where that list can show exactly those cases:
   end position is not something it can show);
 - nothing per mediator (the list's mediator filter takes co-mediators too).
 
-The case list is the user's own view of the cases: a director's list leaves out a case registered
-in the subtree and transferred out of it since, which the report still counts as received.
+The list opened from a count totals the count (a director sees a case registered in the subtree
+and transferred out since, read-only) and links back to the report (``from=report`` with the
+report's centre, month and scope; ``cases.web.views.case_list.report_origin``).
 """
 
 from dataclasses import dataclass, replace
@@ -102,6 +103,9 @@ class CaseLinks:
     subtree: bool
     month: date
     live: bool
+    # The report itself (the list links back to it): its centre and scope.
+    report_centre_id: int = 0
+    report_scope: str = ""
 
     def url(self, key: str, value: Any, dimension: str = "", dimension_key: str = "") -> str:
         if not value or (dimension and dimension not in LIST_PARAMETERS):
@@ -139,6 +143,13 @@ class CaseLinks:
             params.insert(1, ("subtree", "true"))
         if dimension and not (key == "high_risk_open" and dimension == "risk_level"):
             params.append((LIST_PARAMETERS[dimension], dimension_key))
+        if self.report_centre_id:
+            params += [
+                ("from", "report"),
+                ("report_centre", str(self.report_centre_id)),
+                ("report_month", periods.format_month(self.month)),
+                ("report_scope", self.report_scope),
+            ]
         return f"{reverse('web:case_list')}?{urlencode(params)}"
 
 
@@ -462,7 +473,7 @@ def _report_context(
     now: datetime,
 ) -> dict[str, Any]:
     live = bool(data["live"])
-    links = CaseLinks(centre.pk, scope == ReportScope.SUBTREE, month, live)
+    links = CaseLinks(centre.pk, scope == ReportScope.SUBTREE, month, live, centre.pk, scope)
     current = periods.current_month(now)
     previous = periods.add_months(month, -1)
     following = periods.add_months(month, 1)
