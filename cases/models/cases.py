@@ -248,6 +248,14 @@ class Case(models.Model):
             models.Index(fields=["status", "due_at"], name="case_status_due"),
             # The change feed's order and its cursor: a page is one range of this index.
             models.Index(fields=["updated_at", "id"], name="case_updated"),
+            # The list's default order (newest first) as ``order_case_list`` writes it, and a range
+            # of registration dates across every centre (the city's export of a month): the ids an
+            # export reads first come from this index, in order, without sorting the matches.
+            models.Index(
+                models.F("registered_at").desc(nulls_last=True),
+                models.F("id").desc(),
+                name="case_registered_order",
+            ),
         ]
 
     def __str__(self) -> str:
