@@ -30,7 +30,7 @@ def export_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "export": export,
         "running": export.status in (ExportStatus.QUEUED, ExportStatus.RUNNING),
         "poll_seconds": POLL_SECONDS,
-        "limit": settings.EXPORT_KEEP_DAYS,
+        "keep_days": settings.EXPORT_KEEP_DAYS,
     }
     htmx = getattr(request, "htmx", None)
     if htmx and not htmx.history_restore_request:
