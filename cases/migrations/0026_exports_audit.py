@@ -7,6 +7,21 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+ORDER_INDEX = "case_registered_order"
+
+
+def _create_order_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            f'CREATE INDEX "{ORDER_INDEX}" ON "cases_case" '
+            '("registered_at" DESC NULLS LAST, "id" DESC)'
+        )
+
+
+def _drop_order_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f'DROP INDEX IF EXISTS "{ORDER_INDEX}"')
+
 
 class Migration(migrations.Migration):
 
@@ -59,9 +74,17 @@ class Migration(migrations.Migration):
             name='kind',
             field=models.CharField(choices=[('high_risk', 'High-risk case registered'), ('due_soon', 'Deadline approaching'), ('overdue', 'Deadline passed'), ('escalated', 'Overdue case escalated'), ('returned_to_court', 'Entrusted case returned to the court'), ('assigned', 'Case assigned to you'), ('transfer_incoming', 'Case transferred to your centre'), ('awaiting_acceptance', 'Case waiting for acceptance at your centre'), ('session_booked', 'Session booked'), ('session_moved', 'Session moved'), ('session_cancelled', 'Session cancelled'), ('session_reminder', 'Session tomorrow'), ('follow_up_due', 'Follow-up visit due'), ('performance_overdue', 'Agreement performance deadline passed'), ('confirmation_closing', 'Judicial confirmation window closing'), ('mentioned', 'Mentioned in a case note'), ('digest', 'Daily digest'), ('export_ready', 'Your case list export is ready')], max_length=20, verbose_name='kind'),
         ),
-        migrations.AddIndex(
-            model_name='case',
-            index=models.Index(models.OrderBy(models.F('registered_at'), descending=True, nulls_last=True), models.OrderBy(models.F('id'), descending=True), name='case_registered_order'),
+        # PostgreSQL only: SQLite (make run) takes no NULLS LAST in an index, and needs none.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddIndex(
+                    model_name='case',
+                    index=models.Index(models.OrderBy(models.F('registered_at'), descending=True, nulls_last=True), models.OrderBy(models.F('id'), descending=True), name='case_registered_order'),
+                ),
+            ],
+            database_operations=[
+                migrations.RunPython(_create_order_index, _drop_order_index, elidable=False),
+            ],
         ),
         migrations.AddField(
             model_name='auditrecord',
