@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import personal_data
-from ..models import AuditAction, Export, ExportStatus, NotificationKind
+from ..models import AuditAction, AuditRecord, Export, ExportStatus, NotificationKind
 from . import audit
 from .notifications import notify
 
@@ -33,7 +33,7 @@ def record_export(
     rows: int | None,
     export: Export | None = None,
     list_name: str = "case_list",
-) -> None:
+) -> AuditRecord:
     """The audit record of one export of the case list (``rows``: ``None`` while a background
     export has yet to count them; its ``export`` id then tells where they are)."""
     details: dict[str, Any] = {
@@ -44,7 +44,7 @@ def record_export(
     }
     if export is not None:
         details["export"] = export.pk
-    audit.record(actor=user, action=AuditAction.CASE_LIST_EXPORT, details=details)
+    return audit.record(actor=user, action=AuditAction.CASE_LIST_EXPORT, details=details)
 
 
 def start_export(
