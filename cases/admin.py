@@ -36,6 +36,7 @@ from .access import scope_of
 from .models import (
     Agreement,
     Attachment,
+    AuditRecord,
     Case,
     CaseNumberCounter,
     Category,
@@ -44,6 +45,7 @@ from .models import (
     DigestItem,
     DurationBucket,
     Event,
+    Export,
     FollowUp,
     IdempotencyKey,
     Mediator,
@@ -522,6 +524,28 @@ class PartyAdmin(ViewOnlyAdmin):
     list_filter = ["role", "kind"]
     search_fields = ["name", "case__number"]
     list_select_related = ["case"]
+
+
+@admin.register(AuditRecord)
+class AuditRecordAdmin(ViewOnlyAdmin):
+    """The audit trail, append-only: read here, never changed or deleted."""
+
+    list_display = ["created_at", "actor_name", "action"]
+    list_filter = ["action"]
+    search_fields = ["actor_name"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["actor", "actor_name", "action", "details", "created_at"]
+
+
+@admin.register(Export)
+class ExportAdmin(ViewOnlyAdmin):
+    """Background exports: their state, not their filter's search text (kept encrypted)."""
+
+    list_display = ["created_at", "user", "format", "status", "rows_done", "rows_total"]
+    list_filter = ["format", "status"]
+    search_fields = ["user__username"]
+    exclude = ["query_encrypted"]
+    list_select_related = ["user"]
 
 
 @admin.register(Session)

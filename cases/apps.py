@@ -6,3 +6,10 @@ class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = _("Mediation cases")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The web list's filter, for the background exports the worker runs (the floors keep
+        # cases.documents from importing the web: the web registers it).
+        from .web import exports
+
+        exports.register()

@@ -10,6 +10,7 @@ from typing import Any
 from celery import shared_task
 from django.db.models import Model
 
+from .documents.case_export import run_export
 from .documents.pdf import PdfUnavailable
 from .documents.report import pdf_attachment
 from .models import Notification, ReportRun, ReportSnapshot
@@ -17,6 +18,7 @@ from .queues import QUEUES
 from .reports.periods import parse_month
 from .reports.rollups.roll import roll_stocks
 from .services import snapshots
+from .services.exports import purge_expired_exports
 from .services.idempotency import purge_expired_keys
 from .services.notifications import send_due_emails, send_emails
 from .services.preferences import send_digests
@@ -48,6 +50,19 @@ def purge_idempotency_keys() -> int:
 def purge_saved_searches() -> int:
     """Forget the searches kept server-side once they expire (``SAVED_SEARCH_TTL_HOURS``)."""
     return purge_expired_searches()
+
+
+@shared_task(name="cases.tasks.purge_exports", queue=QUEUES.default)
+def purge_exports() -> int:
+    return purge_expired_exports()
+
+
+# A case list export of more than EXPORT_BACKGROUND_ROWS rows (documents.case_export): minutes of
+# work at city scale, on the "reports" queue with the other long runs, never ahead of the
+# interactive notifications.
+@shared_task(name="cases.tasks.export_cases", queue=QUEUES.reports)
+def export_cases(export_id: int) -> int:
+    return run_export(export_id)
 
 
 @shared_task(name="cases.tasks.notify_by_email", queue=QUEUES.notifications)

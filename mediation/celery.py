@@ -46,6 +46,11 @@ app.conf.beat_schedule = {
         "task": "cases.tasks.purge_saved_searches",
         "schedule": crontab(minute=37),
     },
+    # Background exports of the case list are kept EXPORT_KEEP_DAYS, then go with their files.
+    "purge-exports": {
+        "task": "cases.tasks.purge_exports",
+        "schedule": crontab(minute=47),
+    },
     # Every centre's report for the month just ended, at 02:00 on the 1st in the reporting time
     # zone (CELERY_TIMEZONE is TIME_ZONE, Asia/Shanghai), while the centres are closed.
     "monthly-reports": {

@@ -508,6 +508,11 @@ SAVED_SEARCH_TTL_HOURS = env.int("SAVED_SEARCH_TTL_HOURS", default=24)
 # the count reads at most this many + 1 rows, whatever the filter matches.
 CASE_LIST_COUNT_LIMIT = env.int("CASE_LIST_COUNT_LIMIT", default=10_000)
 
+# Case list exports (docs/web.md, "Exports"): one of more rows than this is made in the background
+# (a Celery task) and its file kept, on the attachments' private storage, this many days.
+EXPORT_BACKGROUND_ROWS = env.int("EXPORT_BACKGROUND_ROWS", default=50_000)
+EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
+
 # One JSON line per request and per task started (mediation.requestlog). `make run` turns them off:
 # runserver prints its own line per request, and the console is for the developer.
 LOG_REQUESTS = env.bool("LOG_REQUESTS", default=True)

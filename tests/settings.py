@@ -40,7 +40,9 @@ MIDDLEWARE = ["tests.contract.SchemaContractMiddleware", *MIDDLEWARE]  # noqa: F
 STORAGES["attachments"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {
-        "location": tempfile.mkdtemp(prefix="mediation-test-attachments-"),
+        # A worker the tests start is pointed at its test's directory (TEST_ATTACHMENT_ROOT).
+        "location": os.environ.get("TEST_ATTACHMENT_ROOT")
+        or tempfile.mkdtemp(prefix="mediation-test-attachments-"),
         "base_url": None,
     },
 }

@@ -1,5 +1,6 @@
 from .agreements import Agreement, AgreementForm, Fulfilment, JudicialConfirmation
 from .attachments import Attachment, AttachmentKind
+from .audit import AuditAction, AuditRecord
 from .cases import (
     CONCLUDED_STATUSES,
     OPEN_STATUSES,
@@ -17,6 +18,7 @@ from .cases import (
 from .categories import Category
 from .centres import Centre, CentreKind, CentreLevel, Membership, Role
 from .events import Event, EventKind, PrintedDocument
+from .exports import Export, ExportFormat, ExportStatus
 from .filters import SavedFilter
 from .follow_ups import ContactMethod, FollowUp
 from .idempotency import IdempotencyKey
@@ -48,6 +50,8 @@ __all__ = [
     "AgreementForm",
     "Attachment",
     "AttachmentKind",
+    "AuditAction",
+    "AuditRecord",
     "Case",
     "CaseNumberCounter",
     "CaseSearch",
@@ -66,6 +70,9 @@ __all__ = [
     "Ethnicity",
     "Event",
     "EventKind",
+    "Export",
+    "ExportFormat",
+    "ExportStatus",
     "FailGuidance",
     "FollowUp",
     "Fulfilment",

@@ -37,6 +37,8 @@ class NotificationKind(models.TextChoices):
     # A director's daily digest (cases.services.preferences): the day's entries of the kinds they
     # take as a digest, in one notification.
     DIGEST = "digest", _("Daily digest")
+    # Issue 21: a case list export made in the background is ready (keyed ``export_ready:<id>``).
+    EXPORT_READY = "export_ready", _("Your case list export is ready")
 
 
 def case_text(case: "Case | None", *, visible: bool = True) -> str:
@@ -114,6 +116,13 @@ class Notification(models.Model):
 
         Needs ``case`` and ``case.centre`` loaded (``notifications_for`` selects them)."""
         return case_text(self.case, visible=visible)
+
+    @property
+    def export_id(self) -> int | None:
+        """The export an ``export_ready`` entry announces (its key names it)."""
+        if self.kind != NotificationKind.EXPORT_READY:
+            return None
+        return int(self.key.rpartition(":")[2])
 
     def case_summary(self) -> str:
         """The case's summary, shortened to ``SUMMARY_CHARS``."""

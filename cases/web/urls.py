@@ -13,6 +13,7 @@ from .views import (
     court,
     documents,
     due,
+    exports,
     intake,
     lookups,
     mediators,
@@ -46,6 +47,14 @@ urlpatterns = [
     # The case list and its CSV.
     path("cases/", case_list.case_list, name="case_list"),
     path("cases/export.csv", case_list.case_export, name="case_export"),
+    path(
+        "cases/export.xlsx",
+        case_list.case_export,
+        {"format": "xlsx"},
+        name="case_export_xlsx",
+    ),
+    path("exports/<int:pk>/", exports.export_detail, name="export_detail"),
+    path("exports/<int:pk>/download/", exports.export_download, name="export_download"),
     # Bulk actions and saved filters of the case list (issue 20).
     path("cases/bulk/", bulk.case_bulk, name="case_bulk"),
     path("cases/filters/", saved_filters.saved_filter_save, name="saved_filter_save"),

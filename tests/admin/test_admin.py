@@ -23,6 +23,8 @@ SERVICE_WRITTEN = {
     "followup",
     "event",
     "casenumbercounter",
+    "auditrecord",
+    "export",
 }
 
 

@@ -14,7 +14,7 @@ district outside the role's scope. Administrators get the same pages.
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -28,11 +28,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from cases.models import (
+    AuditRecord,
     CaseNumberCounter,
     DeadlinePolicy,
     DigestItem,
     DurationBucket,
     Event,
+    Export,
     IdempotencyKey,
     Membership,
     Notification,
@@ -47,6 +49,7 @@ from cases.models import (
     SessionMediator,
     UserSettings,
 )
+from cases.services.exports import record_export
 from cases.services.searches import save_search
 from tests.api.world import Side, build_sides
 from tests.factories import MembershipFactory, Tree, UserFactory
@@ -142,6 +145,16 @@ def _rows_at(side: Side, tree: Tree) -> dict[type[models.Model], models.Model]:
             user=side.user, key=f"adm-{centre.pk}", fingerprint="f" * 64
         ),
         SavedSearch: lambda: save_search(user=side.user, text=f"1391111{centre.pk:04d}"),
+        AuditRecord: lambda: record_export(
+            user=side.user, params={"centre": [str(centre.pk)]}, text="", format="csv", rows=1
+        ),
+        Export: lambda: Export.objects.create(
+            user=side.user,
+            format="csv",
+            language="zh-hans",
+            time_zone="Asia/Shanghai",
+            expires_at=timezone.now() + timedelta(days=7),
+        ),
         SavedFilter: lambda: SavedFilter.objects.create(
             name=f"filter at {centre.code}", owner=side.user, centre=centre
         ),

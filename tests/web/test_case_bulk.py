@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from cases import workflow
+from cases.documents.case_export import HEADER as CSV_HEADER
 from cases.models import Case, Event, FailGuidance, Status, Transfer
-from cases.web.views.case_list import CSV_HEADER
 from tests.factories import Tree, drive, register
 
 pytestmark = pytest.mark.django_db

@@ -16,10 +16,9 @@ most that many + 1 rows), "more than" that beyond it (issue 21). A list opened f
 figure (``from=report``) links back to the report.
 """
 
-import csv
-from collections.abc import Callable, Iterator
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
 from functools import wraps
 from typing import Any
 
@@ -28,40 +27,40 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
 from django.http import (
+    FileResponse,
     HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
     QueryDict,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import push_url, reswap, retarget
 
-from ... import deadlines, personal_data
+from ... import personal_data
 from ...access import report_centres
-from ...documents.cells import spreadsheet_cell
-from ...models import Case, Party, ReportScope
+from ...documents import case_export as export_files
+from ...models import Case, ExportFormat, ReportScope
 from ...queries import search
 from ...queries.case_list import is_identifier
 from ...queries.cases import detailed_cases
 from ...queries.searches import saved_search_text
 from ...replica import replica_view, streamed_from_replica
 from ...reports import periods
+from ...services.exports import record_export, start_export
 from ...services.searches import save_search
 from ..base import AuthenticatedHttpRequest, render_form
 from ..forms.bulk import BULK_LIMIT, bulk_action_choices
 from ..forms.case_list import DEFAULT_ORDERING, NARROWING, SEARCH_KEY, CaseListFilter
-from ..templatetags.web import URGENCY_LABELS
 from .saved_filters import save_filter_form, saved_filter_rows
 
 PAGE_SIZE = 50
-CSV_CHUNK = 1000  # rows read per query while streaming (their parties and co-mediators with them)
 
 
 @dataclass(frozen=True)
@@ -201,6 +200,7 @@ def _list_context(filterset: CaseListFilter, query: QueryDict) -> dict[str, Any]
     context["first_url"] = _link(base, query) if page > 1 else ""
     context.update(_total(filterset, cases, start))
     context["export_url"] = _link(reverse("web:case_export"), query)
+    context["export_xlsx_url"] = _link(reverse("web:case_export_xlsx"), query)
     return context
 
 
@@ -337,109 +337,74 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return response
 
 
-# --- The CSV -------------------------------------------------------------------------------------
+# --- The CSV and the XLSX ------------------------------------------------------------------------
 
 
-def _verbose(model: type[Any], field: str) -> Any:
-    return model._meta.get_field(field).verbose_name
+def _export_response(
+    request: AuthenticatedHttpRequest, search: _Search, filterset: CaseListFilter, format: str
+) -> HttpResponseBase:
+    """The file, or for more than ``EXPORT_BACKGROUND_ROWS`` rows a background export (the user
+    is sent to its page). Either way one audit record. The bounded read of the ids is the count:
+    a list of three million cases is not counted to find that it is over the bound."""
+    limit = settings.EXPORT_BACKGROUND_ROWS
+    ids = export_files.first_ids(filterset.qs, limit + 1)
+    params = {name: values for name, values in search.query.lists() if name != SEARCH_KEY}
+    params.pop("q", None)
+    text = search.data.get("q", "") or ""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    zone = timezone.get_current_timezone()
+    if len(ids) > limit:
+        export = start_export(
+            user=request.user,
+            format=format,
+            params=params,
+            text=text,
+            language=language,
+            time_zone=str(zone),
+        )
+        return HttpResponseRedirect(reverse("web:export_detail", args=[export.pk]), status=303)
+    record_export(user=request.user, params=params, text=text, format=format, rows=len(ids))
+    cases = export_files.cases_in_chunks(filterset.qs, ids)
+    stamp = f"{timezone.localdate():%Y%m%d}"
+    if format == ExportFormat.XLSX:
+        out = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
+        export_files.write_xlsx(cases, out, language, zone)
+        out.seek(0)
+        return FileResponse(
+            out,
+            as_attachment=True,
+            filename=f"cases-{stamp}.xlsx",
+            content_type=XLSX_TYPE,
+        )
+    lines = export_files.csv_lines(cases, language, zone)
+    # The lines are read while the response is sent, after this view (and its context) returned.
+    lines = streamed_from_replica(request.user, lines)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="cases-{stamp}.csv"'
+    return response
 
 
-CSV_HEADER = [
-    _verbose(Case, "number"),
-    _verbose(Case, "status"),
-    _verbose(Case, "summary"),
-    _verbose(Case, "centre"),
-    _verbose(Case, "registering_centre"),
-    _verbose(Case, "category"),
-    _verbose(Case, "channel"),
-    _verbose(Case, "risk_level"),
-    _verbose(Case, "lead_mediator"),
-    _verbose(Case, "co_mediators"),
-    Party._meta.verbose_name_plural,
-    _verbose(Case, "amount_in_dispute"),
-    _verbose(Case, "registered_at"),
-    _("Deadline"),
-    _("Deadline status"),
-    _verbose(Case, "concluded_at"),
-]
-
-
-class _Echo:
-    """A file whose ``write`` hands the line back, so the CSV writer feeds a stream."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def _local(moment: datetime | None, zone: tzinfo) -> str:
-    return timezone.localtime(moment, zone).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-def _party(party: Party) -> str:
-    # Names and the masked forms only: the clear values are never read for an export.
-    details = [party.get_role_display()]
-    if party.id_number_masked:
-        details.append(f"{_verbose(Party, 'id_number_masked')} {party.id_number_masked}")
-    if party.phone_masked:
-        details.append(f"{_verbose(Party, 'phone_masked')} {party.phone_masked}")
-    return f"{party.name} ({', '.join(str(d) for d in details)})"
-
-
-def _csv_row(case: Case, zone: tzinfo) -> list[Any]:
-    deadline = case.running_deadline
-    return [
-        case.number,
-        case.get_status_display(),
-        case.summary,
-        case.centre.name,
-        case.registering_centre.name,
-        case.category,
-        case.get_channel_display(),
-        case.get_risk_level_display(),
-        case.lead_mediator.name if case.lead_mediator else "",
-        "; ".join(m.name for m in case.co_mediators.all()),
-        "; ".join(_party(p) for p in case.parties.all()),
-        case.amount_in_dispute,
-        _local(case.registered_at, zone),
-        _local(deadline, zone),
-        URGENCY_LABELS[deadlines.urgency(deadline)],
-        _local(case.concluded_at, zone),
-    ]
-
-
-def _csv_lines(cases: QuerySet[Case], language: str | None, zone: tzinfo) -> Iterator[str]:
-    """The CSV, line by line, in ``language``: the lines are made while the response is sent,
-    after the view (and its request's language) has returned."""
-    writer = csv.writer(_Echo())
-    with translation.override(language):
-        # The byte order mark tells Excel the file is UTF-8 (it would read Chinese as mojibake).
-        yield "\ufeff" + writer.writerow([capfirst(str(label)) for label in CSV_HEADER])
-        for case in cases.iterator(chunk_size=CSV_CHUNK):
-            yield writer.writerow([spreadsheet_cell(value) for value in _csv_row(case, zone)])
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @_numbers_out_of_login
 @login_required
 @require_GET
 @replica_view
-def case_export(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpResponse:
-    """The filtered, sorted list (every page of it) as CSV, streamed: labels in the user's
-    language, parties by name with their ID numbers and phones masked. Filters the form refuses
-    bring back the list page with the error at the field (400), not a file; a ``q`` holding a
-    phone or ID number is redirected to its opaque key."""
+def case_export(request: AuthenticatedHttpRequest, format: str = "csv") -> HttpResponseBase:
+    """The filtered, sorted list (every page of it) as CSV (streamed) or XLSX: labels in the
+    user's language, parties by name with their ID numbers and phones masked; more than
+    ``EXPORT_BACKGROUND_ROWS`` rows are made in the background (``cases.models.Export``). Filters
+    the form refuses bring back the list page with the error at the field (400), not a file; a
+    ``q`` holding a phone or ID number is redirected to its opaque key."""
     search = _search(request, request.GET)
     filterset = _filterset(request, search)
+    url_name = "web:case_export_xlsx" if format == ExportFormat.XLSX else "web:case_export"
     if _has_number(search) and _keep_server_side(request, search, filterset):
-        return HttpResponseRedirect(_link(reverse("web:case_export"), search.query))
+        return HttpResponseRedirect(_link(reverse(url_name), search.query))
     if not filterset.is_valid():
         page = render_form(request, "web/case_list.html", _list_context(filterset, search.query))
         if search.missing:
             page.status_code = 404
         return page
-    lines = _csv_lines(filterset.qs, translation.get_language(), timezone.get_current_timezone())
-    # The lines are read while the response is sent, after this view (and its context) returned.
-    lines = streamed_from_replica(request.user, lines)
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    filename = f"cases-{timezone.localdate():%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return _export_response(request, search, filterset, format)
