@@ -39,6 +39,7 @@ from .models import (
     AuditRecord,
     Case,
     CaseNumberCounter,
+    CaseSearch,
     Category,
     Centre,
     DeadlinePolicy,
@@ -700,6 +701,18 @@ class SavedSearchAdmin(ViewOnlyAdmin):
     search_fields = ["user__username"]
     list_select_related = ["user"]
     exclude = ["query_encrypted"]
+
+
+@admin.register(CaseSearch)
+class CaseSearchAdmin(ViewOnlyAdmin):
+    """The full-text search's rows (one per case, written with every change it indexes;
+    ``rebuild_search_index`` rewrites them): which cases are indexed. Their text holds party names
+    and addresses, so it is not shown here."""
+
+    list_display = ["case"]
+    search_fields = ["case__number"]
+    list_select_related = ["case"]
+    exclude = ["document"]
 
 
 @admin.register(UserSettings)

@@ -30,6 +30,7 @@ from django.utils import timezone
 from cases.models import (
     AuditRecord,
     CaseNumberCounter,
+    CaseSearch,
     DeadlinePolicy,
     DigestItem,
     DurationBucket,
@@ -159,6 +160,7 @@ def _rows_at(side: Side, tree: Tree) -> dict[type[models.Model], models.Model]:
             name=f"filter at {centre.code}", owner=side.user, centre=centre
         ),
         UserSettings: lambda: UserSettings.objects.get_or_create(user=side.user)[0],
+        CaseSearch: lambda: CaseSearch.objects.filter(case=side.case).first(),
         DigestItem: lambda: DigestItem.objects.create(
             user=side.user, case=side.case, kind=NotificationKind.HIGH_RISK, key=f"d:{centre.pk}"
         ),
