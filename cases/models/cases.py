@@ -253,7 +253,7 @@ class Case(models.Model):
             # The list's default order (newest first) as ``order_case_list`` writes it, and a range
             # of registration dates across every centre (the city's export of a month): the ids an
             # export reads first come from this index, in order, without sorting the matches.
-            # PostgreSQL only (migration 0026: SQLite takes no NULLS LAST in an index).
+            # PostgreSQL only (migration 0028: SQLite takes no NULLS LAST in an index).
             models.Index(
                 models.F("registered_at").desc(nulls_last=True),
                 models.F("id").desc(),
