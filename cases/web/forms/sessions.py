@@ -148,8 +148,8 @@ class MediatorsField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
         return f"{obj.name} · {obj.get_kind_display()} · {obj.home_centre.name}"
 
 
-class SessionBookForm(forms.Form):
-    """A session of ``case``: when (local time), how, where, who mediates and who attends."""
+class SessionTimesForm(forms.Form):
+    """A session's day and its start and end times, in local time (booking and moving)."""
 
     date = forms.DateField(
         label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -160,6 +160,21 @@ class SessionBookForm(forms.Form):
     ends_at = forms.TimeField(
         label=_("Ends"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
+
+    def times(self) -> tuple[datetime, datetime]:
+        """The start and end as aware datetimes in the current time zone (Asia/Shanghai)."""
+        day: date = self.cleaned_data["date"]
+        starts: time = self.cleaned_data["starts_at"]
+        ends: time = self.cleaned_data["ends_at"]
+        return (
+            timezone.make_aware(datetime.combine(day, starts)),
+            timezone.make_aware(datetime.combine(day, ends)),
+        )
+
+
+class SessionBookForm(SessionTimesForm):
+    """A session of ``case``: when (local time), how, where, who mediates and who attends."""
+
     mode = forms.ChoiceField(
         label=_("Mode"),
         choices=SessionMode.choices,
@@ -223,29 +238,10 @@ class SessionBookForm(forms.Form):
             self.add_error("room", _("An in-person session needs a room or a place."))
         return data
 
-    def times(self) -> tuple[datetime, datetime]:
-        """The start and end as aware datetimes in the current time zone (Asia/Shanghai)."""
-        day: date = self.cleaned_data["date"]
-        starts: time = self.cleaned_data["starts_at"]
-        ends: time = self.cleaned_data["ends_at"]
-        return (
-            timezone.make_aware(datetime.combine(day, starts)),
-            timezone.make_aware(datetime.combine(day, ends)),
-        )
 
-
-class SessionMoveForm(forms.Form):
+class SessionMoveForm(SessionTimesForm):
     """Where a scheduled session moves to: the day and times (local), the room, why."""
 
-    date = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    starts_at = forms.TimeField(
-        label=_("Starts"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
-    ends_at = forms.TimeField(
-        label=_("Ends"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-    )
     room = forms.ModelChoiceField(
         label=_("Room"),
         queryset=Room.objects.none(),
@@ -273,14 +269,6 @@ class SessionMoveForm(forms.Form):
             "ends_at": ends.time(),
             "room": session.room_id,
         }
-
-    def times(self) -> tuple[datetime, datetime]:
-        """The new start and end as aware datetimes in the current time zone."""
-        day: date = self.cleaned_data["date"]
-        return (
-            timezone.make_aware(datetime.combine(day, self.cleaned_data["starts_at"])),
-            timezone.make_aware(datetime.combine(day, self.cleaned_data["ends_at"])),
-        )
 
 
 def _record_text(label: Any, rows: int = 4, help_text: Any = "") -> forms.CharField:
