@@ -1,6 +1,7 @@
 """Booking mediation sessions without double-booking a mediator or a room."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,24 @@ BOOKABLE_STATUSES = frozenset({Status.ACCEPTED, Status.IN_MEDIATION, Status.SUSP
 
 def _overlapping(starts_at: datetime, ends_at: datetime) -> Q:
     return Q(starts_at__lt=ends_at, ends_at__gt=starts_at)
+
+
+@contextmanager
+def _refused_if_taken() -> Iterator[None]:
+    """Write a booking in a savepoint; a concurrent booking that won the race is ``DoubleBooking``.
+
+    The database's exclusion constraint refuses the loser (IntegrityError); or two overlapping
+    inserts each wait on the other's exclusion check and PostgreSQL aborts one of them as a
+    deadlock (SQLSTATE 40P01): that one lost the race too."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        raise DoubleBooking() from exc
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == "40P01":
+            raise DoubleBooking() from exc
+        raise
 
 
 def _check_free(
@@ -124,32 +143,20 @@ def book_session(
 
     with transaction.atomic():
         _check_free(mediators=mediators, room=room, starts_at=starts_at, ends_at=ends_at)
-        try:
-            with transaction.atomic():
-                session = Session.objects.create(
-                    case=case,
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    room=room,
-                    place=place,
-                    mode=mode,
-                    created_by=actor if getattr(actor, "pk", None) else None,
-                )
-                SessionMediator.objects.bulk_create(
-                    SessionMediator(
-                        session=session, mediator=m, starts_at=starts_at, ends_at=ends_at
-                    )
-                    for m in mediators
-                )
-        except IntegrityError as exc:
-            # A concurrent booking won the race; the database's exclusion constraint refused ours.
-            raise DoubleBooking() from exc
-        except OperationalError as exc:
-            # Two overlapping inserts can each wait on the other's exclusion check: PostgreSQL
-            # then aborts one of them as a deadlock (SQLSTATE 40P01). That one lost the race too.
-            if getattr(exc.__cause__, "sqlstate", None) == "40P01":
-                raise DoubleBooking() from exc
-            raise
+        with _refused_if_taken():
+            session = Session.objects.create(
+                case=case,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                room=room,
+                place=place,
+                mode=mode,
+                created_by=actor if getattr(actor, "pk", None) else None,
+            )
+            SessionMediator.objects.bulk_create(
+                SessionMediator(session=session, mediator=m, starts_at=starts_at, ends_at=ends_at)
+                for m in mediators
+            )
         if present:
             session.parties_present.set(present)
         moment = at or timezone.now()
@@ -364,17 +371,10 @@ def move_session(
             ends_at=ends_at,
             moving=session,
         )
-        try:
-            with transaction.atomic():
-                session.starts_at, session.ends_at, session.room = starts_at, ends_at, new_room
-                session.save(update_fields=["starts_at", "ends_at", "room"])
-                session.bookings.update(starts_at=starts_at, ends_at=ends_at)
-        except IntegrityError as exc:
-            raise DoubleBooking() from exc
-        except OperationalError as exc:
-            if getattr(exc.__cause__, "sqlstate", None) == "40P01":
-                raise DoubleBooking() from exc
-            raise
+        with _refused_if_taken():
+            session.starts_at, session.ends_at, session.room = starts_at, ends_at, new_room
+            session.save(update_fields=["starts_at", "ends_at", "room"])
+            session.bookings.update(starts_at=starts_at, ends_at=ends_at)
         moment = at or timezone.now()
         events.record(
             case=case,
