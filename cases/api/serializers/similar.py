@@ -1,15 +1,17 @@
 """Similar cases (类案参考): one resolved case like the one asked about, without its parties."""
 
+from typing import Any
+
 from rest_framework import serializers
 
 from ...queries.similar import Match, SimilarCase
 
 
-class SimilarCaseSerializer(serializers.Serializer[SimilarCase]):
+class SimilarCaseSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(source="case.pk", read_only=True)
     number = serializers.CharField(source="case.number", read_only=True)
     summary = serializers.CharField(
-        read_only=True, help_text="The case's summary, people's names masked (张三 → 张某)."
+        read_only=True, help_text="The case's summary, people's names masked (the surname kept)."
     )
     category = serializers.IntegerField(source="case.category_id", read_only=True)
     category_label = serializers.SerializerMethodField(

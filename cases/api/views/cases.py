@@ -576,19 +576,17 @@ class CaseViewSet(
         return response
 
     @extend_schema(
-        summary="The case's timeline (read-only)", responses={200: EventSerializer(many=True)}
-    )
-    @extend_schema(
-        summary="Similar resolved cases (类案参考)",
+        summary="Similar resolved cases",
         description=(
             "Up to five resolved cases (outcome `resolved`, with an agreement) in your scope most "
             "like this one, never itself: the same category first, then the category's parent "
             "and its other sub-categories, then by the words of this case's summary and facts "
             "(the longest twelve, any of them: ranked by the full-text index), then the most "
             "recently concluded. A case sharing neither category nor word is not listed. No "
-            "party is given: people's names in the summary and terms are masked (张三 → 张某) "
-            "and long numbers starred. For the case's mediators and the directors and observers "
-            "over its centre (and administrators); others who see the case: 403."
+            "party is given: people's names in the summary and terms are masked (the surname "
+            "kept, as in published judgments) and long numbers starred. For the case's "
+            "mediators and the directors and observers over its centre (and administrators); "
+            "others who see the case: 403."
         ),
         responses={
             200: OpenApiResponse(
@@ -616,6 +614,9 @@ class CaseViewSet(
         permissions.require(user, "similar_cases", case, SIMILAR_NOT_YOURS)
         return Response(SimilarCaseSerializer(similar_cases(case, user), many=True).data)
 
+    @extend_schema(
+        summary="The case's timeline (read-only)", responses={200: EventSerializer(many=True)}
+    )
     @action(
         detail=True,
         methods=["get"],
