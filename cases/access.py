@@ -71,6 +71,13 @@ ACTIONS: dict[str, frozenset[Relation]] = {
     "attach": frozenset({Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR, Relation.INTAKE}),
     "record_follow_up": frozenset({Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR}),
     "record_fulfilment": frozenset({Relation.ADMIN, Relation.DIRECTOR, Relation.MEDIATOR}),
+    # Similar cases (类案参考, issue 21): a mediation aid for the case's mediators and the
+    # directors and observers over it, who may read every case it lists (their own scope).
+    # Not the court (it rules on the agreement, it does not mediate), intake, a mediator who only
+    # sees the case in the queue, or registration sight (read-only, no files).
+    "similar_cases": frozenset(
+        {Relation.ADMIN, Relation.DIRECTOR, Relation.OBSERVER, Relation.MEDIATOR}
+    ),
     # The court that entrusted the case rules on its agreement (DESIGN §9).
     "record_judicial_confirmation": frozenset({Relation.ADMIN, Relation.COURT_LIAISON}),
 }

@@ -26,6 +26,7 @@ from .views import (
     saved_filters,
     sent_mail,
     sessions,
+    similar,
     transfers,
     workbench,
 )
@@ -72,6 +73,7 @@ urlpatterns = [
     # One case.
     path("cases/<int:pk>/", case_detail.case_detail, name="case_detail"),
     path("cases/<int:pk>/edit/", case_detail.case_edit, name="case_edit"),
+    path("cases/<int:pk>/similar/", similar.case_similar, name="case_similar"),
     path("cases/<int:pk>/actions/<str:name>/", case_detail.case_action, name="case_action"),
     path(
         "cases/<int:pk>/parties/<int:party_pk>/reveal/",

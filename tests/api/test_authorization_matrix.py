@@ -396,6 +396,7 @@ COVERAGE: dict[str, Coverage] = {
         target="case", body=_transition_body, each={"name": tuple(sorted(workflow.TRANSITIONS))}
     ),
     "/api/v1/cases/{id}/events/": ObjectRoute(target="case"),
+    "/api/v1/cases/{id}/similar/": ObjectRoute(target="case"),
     "/api/v1/cases/{id}/notes/": ObjectRoute(
         target="case", body=constant({"kind": "call", "text": "越权记录"})
     ),
@@ -1012,6 +1013,8 @@ NOT_BY_REGISTRATION = frozenset(
         "/api/v1/cases/{id}/registration-form/",
         "/api/v1/cases/{id}/case-file/",
         "/api/v1/cases/{id}/closing-summary/",
+        # Similar cases: a mediation aid for those who handle or supervise the case.
+        "/api/v1/cases/{id}/similar/",
         "/api/v1/agreements/{id}/pdf/",
         "/api/v1/sessions/{id}/record/",
         "/api/v1/parties/{id}/reveal/",

@@ -328,6 +328,8 @@ COVERAGE: dict[str, Coverage] = {
     # One case and what hangs from it: ids in the path.
     "case_detail": ObjectRoute(ids={"pk": "case"}),
     "case_edit": ObjectRoute(ids={"pk": "case"}, body=_edit),
+    # Similar cases (类案参考, issue 21): the panel the case page loads when it is opened.
+    "case_similar": ObjectRoute(ids={"pk": "case"}),
     "case_action": ObjectRoute(
         ids={"pk": "case"}, body=_transition, each={"name": tuple(sorted(workflow.TRANSITIONS))}
     ),

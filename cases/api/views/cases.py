@@ -32,6 +32,7 @@ from ...queries.cases import (
     returned_to_court_cases_for,
 )
 from ...queries.notes import case_notes
+from ...queries.similar import similar_cases
 from ...replica import reading_from_replica
 from ...services import intake
 from ...services.cases import edit_case
@@ -50,6 +51,7 @@ from ..serializers.cases import (
     EventSerializer,
 )
 from ..serializers.notes import NoteCreateSerializer, NoteSerializer
+from ..serializers.similar import SimilarCaseSerializer
 from ..serializers.transitions import TransitionSerializer, describe_transition
 from ..transition_operations import TransitionSchema
 from .attachments import CaseAttachmentsMixin
@@ -126,6 +128,23 @@ CLOSING_SUMMARY_UNAVAILABLE = _(
     "PDF documents cannot be produced on this server: the PDF renderer (WeasyPrint and its "
     "system libraries) is not installed. The case page's printable closing summary has the same."
 )
+
+SIMILAR_NOT_YOURS = _(
+    "Similar cases are for the case's mediators and the directors and observers over it."
+)
+
+SIMILAR_EXAMPLE = OpenApiExample(
+    "A neighbour dispute resolved in 12 days",
+    response_only=True,
+    value=[{
+        "id": 873, "number": "JA01-2025-00412", "summary": "楼上噪音扰民，张某与邻居协商未果",
+        "category": 7, "category_label": "邻里纠纷 / 噪音", "match": "same_category",
+        "outcome": "resolved", "outcome_label": "调解成功",
+        "registered_at": "2025-10-02T09:30:00+08:00", "concluded_at": "2025-10-14T16:00:00+08:00",
+        "days_to_conclusion": 12,
+        "terms": "一、被申请人李某于10月20日前在卧室加装隔音垫，晚十点后不再使用音响；二、申请人张某…",
+    }],
+)  # fmt: skip
 
 DOCUMENT_UNAVAILABLE = _(
     "PDF documents cannot be produced on this server: the PDF renderer (WeasyPrint and its "
@@ -555,6 +574,45 @@ class CaseViewSet(
         response["Content-Disposition"] = f'attachment; filename="{case_file.filename(case)}"'
         add_never_cache_headers(response)  # the parties' personal data, in clear for some
         return response
+
+    @extend_schema(
+        summary="Similar resolved cases",
+        description=(
+            "Up to five resolved cases (outcome `resolved`, with an agreement) in your scope most "
+            "like this one, never itself: the same category first, then the category's parent "
+            "and its other sub-categories, then by the words of this case's summary and facts "
+            "(the longest twelve, any of them: ranked by the full-text index), then the most "
+            "recently concluded. A case sharing neither category nor word is not listed. No "
+            "party is given: people's names in the summary and terms are masked (the surname "
+            "kept, as in published judgments) and long numbers starred. For the case's "
+            "mediators and the directors and observers over its centre (and administrators); "
+            "others who see the case: 403."
+        ),
+        responses={
+            200: OpenApiResponse(
+                SimilarCaseSerializer(many=True),
+                description="Most similar first; an empty list when none.",
+                examples=[SIMILAR_EXAMPLE],
+            ),
+            403: error(
+                "You see the case but the panel is not for you", "permission_denied",
+                SIMILAR_NOT_YOURS,
+            ),
+            404: NOT_FOUND,
+        },
+    )  # fmt: skip
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="similar",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def similar(self, request: Request, pk: str | None = None) -> Response:
+        user = signed_in_user(request)
+        case = self.get_object()
+        permissions.require(user, "similar_cases", case, SIMILAR_NOT_YOURS)
+        return Response(SimilarCaseSerializer(similar_cases(case, user), many=True).data)
 
     @extend_schema(
         summary="The case's timeline (read-only)", responses={200: EventSerializer(many=True)}
