@@ -27,12 +27,12 @@ RANK = "search_rank"
 FTS_TABLE = "cases_casesearch_fts"
 
 
-def _balanced(combine: Callable[[T, T], T], items: Sequence[T]) -> T:
+def balanced(combine: Callable[[T, T], T], items: Sequence[T]) -> T:
     """``items`` combined as a balanced tree: a long search nests a few levels, not hundreds."""
     if len(items) == 1:
         return items[0]
     middle = len(items) // 2
-    return combine(_balanced(combine, items[:middle]), _balanced(combine, items[middle:]))
+    return combine(balanced(combine, items[:middle]), balanced(combine, items[middle:]))
 
 
 def _tsquery(words: list[str]) -> SearchQuery:
@@ -42,10 +42,10 @@ def _tsquery(words: list[str]) -> SearchQuery:
         return SearchQuery(token, config="simple", search_type="plain")
 
     def either(word: str) -> SearchQuery:
-        ways = [_balanced(and_, [term(t) for t in alt]) for alt in search_text.alternatives(word)]
-        return _balanced(or_, ways)
+        ways = [balanced(and_, [term(t) for t in alt]) for alt in search_text.alternatives(word)]
+        return balanced(or_, ways)
 
-    return _balanced(and_, [either(word) for word in words])
+    return balanced(and_, [either(word) for word in words])
 
 
 def _fts5_query(words: list[str]) -> str:

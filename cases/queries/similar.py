@@ -36,7 +36,7 @@ from django.db.models.functions import Coalesce
 
 from .. import access, search_text
 from ..models import Case, Category, Outcome, Party, PartyKind
-from .search import FTS_TABLE, _balanced
+from .search import FTS_TABLE, balanced
 
 #: At most this many words of the case are looked for (the longest first).
 MAX_WORDS = 12
@@ -89,7 +89,7 @@ def _words_match(words: list[str]) -> tuple[Q, RawSQL | SearchRank | Value]:
     if not words:
         return Q(pk__in=[]), Value(0.0)
     if connection.vendor == "postgresql":
-        query = _balanced(
+        query = balanced(
             or_, [SearchQuery(w, config="simple", search_type="plain") for w in words]
         )
         return Q(search_index__vector=query), SearchRank(F("search_index__vector"), query)
