@@ -431,7 +431,7 @@ def _request(user: Any) -> Any:
 
 def _similar(director: Any) -> dict[str, Any]:
     try:
-        from cases.queries.similar import similar_cases  # type: ignore[import-not-found]
+        from cases.queries.similar import similar_cases
     except ImportError:
         return {"missing": "similar_cases missing"}
     case = cases_for(director).order_by("-registered_at", "-pk").first()
