@@ -13,10 +13,11 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
@@ -29,10 +30,12 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.db.models import Count  # noqa: E402
+from django.test import Client, RequestFactory  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
+from cases import personal_data  # noqa: E402
 from cases.models import (  # noqa: E402
     Agreement,
     Case,
@@ -42,13 +45,23 @@ from cases.models import (  # noqa: E402
     CentreLevel,
     Event,
     Membership,
+    Party,
     Role,
     Rollup,
 )
+from cases.queries.cases import cases_for, detailed_cases  # noqa: E402
 from cases.reports import monthly  # noqa: E402
-from cases.reports.periods import add_months, current_month, month_end, month_of  # noqa: E402
+from cases.reports.periods import (  # noqa: E402
+    add_months,
+    current_month,
+    month_end,
+    month_of,
+    month_start,
+)
 from cases.reports.rollups.roll import roll_stocks  # noqa: E402
 from cases.services.users import issue_api_token  # noqa: E402
+from cases.web.forms.case_list import CaseListFilter  # noqa: E402
+from cases.web.views.case_list import count_cases, count_limit  # noqa: E402
 
 User = get_user_model()
 CITY_DIRECTOR = "director"  # the demo login directing the whole city
@@ -308,6 +321,200 @@ def cmd_gaps(since: str) -> dict[str, Any]:
             problems.append(f"centre {centre} year {year}: {len(sequences)} cases, last {last}")
     return {"registered": registered, "series": len(touched), "gap_free": not problems,
             "problems": problems[:10]}  # fmt: skip
+
+
+# --- P7–P9: the web list, its searches and the CSV export, as the city's director -----------------
+
+WEB_LIST = "/cases/"
+EXPORT_URL = "/cases/export.csv"
+
+
+def _web(username: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def _page(client: Client, url: str) -> Callable[[], Any]:
+    def call() -> Any:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code, response.content[:300])
+        return response
+
+    return call
+
+
+def _measured_page(client: Client, url: str, runs: int) -> dict[str, Any]:
+    """p95 of the page in-process, its size, its queries and the statements that read cases."""
+    call = _page(client, url)
+    statements = queries_of(call)
+    return {
+        **timed(call, runs),
+        "kb": round(len(call().content) / 1024, 1),
+        "queries": len(statements),
+        "plans": _plans(_reading_cases(statements)),
+    }
+
+
+def _plans(statements: list[str]) -> list[dict[str, str]]:
+    return [{"sql": sql, "plan": explain(sql)} for sql in statements]
+
+
+def _reading_cases(statements: list[str]) -> list[str]:
+    """The statements that read the cases themselves: the page's rows and its bounded total (not
+    the session, the user's scope, the prefetched parties or the form's choices)."""
+    return [s for s in statements if 'FROM "cases_case"' in s and s.startswith("SELECT")]
+
+
+def cmd_weblist() -> dict[str, Any]:
+    """P7: the web case list of the city's director, first page (every case of the city)."""
+    return {"url": WEB_LIST, **_measured_page(_web(CITY_DIRECTOR), WEB_LIST, 40)}
+
+
+def _search_terms(director: Any) -> dict[str, str]:
+    """What a user would type, taken from the city's own data: a word of the demo's summaries, two
+    characters of a party's name, a party's phone and its last four digits (尾号) — the party of
+    the latest case with a phone."""
+    party = (
+        Party.objects.filter(case__in=cases_for(director))
+        .exclude(phone_encrypted="")
+        .exclude(kind="organisation")
+        .order_by("-case_id", "pk")
+        .first()
+    )
+    assert party is not None, "no party with a phone"
+    phone = personal_data.decrypt(party.phone_encrypted)
+    name = party.name
+    return {
+        "word": SEARCH_WORD,
+        "name": name[-2:] if len(name) > 2 else name,
+        "phone": phone,
+        "tail": f"尾号{phone[-4:]}",
+    }
+
+
+SEARCH_WORD = "噪音"  # a caller's word in the demo's summaries (cases/demo/stories.py), issue 21
+
+
+def cmd_searches() -> dict[str, Any]:
+    """P8: the list searched as the web user searches it — the form posts the text, the results are
+    at ``/cases/?search=<key>`` — for each kind of search; and the similar-cases panel of the
+    latest case (``cases.queries.similar.similar_cases``), if it exists."""
+    director = User.objects.get(username=CITY_DIRECTOR)
+    client = _web(CITY_DIRECTOR)
+    out: dict[str, Any] = {}
+    for kind, text in _search_terms(director).items():
+        posted = client.post(WEB_LIST, {"q": text})
+        assert posted.status_code == 303, (text, posted.status_code, posted.content[:300])
+        url = posted["Location"]
+        filterset = CaseListFilter(
+            {"q": text}, detailed_cases(director), request=_request(director)
+        )
+        assert filterset.is_valid(), filterset.errors
+        found = count_cases(filterset.qs, count_limit())
+        out[kind] = {
+            # The phone as the list shows it (the search was for the whole number).
+            "text": personal_data.mask(personal_data.Kind.PHONE, text) if kind == "phone" else text,
+            "found": found,
+            "capped": found > count_limit(),
+            **_measured_page(client, url, 40),
+        }
+    out["similar"] = _similar(director)
+    return out
+
+
+def _request(user: Any) -> Any:
+    request = RequestFactory().get(WEB_LIST)
+    request.user = user
+    return request
+
+
+def _similar(director: Any) -> dict[str, Any]:
+    try:
+        from cases.queries.similar import similar_cases
+    except ImportError:
+        return {"missing": "similar_cases missing"}
+    case = cases_for(director).order_by("-registered_at", "-pk").first()
+    assert case is not None
+
+    def call() -> Any:
+        return list(similar_cases(case, director, limit=5))
+
+    statements = queries_of(call)
+    return {
+        "case": case.pk,
+        "found": len(call()),
+        **timed(call, 40),
+        "queries": len(statements),
+        "plans": _plans(
+            [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+        ),
+    }
+
+
+def cmd_export() -> dict[str, Any]:
+    """P9: the city's CSV of the last complete month (registered in it, local time), streamed: the
+    time to the response's first chunk and to its first case, five times; then the whole file
+    once."""
+    client = _web(CITY_DIRECTOR)
+    month = report_month()
+    start, end = month_start(month), month_end(month)
+    # The web list's own date filters (local days, both included); ``registered_after`` and
+    # ``registered_before`` are the API's, which the web list does not take.
+    url = f"{EXPORT_URL}?" + urlencode(
+        {
+            "registered_from": start.date().isoformat(),
+            "registered_to": (end - timedelta(days=1)).date().isoformat(),
+        }
+    )
+    rows = Case.objects.filter(registered_at__gte=start, registered_at__lt=end).count()
+
+    def first_chunks() -> tuple[float, float, Any]:
+        started = time.perf_counter()
+        response: Any = client.get(url)  # a StreamingHttpResponse when the export streams
+        if not response.streaming:
+            return (time.perf_counter() - started) * 1000, 0.0, response
+        chunks = iter(response.streaming_content)
+        next(chunks)
+        first_byte = (time.perf_counter() - started) * 1000
+        next(chunks, None)
+        first_row = (time.perf_counter() - started) * 1000
+        response.close()
+        return first_byte, first_row, response
+
+    probe_response = first_chunks()[2]
+    result: dict[str, Any] = {
+        "url": url,
+        "month": f"{month:%Y-%m}",
+        "rows": rows,
+        "status": probe_response.status_code,
+        "streaming": probe_response.streaming,
+    }
+    if not probe_response.streaming:
+        result["location"] = probe_response.get("Location", "")
+        return result
+    samples = [first_chunks() for _ in range(5)]
+    first_byte = sorted(s[0] for s in samples)
+    first_row = sorted(s[1] for s in samples)
+    result["first_byte_ms"] = {"median": round(statistics.median(first_byte), 1),
+                               "max": round(first_byte[-1], 1)}  # fmt: skip
+    result["first_row_ms"] = {"median": round(statistics.median(first_row), 1),
+                              "max": round(first_row[-1], 1)}  # fmt: skip
+    chunks: list[int] = []
+
+    def whole_file() -> None:
+        response: Any = client.get(url)
+        chunks.extend(len(chunk) for chunk in response.streaming_content)
+
+    started = time.perf_counter()
+    statements = queries_of(whole_file)
+    result["whole_s"] = round(time.perf_counter() - started, 1)
+    result["whole_kb"] = round(sum(chunks) / 1024)
+    result["exported"] = len(chunks) - 1  # a chunk per case after the header
+    result["queries"] = len(statements)
+    # The month's ids (the bounded read that decides streamed or background), the first chunk.
+    result["plans"] = _plans(_reading_cases(statements)[:2])
+    return result
 
 
 # --- Plans ---------------------------------------------------------------------------------------
