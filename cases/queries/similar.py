@@ -89,9 +89,7 @@ def _words_match(words: list[str]) -> tuple[Q, RawSQL | SearchRank | Value]:
     if not words:
         return Q(pk__in=[]), Value(0.0)
     if connection.vendor == "postgresql":
-        query = balanced(
-            or_, [SearchQuery(w, config="simple", search_type="plain") for w in words]
-        )
+        query = balanced(or_, [SearchQuery(w, config="simple", search_type="plain") for w in words])
         return Q(search_index__vector=query), SearchRank(F("search_index__vector"), query)
     match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
     ids = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match])
