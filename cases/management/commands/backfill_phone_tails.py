@@ -5,7 +5,7 @@ running it again does nothing more."""
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from tqdm import tqdm
 
 from cases import personal_data
@@ -36,11 +36,30 @@ class Command(BaseCommand):
                     )
                     if not rows:
                         break
-                    for row in rows:
-                        phone = personal_data.decrypt(row.phone_encrypted)
-                        row.phone_tail_hash = personal_data.tail_digest(phone)
-                    Party.objects.bulk_update(rows, ["phone_tail_hash"])
+                    _write(
+                        [
+                            (row.pk, personal_data.tail_digest(personal_data.decrypt(phone)))
+                            for row in rows
+                            if (phone := row.phone_encrypted)
+                        ]
+                    )
                 last_pk = rows[-1].pk
                 done += len(rows)
                 bar.update(len(rows))
         self.stdout.write(f"Filled the phone tail hash of {done} parties.")
+
+
+def _write(hashes: list[tuple[int, str]]) -> None:
+    """Set each party's tail hash in one statement: an UPDATE joined to the batch's values (what
+    ``bulk_update`` writes as a CASE of a thousand branches cost ~0.5 ms a party)."""
+    if not hashes:
+        return
+    table = connection.ops.quote_name(Party._meta.db_table)
+    values = ", ".join(["(%s, %s)"] * len(hashes))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # VALUES names its columns column1, column2 on both PostgreSQL and SQLite.
+            f"UPDATE {table} SET phone_tail_hash = batch.column2 "
+            f"FROM (VALUES {values}) AS batch WHERE {table}.id = batch.column1",
+            [value for pair in hashes for value in pair],
+        )
