@@ -112,6 +112,8 @@ class ReplicaRouter:
         return REPLICA
 
     def db_for_write(self, model: type[Any], **hints: Any) -> str:
+        if getattr(model, "replica_neutral", False):
+            return DEFAULT_DB_ALIAS  # bookkeeping (an audit record): the reads stay where they are
         _wrote.set(True)
         _replica_reads.set(False)  # until the context ends: read what was just written
         return DEFAULT_DB_ALIAS

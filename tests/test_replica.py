@@ -34,6 +34,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
 from cases import replica
+from cases.models import AuditRecord
 from cases.replica import REPLICA, ReplicaRouter, reading_from_replica
 from tests.factories import UserFactory
 from tests.test_settings import run_django
@@ -304,6 +305,24 @@ def test_reads_go_to_the_replica_only_inside_the_context(monkeypatch: pytest.Mon
             assert router.db_for_read(model) is None
 
     contextvars.Context().run(unconfigured)
+
+
+def test_an_audit_record_written_leaves_the_reads_on_the_replica(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An export writes its audit record: bookkeeping, so the export (and the user's next pages)
+    still read from the replica; any other write sends them to the primary."""
+    router, user, model = ReplicaRouter(), AnonymousUser(), UserFactory._meta.model
+    monkeypatch.setattr(replica, "replica_configured", lambda: True)
+
+    def check() -> None:
+        with reading_from_replica(user):
+            assert router.db_for_write(AuditRecord) == "default"
+            assert router.db_for_read(model) == REPLICA
+            router.db_for_write(model)
+            assert router.db_for_read(model) is None
+
+    contextvars.Context().run(check)
 
 
 @pytest.mark.django_db(transaction=True)

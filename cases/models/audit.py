@@ -32,6 +32,11 @@ class AuditRecord(models.Model):
     details = models.JSONField(_("details"), default=dict)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
+    # Writing one is bookkeeping, not a change the user will look for: it does not send the user's
+    # next reads to the primary (cases.replica.ReplicaRouter), so an export still reads, and the
+    # pages after it still read, from the replica.
+    replica_neutral = True
+
     class Meta:
         verbose_name = _("audit record")
         verbose_name_plural = _("audit records")

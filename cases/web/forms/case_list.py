@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -177,7 +178,7 @@ def _lookup_label(obj: Any) -> str:
     return f"{obj.name} ({obj.code})" if isinstance(obj, Centre) else str(obj)
 
 
-def resolve_typed(data: Any, user: Any, prefix: str = "") -> Any:
+def resolve_typed(data: Any, user: User, prefix: str = "") -> Any:
     """``data`` with a centre typed by its code, or a mediator by their exact name (when only one
     in scope has it), given as the id the filters read (the form without JavaScript)."""
     resolved = None
