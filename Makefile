@@ -6,6 +6,9 @@ PORT ?= 8000
 # Arguments for pytest in `make test`, e.g. make test PYTEST_ARGS="-k workflow -x".
 PYTEST_ARGS ?=
 export PYTEST_ARGS
+# Test processes for make test (default: one per core, at most four; 1 runs the suite in one).
+PYTEST_WORKERS ?=
+export PYTEST_WORKERS
 
 VENV := .venv
 

@@ -531,11 +531,22 @@ class PartyAdmin(ViewOnlyAdmin):
 class AuditRecordAdmin(ViewOnlyAdmin):
     """The audit trail, append-only: read here, never changed or deleted."""
 
-    list_display = ["created_at", "actor_name", "action"]
+    list_display = ["created_at", "actor_name", "action", "centre", "target"]
     list_filter = ["action"]
-    search_fields = ["actor_name"]
+    search_fields = ["actor_name", "target"]
     date_hierarchy = "created_at"
-    readonly_fields = ["actor", "actor_name", "action", "details", "created_at"]
+    list_select_related = ["centre"]
+    readonly_fields = [
+        "actor",
+        "actor_name",
+        "action",
+        "details",
+        "centre",
+        "case",
+        "target",
+        "ip_address",
+        "created_at",
+    ]
 
 
 @admin.register(Export)

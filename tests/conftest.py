@@ -1,6 +1,7 @@
 """Shared fixtures. Domain-core fixtures build the small centre tree of ``tests.factories``."""
 
 from collections.abc import Iterator
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_runtest_setup(item: pytest.Item) -> Any:
     contract.VIOLATIONS.clear()
     return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """After a transactional test, whose end empties every table, the categories that migration
+    0002 seeds are seeded again: with ``pytest -n`` a test process runs the files it is given in
+    their order, so an ordinary test may come after a transactional one (a single process runs
+    the transactional ones last)."""
+    result = yield
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+    )
+    if transactional and nextitem is not None:
+        from django.apps import apps
+        from pytest_django.plugin import blocking_manager_key
+
+        seed = import_module("cases.migrations.0002_seed_categories").seed
+        with item.config.stash[blocking_manager_key].unblock():
+            seed(apps, None)
+    return result
 
 
 @pytest.hookimpl(wrapper=True)

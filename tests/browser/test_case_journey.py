@@ -161,8 +161,13 @@ def test_a_neighbour_dispute_from_the_window_to_closing(
     # Choosing the category narrows the sub-categories (HTMX): wait for them to arrive.
     with page.expect_response(lambda response: "/cases/new/categories/" in response.url):
         page.select_option("select[name=parent]", str(neighbours.pk))
-    page.wait_for_load_state("networkidle")
+    # ... and for HTMX to have put them in place (the response may arrive before the swap; on a
+    # busy machine the old select could be chosen and then replaced).
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
     page.select_option("select[name=category]", str(noise.pk))
+    assert page.locator("select[name=category]").input_value() == str(noise.pk)
     page.fill("input[name=summary]", "楼上装修噪音扰民")
     page.fill("textarea[name=facts]", "申请人称楼上住户连续两周夜间装修。")
     page.fill("input[name=amount_in_dispute]", "2000")

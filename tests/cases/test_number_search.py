@@ -269,6 +269,14 @@ def test_the_tail_path_reads_the_tail_hash_index(tree: Tree) -> None:
 
 
 def test_the_sequence_path_reads_an_index_of_the_sequence(tree: Tree) -> None:
+    # On tables this small the planner may as well read the registering centre's own index and
+    # filter on the sequence; at three million cases it must not have to. Without that index
+    # (dropped inside the test's transaction, which rolls back), a sequence index must answer.
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, Case._meta.db_table)
+        for name, index in indexes.items():
+            if index["index"] and index["columns"] == ["registering_centre_id"]:
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
     explained = plan(number_search.sequence_cases(96, tree.director_d1).values("pk"))
     assert not scans("cases_case", explained), explained
     assert "case_sequence_centre" in explained, explained

@@ -295,6 +295,8 @@ def test_parties_registered_under_an_old_key_are_revealed_and_rotated(tree: Tree
         "k$1:" + Fernet.generate_key().decode(),  # "$" separates the id from the token
         f"k1:{Fernet.generate_key().decode()},broken",
     ],
+    # Named by what is wrong, not by the random key (the same names in every test process).
+    ids=["no-colon", "no-key-id", "not-a-fernet-key", "dollar-in-id", "broken-second-key"],
 )
 def test_a_bad_key_configuration_is_refused(spec: str) -> None:
     with override_settings(FIELD_ENCRYPTION_KEY=spec):

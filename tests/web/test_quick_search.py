@@ -52,7 +52,7 @@ def test_every_page_has_the_box_labelled_and_translated(
         with translation.override(language):
             label, placeholder = (
                 gettext("Search cases"),
-                gettext("Case number, party name or phone"),
+                gettext("Words, case number, name or phone"),
             )
         client = client_for(tree.mediator_s1_user, language)
         for url in (reverse("web:workbench"), reverse("web:due"), reverse("web:calendar")):

@@ -110,7 +110,7 @@ class CaseListForm(forms.Form):
         self.fields["q"].widget = forms.TextInput(
             attrs={
                 "type": "search",
-                "placeholder": _("Case number, party name, phone or ID number"),
+                "placeholder": _("Words, case number (or part), name, phone or its last 4 digits"),
                 "autocomplete": "off",
             }
         )
