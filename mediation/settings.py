@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "axes",
+    # The database triggers that keep the timeline and the audit trail append-only (migration 0030).
+    "pgtrigger",
     "cases",
     "cases.web",  # the web pages: their template tags, and the login signal they connect
 ]

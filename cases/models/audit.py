@@ -4,7 +4,8 @@ memberships, centres, categories and settings, exports and downloads, reveals of
 report downloads, anonymisation and the requests people make about their personal data.
 
 Rows are only ever added (``cases.services.audit.record``) with personal data masked in
-``details``; the admin shows them read-only. ``centre`` is the centre the act concerns (a
+``details``; the admin shows them read-only and the database refuses to update or delete one
+(``append_only``). ``centre`` is the centre the act concerns (a
 director sees the records of their subtree), ``case`` the case where there is one, ``target``
 what was acted on (``"auth.user:12"``).
 """
@@ -13,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .append_only import append_only
 
 
 class AuditAction(models.TextChoices):
@@ -53,13 +56,14 @@ class AuditAction(models.TextChoices):
 
 
 class AuditRecord(models.Model):
-    """Who (``actor``, kept as a name too should the user be deleted) did what (``action``) when,
+    """Who (``actor``, kept as a name too) did what (``action``) when,
     with what it concerned in ``details`` (JSON, personal data masked before it is stored)."""
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),
-        on_delete=models.SET_NULL,
+        # Not SET_NULL: that would update the record. Someone who acted is deactivated instead.
+        on_delete=models.PROTECT,
         null=True,
         related_name="+",
     )
@@ -100,6 +104,7 @@ class AuditRecord(models.Model):
             models.Index(fields=["centre", "-created_at"], name="audit_centre_created"),
             models.Index(fields=["action", "-created_at"], name="audit_action_created"),
         ]
+        triggers = [append_only()]
 
     def __str__(self) -> str:
         return f"{self.actor_name} · {self.get_action_display()} · {self.created_at:%Y-%m-%d %H:%M}"

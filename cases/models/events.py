@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .append_only import append_only
+
 
 class EventKind(models.TextChoices):
     INTAKE = "intake", _("Registration")
@@ -29,18 +31,20 @@ class PrintedDocument(models.TextChoices):
 class Event(models.Model):
     """Who did what to which case, when, with the values before and after.
 
-    Rows are only ever inserted (by ``cases.services.events.record``); nothing updates or deletes
-    them. Personal data never appears here in clear: only masked values.
+    Rows are only ever inserted (by ``cases.services.events.record``); the database refuses to
+    update or delete one (``append_only``), and a case or a user with events cannot be deleted.
+    Personal data never appears here in clear: only masked values.
     """
 
     case = models.ForeignKey(
-        "cases.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="events"
+        "cases.Case", verbose_name=_("case"), on_delete=models.PROTECT, related_name="events"
     )
     at = models.DateTimeField(_("at"), db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
-        on_delete=models.SET_NULL,
+        # Not SET_NULL: that would update the event. Someone who acted is deactivated instead.
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -64,6 +68,7 @@ class Event(models.Model):
         verbose_name_plural = _("events")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["case", "at"], name="event_case_at")]
+        triggers = [append_only()]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.name} @ {self.at:%Y-%m-%d %H:%M}"

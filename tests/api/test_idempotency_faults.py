@@ -24,7 +24,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from cases.models import Case, Event, EventKind, IdempotencyKey
-from cases.services import intake
+from cases.services import idempotency, intake
 from tests.api.support import assert_error, client_for, wait_until_a_request_waits_for_a_lock
 from tests.api.test_concurrency import CASES, intake_body, run_together
 from tests.factories import Tree, build_tree
@@ -63,7 +63,7 @@ import django
 django.setup()
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
-from cases.services import intake
+from cases.services import idempotency, intake
 
 user_id, key, body = json.loads(sys.argv[1])
 register_case = intake.register_case
@@ -152,11 +152,27 @@ class TestAClaimWithoutAnAnswer:
     """Rows left unanswered by a version that committed its claim before the work."""
 
     def leave_an_unanswered_claim(self, tree: Tree, key: str, body: dict[str, Any]) -> None:
-        client_for(tree.intake_s1).post(
-            CASES, body, format="json", headers={"Idempotency-Key": key}
-        )
-        Case.objects.all().delete()  # as if the work had never been done
-        IdempotencyKey.objects.filter(key=key).update(status_code=None, response=None)
+        """The claim such a version committed, without the work: the request's own claim is
+        taken (its fingerprint noted) and its work refused, then the claim is written back as
+        it stood. (Not by deleting the case made: cases and their events are never deleted.)"""
+        fingerprints: list[str] = []
+        claim = idempotency.claim
+
+        def noting_the_fingerprint(**kwargs: Any) -> IdempotencyKey:
+            fingerprints.append(kwargs["fingerprint"])
+            return claim(**kwargs)
+
+        def never_done(**kwargs: Any) -> Case:
+            raise RuntimeError("the work is never done")
+
+        client = client_for(tree.intake_s1)
+        client.raise_request_exception = False
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(idempotency, "claim", noting_the_fingerprint)
+            patch.setattr(intake, "register_case", never_done)
+            refused = client.post(CASES, body, format="json", headers={"Idempotency-Key": key})
+        assert refused.status_code == 500 and not IdempotencyKey.objects.filter(key=key).exists()
+        IdempotencyKey.objects.create(user=tree.intake_s1, key=key, fingerprint=fingerprints[0])
 
     def test_expires_after_its_lease(self, tree: Tree, settings: Any) -> None:
         body, key = intake_body(tree), "orphan-1"
