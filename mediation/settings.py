@@ -104,6 +104,8 @@ MIDDLEWARE = [
     "cases.api.throttling.RateLimitHeadersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Set-up changes saved while a request is served are audited as its user's (audit_hooks).
+    "cases.services.audit_hooks.AuditRequestMiddleware",
     # Below sessions: a request that wrote (not the session's own save) keeps its user's next
     # reads on the primary for REPLICA_STICKY_SECONDS (cases.replica).
     "cases.replica.ReplicaStickinessMiddleware",
