@@ -191,7 +191,9 @@ def setup_saved(
     actor = signed_in(request)
     if actor is None or kwargs.get("raw"):
         return
-    before = {} if created else getattr(instance, _BEFORE, {})
+    if not created and not hasattr(instance, _BEFORE):
+        return  # only what the product writes itself (a login's time)
+    before = {} if created else getattr(instance, _BEFORE)
     if hasattr(instance, _BEFORE):
         delattr(instance, _BEFORE)
     details = diff(before, values_of(instance))
