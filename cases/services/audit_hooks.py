@@ -165,8 +165,9 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
         name for name in after.keys() | before.keys() if before.get(name) != after.get(name)
     )
     details: dict[str, Any] = {
-        "before": {n: before.get(n) for n in changed if n not in _HIDDEN},
-        "after": {n: after.get(n) for n in changed if n not in _HIDDEN},
+        # A row created has no before, a row deleted no after.
+        "before": {n: before.get(n) for n in changed if n not in _HIDDEN and n in before},
+        "after": {n: after.get(n) for n in changed if n not in _HIDDEN and n in after},
     }
     if any(n in _HIDDEN for n in changed):
         details["password_changed"] = True
@@ -197,7 +198,7 @@ def setup_saved(
     if hasattr(instance, _BEFORE):
         delattr(instance, _BEFORE)
     details = diff(before, values_of(instance))
-    if not details["after"] and not details.get("password_changed"):
+    if not details["before"] and not details["after"] and not details.get("password_changed"):
         return
     details = {
         "operation": "created" if created else "changed",

@@ -94,7 +94,8 @@ def test_the_admin_sign_in_is_recorded_as_the_admins(tree: Tree) -> None:
     admin = _with_password(tree.admin)
     before = _last_pk()
     Client().post(
-        reverse("admin:login"), {"username": admin.username, "password": PASSWORD, "next": "/admin/"}
+        reverse("admin:login"),
+        {"username": admin.username, "password": PASSWORD, "next": "/admin/"},
     )
     (record,) = _new(before)
     assert (record.action, record.actor, record.details) == (
@@ -121,7 +122,10 @@ def test_the_token_endpoint_signs_in_issues_and_revokes(tree: Tree) -> None:
     )
     key = token.json()["token"]
     signed_in, issued = _new(before)
-    assert (signed_in.action, signed_in.details) == (AuditAction.LOGIN_SUCCEEDED, {"channel": "api"})
+    assert (signed_in.action, signed_in.details) == (
+        AuditAction.LOGIN_SUCCEEDED,
+        {"channel": "api"},
+    )
     assert (issued.action, issued.actor) == (AuditAction.TOKEN_ISSUED, user)
     # The few characters knox names it by in the admin, never the key.
     assert key.startswith(issued.details["token"]) and len(issued.details["token"]) < len(key)
@@ -189,7 +193,10 @@ def test_a_user_changed_through_the_api_with_memberships(tree: Tree) -> None:
     before = _last_pk()
     response = api.patch(
         f"/api/v1/users/{user.pk}/",
-        {"email": "new@example.org", "memberships": [{"centre": tree.d2.pk, "role": Role.OBSERVER}]},
+        {
+            "email": "new@example.org",
+            "memberships": [{"centre": tree.d2.pk, "role": Role.OBSERVER}],
+        },
         format="json",
     )
     assert response.status_code == 200, response.json()
@@ -206,24 +213,23 @@ def test_a_user_changed_through_the_api_with_memberships(tree: Tree) -> None:
     assert all(r.actor == tree.admin and r.details["channel"] == "api" for r in records)
 
 
-def test_a_centre_renamed_in_the_admin_is_filed_under_that_centre(tree: Tree) -> None:
+def test_a_deadline_setting_added_in_the_admin_is_filed_under_its_centre(tree: Tree) -> None:
     admin = Client()
     admin.force_login(tree.admin)
-    page = admin.get(reverse("admin:cases_centre_change", args=[tree.s2.pk]))
-    form = page.context["adminform"].form
-    data = {name: value for name, value in form.initial.items() if value is not None}
-    data.update({"name_en": "Minzu Street Centre", "parent": tree.d2.pk})
-    for formset in page.context["inline_admin_formsets"]:
-        management = formset.formset.management_form
-        for name, value in management.initial.items():
-            data[f"{management.prefix}-{name}"] = value
-    data = {k: v for k, v in data.items() if not isinstance(v, list | dict)}
     before = _last_pk()
-    response = admin.post(reverse("admin:cases_centre_change", args=[tree.s2.pk]), data)
+    response = admin.post(
+        reverse("admin:cases_deadlinepolicy_add"),
+        {"centre": tree.s2.pk, "channel": "", "mediation_days": 20},
+    )
     assert response.status_code == 302
-    (record,) = [r for r in _new(before) if r.action == AuditAction.CENTRE_CHANGED]
-    assert record.centre == tree.s2
-    assert record.details["after"]["name_en"] == "Minzu Street Centre"
+    (record,) = _new(before)
+    assert (record.action, record.centre, record.details["operation"]) == (
+        AuditAction.DEADLINE_SETTING_CHANGED,
+        tree.s2,
+        "created",
+    )
+    assert record.details["before"] == {}
+    assert record.details["after"]["mediation_days"] == 20
 
 
 # --- Reveals and downloads -----------------------------------------------------------------------
@@ -248,7 +254,9 @@ def test_a_reveal_keeps_its_event_and_writes_one_masked_record(tree: Tree) -> No
     assert case.events.filter(kind="reveal").count() == 1
 
 
-def test_an_attachment_download_writes_one_record(tree: Tree, settings: Any, tmp_path: Path) -> None:
+def test_an_attachment_download_writes_one_record(
+    tree: Tree, settings: Any, tmp_path: Path
+) -> None:
     use_tmp_storage(settings, tmp_path)
     case = register(actor=tree.intake_s1, centre=tree.s1)
     attachment = upload_attachment(
