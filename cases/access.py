@@ -329,3 +329,25 @@ def report_centres(user: User | AnonymousUser) -> QuerySet[Centre]:
 def can_read_reports(user: User) -> bool:
     scope = scope_of(user)
     return scope.is_admin or bool(scope.centres(Role.DIRECTOR, Role.OBSERVER))
+
+
+def audit_centres(user: User | AnonymousUser) -> QuerySet[Centre]:
+    """Centres whose audit records the user may read: any for an administrator, the subtrees a
+    director directs (not an observer's: the trail names people and what they read)."""
+    scope = scope_of(user)
+    if scope.is_admin:
+        return Centre.objects.all()
+    return Centre.objects.filter(_directed_q(scope))
+
+
+def _directed_q(scope: UserScope) -> Q:
+    q = Q(pk__in=[])
+    for centre in scope.centres(Role.DIRECTOR):
+        q |= Q(path__startswith=centre.path)
+    return q
+
+
+def can_read_audit(user: User | AnonymousUser) -> bool:
+    """Administrators (every record) and directors (their subtrees' records) read the trail."""
+    scope = scope_of(user)
+    return scope.is_admin or bool(scope.centres(Role.DIRECTOR))

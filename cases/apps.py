@@ -10,6 +10,10 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         # The web list's filter, for the background exports the worker runs (the floors keep
         # cases.documents from importing the web: the web registers it).
+        from .services import audit_hooks
         from .web import exports
 
         exports.register()
+        # Sign-ins and set-up changes are audited; axes (an earlier app) has connected its
+        # receivers by now, so a failed sign-in's record knows whether it locked.
+        audit_hooks.connect()

@@ -106,6 +106,8 @@ MIDDLEWARE = [
     "cases.api.throttling.RateLimitHeadersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Set-up changes saved while a request is served are audited as its user's (audit_hooks).
+    "cases.services.audit_hooks.AuditRequestMiddleware",
     # Below sessions: a request that wrote (not the session's own save) keeps its user's next
     # reads on the primary for REPLICA_STICKY_SECONDS (cases.replica).
     "cases.replica.ReplicaStickinessMiddleware",
@@ -454,7 +456,7 @@ SPECTACULAR_SETTINGS = {
     ),
     # Semantic versioning of v1 (docs/api-versioning.md); the changelog's latest release
     # (docs/api-changelog.md, checked by tests/api/test_api_versioning.py).
-    "VERSION": "1.6.0",
+    "VERSION": "1.7.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # One English document whoever asks; component descriptions from their own docstrings only
     # (cases.api.schema).
@@ -487,6 +489,8 @@ SPECTACULAR_SETTINGS = {
         "FailGuidanceEnum": "cases.models.FailGuidance",
         # The error answers' codes (cases.errors.ERROR_CODES: docs/errors.md).
         "ErrorCodeEnum": "cases.errors.ERROR_CODE_CHOICES",
+        # GET /audit/: what an audit record records.
+        "AuditActionEnum": "cases.models.AuditAction",
     },
 }
 

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from . import schema_rules  # noqa: F401  (registers the schema's extensions)
 from .views.agreements import AgreementViewSet
+from .views.audit import AuditRecordViewSet
 from .views.auth import LogoutAllView, LogoutView, MeView, TokensView, TokenView
 from .views.cases import CaseViewSet
 from .views.categories import CategoryViewSet
@@ -38,6 +39,7 @@ router.register("rooms", RoomViewSet, basename="room")
 router.register("users", UserViewSet, basename="user")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("events", EventFeedViewSet, basename="event")
+router.register("audit", AuditRecordViewSet, basename="audit")
 
 app_name = "api"
 urlpatterns = [

@@ -31,10 +31,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .. import personal_data
 from ..access import can, get_case_for
 from ..errors import InvalidInput, NotPermitted
 from ..models import Agreement, Attachment, AttachmentKind, Case, EventKind, Session
-from . import events
+from . import audit, events
 
 #: The types taken, by the MIME type detected from the content, with the extension stored.
 ACCEPTED_TYPES: dict[str, str] = {
@@ -348,10 +349,12 @@ class Download:
     size: int
 
 
+@transaction.atomic
 def download_attachment(
     *, attachment: Attachment, actor: User, at: datetime | None = None
 ) -> Download:
-    """Open the file for ``actor`` (whoever sees the case) and write the download's event."""
+    """Open the file for ``actor`` (whoever sees the case) and write the download's event and its
+    ``download`` audit record (the file's name with any long number in it masked)."""
     case = get_case_for(actor, attachment.case_id)
     at = at or timezone.now()
     content = attachment.file.storage.open(attachment.file.name, "rb")
@@ -362,6 +365,15 @@ def download_attachment(
         name="download_attachment",
         at=at,
         after=attachment.event_values(),
+    )
+    audit.downloaded(
+        actor=actor,
+        document="attachment",
+        file_format=attachment.content_type,
+        case=case,
+        target=attachment,
+        name=personal_data.mask_numbers(attachment.original_name),
+        size=attachment.size,
     )
     return Download(
         content=content,

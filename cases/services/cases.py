@@ -15,6 +15,7 @@ from ..access import can, get_case_for
 from ..errors import InvalidInput, NotPermitted, VersionConflict
 from ..models import (
     CONCLUDED_STATUSES,
+    AuditAction,
     Case,
     EventKind,
     Party,
@@ -22,7 +23,7 @@ from ..models import (
     RiskLevel,
     Status,
 )
-from . import events, notifications, search_index
+from . import audit, events, notifications, search_index
 
 EDITABLE_FIELDS = ("summary", "facts", "category", "amount_in_dispute", "location", "risk_level")
 
@@ -100,8 +101,10 @@ def _decrypt(party: Party) -> Revealed:
     )
 
 
+@transaction.atomic
 def reveal_party(*, party: Party, actor: User) -> Revealed:
-    """Decrypt a party's ID number and phone for a permitted user, and log that they looked."""
+    """Decrypt a party's ID number and phone for a permitted user, and log that they looked: the
+    case's ``reveal`` event and one ``reveal`` audit record, both with masked values only."""
     case = get_case_for(actor, party.case_id)
     if not can(actor, "reveal", case):
         raise NotPermitted(_("You may not see this party's personal data."))
@@ -115,9 +118,22 @@ def reveal_party(*, party: Party, actor: User) -> Revealed:
         at=timezone.now(),
         after={"party": party.pk, "id_number": party.id_number_masked, "phone": party.phone_masked},
     )
+    audit.record(
+        actor=actor,
+        action=AuditAction.REVEAL,
+        details={
+            "party": party.pk,
+            "role": party.role,
+            "id_number": party.id_number_masked,
+            "phone": party.phone_masked,
+        },
+        case=case,
+        target=party,
+    )
     return revealed
 
 
+@transaction.atomic
 def reveal_parties(
     *, case: Case, parties: Sequence[Party], actor: User, document: PrintedDocument
 ) -> dict[int, Revealed]:
@@ -150,5 +166,22 @@ def reveal_parties(
                 for party in parties
             ],
         },
+    )
+    audit.record(
+        actor=actor,
+        action=AuditAction.REVEAL,
+        details={
+            "document": document,
+            "parties": [
+                {
+                    "party": party.pk,
+                    "role": party.role,
+                    "id_number": party.id_number_masked,
+                    "phone": party.phone_masked,
+                }
+                for party in parties
+            ],
+        },
+        case=checked,
     )
     return revealed

@@ -18,13 +18,16 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from knox.models import AuthToken
 
 from ..access import forget_scope, scope_of
 from ..errors import InvalidInput, NotPermitted
-from ..models import Centre, Membership, Role
+from ..models import AuditAction, Centre, Membership, Role
+from . import audit_hooks
+from .audit import current_request, record, signed_in
 
 EDITABLE_FIELDS = ("first_name", "last_name", "email", "is_active")
 MAX_BATCH = 200
@@ -156,11 +159,13 @@ def _create(actor: User, users: Sequence[UserData], *, prefixed: bool) -> list[U
                 raise InvalidInput(
                     fields={name(index, "username"): [_unique_username_message()]}
                 ) from None
-        Membership.objects.bulk_create(
+        created = Membership.objects.bulk_create(
             Membership(user=user, centre=m.centre, role=m.role)
             for user, data in zip(built, users, strict=True)
             for m in data.memberships
         )
+        for membership in created:
+            audit_hooks.setup_added(instance=membership)
     return built
 
 
@@ -228,11 +233,13 @@ def update_user(
         Membership.objects.filter(
             pk__in=[m.pk for k, m in current.items() if k not in wanted]
         ).delete()
-        Membership.objects.bulk_create(
+        added = Membership.objects.bulk_create(
             Membership(user=locked, centre=m.centre, role=m.role)
             for k, m in wanted.items()
             if k not in current
         )
+        for membership in added:
+            audit_hooks.setup_added(instance=membership)
         forget_scope(user)
         forget_scope(locked)
     return locked
@@ -268,25 +275,62 @@ def change_memberships(
 # --- API tokens -------------------------------------------------------------------------------
 
 
-def issue_api_token(*, user: User) -> str:
+@transaction.atomic
+def issue_api_token(*, user: User, request: HttpRequest | None = None) -> str:
     """A new API token for ``user``: the clear key, answered once; only its hash is stored.
 
     Each sign-in gets a token of its own (the clear key of an earlier one is not kept, so it
-    cannot be answered again). The user's expired tokens are swept on the way.
+    cannot be answered again). The user's expired tokens are swept on the way. Audited: the
+    sign-in (``login_succeeded``, channel ``api``) and the token issued (its key's first
+    characters, which name it in the admin; never the key).
     """
     AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
-    _token, key = AuthToken.objects.create(user=user)
+    token, key = AuthToken.objects.create(user=user)
+    if request is not None:
+        audit_hooks.logged_in(sender=None, request=request, user=user)
+    record(
+        actor=user,
+        action=AuditAction.TOKEN_ISSUED,
+        details={
+            "token": token.token_key,
+            "expiry": token.expiry.isoformat() if token.expiry else None,
+        },
+        centre=audit_hooks.home_centre(user),
+        target=user,
+        request=request,
+    )
     return str(key)
 
 
+def _record_revoked(*, user: User, tokens: list[str], reason: str) -> None:
+    request = current_request()
+    actor = signed_in(request) or user
+    record(
+        actor=actor,
+        action=AuditAction.TOKEN_REVOKED,
+        details={"tokens": tokens, "count": len(tokens), "reason": reason},
+        centre=audit_hooks.home_centre(user),
+        target=user,
+        request=request,
+    )
+
+
+@transaction.atomic
 def revoke_api_token(*, token: Any) -> None:
     """Revoke one token (the one a request was authenticated with: ``request.auth``)."""
+    key = str(token.token_key)
+    user = token.user
     token.delete()
+    _record_revoked(user=user, tokens=[key], reason="logout")
 
 
-def revoke_api_tokens(*, user: User) -> int:
-    """Revoke every API token of ``user``; the number revoked."""
+@transaction.atomic
+def revoke_api_tokens(*, user: User, reason: str = "logout_all") -> int:
+    """Revoke every API token of ``user``; the number revoked (one audit record when any)."""
+    keys = list(AuthToken.objects.filter(user_id=user.pk).values_list("token_key", flat=True))
     revoked, _by_model = AuthToken.objects.filter(user_id=user.pk).delete()
+    if revoked:
+        _record_revoked(user=user, tokens=sorted(keys), reason=reason)
     return int(revoked)
 
 
@@ -307,7 +351,7 @@ def log_out_everywhere(*, user: User, password: str) -> None:
         )
     user.set_password(password)
     user.save(update_fields=["password"])
-    revoke_api_tokens(user=user)
+    revoke_api_tokens(user=user, reason="logout_everywhere")
 
 
 class RevokeApiTokensOnPasswordChange:
@@ -325,7 +369,7 @@ class RevokeApiTokensOnPasswordChange:
 
     def password_changed(self, password: str, user: User | None = None) -> None:
         if user is not None and user.pk is not None:
-            revoke_api_tokens(user=user)
+            revoke_api_tokens(user=user, reason="password_changed")
 
     def get_help_text(self) -> str:
         return str(

@@ -6,6 +6,7 @@ from django.urls import path
 from .views import (
     agreements,
     attachments,
+    audit,
     auth,
     bulk,
     case_detail,
@@ -55,6 +56,9 @@ urlpatterns = [
         name="case_export_xlsx",
     ),
     path("exports/<int:pk>/", exports.export_detail, name="export_detail"),
+    # The audit trail (issue 22): administrators, and directors over their subtrees.
+    path("audit/", audit.audit_list, name="audit"),
+    path("audit/export.csv", audit.audit_export_csv, name="audit_export"),
     path("exports/<int:pk>/download/", exports.export_download, name="export_download"),
     # Bulk actions and saved filters of the case list (issue 20).
     path("cases/bulk/", bulk.case_bulk, name="case_bulk"),

@@ -33,7 +33,8 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from cases import access, workflow
-from cases.models import Case, Event, Notification, NotificationKind, Session
+from cases.models import AuditAction, Case, Event, Notification, NotificationKind, Session
+from cases.services import audit
 from cases.services.users import issue_api_token
 from tests.api.support import all_ids, assert_error, assert_no_leak, client_for
 from tests.api.world import Side, build_registered_side, build_sides
@@ -265,7 +266,19 @@ class SearchRoute:
     probes: Callable[[World, Any], list[dict[str, Any]]]
 
 
-Coverage = ObjectRoute | ListRoute | OpenRoute | OwnRoute | QueryRoute | SearchRoute
+@dataclass(frozen=True)
+class ReadersRoute:
+    """A list only ``readers`` read (the audit trail): 403 in the error shape for every other
+    role; a reader's list never holds what is filed under the foreign side's centre, and naming
+    that centre in ``param`` is refused (400) as a centre that does not exist is; the
+    administrator's list holds both sides'."""
+
+    readers: frozenset[str]
+    param: str
+    reason: str
+
+
+Coverage = ObjectRoute | ListRoute | OpenRoute | OwnRoute | QueryRoute | SearchRoute | ReadersRoute
 
 
 def _lists_only_own_notifications(user: Any, response: Any) -> bool:
@@ -494,6 +507,10 @@ COVERAGE: dict[str, Coverage] = {
     "/api/v1/rooms/": ListRoute(target="room"),
     "/api/v1/rooms/{id}/": ObjectRoute(target="room", body=constant({"name": "越权"})),
     # Users: administrators only (DESIGN §9); for everyone else every user is out of scope.
+    "/api/v1/audit/": ReadersRoute(
+        readers=frozenset({"foreign_director"}), param="centre",
+        reason="Audit records: administrators all, directors those filed under their subtrees.",
+    ),
     "/api/v1/users/": ListRoute(target="user", create=_user_at, created=get_user_model(), admin_only=True),
     "/api/v1/users/{id}/": ObjectRoute(target="user", body=constant({"first_name": "越权"})),
     # Monthly reports: directors and observers read their subtrees' (DESIGN §2), no one else.
@@ -536,7 +553,7 @@ def _uncovered(route: Route) -> str | None:
         return f"{route.key} now answers {sorted(methods - covers.methods)}: say what."
     if isinstance(covers, SearchRoute) and methods - {"POST"}:
         return f"{route.key} now answers {sorted(methods - {'POST'})}: say what."
-    if isinstance(covers, QueryRoute) and methods - {"GET", "HEAD"}:
+    if isinstance(covers, QueryRoute | ReadersRoute) and methods - {"GET", "HEAD"}:
         return f"{route.key} now answers {sorted(methods - {'GET', 'HEAD'})}: say what."
     if isinstance(covers, ObjectRoute):
         if route.id_kwarg is None:
@@ -668,8 +685,53 @@ def test_route_for_role(world: World, call: Call, role: str) -> None:
         _check_query_route(world, covers, call, role, user, side, client)
     elif isinstance(covers, SearchRoute):
         _check_search_route(world, covers, call, role, user, side, client)
+    elif isinstance(covers, ReadersRoute):
+        _check_readers_route(world, covers, call, role, user, side, client)
     else:
         _check_open_route(world, covers, call, user, side, client)
+
+
+def _check_readers_route(
+    world: World,
+    covers: ReadersRoute,
+    call: Call,
+    role: str,
+    user: Any,
+    side: Side,
+    client: APIClient,
+) -> None:
+    url = _url(call, None)
+    filed = {
+        name: audit.record(
+            actor=None, actor_name="matrix", action=AuditAction.LOGOUT, details={},
+            centre=other.centre,
+        ).pk
+        for name, other in world.sides.items()
+    }  # fmt: skip
+    response = _send(client, call.method, url)
+    if user is None:
+        _assert_unauthenticated(response, call.method)
+        return
+    if role != "admin" and role not in covers.readers:
+        if call.method == "HEAD":
+            assert response.status_code == 403
+        else:
+            assert_error(response, 403, "permission_denied")
+        return
+    assert response.status_code == 200, (response.status_code, response.content[:300])
+    if call.method == "HEAD":
+        return
+    ids = set(all_ids(client, url))
+    foreign = filed[ROLES[role][1]]
+    if role == "admin":
+        assert set(filed.values()) <= ids
+        return
+    assert foreign not in ids, f"{role} read a record of a centre outside their subtrees"
+    assert set(filed.values()) - {foreign} <= ids
+    refused = client.get(url, {covers.param: side.centre.pk})
+    missing = client.get(url, {covers.param: MISSING_ID})
+    assert_error(refused, 400)
+    assert refused.json() == missing.json()
 
 
 def _check_object_route(

@@ -111,7 +111,8 @@ def test_components_describe_the_api_not_the_code(schema: dict[str, Any]) -> Non
         for name, component in schema["components"]["schemas"].items()
     }
     for name, text in descriptions.items():
-        assert not re.search(r"issue|#\d|ModelSerializer|DRF|``", text), (name, text)
+        # "issue 17" is the code's history; "API token issued" (an audit action) is the API's.
+        assert not re.search(r"\bissue\b|#\d|ModelSerializer|DRF|``", text), (name, text)
     assert "If-Match" in descriptions["Case"]
     assert "masked" in descriptions["Party"]
 

@@ -301,6 +301,10 @@ COVERAGE: dict[str, Coverage] = {
     "case_list": QueryRoute(params=_case_filters),
     "case_export": QueryRoute(params=_case_filters),
     "case_export_xlsx": QueryRoute(params=_case_filters),
+    # The audit trail (issue 22): administrators all, directors their subtrees, others 403; a
+    # centre outside the reader's subtrees is refused as one that does not exist.
+    "audit": QueryRoute(params=_case_filters),
+    "audit_export": QueryRoute(params=_case_filters),
     # A background export (issue 21): its page and file are its owner's only, the administrator
     # included.
     "export_detail": ObjectRoute(ids={"pk": "export"}, personal=True),
@@ -418,6 +422,8 @@ QUERY_TARGETS: dict[str, Callable[[World, str], Any]] = {
     "case_list": lambda world, side: world.sides[side].centre.pk,
     "case_export": lambda world, side: world.sides[side].centre.pk,
     "case_export_xlsx": lambda world, side: world.sides[side].centre.pk,
+    "audit": lambda world, side: world.sides[side].centre.pk,
+    "audit_export": lambda world, side: world.sides[side].centre.pk,
     "case_bulk": lambda world, side: world.sides[side].case.pk,
     "saved_filter_save": lambda world, side: world.sides[side].centre.pk,
     "calendar": lambda world, side: world.sides[side].centre.pk,

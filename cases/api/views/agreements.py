@@ -26,6 +26,7 @@ from ...documents.agreement import agreement_document
 from ...documents.pdf import PdfUnavailable, pdf_file, render_pdf
 from ...errors import error_body
 from ...queries.cases import agreement_cases_for, agreements_for
+from ...services import audit
 from ...services.agreements import record_fulfilment, record_judicial_confirmation
 from .. import permissions
 from ..base import ScopedViewSet, signed_in_user
@@ -245,6 +246,7 @@ class AgreementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
                 content = render_pdf(
                     "web/agreement.html", agreement_document(user, case, for_pdf=True)
                 )
+                audit.downloaded(actor=user, document="agreement", file_format="pdf", case=case)
         except PdfUnavailable:
             return Response(
                 error_body("pdf_unavailable", AGREEMENT_PDF_UNAVAILABLE),

@@ -90,7 +90,7 @@ class TokenView(APIView):
                 ),
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        return Response({"token": users.issue_api_token(user=user)})
+        return Response({"token": users.issue_api_token(user=user, request=request._request)})
 
     @extend_schema(summary="Revoke this token", request=None, responses={204: None})
     def delete(self, request: Request) -> Response:

@@ -34,7 +34,7 @@ from ...queries.cases import (
 from ...queries.notes import case_notes
 from ...queries.similar import similar_cases
 from ...replica import reading_from_replica
-from ...services import intake
+from ...services import audit, intake
 from ...services.cases import edit_case
 from ...services.notes import write_note
 from .. import permissions
@@ -496,6 +496,12 @@ class CaseViewSet(
                 error_body("pdf_unavailable", CLOSING_SUMMARY_UNAVAILABLE),
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
             )
+        audit.downloaded(
+            actor=signed_in_user(request),
+            document="closing_summary",
+            file_format="pdf",
+            case=returned,
+        )
         response = HttpResponse(content, content_type="application/pdf")
         response["Content-Disposition"] = (
             f'attachment; filename="{returned.number}-closing-summary.pdf"'

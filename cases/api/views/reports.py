@@ -26,12 +26,13 @@ from ... import access
 from ...documents import report
 from ...documents.pdf import PdfUnavailable
 from ...errors import error_body
-from ...models import ReportScope
+from ...models import Centre, ReportScope
 from ...replica import reading_from_replica
 from ...reports import monthly
 from ...reports.figures import FIGURES, LEVELS, Kind
 from ...reports.periods import current_month, parse_month
-from ..base import ScopedViewSet
+from ...services import audit
+from ..base import ScopedViewSet, signed_in_user
 from ..docs import NOT_FOUND, error
 from ..fields import IdField
 from ..negotiation import IgnoreFormatParameter
@@ -336,7 +337,7 @@ class ReportViewSet(ScopedViewSet):
             params, data = self._report(request, MonthlyReportJsonQuery)
         if params["format"] == "json":
             return Response(data)
-        return _file(data, params["format"], PDF_UNAVAILABLE)
+        return _file(request, params, data, params["format"], PDF_UNAVAILABLE)
 
     @_file_schema("csv", "UTF-8 with a byte order mark, for spreadsheets")
     def monthly_csv(self, request: Request) -> Response | HttpResponse:
@@ -352,8 +353,8 @@ class ReportViewSet(ScopedViewSet):
 
     def _download(self, request: Request, kind: str) -> Response | HttpResponse:
         with reading_from_replica(request.user):
-            _params, data = self._report(request, MonthlyReportQuery)
-        return _file(data, kind, PDF_FILE_UNAVAILABLE)
+            params, data = self._report(request, MonthlyReportQuery)
+        return _file(request, params, data, kind, PDF_FILE_UNAVAILABLE)
 
     def _report(
         self, request: Request, query_class: type[MonthlyReportQuery]
@@ -371,7 +372,10 @@ class ReportViewSet(ScopedViewSet):
         return params, monthly.labelled(monthly.report(centre, month, params["scope"], now=now))
 
 
-def _file(data: dict[str, Any], kind: str, unavailable: Any) -> Response | HttpResponse:
+def _file(
+    request: Request, params: dict[str, Any], data: dict[str, Any], kind: str, unavailable: Any
+) -> Response | HttpResponse:
+    """The report as a file, and its ``report_download`` audit record (filed under the centre)."""
     makers = {"csv": report.to_csv, "xlsx": report.to_xlsx, "pdf": report.to_pdf}
     try:
         content = makers[kind](data)
@@ -380,6 +384,15 @@ def _file(data: dict[str, Any], kind: str, unavailable: Any) -> Response | HttpR
             error_body("pdf_unavailable", unavailable),
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
         )
+    audit.downloaded(
+        actor=signed_in_user(request),
+        document="monthly_report",
+        file_format=kind,
+        centre=Centre.objects.get(pk=params["centre"]),
+        report=True,
+        month=str(params.get("month") or data.get("month") or ""),
+        scope=str(params.get("scope") or ""),
+    )
     response = HttpResponse(content, content_type=report.CONTENT_TYPES[kind])
     response["Content-Disposition"] = f'attachment; filename="{report.filename(data, kind)}"'
     return response

@@ -31,6 +31,7 @@ from ...documents.pdf import PdfUnavailable, pdf_file, pdf_unavailable, render_p
 from ...errors import DomainError, TransitionNotAllowed
 from ...models import Agreement, Case, Fulfilment
 from ...queries.cases import agreement_cases_for, agreements_for, follow_ups_for
+from ...services import audit
 from ...services.agreements import (
     RULINGS,
     record_fulfilment,
@@ -81,6 +82,7 @@ def agreement_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         with transaction.atomic():
             context = agreement_document(request.user, case, for_pdf=True)
             content = render_pdf("web/agreement.html", context, request)
+            audit.downloaded(actor=request.user, document="agreement", file_format="pdf", case=case)
     except PdfUnavailable:
         return pdf_unavailable(request, reverse("web:agreement_print", args=[case.pk]))
     return pdf_file(content, f"{case.number}.pdf")

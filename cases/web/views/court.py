@@ -17,6 +17,7 @@ from ...documents.closing_summary import closing_summary_context
 from ...documents.pdf import pdf_response
 from ...models import Case
 from ...queries.cases import returned_to_court_cases_for
+from ...services import audit
 from ..base import AuthenticatedHttpRequest, document_case_or_404
 
 
@@ -36,12 +37,17 @@ def closing_summary(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def closing_summary_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The same summary as a PDF."""
+    """The same summary as a PDF (a ``download`` audit record when one is sent)."""
     case = _case(request, pk)
-    return pdf_response(
+    response = pdf_response(
         request,
         "web/closing_summary.html",
         closing_summary_context(case, for_pdf=True),
         filename=f"{case.number}-closing-summary.pdf",
         fallback_url=reverse("web:closing_summary", args=[case.pk]),
     )
+    if response.get("Content-Type") == "application/pdf":
+        audit.downloaded(
+            actor=request.user, document="closing_summary", file_format="pdf", case=case
+        )
+    return response
