@@ -159,6 +159,14 @@ def test_the_run_anonymises_cases_past_retention_and_spares_held_and_recent_ones
     assert AuditRecord.objects.filter(action=AuditAction.CASE_ANONYMISED).count() == 2
 
 
+def test_the_run_reads_the_cases_in_chunks_and_misses_none(tree: Tree) -> None:
+    cases = [closed_case(tree, ago(400 + n)) for n in range(3)]
+    done = anonymise_expired(chunk=1)
+    # Oldest closing first, each once.
+    assert [c.pk for c in done] == [c.pk for c in reversed(cases)]
+    assert Case.objects.filter(anonymised_at__isnull=True).count() == 0
+
+
 def test_a_shorter_period_for_a_category_brings_its_cases_forward(tree: Tree) -> None:
     case = closed_case(tree, ago(200))
     assert anonymise_expired() == []
