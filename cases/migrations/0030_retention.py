@@ -6,6 +6,35 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def _hold_fields() -> list[models.Field]:
+    fields: list[models.Field] = [
+        models.BooleanField(default=False, editable=False),
+        models.TextField(blank=True, editable=False),
+    ]
+    for field, name in zip(fields, ("legal_hold", "legal_hold_reason")):
+        field.set_attributes_from_name(name)
+    return fields
+
+
+def _add_hold_columns(apps, schema_editor):
+    Case = apps.get_model("cases", "Case")
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(
+            'ALTER TABLE "cases_case" ADD COLUMN "legal_hold" bool NOT NULL DEFAULT 0'
+        )
+        schema_editor.execute(
+            "ALTER TABLE \"cases_case\" ADD COLUMN \"legal_hold_reason\" text NOT NULL DEFAULT ''"
+        )
+        return
+    for field in _hold_fields():
+        schema_editor.add_field(Case, field)
+
+
+def _drop_hold_columns(apps, schema_editor):
+    for column in ("legal_hold_reason", "legal_hold"):
+        schema_editor.execute(f'ALTER TABLE "cases_case" DROP COLUMN "{column}"')
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -36,15 +65,25 @@ class Migration(migrations.Migration):
             name='anonymised_at',
             field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='anonymised at'),
         ),
-        migrations.AddField(
-            model_name='case',
-            name='legal_hold',
-            field=models.BooleanField(default=False, editable=False, verbose_name='legal hold'),
-        ),
-        migrations.AddField(
-            model_name='case',
-            name='legal_hold_reason',
-            field=models.TextField(blank=True, editable=False, verbose_name='reason for the legal hold'),
+        # Two NOT NULL columns on the case: SQLite's ADD COLUMN with a default, because Django
+        # would rebuild the table there, and the rebuild would try to create the PostgreSQL-only
+        # index case_registered_order (migration 0028). PostgreSQL: Django's own ADD COLUMN.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AddField(
+                    model_name='case',
+                    name='legal_hold',
+                    field=models.BooleanField(default=False, editable=False, verbose_name='legal hold'),
+                ),
+                migrations.AddField(
+                    model_name='case',
+                    name='legal_hold_reason',
+                    field=models.TextField(blank=True, editable=False, verbose_name='reason for the legal hold'),
+                ),
+            ],
+            database_operations=[
+                migrations.RunPython(_add_hold_columns, _drop_hold_columns, elidable=False),
+            ],
         ),
         migrations.AddIndex(
             model_name='case',
