@@ -78,6 +78,9 @@ ACTIONS: dict[str, frozenset[Relation]] = {
     "similar_cases": frozenset(
         {Relation.ADMIN, Relation.DIRECTOR, Relation.OBSERVER, Relation.MEDIATOR}
     ),
+    # A legal hold keeps the case's personal data past its retention period (issue 22): the
+    # directors over its handling centre and administrators set and release it.
+    "legal_hold": frozenset({Relation.ADMIN, Relation.DIRECTOR}),
     # The court that entrusted the case rules on its agreement (DESIGN §9).
     "record_judicial_confirmation": frozenset({Relation.ADMIN, Relation.COURT_LIAISON}),
 }

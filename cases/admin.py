@@ -56,6 +56,7 @@ from .models import (
     Party,
     ReportRun,
     ReportSnapshot,
+    RetentionRule,
     Rollup,
     RollupState,
     Room,
@@ -340,6 +341,17 @@ class DeadlinePolicyAdmin(AdministratorsModelAdmin):
         "follow_up_days",
     ]
     list_filter = ["channel"]
+    search_fields = ["centre__code", "centre__name_zh", "centre__name_en"]
+    autocomplete_fields = ["centre"]
+
+
+@admin.register(RetentionRule)
+class RetentionRuleAdmin(AdministratorsModelAdmin):
+    """Years a closed case's personal data is kept, per centre and category, inherited down the
+    tree (docs/personal-data.md, "Retention and anonymisation")."""
+
+    list_display = ["centre", "category", "years"]
+    list_filter = ["category"]
     search_fields = ["centre__code", "centre__name_zh", "centre__name_en"]
     autocomplete_fields = ["centre"]
 

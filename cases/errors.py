@@ -59,6 +59,16 @@ class InvalidInput(DomainError):
         return cls(fields=fields)
 
 
+class FileRemoved(DomainError):
+    """A file deleted from storage when its case was anonymised (its row stays): 410."""
+
+    code = "file_removed"
+    default_message = _(
+        "This file was deleted when the personal data of the case was anonymised at the end of "
+        "its retention period."
+    )
+
+
 class DoubleBooking(InvalidInput):
     code = "double_booked"
     default_message = _("A mediator or room is already booked at that time.")
@@ -174,6 +184,12 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         "`If-Match` is not the case's current version (someone changed it meanwhile, or the value "
         "was never an ETag of ours); `current_version` gives the current one. Nothing changed: "
         "read the case again and retry.",
+    ),
+    ErrorCode(
+        "file_removed",
+        (410,),
+        "The attachment's file was deleted from storage when the case's personal data was "
+        "anonymised at the end of its retention period; its record (name, size, type) stays.",
     ),
     ErrorCode(
         "request_too_large",

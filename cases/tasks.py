@@ -22,6 +22,7 @@ from .services.exports import purge_expired_exports
 from .services.idempotency import purge_expired_keys
 from .services.notifications import send_due_emails, send_emails
 from .services.preferences import send_digests
+from .services.retention import anonymise_expired
 from .services.searches import purge_expired_searches
 from .services.sweep import remind_sessions, sweep
 
@@ -149,6 +150,13 @@ def sweep_deadlines() -> dict[str, int]:
         "performance": result.performance,
         "confirmation": result.confirmation,
     }
+
+
+@shared_task(name="cases.tasks.anonymise_expired", queue=QUEUES.default)
+def anonymise_expired_cases() -> int:
+    """The daily retention run (services.retention.anonymise_expired): every closed case past its
+    retention period, not on hold, anonymised with one audit record each. Returns how many."""
+    return len(anonymise_expired())
 
 
 @shared_task(name="cases.tasks.remind_sessions", queue=QUEUES.default)

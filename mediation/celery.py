@@ -62,6 +62,12 @@ app.conf.beat_schedule = {
         "task": "cases.tasks.sweep_deadlines",
         "schedule": crontab(minute=5),
     },
+    # The parties, notes and files of cases past their retention period anonymised, at 03:20
+    # (CELERY_TIMEZONE, Asia/Shanghai); a second run finds nothing left (services.retention).
+    "anonymise-expired": {
+        "task": "cases.tasks.anonymise_expired",
+        "schedule": crontab(minute=20, hour=3),
+    },
     # The evening before: the mediators of tomorrow's sessions reminded, at 18:00 (CELERY_TIMEZONE,
     # Asia/Shanghai); a second run reminds nobody twice (services.sweep.remind_sessions).
     "remind-sessions": {

@@ -519,6 +519,11 @@ CASE_LIST_COUNT_LIMIT = env.int("CASE_LIST_COUNT_LIMIT", default=10_000)
 EXPORT_BACKGROUND_ROWS = env.int("EXPORT_BACKGROUND_ROWS", default=50_000)
 EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
 
+# Retention (docs/personal-data.md, "Retention and anonymisation"): a closed case's parties, notes
+# and files are anonymised this many years after closing, unless a retention period set for its
+# centre (or one above) and category in the admin says otherwise, or the case is on legal hold.
+RETENTION_YEARS = env.int("RETENTION_YEARS", default=10)
+
 # One JSON line per request and per task started (mediation.requestlog). `make run` turns them off:
 # runserver prints its own line per request, and the console is for the developer.
 LOG_REQUESTS = env.bool("LOG_REQUESTS", default=True)

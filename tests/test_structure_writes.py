@@ -320,6 +320,10 @@ ADMIN_WRITES: dict[str, tuple[str, str]] = {
     "room": ("plain", "reference data: a centre's rooms; bookings check them in services.sessions"),
     "mediator": ("plain", "reference data: a mediator's seats, capacity and specialties"),
     "deadlinepolicy": ("plain", "reference data: the days of each clock; read by cases.deadlines"),
+    "retentionrule": (
+        "plain",
+        "reference data: years kept after closing; read by cases.queries.retention",
+    ),
     "workingdayoverride": (
         "plain",
         "reference data: corrections to the official calendar; read by cases.working_days",

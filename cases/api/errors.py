@@ -26,6 +26,7 @@ from ..errors import (
     CaseNotFound,
     DomainError,
     DoubleBooking,
+    FileRemoved,
     InvalidInput,
     NotPermitted,
     TransitionNotAllowed,
@@ -39,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
     (CaseNotFound, status.HTTP_404_NOT_FOUND),
+    (FileRemoved, status.HTTP_410_GONE),
     (VersionConflict, status.HTTP_412_PRECONDITION_FAILED),
     (DoubleBooking, status.HTTP_409_CONFLICT),
     (FileTooLarge, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE),

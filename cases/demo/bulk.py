@@ -474,6 +474,8 @@ class BulkGenerator(CaseGenerator):
             decline_reason="",
             fail_guidance="",
             outcome_note="",
+            legal_hold=False,
+            legal_hold_reason="",
             version=1,
             created_by_id=actor.pk,
         )

@@ -37,6 +37,7 @@ from .reports import (
     Rollup,
     RollupState,
 )
+from .retention import RetentionRule
 from .search import CaseSearch
 from .searches import SavedSearch
 from .sessions import Room, Session, SessionMediator, SessionMode, SessionStatus
@@ -94,6 +95,7 @@ __all__ = [
     "ReportRun",
     "ReportScope",
     "ReportSnapshot",
+    "RetentionRule",
     "RiskLevel",
     "Role",
     "Rollup",

@@ -131,6 +131,8 @@ class Attachment(models.Model):
         related_name="+",
     )
     withdraw_reason = models.CharField(_("reason for withdrawing"), max_length=500, blank=True)
+    # Anonymisation (issue 22) deletes the file and its thumbnail from storage; the row stays.
+    removed_at = models.DateTimeField(_("file removed at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("attachment")
@@ -144,6 +146,10 @@ class Attachment(models.Model):
     @property
     def withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+    @property
+    def removed(self) -> bool:
+        return self.removed_at is not None
 
     @property
     def is_image(self) -> bool:

@@ -165,6 +165,13 @@ class Case(models.Model):
     )
     outcome_note = models.TextField(_("outcome note"), blank=True)
 
+    # Retention (issue 22): a legal hold keeps the case's personal data past its retention period;
+    # set and released by a director or an administrator (cases.services.retention).
+    legal_hold = models.BooleanField(_("legal hold"), default=False, editable=False)
+    legal_hold_reason = models.TextField(_("reason for the legal hold"), blank=True, editable=False)
+    # When its parties, notes and files were anonymised (cases.services.anonymisation).
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
+
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     # When the case reached its current version: the ``at`` of the change that made it (intake,
     # an edit, a transition), written with ``version`` by every writer. The API's change feed
@@ -250,6 +257,12 @@ class Case(models.Model):
             models.Index(fields=["updated_at", "id"], name="case_updated"),
             # A search by the number's sequence alone ("96号") within the user's centres.
             models.Index(fields=["sequence", "registering_centre"], name="case_sequence_centre"),
+            # The daily retention run: closed cases not yet anonymised, oldest closing first.
+            models.Index(
+                fields=["closed_at"],
+                name="case_retention_due",
+                condition=models.Q(closed_at__isnull=False, anonymised_at__isnull=True),
+            ),
             # The list's default order (newest first) as ``order_case_list`` writes it, and a range
             # of registration dates across every centre (the city's export of a month): the ids an
             # export reads first come from this index, in order, without sorting the matches.

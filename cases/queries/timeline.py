@@ -132,6 +132,9 @@ EVENT_TITLES: dict[str, Any] = {
     "upload_attachment": _("File added"),
     "withdraw_attachment": _("File withdrawn"),
     "download_attachment": _("File downloaded"),
+    "set_legal_hold": _("Legal hold set"),
+    "release_legal_hold": _("Legal hold released"),
+    "anonymise_parties": _("Parties anonymised"),
 }
 
 # Enumerations by the key an event stores them under.
@@ -215,6 +218,30 @@ EXTRA_LABELS: dict[str, Any] = {
 }
 
 
+#: What events keep of a person in clear (names and addresses; ID numbers and phones are masked
+#: already): hidden once the case is anonymised (``redacted``).
+PERSONAL_EVENT_KEYS = frozenset({"name", "address", "agent", "legal_representative", "birth_date"})
+#: What is shown instead.
+REDACTED = "***"
+
+
+def redacted(kind: str, values: Any) -> Any:
+    """``values`` (an event's before or after) without what it holds of a person in clear: the
+    party fields of a ``parties`` event, and each entry of a ``parties`` list (the intake's).
+    Events themselves are never changed: an anonymised case's timeline is read through this."""
+    if not isinstance(values, Mapping):
+        return values
+    shown: dict[str, Any] = {}
+    for key, value in values.items():
+        if kind == EventKind.PARTIES and key in PERSONAL_EVENT_KEYS and value not in ("", None):
+            shown[key] = REDACTED
+        elif key == "parties" and isinstance(value, list):
+            shown[key] = [redacted(EventKind.PARTIES, item) for item in value]
+        else:
+            shown[key] = value
+    return shown
+
+
 class CaseTimeline:
     """Turns a case's events into lines a person reads: "Lead mediator: — → 王调解".
 
@@ -231,8 +258,10 @@ class CaseTimeline:
         parties: Iterable[Party],
         sessions: Iterable[Session],
         transition_titles: Mapping[str, Any],
+        anonymised: bool = False,
     ) -> None:
         self.events = events
+        self.anonymised = anonymised
         self.transition_titles = transition_titles
         self.parties = {p.pk: p for p in parties}
         self.sessions = {s.pk: s for s in sessions}
@@ -277,6 +306,8 @@ class CaseTimeline:
         who = user_display_name(event.actor) if event.actor else str(_("System"))
         before = event.before if isinstance(event.before, Mapping) else {}
         after = event.after if isinstance(event.after, Mapping) else {}
+        if self.anonymised:
+            before, after = redacted(event.kind, before), redacted(event.kind, after)
         order = self.order[self._model(event.kind)]
         keys = sorted(dict.fromkeys([*after, *before]), key=lambda k: self._position(k, order))
         changes = []

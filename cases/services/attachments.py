@@ -33,7 +33,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .. import personal_data
 from ..access import can, get_case_for
-from ..errors import InvalidInput, NotPermitted
+from ..errors import FileRemoved, InvalidInput, NotPermitted
 from ..models import Agreement, Attachment, AttachmentKind, Case, EventKind, Session
 from . import audit, events
 
@@ -354,8 +354,11 @@ def download_attachment(
     *, attachment: Attachment, actor: User, at: datetime | None = None
 ) -> Download:
     """Open the file for ``actor`` (whoever sees the case) and write the download's event and its
-    ``download`` audit record (the file's name with any long number in it masked)."""
+    ``download`` audit record (the file's name with any long number in it masked);
+    ``FileRemoved`` (nothing written) when anonymisation deleted the file."""
     case = get_case_for(actor, attachment.case_id)
+    if attachment.removed_at is not None:
+        raise FileRemoved()
     at = at or timezone.now()
     content = attachment.file.storage.open(attachment.file.name, "rb")
     events.record(
@@ -387,6 +390,6 @@ def open_thumbnail(*, attachment: Attachment, actor: User) -> IO[bytes] | None:
     """The thumbnail (a JPEG) for whoever sees the case, or ``None`` when it has none. Not
     logged: it shows what the list shows."""
     get_case_for(actor, attachment.case_id)
-    if not attachment.thumbnail:
+    if not attachment.thumbnail or attachment.removed_at is not None:
         return None
     return attachment.thumbnail.storage.open(attachment.thumbnail.name, "rb")

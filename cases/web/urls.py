@@ -24,6 +24,7 @@ from .views import (
     profile,
     quick_search,
     reports,
+    retention,
     saved_filters,
     sent_mail,
     sessions,
@@ -78,6 +79,7 @@ urlpatterns = [
     path("cases/<int:pk>/", case_detail.case_detail, name="case_detail"),
     path("cases/<int:pk>/edit/", case_detail.case_edit, name="case_edit"),
     path("cases/<int:pk>/similar/", similar.case_similar, name="case_similar"),
+    path("cases/<int:pk>/legal-hold/", retention.case_legal_hold, name="case_legal_hold"),
     path("cases/<int:pk>/actions/<str:name>/", case_detail.case_action, name="case_action"),
     path(
         "cases/<int:pk>/parties/<int:party_pk>/reveal/",

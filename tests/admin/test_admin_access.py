@@ -42,6 +42,7 @@ from cases.models import (
     NotificationKind,
     ReportRun,
     ReportSnapshot,
+    RetentionRule,
     Role,
     Rollup,
     RollupState,
@@ -141,6 +142,7 @@ def _rows_at(side: Side, tree: Tree) -> dict[type[models.Model], models.Model]:
         type(side.mediator): lambda: side.mediator,
         Membership: lambda: Membership.objects.filter(user=side.user).first(),
         DeadlinePolicy: lambda: DeadlinePolicy.objects.create(centre=district, mediation_days=9),
+        RetentionRule: lambda: RetentionRule.objects.create(centre=district, years=12),
         CaseNumberCounter: lambda: CaseNumberCounter.objects.filter(centre=centre).first(),
         IdempotencyKey: lambda: IdempotencyKey.objects.create(
             user=side.user, key=f"adm-{centre.pk}", fingerprint="f" * 64

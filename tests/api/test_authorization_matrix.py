@@ -410,6 +410,10 @@ COVERAGE: dict[str, Coverage] = {
     ),
     "/api/v1/cases/{id}/events/": ObjectRoute(target="case"),
     "/api/v1/cases/{id}/similar/": ObjectRoute(target="case"),
+    # The legal hold (issue 22): directors over the case's centre and administrators.
+    "/api/v1/cases/{id}/legal-hold/": ObjectRoute(
+        target="case", body=constant({"hold": True, "reason": "越权保全"})
+    ),
     "/api/v1/cases/{id}/notes/": ObjectRoute(
         target="case", body=constant({"kind": "call", "text": "越权记录"})
     ),

@@ -293,3 +293,21 @@ def test_a_report_download_writes_one_record_per_file(tree: Tree) -> None:
     before = _last_pk()
     assert api.get(f"/api/v1/reports/monthly/?centre={tree.d1.pk}").status_code == 200
     assert _new(before) == []
+
+
+def test_a_retention_rule_added_in_the_admin_is_filed_under_its_centre(tree: Tree) -> None:
+    admin = Client()
+    admin.force_login(tree.admin)
+    before = _last_pk()
+    response = admin.post(
+        reverse("admin:cases_retentionrule_add"),
+        {"centre": tree.d1.pk, "category": "", "years": 15},
+    )
+    assert response.status_code == 302
+    (record,) = _new(before)
+    assert (record.action, record.centre, record.details["operation"]) == (
+        AuditAction.RETENTION_SETTING_CHANGED,
+        tree.d1,
+        "created",
+    )
+    assert record.details["after"]["years"] == 15

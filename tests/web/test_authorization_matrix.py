@@ -337,6 +337,8 @@ COVERAGE: dict[str, Coverage] = {
     "case_action": ObjectRoute(
         ids={"pk": "case"}, body=_transition, each={"name": tuple(sorted(workflow.TRANSITIONS))}
     ),
+    # The legal hold (issue 22): the directors over the case's centre and administrators.
+    "case_legal_hold": ObjectRoute(ids={"pk": "case"}, body=constant({"reason": "越权保全"})),
     "party_reveal": ObjectRoute(ids={"pk": "case", "party_pk": "party"}),
     # The phone shown inline on the due lists: the follow-up and the party of its case.
     "due_phone": ObjectRoute(ids={"pk": "follow_up", "party_pk": "follow_up_party"}),

@@ -52,6 +52,7 @@ class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
             "withdrawn_at",
             "withdrawn_by",
             "withdraw_reason",
+            "removed_at",
             "download_url",
             "thumbnail_url",
         ]
@@ -60,6 +61,10 @@ class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
             "original_name": {"help_text": "The file's name as uploaded (path and controls cut)."},
             "content_type": {"help_text": "The type detected from the content."},
             "size": {"help_text": "In bytes."},
+            "removed_at": {
+                "help_text": "When the file was deleted from storage, the case anonymised after "
+                "its retention period (downloads then answer 410); null while it is kept."
+            },
             "sha256": {"help_text": "The SHA-256 of the content, in hex."},
             "session": {"help_text": "The session of this case the file belongs to, or null."},
             "agreement": {"help_text": "The case's agreement, when the file belongs to it."},
@@ -76,7 +81,7 @@ class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
 
     @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_thumbnail_url(self, attachment: Attachment) -> str | None:
-        if not attachment.thumbnail:
+        if not attachment.thumbnail or attachment.removed_at is not None:
             return None
         return self._absolute("api:case-attachment-thumbnail", attachment)
 

@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from ...models import Case, Category, Centre, Channel, Event, FailGuidance, Outcome, RiskLevel
+from ...queries.timeline import redacted
 from ...services.cases import EDITABLE_FIELDS
 from ..fields import IdRelatedField
 from .base import ChoiceLabel, FieldsBuiltOnce
@@ -76,10 +77,23 @@ class CaseSerializer(FieldsBuiltOnce[Case]):
             "entrusted_on",
             "parties",
             "registered_only",
+            "legal_hold",
+            "anonymised_at",
             "version",
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class LegalHoldSerializer(serializers.Serializer[Any]):
+    """Set (`hold: true`) or release (`hold: false`) a case's legal hold, with the reason."""
+
+    hold = serializers.BooleanField(
+        help_text="true: keep the case's personal data past its retention period; false: release."
+    )
+    reason = serializers.CharField(
+        max_length=500, help_text="Why the hold is set or released (kept in the event)."
+    )
 
 
 class CaseCreateSerializer(serializers.Serializer[Any]):
@@ -130,8 +144,9 @@ class CaseUpdateSerializer(serializers.ModelSerializer[Case]):
 
 
 class EventSerializer(serializers.ModelSerializer[Event]):
+    # Null for the system's own events (an automatic escalation, the retention run).
     actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
     kind_label = ChoiceLabel("kind")
 
@@ -151,3 +166,11 @@ class EventSerializer(serializers.ModelSerializer[Event]):
             "case_version",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: Event) -> dict[str, Any]:
+        shown: dict[str, Any] = super().to_representation(instance)
+        # An anonymised case's events are shown without the people's names and addresses.
+        if getattr(instance, "case_anonymised_at", None) is not None:
+            shown["before"] = redacted(instance.kind, shown["before"])
+            shown["after"] = redacted(instance.kind, shown["after"])
+        return shown

@@ -23,6 +23,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ...errors import FileRemoved
 from ...models import Attachment, Case
 from ...queries.attachments import case_attachment, case_attachments
 from ...queries.filters import BOOLEANS
@@ -221,7 +222,9 @@ class CaseAttachmentsMixin:
             "The file as uploaded, sent as `Content-Disposition: attachment` under its name, "
             "`X-Content-Type-Options: nosniff`, `Cache-Control: private, no-store`. Whoever sees "
             "the case may download; each download writes an event (`name` "
-            "`download_attachment`). Withdrawn files too (they stay in the record)."
+            "`download_attachment`). Withdrawn files too (they stay in the record). A file "
+            "deleted when the case was anonymised after its retention period: 410 "
+            "`file_removed` (its record, `removed_at`, stays)."
         ),
         parameters=[CONTENT_DISPOSITION],
         responses={
@@ -232,6 +235,11 @@ class CaseAttachmentsMixin:
                 for mime in ACCEPTED_TYPES
             },
             404: NOT_FOUND,
+            410: error(
+                "The file was deleted when the case was anonymised",
+                "file_removed",
+                FileRemoved.default_message,
+            ),
         },
     )
     @action(

@@ -37,6 +37,7 @@ from ...replica import reading_from_replica
 from ...services import audit, intake
 from ...services.cases import edit_case
 from ...services.notes import write_note
+from ...services.retention import set_legal_hold
 from .. import permissions
 from ..base import ScopedViewSet, signed_in_user
 from ..docs import FORBIDDEN, NOT_FOUND, error
@@ -49,6 +50,7 @@ from ..serializers.cases import (
     CaseSerializer,
     CaseUpdateSerializer,
     EventSerializer,
+    LegalHoldSerializer,
 )
 from ..serializers.notes import NoteCreateSerializer, NoteSerializer
 from ..serializers.similar import SimilarCaseSerializer
@@ -117,6 +119,13 @@ NOTE_INVALID = error(
     "invalid",
     "Some fields are not valid.",
     text=["@nobody: no one of that name may see this case."],
+)
+
+LEGAL_HOLD_INVALID = error(
+    "Bad input, or the hold is already as asked; the fields at fault are named",
+    "invalid",
+    "Some fields are not valid.",
+    hold=["The case is already on legal hold."],
 )
 
 CHANGE_FEED_ORDER = _(
@@ -619,6 +628,37 @@ class CaseViewSet(
         case = self.get_object()
         permissions.require(user, "similar_cases", case, SIMILAR_NOT_YOURS)
         return Response(SimilarCaseSerializer(similar_cases(case, user), many=True).data)
+
+    @extend_schema(
+        summary="Set or release the case's legal hold",
+        description=(
+            "A case on legal hold keeps its parties, notes and files past its retention period "
+            "(the daily anonymisation passes it by). For the directors over the case's handling "
+            "centre and administrators (others who see the case: 403). Needs a `reason`; setting "
+            "a hold already set, releasing none, or holding an anonymised case: 400 naming "
+            "`hold`. Writes one event (`kind` `edit`, `name` `set_legal_hold` or "
+            "`release_legal_hold`) and gives the case a new version; no If-Match needed. "
+            "Answers the case with its new ETag."
+        ),
+        request=LegalHoldSerializer,
+        responses={200: CaseSerializer, 400: LEGAL_HOLD_INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        parameters=[IDEMPOTENCY_KEY],
+    )
+    @action(detail=True, methods=["post"], url_path="legal-hold", filter_backends=[])
+    def legal_hold(self, request: Request, pk: str | None = None) -> Response:
+        user = signed_in_user(request)
+        case = self.get_object()
+        permissions.require(
+            user,
+            "legal_hold",
+            case,
+            _("Only a director over this case's centre may set or release a hold."),
+        )
+        incoming = LegalHoldSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        set_legal_hold(case=case, actor=user, **incoming.validated_data)
+        case = self.get_queryset().get(pk=case.pk)
+        return self.with_etag(Response(CaseSerializer(case).data), case.version)
 
     @extend_schema(
         summary="The case's timeline (read-only)", responses={200: EventSerializer(many=True)}

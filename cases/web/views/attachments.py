@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ...access import can
-from ...errors import CaseNotFound, DomainError
+from ...errors import CaseNotFound, DomainError, FileRemoved
 from ...models import Attachment, Case
 from ...queries.attachments import case_attachment
 from ...queries.sessions import case_sessions
@@ -104,7 +104,10 @@ def attachment_download(request: AuthenticatedHttpRequest, pk: int, aid: int) ->
     """The file, to whoever may read the case's files; each download is on the timeline."""
     case = document_case_or_404(request.user, pk)
     attachment = _attachment_or_404(request, case, aid)
-    download = download_attachment(attachment=attachment, actor=request.user)
+    try:
+        download = download_attachment(attachment=attachment, actor=request.user)
+    except FileRemoved as removed:
+        return render(request, "web/attachment_removed.html", {"message": removed}, status=410)
     response = FileResponse(download.content, content_type=download.content_type)
     response["Content-Length"] = str(download.size)
     response["Content-Disposition"] = content_disposition(download.filename)
