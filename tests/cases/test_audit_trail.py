@@ -213,23 +213,37 @@ def test_a_user_changed_through_the_api_with_memberships(tree: Tree) -> None:
     assert all(r.actor == tree.admin and r.details["channel"] == "api" for r in records)
 
 
-def test_a_deadline_setting_added_in_the_admin_is_filed_under_its_centre(tree: Tree) -> None:
+@pytest.mark.parametrize(
+    ("model", "form", "action", "field", "value"),
+    [
+        (
+            "deadlinepolicy",
+            {"channel": ""},
+            AuditAction.DEADLINE_SETTING_CHANGED,
+            "mediation_days",
+            20,
+        ),
+        ("retentionrule", {"category": ""}, AuditAction.RETENTION_SETTING_CHANGED, "years", 15),
+    ],
+)
+def test_a_setting_added_in_the_admin_is_filed_under_its_centre(
+    tree: Tree, model: str, form: dict[str, Any], action: str, field: str, value: int
+) -> None:
     admin = Client()
     admin.force_login(tree.admin)
     before = _last_pk()
     response = admin.post(
-        reverse("admin:cases_deadlinepolicy_add"),
-        {"centre": tree.s2.pk, "channel": "", "mediation_days": 20},
+        reverse(f"admin:cases_{model}_add"), {"centre": tree.s2.pk, field: value, **form}
     )
     assert response.status_code == 302
     (record,) = _new(before)
     assert (record.action, record.centre, record.details["operation"]) == (
-        AuditAction.DEADLINE_SETTING_CHANGED,
+        action,
         tree.s2,
         "created",
     )
     assert record.details["before"] == {}
-    assert record.details["after"]["mediation_days"] == 20
+    assert record.details["after"][field] == value
 
 
 # --- Reveals and downloads -----------------------------------------------------------------------
@@ -293,21 +307,3 @@ def test_a_report_download_writes_one_record_per_file(tree: Tree) -> None:
     before = _last_pk()
     assert api.get(f"/api/v1/reports/monthly/?centre={tree.d1.pk}").status_code == 200
     assert _new(before) == []
-
-
-def test_a_retention_rule_added_in_the_admin_is_filed_under_its_centre(tree: Tree) -> None:
-    admin = Client()
-    admin.force_login(tree.admin)
-    before = _last_pk()
-    response = admin.post(
-        reverse("admin:cases_retentionrule_add"),
-        {"centre": tree.d1.pk, "category": "", "years": 15},
-    )
-    assert response.status_code == 302
-    (record,) = _new(before)
-    assert (record.action, record.centre, record.details["operation"]) == (
-        AuditAction.RETENTION_SETTING_CHANGED,
-        tree.d1,
-        "created",
-    )
-    assert record.details["after"]["years"] == 15
