@@ -1,5 +1,6 @@
 """Shared fixtures. Domain-core fixtures build the small centre tree of ``tests.factories``."""
 
+from collections import Counter
 from collections.abc import Iterator
 from importlib import import_module
 from pathlib import Path
@@ -28,9 +29,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
+        if item.name != item.nodeid.rsplit("::", 1)[-1]:
+            # schemathesis names each operation's test (``test_operation[GET /api/v1/cases/]``)
+            # but leaves them all one node id; pytest-xdist schedules by node id and would run
+            # one of them. Each gets the id its name says.
+            item._id = type(item._id).parse(f"{item.nodeid.rsplit('::', 1)[0]}::{item.name}")
         path = item.path.relative_to(ROOT).as_posix()
         if any(path == slow or path.startswith(slow + "/") for slow in SLOW_MODULES):
             item.add_marker(pytest.mark.slow)
+    ids = Counter(item.nodeid for item in items)
+    shared = sorted(nodeid for nodeid, count in ids.items() if count > 1)
+    if shared:  # pytest -n would run one test of each such id and drop the others unseen
+        raise pytest.UsageError(f"tests sharing a node id: {shared}")
 
 
 @pytest.hookimpl(wrapper=True)
