@@ -7,6 +7,7 @@ erasure; anyone else: 403. A request the caller may not read is a 404, like a mi
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
@@ -60,7 +61,7 @@ EXPORT_EXAMPLE = OpenApiExample(
 )  # fmt: skip
 
 
-def _visible_numbers(user: Any, requests: list[SubjectRequest]) -> set[str]:
+def _visible_numbers(user: User, requests: list[SubjectRequest]) -> set[str]:
     numbers = {
         n for r in requests for key in ("anonymised", "held") for n in (r.result or {}).get(key, [])
     }
