@@ -16,7 +16,9 @@ from django.db.models import Prefetch, Q, QuerySet
 from ..access import scope_of, visible_cases
 from ..models import (
     Agreement,
+    AuditRecord,
     Case,
+    Event,
     Party,
     Role,
     Session,
@@ -24,6 +26,7 @@ from ..models import (
     SubjectRequestKind,
 )
 from ..personal_data import Kind, decrypt, digest
+from .audit import audit_records_for
 
 
 @dataclass(frozen=True)
@@ -164,3 +167,23 @@ def export_content(parties: list[Party]) -> dict[str, Any]:
             },
         }
     return {"parties": records, "cases": list(cases.values())}
+
+
+def extract_for_case(user: User, case: Case) -> tuple[list[Event], QuerySet[AuditRecord]]:
+    """A regulator's extract of one case: its events and the audit records about it that
+    ``user`` reads, oldest first."""
+    events = list(Event.objects.filter(case=case).select_related("case").order_by("at", "id"))
+    records = audit_records_for(user).filter(case=case).order_by("created_at", "pk")
+    return events, records
+
+
+def extract_for_person(user: User, person: Person) -> QuerySet[AuditRecord]:
+    """A regulator's extract of one person: the audit records ``user`` reads about the cases the
+    person is a party of (in ``user``'s scope), their party records and the requests about them,
+    oldest first."""
+    parties = list(matching_parties(person, visible_cases(user)).values_list("pk", "case_id"))
+    requests = SubjectRequest.objects.filter(person.q())
+    targets = [f"cases.party:{pk}" for pk, _case in parties]
+    targets += [f"cases.subjectrequest:{pk}" for pk in requests.values_list("pk", flat=True)]
+    q = Q(case_id__in={case_id for _pk, case_id in parties}) | Q(target__in=targets)
+    return audit_records_for(user).filter(q).order_by("created_at", "pk")

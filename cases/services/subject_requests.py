@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..access import (
+    can,
     can_decide_city_search,
+    can_read_audit,
     can_request_erasure,
     can_search_subjects,
     directs_all,
@@ -24,7 +26,9 @@ from ..access import (
 from ..errors import InvalidInput, NotPermitted
 from ..models import (
     AuditAction,
+    AuditRecord,
     Centre,
+    Event,
     NotificationKind,
     Party,
     Role,
@@ -37,6 +41,8 @@ from ..queries.subject_requests import (
     Person,
     all_matching_parties,
     export_parties,
+    extract_for_case,
+    extract_for_person,
     matching_parties,
     search_cases,
 )
@@ -336,3 +342,45 @@ def decide(
             at=at,
         )
     return locked
+
+
+# --- The audit extract for a regulator -----------------------------------------------------------
+
+
+def audit_extract(
+    *,
+    actor: User,
+    file_format: str,
+    case_number: str = "",
+    id_number: str = "",
+    phone: str = "",
+) -> tuple[list[Event], list[AuditRecord]]:
+    """The extract for a regulator: one case (by number: its events and audit records) or one
+    person (by ID number or phone: the audit records about their cases, parties and requests),
+    what ``actor`` may read (administrators; directors: their subtrees). A case outside the scope
+    is refused as one that does not exist. One ``audit_extract`` audit record."""
+    if not can_read_audit(actor):
+        raise NotPermitted(_("Only administrators and centre directors read the audit trail."))
+    details: dict[str, Any] = {"format": file_format}
+    case = None
+    if case_number.strip():
+        case = visible_cases(actor).filter(number__iexact=case_number.strip()).first()
+        if case is None or not can(actor, "read_files", case):
+            raise InvalidInput(fields={"case_number": [_("No such case.")]})
+        events, records = extract_for_case(actor, case)
+        details["case"] = case.number
+    else:
+        _check_numbers(id_number, phone)
+        events = []
+        records = extract_for_person(actor, Person.typed(id_number=id_number, phone=phone))
+        details.update(masked(id_number=id_number, phone=phone))
+    listed = list(records.select_related("centre", "case"))
+    details["rows"] = len(events) + len(listed)
+    audit.record(
+        actor=actor,
+        action=AuditAction.AUDIT_EXTRACT,
+        details=details,
+        case=case,
+        centre=None if case is not None else _home_centre(actor, Role.DIRECTOR),
+    )
+    return events, listed

@@ -66,6 +66,7 @@ urlpatterns = [
     path("personal-data/search/", personal_data.search, name="personal_data_search"),
     path("personal-data/erasure/", personal_data.erasure, name="personal_data_erasure"),
     path("personal-data/export/", personal_data.export, name="personal_data_export"),
+    path("personal-data/extract/", personal_data.audit_extract, name="personal_data_extract"),
     path("personal-data/<int:pk>/", personal_data.request_detail, name="personal_data_request"),
     path(
         "personal-data/<int:pk>/run/",

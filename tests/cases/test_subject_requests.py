@@ -270,8 +270,8 @@ def test_an_erasure_is_asked_only_for_someone_in_the_requesters_cases(
 # --- The web pages --------------------------------------------------------------------------------
 
 
-def _client(user: Any) -> Client:
-    client = Client()
+def _client(user: Any, language: str = "zh-hans") -> Client:
+    client = Client(headers={"accept-language": language})
     client.force_login(user)
     return client
 
@@ -349,3 +349,70 @@ def test_the_pages_are_for_directors_intake_and_administrators(tree: Tree) -> No
         assert intake.get(reverse("web:personal_data_erasure")).status_code == 200
         menu = _client(tree.director_d1).get(reverse("web:workbench")).content.decode()
         assert reverse("web:personal_data") in menu
+
+
+# --- The audit extract for a regulator ----------------------------------------------------------
+
+
+def test_an_audit_extract_of_a_case_lists_its_events_and_records(
+    tree: Tree, two_cases: tuple[Case, Case]
+) -> None:
+    s1, s2 = two_cases
+    subject_requests.search(actor=tree.director_d1, id_number=CLEAR_ID)  # a record not of s1
+    reveal = AuditRecord.objects.create(
+        actor=tree.director_d1, actor_name="director_d1", action=AuditAction.REVEAL,
+        details={"phone": MASKED["phone"]}, centre=tree.s1, case=s1,
+    )  # fmt: skip
+    client = _client(tree.director_d1, language="en")
+    before = _last()
+    response = client.post(
+        reverse("web:personal_data_extract"), {"case_number": s1.number, "format": "csv"}
+    )
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Row type,Time,User name,Action")
+    kinds = [line.split(",")[0] for line in lines[1:]]
+    assert kinds.count("Event") == s1.events.count() and kinds.count("Audit record") == 1
+    assert MASKED["phone"] in lines[-1] and str(reveal.pk) not in lines[0]
+    (made,) = _new_records(before)
+    assert (made.action, made.case, made.details) == (
+        AuditAction.AUDIT_EXTRACT, s1, {"format": "csv", "case": s1.number,
+                                        "rows": len(lines) - 1},
+    )  # fmt: skip
+    # Another district's case is refused like a missing one; the PDF is a PDF.
+    refused = client.post(
+        reverse("web:personal_data_extract"), {"case_number": s2.number, "format": "csv"}
+    )
+    assert refused.status_code == 400 and s2.number not in refused.content.decode()
+    pdf = client.post(
+        reverse("web:personal_data_extract"), {"case_number": s1.number, "format": "pdf"}
+    )
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_an_audit_extract_of_a_person_lists_the_records_about_them(
+    tree: Tree, two_cases: tuple[Case, Case]
+) -> None:
+    _s1, _s2 = two_cases
+    asked = subject_requests.request_erasure(
+        actor=tree.intake_s1, id_number=CLEAR_ID, reason="本人要求"
+    )
+    someone = PartyData(name="赵六", role=PartyRole.APPLICANT, phone="13600003333")
+    unrelated = register(actor=tree.intake_s1, centre=tree.s1, parties=(someone,))
+    AuditRecord.objects.create(
+        actor=tree.admin, actor_name="admin", action=AuditAction.DOWNLOAD, details={},
+        centre=tree.s1, case=unrelated,
+    )  # fmt: skip
+    events, records = subject_requests.audit_extract(
+        actor=tree.director_d1, file_format="csv", id_number=CLEAR_ID
+    )
+    assert events == []
+    assert [(r.action, r.target) for r in records] == [
+        (AuditAction.ERASURE_REQUESTED, f"cases.subjectrequest:{asked.pk}")
+    ]
+    made = AuditRecord.objects.latest("pk")
+    assert (made.action, made.details) == (
+        AuditAction.AUDIT_EXTRACT, {"format": "csv", **MASKED, "phone": "", "rows": 1}
+    )  # fmt: skip
+    with pytest.raises(NotPermitted):
+        subject_requests.audit_extract(actor=tree.intake_s1, file_format="csv", id_number=CLEAR_ID)

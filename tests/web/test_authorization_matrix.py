@@ -325,6 +325,10 @@ COVERAGE: dict[str, Coverage] = {
     "personal_data_export": QueryRoute(
         params=lambda world, side, pk: {"request": pk, "format": "json"}
     ),
+    "personal_data_extract": QueryRoute(
+        params=lambda world, side, number: {"case_number": number, "format": "csv"},
+        reason="A case named by its number: one outside the scope is refused as a missing one.",
+    ),
     "personal_data_request": ObjectRoute(
         ids={"pk": "subject_request"},
         body=constant({"decision": "refuse", "reason": "越权决定"}),
@@ -454,6 +458,7 @@ QUERY_TARGETS: dict[str, Callable[[World, str], Any]] = {
     "audit_export": lambda world, side: world.sides[side].centre.pk,
     "case_bulk": lambda world, side: world.sides[side].case.pk,
     "personal_data_export": lambda world, side: world.sides[side].subject_request.pk,
+    "personal_data_extract": lambda world, side: world.sides[side].case.number,
     "saved_filter_save": lambda world, side: world.sides[side].centre.pk,
     "calendar": lambda world, side: world.sides[side].centre.pk,
     "lookup_centres": lambda world, side: world.sides[side].centre.code,

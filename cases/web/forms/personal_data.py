@@ -44,3 +44,8 @@ class DecisionForm(forms.Form):
 class ExportForm(PersonForm):
     format = forms.ChoiceField(choices=[("pdf", "PDF"), ("json", "JSON")])
     request = forms.IntegerField(required=False, min_value=1)
+
+
+class ExtractForm(PersonForm):
+    case_number = forms.CharField(label=_("Case number"), max_length=40, required=False)
+    format = forms.ChoiceField(label=_("Format"), choices=[("csv", "CSV"), ("pdf", "PDF")])

@@ -15,23 +15,31 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ...access import (
+    can_read_audit,
     can_request_erasure,
     can_search_subjects,
     can_use_subject_requests,
     visible_cases,
 )
+from ...documents import audit_extract as audit_extract_document
 from ...documents.pdf import pdf_response
 from ...errors import DomainError, NotPermitted
 from ...models import Party, SubjectRequest
 from ...queries.subject_requests import export_content, subject_requests_for
 from ...services import subject_requests
 from ..base import AuthenticatedHttpRequest, add_domain_error
-from ..forms.personal_data import DecisionForm, ErasureForm, ExportForm, SearchForm
+from ..forms.personal_data import (
+    DecisionForm,
+    ErasureForm,
+    ExportForm,
+    ExtractForm,
+    SearchForm,
+)
 
 PAGE_SIZE = 50
 PDF_TEMPLATE = "web/subject_export.html"
@@ -240,3 +248,53 @@ def _export_file(
         return response
     context = {"content": content, "person": person, "made_at": made_at}
     return pdf_response(request, PDF_TEMPLATE, context, filename=f"{filename}.pdf")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def audit_extract(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """An audit extract for a regulator: one case (its events and audit records) or one person
+    (the audit records about them), as CSV or PDF; administrators and directors."""
+    if request.method == "GET" and request.GET:
+        # The form is posted: a number in the query string is dropped, not echoed.
+        return redirect("web:personal_data_extract")
+    if not can_read_audit(request.user):
+        raise PermissionDenied(_("Only administrators and centre directors read the audit trail."))
+    form = ExtractForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            events, records = subject_requests.audit_extract(
+                actor=request.user, file_format=data["format"], case_number=data["case_number"],
+                id_number=data["id_number"], phone=data["phone"],
+            )  # fmt: skip
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            made_at = timezone.localtime()
+            filename = f"audit-extract-{made_at:%Y%m%d-%H%M}"
+            zone = timezone.get_current_timezone()
+            if data["format"] == "csv":
+                language = translation.get_language()
+                body = "".join(audit_extract_document.csv_text(events, records, language, zone))
+                response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+                response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+                return response
+            context = {
+                "header": audit_extract_document.header(),
+                "rows": audit_extract_document.rows(events, records, zone),
+                "subject": data["case_number"]
+                or " / ".join(
+                    v
+                    for v in subject_requests.masked(
+                        id_number=data["id_number"], phone=data["phone"]
+                    ).values()
+                    if v
+                ),
+                "made_at": made_at,
+            }
+            return pdf_response(
+                request, "web/audit_extract_pdf.html", context, filename=f"{filename}.pdf"
+            )
+    status = 400 if request.method == "POST" else 200
+    return render(request, "web/audit_extract.html", {"form": form}, status=status)
