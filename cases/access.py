@@ -354,3 +354,43 @@ def can_read_audit(user: User | AnonymousUser) -> bool:
     """Administrators (every record) and directors (their subtrees' records) read the trail."""
     scope = scope_of(user)
     return scope.is_admin or bool(scope.centres(Role.DIRECTOR))
+
+
+# --- Requests from the people concerned (issue 22) --------------------------------------------
+
+
+def can_search_subjects(user: User | AnonymousUser) -> bool:
+    """Directors and administrators look up what is held about a person (in their own scope;
+    city-wide with an approved request)."""
+    return can_read_audit(user)
+
+
+def can_request_erasure(user: User | AnonymousUser) -> bool:
+    """Directors, intake officers (the window the person comes to) and administrators."""
+    scope = scope_of(user)
+    return scope.is_admin or bool(scope.centres(Role.DIRECTOR, Role.INTAKE))
+
+
+def can_use_subject_requests(user: User | AnonymousUser) -> bool:
+    """Who reaches the personal data request pages at all."""
+    return can_search_subjects(user) or can_request_erasure(user)
+
+
+def is_city_director(user: User | AnonymousUser) -> bool:
+    """A director of a root centre (the city's)."""
+    return any(c.parent_id is None for c in scope_of(user).centres(Role.DIRECTOR))
+
+
+def can_decide_city_search(user: User | AnonymousUser) -> bool:
+    """A city-wide search is approved by a director of the city centre or an administrator."""
+    return scope_of(user).is_admin or is_city_director(user)
+
+
+def directs_all(user: User | AnonymousUser, centres: Iterable[Centre]) -> bool:
+    """Whether ``user`` is an administrator or directs a subtree holding each of ``centres``
+    (the director over the centres an erasure concerns)."""
+    scope = scope_of(user)
+    if scope.is_admin:
+        return True
+    directed = scope.centres(Role.DIRECTOR)
+    return bool(directed) and all(any(c.path.startswith(d.path) for d in directed) for c in centres)

@@ -64,6 +64,7 @@ from .models import (
     SavedSearch,
     Session,
     SessionMediator,
+    SubjectRequest,
     Transfer,
     UserSettings,
     WorkingDayOverride,
@@ -558,6 +559,32 @@ class AuditRecordAdmin(ViewOnlyAdmin):
         "target",
         "ip_address",
         "created_at",
+    ]
+
+
+@admin.register(SubjectRequest)
+class SubjectRequestAdmin(ViewOnlyAdmin):
+    """Requests from the people concerned: read here, made and decided on the web and the API
+    (docs/personal-data.md), each request and decision an audit record."""
+
+    list_display = ["requested_at", "kind", "status", "id_number_masked", "phone_masked", "centre"]
+    list_filter = ["kind", "status"]
+    date_hierarchy = "requested_at"
+    list_select_related = ["centre"]
+    readonly_fields = [
+        "kind",
+        "status",
+        "id_number_masked",
+        "phone_masked",
+        "reason",
+        "centre",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+        "used_at",
+        "result",
     ]
 
 

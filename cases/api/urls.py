@@ -15,6 +15,7 @@ from .views.follow_ups import FollowUpViewSet
 from .views.mediators import MediatorViewSet
 from .views.notifications import NotificationViewSet
 from .views.parties import CasePartyViewSet, PartyViewSet
+from .views.personal_data import PersonalDataViewSet, SubjectRequestViewSet
 from .views.reports import ReportViewSet
 from .views.rooms import RoomViewSet
 from .views.sessions import SessionViewSet
@@ -40,6 +41,7 @@ router.register("users", UserViewSet, basename="user")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("events", EventFeedViewSet, basename="event")
 router.register("audit", AuditRecordViewSet, basename="audit")
+router.register("personal-data/requests", SubjectRequestViewSet, basename="personal-data-request")
 
 app_name = "api"
 urlpatterns = [
@@ -72,6 +74,17 @@ urlpatterns = [
         "cases/<int:pk>/parties/<int:party_pk>/",
         CasePartyViewSet.as_view({"patch": "partial_update", "delete": "destroy"}),
         name="case-party",
+    ),
+    # Requests from the people concerned (issue 22): POST, the numbers out of URLs.
+    path(
+        "personal-data/search/",
+        PersonalDataViewSet.as_view({"post": "search"}),
+        name="personal-data-search",
+    ),
+    path(
+        "personal-data/export/",
+        PersonalDataViewSet.as_view({"post": "export"}),
+        name="personal-data-export",
     ),
     path("", include(router.urls)),
 ]

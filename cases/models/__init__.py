@@ -41,6 +41,7 @@ from .retention import RetentionRule
 from .search import CaseSearch
 from .searches import SavedSearch
 from .sessions import Room, Session, SessionMediator, SessionMode, SessionStatus
+from .subject_requests import SubjectRequest, SubjectRequestKind, SubjectRequestStatus
 from .transfers import Transfer, TransferDirection, TransferStatus
 
 __all__ = [
@@ -108,6 +109,9 @@ __all__ = [
     "SessionMode",
     "SessionStatus",
     "Status",
+    "SubjectRequest",
+    "SubjectRequestKind",
+    "SubjectRequestStatus",
     "Transfer",
     "TransferDirection",
     "TransferStatus",

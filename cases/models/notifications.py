@@ -39,6 +39,8 @@ class NotificationKind(models.TextChoices):
     DIGEST = "digest", _("Daily digest")
     # Issue 21: a case list export made in the background is ready (keyed ``export_ready:<id>``).
     EXPORT_READY = "export_ready", _("Your case list export is ready")
+    # Issue 22: a personal data request of yours was approved or refused (``request_decided:<id>``).
+    REQUEST_DECIDED = "request_decided", _("Your personal data request was decided")
 
 
 def case_text(case: "Case | None", *, visible: bool = True) -> str:
@@ -121,6 +123,13 @@ class Notification(models.Model):
     def export_id(self) -> int | None:
         """The export an ``export_ready`` entry announces (its key names it)."""
         if self.kind != NotificationKind.EXPORT_READY:
+            return None
+        return int(self.key.rpartition(":")[2])
+
+    @property
+    def subject_request_id(self) -> int | None:
+        """The personal data request a ``request_decided`` entry announces (its key names it)."""
+        if self.kind != NotificationKind.REQUEST_DECIDED:
             return None
         return int(self.key.rpartition(":")[2])
 

@@ -21,6 +21,7 @@ from .views import (
     notes,
     notifications,
     parties,
+    personal_data,
     profile,
     quick_search,
     reports,
@@ -60,6 +61,18 @@ urlpatterns = [
     # The audit trail (issue 22): administrators, and directors over their subtrees.
     path("audit/", audit.audit_list, name="audit"),
     path("audit/export.csv", audit.audit_export_csv, name="audit_export"),
+    # Requests from the people concerned (issue 22): find, export, city-wide search, erasure.
+    path("personal-data/", personal_data.request_list, name="personal_data"),
+    path("personal-data/search/", personal_data.search, name="personal_data_search"),
+    path("personal-data/erasure/", personal_data.erasure, name="personal_data_erasure"),
+    path("personal-data/export/", personal_data.export, name="personal_data_export"),
+    path("personal-data/extract/", personal_data.audit_extract, name="personal_data_extract"),
+    path("personal-data/<int:pk>/", personal_data.request_detail, name="personal_data_request"),
+    path(
+        "personal-data/<int:pk>/run/",
+        personal_data.request_run,
+        name="personal_data_request_run",
+    ),
     path("exports/<int:pk>/download/", exports.export_download, name="export_download"),
     # Bulk actions and saved filters of the case list (issue 20).
     path("cases/bulk/", bulk.case_bulk, name="case_bulk"),

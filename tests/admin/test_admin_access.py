@@ -49,6 +49,8 @@ from cases.models import (
     SavedFilter,
     SavedSearch,
     SessionMediator,
+    SubjectRequest,
+    SubjectRequestKind,
     UserSettings,
 )
 from cases.services.exports import record_export
@@ -143,6 +145,13 @@ def _rows_at(side: Side, tree: Tree) -> dict[type[models.Model], models.Model]:
         Membership: lambda: Membership.objects.filter(user=side.user).first(),
         DeadlinePolicy: lambda: DeadlinePolicy.objects.create(centre=district, mediation_days=9),
         RetentionRule: lambda: RetentionRule.objects.create(centre=district, years=12),
+        SubjectRequest: lambda: SubjectRequest.objects.create(
+            kind=SubjectRequestKind.ERASURE,
+            id_number_hash="a" * 64,
+            reason="admin matrix",
+            centre=centre,
+            requested_by=side.user,
+        ),
         CaseNumberCounter: lambda: CaseNumberCounter.objects.filter(centre=centre).first(),
         IdempotencyKey: lambda: IdempotencyKey.objects.create(
             user=side.user, key=f"adm-{centre.pk}", fingerprint="f" * 64

@@ -34,6 +34,7 @@ from rest_framework.test import APIClient
 
 from cases import access, workflow
 from cases.models import AuditAction, Case, Event, Notification, NotificationKind, Session
+from cases.personal_data import decrypt
 from cases.services import audit
 from cases.services.users import issue_api_token
 from tests.api.support import all_ids, assert_error, assert_no_leak, client_for
@@ -278,7 +279,28 @@ class ReadersRoute:
     reason: str
 
 
-Coverage = ObjectRoute | ListRoute | OpenRoute | OwnRoute | QueryRoute | SearchRoute | ReadersRoute
+@dataclass(frozen=True)
+class PersonalDataRoute:
+    """Requests from the people concerned (issue 22): ``readers`` use the route, every other role
+    gets 403 in the error shape. A person named in ``body`` is looked up in the caller's own scope
+    only: no answer names the foreign side's cases or lists its request; the administrator's
+    answers do (so the comparison is not with an empty answer)."""
+
+    readers: frozenset[str]
+    reason: str
+    body: Callable[[World, Side], dict[str, Any]] = lambda world, side: {}
+
+
+Coverage = (
+    ObjectRoute
+    | ListRoute
+    | OpenRoute
+    | OwnRoute
+    | QueryRoute
+    | SearchRoute
+    | ReadersRoute
+    | PersonalDataRoute
+)
 
 
 def _lists_only_own_notifications(user: Any, response: Any) -> bool:
@@ -515,6 +537,28 @@ COVERAGE: dict[str, Coverage] = {
         readers=frozenset({"foreign_director"}), param="centre",
         reason="Audit records: administrators all, directors those filed under their subtrees.",
     ),
+    # Requests from the people concerned (issue 22).
+    "/api/v1/personal-data/requests/": PersonalDataRoute(
+        readers=frozenset({"foreign_director", "intake"}),
+        reason="Requests: administrators all, directors those filed under their subtrees, anyone "
+        "their own; an erasure only of someone in the caller's own cases.",
+        body=lambda world, side: {"kind": "erasure", "phone": _clear_phone(side),
+                                  "reason": "越权删除"},
+    ),
+    "/api/v1/personal-data/requests/{id}/": ObjectRoute(target="subject_request"),
+    "/api/v1/personal-data/requests/{id}/decide/": ObjectRoute(
+        target="subject_request", body=constant({"approve": False, "reason": "越权决定"})
+    ),
+    "/api/v1/personal-data/search/": PersonalDataRoute(
+        readers=frozenset({"foreign_director"}),
+        reason="A person's parties in the caller's own cases only.",
+        body=lambda world, side: {"phone": _clear_phone(side)},
+    ),
+    "/api/v1/personal-data/export/": PersonalDataRoute(
+        readers=frozenset({"foreign_director"}),
+        reason="What is held about a person, in the caller's own cases only.",
+        body=lambda world, side: {"phone": _clear_phone(side)},
+    ),
     "/api/v1/users/": ListRoute(target="user", create=_user_at, created=get_user_model(), admin_only=True),
     "/api/v1/users/{id}/": ObjectRoute(target="user", body=constant({"first_name": "越权"})),
     # Monthly reports: directors and observers read their subtrees' (DESIGN §2), no one else.
@@ -557,6 +601,8 @@ def _uncovered(route: Route) -> str | None:
         return f"{route.key} now answers {sorted(methods - covers.methods)}: say what."
     if isinstance(covers, SearchRoute) and methods - {"POST"}:
         return f"{route.key} now answers {sorted(methods - {'POST'})}: say what."
+    if isinstance(covers, PersonalDataRoute) and methods - {"GET", "HEAD", "POST"}:
+        return f"{route.key} now answers {sorted(methods - {'GET', 'HEAD', 'POST'})}: say what."
     if isinstance(covers, QueryRoute | ReadersRoute) and methods - {"GET", "HEAD"}:
         return f"{route.key} now answers {sorted(methods - {'GET', 'HEAD'})}: say what."
     if isinstance(covers, ObjectRoute):
@@ -691,6 +737,8 @@ def test_route_for_role(world: World, call: Call, role: str) -> None:
         _check_search_route(world, covers, call, role, user, side, client)
     elif isinstance(covers, ReadersRoute):
         _check_readers_route(world, covers, call, role, user, side, client)
+    elif isinstance(covers, PersonalDataRoute):
+        _check_personal_data_route(world, covers, call, role, user, side, client)
     else:
         _check_open_route(world, covers, call, user, side, client)
 
@@ -736,6 +784,51 @@ def _check_readers_route(
     missing = client.get(url, {covers.param: MISSING_ID})
     assert_error(refused, 400)
     assert refused.json() == missing.json()
+
+
+def _clear_phone(side: Side) -> str:
+    return decrypt(side.party.phone_encrypted)
+
+
+def _check_personal_data_route(
+    world: World,
+    covers: PersonalDataRoute,
+    call: Call,
+    role: str,
+    user: Any,
+    side: Side,
+    client: APIClient,
+) -> None:
+    url = _url(call, None)
+    body = covers.body(world, side) if call.method == "POST" else None
+    response = _send(client, call.method, url, body)
+    if user is None:
+        _assert_unauthenticated(response, call.method)
+        return
+    assert response.status_code < 500, (response.status_code, response.content[:300])
+    if role != "admin" and role not in covers.readers:
+        if call.method == "HEAD":
+            assert response.status_code == 403
+        else:
+            assert_error(response, 403, "permission_denied")
+        return
+    assert response.status_code in {200, 201, 400}, (role, call, response.content[:300])
+    if call.method == "HEAD":
+        return
+    text = response.content.decode()
+    others = [s for s in world.sides.values() if s is not side]
+    if role == "admin":
+        if call.method == "GET":
+            assert {s.subject_request.pk for s in world.sides.values()} <= set(all_ids(client, url))
+        elif response.status_code == 200:
+            assert side.case.number in text
+        return
+    assert side.case.number not in text, f"{role} read a foreign case through {call}"
+    if call.method == "GET":
+        ids = set(all_ids(client, url))
+        assert side.subject_request.pk not in ids, f"{role} read a foreign request"
+    elif call.route.key.endswith("/search/"):  # the person's own-side case is found
+        assert others[0].case.number in text
 
 
 def _check_object_route(
@@ -1048,7 +1141,9 @@ def test_a_read_only_role_is_refused_before_its_body_is_read(world: World, call:
     response = _send(client, call.method, _object_url(call, obj), _spoiled(good), **_if_match(obj))
     if call.route.key.endswith("/transitions/{name}/"):
         assert_error(response, 409, "transition_not_allowed")
-    elif covers.target == "user":  # accounts are administrators' only: none is in scope
+    elif covers.target in {"user", "subject_request"}:
+        # Accounts are administrators' only, a personal data request its requester's and the
+        # directors' over its centre: none is in the observer's scope.
         assert_error(response, 404, "not_found")
     else:
         assert_error(response, 403, "permission_denied")

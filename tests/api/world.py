@@ -30,6 +30,8 @@ from cases.models import (
     Room,
     Session,
     Status,
+    SubjectRequest,
+    SubjectRequestKind,
     Transfer,
 )
 from cases.services.attachments import upload_attachment
@@ -70,6 +72,7 @@ class Side:
     user: Any  # a user who works there
     category: Category  # not centre-bound: the same on both sides
     event: Event  # the case's last (its photo's upload): the events feed lists events
+    subject_request: SubjectRequest  # an erasure of the case's first party, asked there (issue 22)
 
 
 def _arrived(tree: Tree, case: Case, street: Centre, origin: Centre | None) -> Case:
@@ -171,6 +174,13 @@ def build_side(
         user=user,
         category=seeded_category(),
         event=Event.objects.filter(case=case).latest("id"),
+        subject_request=SubjectRequest.objects.create(
+            kind=SubjectRequestKind.ERASURE,
+            centre=street,
+            requested_by=user,
+            phone_hash=case.parties.order_by("position")[0].phone_hash,
+            reason="world",
+        ),
     )
 
 

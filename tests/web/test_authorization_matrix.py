@@ -52,6 +52,7 @@ from cases.models import (
     Session,
     Transfer,
 )
+from cases.personal_data import decrypt
 from tests.api.world import Side, build_registered_side, build_sides
 from tests.factories import Tree, data_for
 
@@ -215,6 +216,9 @@ class ObjectRoute:
     each: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # other kwargs' values
     # A user's own object (a saved filter): no sight of another's, the administrator's included.
     personal: bool = False
+    # The object hangs from a case (registration sight is tested on it); a personal data
+    # request does not.
+    case_bound: bool = True
 
 
 @dataclass(frozen=True)
@@ -305,6 +309,32 @@ COVERAGE: dict[str, Coverage] = {
     # centre outside the reader's subtrees is refused as one that does not exist.
     "audit": QueryRoute(params=_case_filters),
     "audit_export": QueryRoute(params=_case_filters),
+    # Requests from the people concerned (issue 22): the list and the forms name no case and
+    # show only the caller's scope; a request is read by its requester, the directors over its
+    # centre (a city-wide search: the city's) and administrators; the export names a request
+    # in the form.
+    "personal_data": PageRoute(reason="The requests the caller reads."),
+    "personal_data_search": PageRoute(
+        reason="A person's parties in the caller's own cases only.",
+        body=lambda world, side: {"phone": _clear_phone(side), "search": ""},
+    ),
+    "personal_data_erasure": PageRoute(
+        reason="Asks about a person of the caller's own cases only.",
+        body=lambda world, side: {"phone": _clear_phone(side), "reason": "越权删除"},
+    ),
+    "personal_data_export": QueryRoute(
+        params=lambda world, side, pk: {"request": pk, "format": "json"}
+    ),
+    "personal_data_extract": QueryRoute(
+        params=lambda world, side, number: {"case_number": number, "format": "csv"},
+        reason="A case named by its number: one outside the scope is refused as a missing one.",
+    ),
+    "personal_data_request": ObjectRoute(
+        ids={"pk": "subject_request"},
+        body=constant({"decision": "refuse", "reason": "越权决定"}),
+        case_bound=False,
+    ),
+    "personal_data_request_run": ObjectRoute(ids={"pk": "subject_request"}, case_bound=False),
     # A background export (issue 21): its page and file are its owner's only, the administrator
     # included.
     "export_detail": ObjectRoute(ids={"pk": "export"}, personal=True),
@@ -427,6 +457,8 @@ QUERY_TARGETS: dict[str, Callable[[World, str], Any]] = {
     "audit": lambda world, side: world.sides[side].centre.pk,
     "audit_export": lambda world, side: world.sides[side].centre.pk,
     "case_bulk": lambda world, side: world.sides[side].case.pk,
+    "personal_data_export": lambda world, side: world.sides[side].subject_request.pk,
+    "personal_data_extract": lambda world, side: world.sides[side].case.number,
     "saved_filter_save": lambda world, side: world.sides[side].centre.pk,
     "calendar": lambda world, side: world.sides[side].centre.pk,
     "lookup_centres": lambda world, side: world.sides[side].centre.code,
@@ -450,6 +482,10 @@ def _target(side: Side, attribute: str) -> Any:
     if attribute == "export":  # the side's user's own, ready to download
         return _ready_export(side.user)
     return getattr(side, attribute)
+
+
+def _clear_phone(side: Side) -> str:
+    return decrypt(side.party.phone_encrypted)
 
 
 def _ready_export(user: Any) -> Export:
@@ -733,6 +769,7 @@ REGISTERED_CALLS = [
     if isinstance(COVERAGE[c.route.name], ObjectRoute)
     and "mediator" not in COVERAGE[c.route.name].ids.values()  # type: ignore[union-attr]
     and not COVERAGE[c.route.name].personal  # type: ignore[union-attr]
+    and COVERAGE[c.route.name].case_bound  # type: ignore[union-attr]
 ]
 
 
