@@ -11,7 +11,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from ..models import AuditRecord, Event
-from ..queries.timeline import redacted
 from .audit_export import row as audit_row
 from .cells import spreadsheet_cell
 
@@ -36,11 +35,8 @@ def header() -> list[str]:
 
 
 def event_row(event: Event, zone: tzinfo) -> list[Any]:
-    """An event as a line: its values as stored, names hidden once the case is anonymised."""
-    anonymised = event.case.anonymised_at is not None
+    """An event as a line: its values as stored (masked by anonymisation)."""
     values = {"before": event.before, "after": event.after}
-    if anonymised:
-        values = {key: redacted(event.kind, value) for key, value in values.items()}
     return [
         str(_("Event")),
         timezone.localtime(event.at, zone).strftime("%Y-%m-%d %H:%M:%S"),

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .append_only import append_only
+from .append_only import append_only, values_only
 
 
 class EventKind(models.TextChoices):
@@ -32,8 +32,10 @@ class Event(models.Model):
     """Who did what to which case, when, with the values before and after.
 
     Rows are only ever inserted (by ``cases.services.events.record``); the database refuses to
-    update or delete one (``append_only``), and a case or a user with events cannot be deleted.
-    Personal data never appears here in clear: only masked values.
+    update or delete one (``append_only``; anonymisation alone may mask ``before`` and ``after``,
+    ``values_only``), and a case or a user with events cannot be deleted.
+    ID numbers and phones appear here only masked; names and addresses until the case or the
+    person is anonymised (``cases.services.anonymisation``).
     """
 
     case = models.ForeignKey(
@@ -68,7 +70,7 @@ class Event(models.Model):
         verbose_name_plural = _("events")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["case", "at"], name="event_case_at")]
-        triggers = [append_only()]
+        triggers = [append_only(), values_only()]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.name} @ {self.at:%Y-%m-%d %H:%M}"

@@ -9,7 +9,7 @@ keep a list's query count independent of its length, and a detail's of its parti
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from .. import access, personal_data
 from ..models import (
@@ -63,13 +63,7 @@ def parties_for(user: User | AnonymousUser) -> QuerySet[Party]:
 
 
 def events_for(user: User) -> QuerySet[Event]:
-    # Whether the case was anonymised: its events are then shown without the people's names
-    # (``queries.timeline.redacted``).
-    return (
-        Event.objects.filter(case__in=visible_case_ids(user))
-        .select_related("actor")
-        .annotate(case_anonymised_at=F("case__anonymised_at"))
-    )
+    return Event.objects.filter(case__in=visible_case_ids(user)).select_related("actor")
 
 
 def agreements_for(user: User | AnonymousUser) -> QuerySet[Agreement]:

@@ -10,7 +10,7 @@ every read of ``cases.queries``. What a cursor cannot promise, and what a client
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from ..models import Case, Event
 from .cases import visible_case_ids
@@ -32,10 +32,6 @@ def changed_after(cases: QuerySet[Case], position: tuple[datetime, int] | None) 
 
 def event_feed(user: User | AnonymousUser) -> QuerySet[Event]:
     """The events of every case ``user`` may see, oldest id first, with their authors."""
-    # Whether each event's case was anonymised: its people's names are then not shown.
     return (
-        Event.objects.filter(case__in=visible_case_ids(user))
-        .select_related("actor")
-        .annotate(case_anonymised_at=F("case__anonymised_at"))
-        .order_by("id")
+        Event.objects.filter(case__in=visible_case_ids(user)).select_related("actor").order_by("id")
     )

@@ -211,6 +211,8 @@ EXTRA_LABELS: dict[str, Any] = {
     "phone": _("phone"),
     "mediators": _("mediators"),
     "concluded": _("case concluded"),
+    # Anonymisation: how many of the case's events it masked the people's data in.
+    "events": _("events masked"),
     # A party removed: the sessions that had listed it among those present.
     "sessions": _("listed at sessions"),
     # A judicial confirmation applied for after the 30 days of People's Mediation Law art. 33.
@@ -218,37 +220,13 @@ EXTRA_LABELS: dict[str, Any] = {
 }
 
 
-#: What events keep of a person in clear (names and addresses; ID numbers and phones are masked
-#: already): hidden once the case is anonymised (``redacted``).
-PERSONAL_EVENT_KEYS = frozenset({"name", "address", "agent", "legal_representative", "birth_date"})
-#: What is shown instead.
-REDACTED = "***"
-
-
-def redacted(kind: str, values: Any) -> Any:
-    """``values`` (an event's before or after) without what it holds of a person in clear: the
-    party fields of a ``parties`` event, and each entry of a ``parties`` list (the intake's).
-    Events themselves are never changed: an anonymised case's timeline is read through this."""
-    if not isinstance(values, Mapping):
-        return values
-    shown: dict[str, Any] = {}
-    for key, value in values.items():
-        if kind == EventKind.PARTIES and key in PERSONAL_EVENT_KEYS and value not in ("", None):
-            shown[key] = REDACTED
-        elif key == "parties" and isinstance(value, list):
-            shown[key] = [redacted(EventKind.PARTIES, item) for item in value]
-        else:
-            shown[key] = value
-    return shown
-
-
 class CaseTimeline:
     """Turns a case's events into lines a person reads: "Lead mediator: — → 王调解".
 
     Ids stored in events become names (read in one query per kind for all events), enumeration
-    codes their labels, ISO times local times. Events hold only masked personal data, so nothing
-    shown here is clear. A transition's event is titled by ``transition_titles`` (name → label:
-    the workflow's table, which lies above the reads).
+    codes their labels, ISO times local times. Events hold ID numbers and phones masked, and
+    names and addresses until anonymisation masks them in place. A transition's event is titled
+    by ``transition_titles`` (name → label: the workflow's table, which lies above the reads).
     """
 
     def __init__(
@@ -258,10 +236,8 @@ class CaseTimeline:
         parties: Iterable[Party],
         sessions: Iterable[Session],
         transition_titles: Mapping[str, Any],
-        anonymised: bool = False,
     ) -> None:
         self.events = events
-        self.anonymised = anonymised
         self.transition_titles = transition_titles
         self.parties = {p.pk: p for p in parties}
         self.sessions = {s.pk: s for s in sessions}
@@ -306,8 +282,6 @@ class CaseTimeline:
         who = user_display_name(event.actor) if event.actor else str(_("System"))
         before = event.before if isinstance(event.before, Mapping) else {}
         after = event.after if isinstance(event.after, Mapping) else {}
-        if self.anonymised:
-            before, after = redacted(event.kind, before), redacted(event.kind, after)
         order = self.order[self._model(event.kind)]
         keys = sorted(dict.fromkeys([*after, *before]), key=lambda k: self._position(k, order))
         changes = []

@@ -10,14 +10,20 @@ nothing else of a party, and nothing of a party at all today (DESIGN §5).
 
 ``anonymise_case`` does that to every party of a case and also empties its notes' text and
 deletes its files (attachments and thumbnails) from storage, keeping their rows marked removed.
-The case's own fields, its events and every report figure stay exactly as they were; its search
-document is rebuilt so that the old names, addresses and notes no longer find it.
+The case's own fields and every report figure stay exactly as they were; its search document is
+rebuilt so that the old names, addresses and notes no longer find it.
+
+The events stay too, with what they hold of the people anonymised masked in place
+(``mask_event_values``): the party's name becomes its role label, its address, ID number,
+phone and the rest ``***``. That is the one change the database lets through on the timeline
+(``cases.services.append_only.masking_events``; the kind, time, author and version of an event
+never change, and none is deleted).
 
 Cases on legal hold are never touched.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -27,8 +33,9 @@ from django.core.files.storage import Storage
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Attachment, AuditAction, Case, EventKind, Note, Party, PartyRole
+from ..models import Attachment, AuditAction, Case, Event, EventKind, Note, Party, PartyRole
 from . import audit, events, search_index
+from .append_only import masking_events
 
 #: The role labels a name is replaced by (the number follows: 申请人1).
 ROLE_LABELS: dict[str, str] = {
@@ -59,6 +66,19 @@ CLEARED: dict[str, Any] = {
 }
 
 
+#: What an event may hold of a person (of a party's fields; ID number and phone masked already).
+PERSONAL_EVENT_KEYS = frozenset(
+    {
+        "name", "id_number", "phone", "address", "agent", "birth_date", "document_type",
+        "ethnicity", "gender", "legal_representative",
+    }
+)  # fmt: skip
+#: What a masked value reads.
+MASKED = "***"
+#: The events that hold parties: one party (``party``: its id) or a list of them (``parties``).
+PARTY_EVENT_KINDS = (EventKind.INTAKE, EventKind.PARTIES, EventKind.REVEAL)
+
+
 @dataclass
 class Anonymised:
     """What one call did: the cases touched and the ones left alone because of a legal hold."""
@@ -80,6 +100,71 @@ def role_labels(parties: Iterable[Party]) -> dict[int, str]:
     return labels
 
 
+def _masked_party(values: Mapping[str, Any], label: str) -> dict[str, Any]:
+    """A party's values in an event with the person gone: the name its ``label``, the rest
+    ``***`` (those that held something)."""
+    masked = dict(values)
+    for key, value in values.items():
+        if key == "name":
+            masked[key] = label
+        elif key in PERSONAL_EVENT_KEYS and value not in ("", None):
+            masked[key] = MASKED
+    return masked
+
+
+def mask_event_values(
+    event: Event, labels: Mapping[int, str], positions: Mapping[int, int], everyone: bool
+) -> tuple[Any, Any]:
+    """``event``'s before and after without the people anonymised: those of ``labels`` (party
+    id → role label), or with ``everyone`` every party it names, parties since removed included
+    (named ``***``). A party is recognised by its id (``party``), or in the intake's list by its
+    place, which is its ``position`` (``positions``: position → party id)."""
+
+    def label_of(party_id: Any) -> str | None:
+        if party_id in labels:
+            return labels[party_id]
+        return MASKED if everyone else None
+
+    def mask(values: Any) -> Any:
+        if not isinstance(values, Mapping):
+            return values
+        masked = dict(values)
+        if "party" in values and (label := label_of(values["party"])) is not None:
+            masked = _masked_party(values, label)
+        listed = values.get("parties")
+        if isinstance(listed, list):
+            entries = []
+            for index, entry in enumerate(listed):
+                if not isinstance(entry, Mapping):  # ids (the anonymisation's own event)
+                    entries.append(entry)
+                    continue
+                party_id = entry.get("party", positions.get(index))
+                label = label_of(party_id)
+                entries.append(entry if label is None else _masked_party(entry, label))
+            masked["parties"] = entries
+        return masked
+
+    return mask(event.before), mask(event.after)
+
+
+def _mask_events(case: Case, parties: list[Party], chosen: list[Party], everyone: bool) -> int:
+    """Mask, in the events of ``case``, what they hold of the ``chosen`` parties (of every party
+    ever named with ``everyone``). ``parties`` are all of the case's, before anonymising."""
+    labels = role_labels(parties)
+    chosen_labels = {p.pk: labels[p.pk] for p in chosen}
+    positions = {p.position: p.pk for p in parties}
+    changed = []
+    for event in Event.objects.filter(case=case, kind__in=PARTY_EVENT_KINDS).order_by("pk"):
+        before, after = mask_event_values(event, chosen_labels, positions, everyone)
+        if (before, after) != (event.before, event.after):
+            event.before, event.after = before, after
+            changed.append(event)
+    if changed:
+        with masking_events():
+            Event.objects.bulk_update(changed, ["before", "after"])
+    return len(changed)
+
+
 def _delete_files(storage: Storage, names: list[str]) -> None:
     for name in names:
         storage.delete(name)
@@ -99,6 +184,7 @@ def _anonymise_in_case(
     parties = list(Party.objects.filter(case=case).select_for_update())
     labels = role_labels(parties)
     chosen = [p for p in parties if party_ids is None or p.pk in party_ids]
+    masked_events = _mask_events(case, parties, chosen, everyone=whole_case)
     for party in chosen:
         party.name = labels[party.pk]
         for name, value in CLEARED.items():
@@ -122,7 +208,9 @@ def _anonymise_in_case(
     case.updated_at = at
     case.save(update_fields=["version", "updated_at", *(["anonymised_at"] if whole_case else [])])
     search_index.reindex_case(case)
-    after: dict[str, Any] = {"parties": sorted(p.pk for p in chosen), "reason": reason}
+    after: dict[str, Any] = {
+        "parties": sorted(p.pk for p in chosen), "reason": reason, "events": masked_events
+    }  # fmt: skip
     if whole_case:
         after.update(notes=notes, files=files)
     events.record(

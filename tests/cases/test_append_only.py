@@ -23,7 +23,9 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from cases.models import AuditAction, AuditRecord, Case, Event
+from cases.models.append_only import EVENT_FIXED_COLUMNS, EVENT_VALUES, refusal
 from cases.services import audit
+from cases.services.append_only import masking_events
 from tests.factories import Tree, build_tree, register
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,6 +102,52 @@ def test_a_user_who_acted_cannot_be_deleted_so_the_timeline_keeps_who(
         with pytest.raises(ProtectedError):
             user.delete()
     assert case.events.get().actor == tree.intake_s1
+
+
+# --- The one way through: anonymisation masks the values of events ------------------------------
+
+
+def test_every_column_of_an_event_but_its_values_is_fixed() -> None:
+    columns = {field.column for field in Event._meta.concrete_fields}
+    assert columns - set(EVENT_VALUES) == set(EVENT_FIXED_COLUMNS)
+    assert set(EVENT_VALUES) <= columns
+
+
+def test_masking_changes_an_events_values_and_nothing_else(case: Case) -> None:
+    event = case.events.get()
+    with masking_events():
+        Event.objects.filter(pk=event.pk).update(after={"masked": True})
+    assert Event.objects.get(pk=event.pk).after == {"masked": True}
+    for sql in (
+        "UPDATE cases_event SET name = 'rewritten' WHERE id = %s",
+        "UPDATE cases_event SET at = at + interval '1 day', after = '{}' WHERE id = %s"
+        if connection.vendor == "postgresql"
+        else "UPDATE cases_event SET at = '2000-01-01', after = '{}' WHERE id = %s",
+        "DELETE FROM cases_event WHERE id = %s",
+    ):
+        with pytest.raises(IntegrityError) as error, masking_events(), connection.cursor() as cur:
+            cur.execute(sql, [event.pk])
+        operation = sql.split()[0]
+        assert str(error.value).splitlines()[0] == (
+            f"cases_event: only the values before and after may be masked: {operation} refused"
+        )
+    assert Event.objects.filter(pk=event.pk).values("name", "at", "after").get() == {
+        "name": event.name, "at": event.at, "after": {"masked": True}
+    }  # fmt: skip
+
+
+def test_masking_events_leaves_the_audit_trail_closed(tree: Tree) -> None:
+    record = audit.record(actor=tree.director_c, action=AuditAction.AUDIT_EXPORT, details={})
+    with pytest.raises(IntegrityError, match="cases_auditrecord is append-only"), masking_events():
+        AuditRecord.objects.filter(pk=record.pk).update(details={"x": 1})
+
+
+def test_after_masking_the_events_are_closed_again(case: Case) -> None:
+    with masking_events():
+        pass
+    assert refused("UPDATE cases_event SET after = '{}' WHERE case_id = %s", [case.pk]) == (
+        "cases_event is append-only: UPDATE refused (a correction is a new row)"
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -205,3 +253,30 @@ class TestAnSQLiteDatabase:
             with pytest.raises(sqlite3.IntegrityError, match="cases_event is append-only"):
                 db.execute("DELETE FROM cases_event WHERE id = ?", [event])
         db.close()
+
+    def test_masking_opens_the_values_of_events_only(self, sqlite_db: sqlite3.Connection) -> None:
+        db = sqlite_db
+        event, record = self.add_rows(db)
+        db.execute("INSERT INTO cases_append_only_switch (reason) VALUES ('mask')")
+        db.execute("UPDATE cases_event SET after = '{\"masked\": 1}' WHERE id = ?", [event])
+        refusals = {
+            "UPDATE cases_event SET name = 'rewritten' WHERE id = ?": (
+                "cases_event: only the values before and after may be masked: UPDATE refused"
+            ),
+            "DELETE FROM cases_event WHERE id = ?": (
+                "cases_event: only the values before and after may be masked: DELETE refused"
+            ),
+        }
+        for sql, message in refusals.items():
+            with pytest.raises(sqlite3.IntegrityError) as error:
+                db.execute(sql, [event])
+            assert str(error.value) == message
+        for operation, sql in (
+            ("UPDATE", "UPDATE cases_auditrecord SET actor_name = 'x' WHERE id = ?"),
+            ("DELETE", "DELETE FROM cases_auditrecord WHERE id = ?"),
+        ):
+            with pytest.raises(sqlite3.IntegrityError) as error:
+                db.execute(sql, [record])
+            assert str(error.value) == refusal("cases_auditrecord", operation)
+        row = db.execute("SELECT name, after FROM cases_event WHERE id = ?", [event]).fetchone()
+        assert row == ("intake", '{"masked": 1}')

@@ -1,6 +1,8 @@
 """Retention (issue 22): retention periods per centre and category, the legal hold, and the daily
 run that anonymises the cases past retention (docs/personal-data.md)."""
 
+import json
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 from pathlib import Path
@@ -26,9 +28,12 @@ from cases.models import (
 from cases.queries.retention import Rules, add_years, retention_ends, retention_years
 from cases.queries.search import matching
 from cases.reports import monthly
-from cases.services.anonymisation import anonymise_parties
+from cases.services.anonymisation import anonymise_case, anonymise_parties
 from cases.services.attachments import download_attachment, upload_attachment
+from cases.services.cases import reveal_party
+from cases.services.intake import PartyData
 from cases.services.notes import write_note
+from cases.services.parties import add_party, correct_party, remove_party
 from cases.services.retention import anonymise_expired, set_legal_hold
 from mediation.celery import app
 from tests.attachment_files import pdf, upload, use_tmp_storage
@@ -72,6 +77,17 @@ def closed_case(tree: Tree, closed: datetime, **extra: Any) -> Case:
 
 def ago(days: int) -> datetime:
     return NOW - timedelta(days=days)
+
+
+def facts(event: Mapping[str, Any]) -> dict[str, Any]:
+    """An event's row but its values (``before``, ``after``): what anonymisation never changes."""
+    return {key: value for key, value in event.items() if key not in ("before", "after")}
+
+
+def stored_people(events: Sequence[Mapping[str, Any]], *words: str) -> list[str]:
+    """The ``words`` still found in the events' stored values."""
+    stored = json.dumps([[e["before"], e["after"]] for e in events], ensure_ascii=False)
+    return [word for word in words if word in stored]
 
 
 # --- Retention periods --------------------------------------------------------------------------
@@ -205,12 +221,22 @@ def test_anonymisation_removes_personal_data_notes_and_files_and_keeps_the_case(
     after = Case.objects.get(pk=case.pk)
     assert fields() == kept_fields
     assert after.version == case.version + 1
-    # The events are as they were, and one more says what was done (ids, no names).
+    # The events are the same events (kind, time, author, centre, version), what they held of
+    # the people masked in place, and one more says what was done (ids, no names).
     events = list(Event.objects.filter(case=case).values())
-    assert events[: len(kept_events)] == kept_events
+    assert [facts(e) for e in events[: len(kept_events)]] == [facts(e) for e in kept_events]
     assert [(e["name"], e["after"]["reason"]) for e in events[len(kept_events) :]] == [
         ("anonymise_parties", "retention")
     ]
+    (registered,) = [e["after"] for e in events if e["name"] == "register"]
+    assert registered["parties"] == [
+        {"name": "申请人1", "role": "applicant", "kind": "person", "id_number": "***",
+         "phone": "***"},
+        {"name": "被申请人1", "role": "respondent", "kind": "person", "id_number": "",
+         "phone": "***"},
+    ]  # fmt: skip
+    assert registered["number"] == case.number
+    assert not stored_people(events, "张三", "李四", "138****5678", "420***********1237")
     for party in Party.objects.filter(case=case):
         assert party.name in {"申请人1", "被申请人1"}
         assert party.kind == "person" and party.role in {"applicant", "respondent"}
@@ -277,6 +303,53 @@ def test_anonymise_parties_takes_the_people_named_and_passes_cases_on_hold(tree:
     ]
     assert Party.objects.filter(case=second, name="张三").exists()
     assert Case.objects.get(pk=first.pk).anonymised_at is None  # the case as a whole is not
+
+
+def test_anonymising_one_person_masks_them_in_every_event_and_nobody_else(tree: Tree) -> None:
+    case = register(actor=tree.intake_s1, centre=tree.s1)
+    wang = add_party(
+        case=case, actor=tree.intake_s1, reason="漏登",
+        data=PartyData(name="王五", role="respondent", phone="13700002222", address="解放大道9号"),
+    )  # fmt: skip
+    correct_party(party=wang, actor=tree.intake_s1, changes={"name": "王五一"}, reason="笔误")
+    zhao = add_party(
+        case=case,
+        actor=tree.intake_s1,
+        reason="误登",
+        data=PartyData(name="赵六", role="respondent"),
+    )
+    remove_party(party=zhao, actor=tree.intake_s1, reason="误登")
+    reveal_party(party=Party.objects.get(pk=wang.pk), actor=tree.director_d1)
+    kept = list(Event.objects.filter(case=case).values())
+
+    anonymise_parties([Party.objects.get(pk=wang.pk)], actor=tree.director_d1, reason="erasure")
+
+    events = list(Event.objects.filter(case=case).values())
+    assert [facts(e) for e in events[: len(kept)]] == [facts(e) for e in kept]
+    by_name = {e["name"]: e for e in events}
+    # 王五 (the second respondent) is 被申请人2 wherever the events named them ...
+    assert [
+        (e["after"]["name"], e["after"].get("address"), e["after"].get("phone"))
+        for e in events if e["name"] == "add_party"
+    ] == [("被申请人2", "***", "***"), ("赵六", None, None)]  # fmt: skip
+    (corrected,) = [e for e in events if e["name"] == "correct_party"]
+    assert (corrected["before"]["name"], corrected["after"]["name"]) == ("被申请人2", "被申请人2")
+    assert corrected["after"]["reason"] == "笔误"
+    assert by_name["reveal"]["after"] == {"party": wang.pk, "id_number": "", "phone": "***"}
+    assert not stored_people(events, "王五", "解放大道", "137****2222")
+    # ... and nobody else was touched: the others' names, the removed party's, the registration.
+    assert by_name["register"] == next(e for e in kept if e["name"] == "register")
+    assert by_name["remove_party"] == next(e for e in kept if e["name"] == "remove_party")
+    assert by_name["anonymise_parties"]["after"] == {
+        "parties": [wang.pk], "reason": "erasure", "events": 3
+    }  # fmt: skip
+
+    # The whole case at the end of retention: everyone ever named, the removed party too.
+    anonymise_case(case, actor=None, reason="retention")
+    events = list(Event.objects.filter(case=case).values())
+    assert not stored_people(events, "张三", "李四", "赵六", "138****5678", "139****1111")
+    (removed,) = [e for e in events if e["name"] == "remove_party"]
+    assert removed["before"]["name"] == "***" and removed["after"] == {"reason": "误登"}
 
 
 # --- The legal hold -----------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from ...models import Case, Category, Centre, Channel, Event, FailGuidance, Outcome, RiskLevel
-from ...queries.timeline import redacted
 from ...services.cases import EDITABLE_FIELDS
 from ..fields import IdRelatedField
 from .base import ChoiceLabel, FieldsBuiltOnce
@@ -166,11 +165,3 @@ class EventSerializer(serializers.ModelSerializer[Event]):
             "case_version",
         ]
         read_only_fields = fields
-
-    def to_representation(self, instance: Event) -> dict[str, Any]:
-        shown: dict[str, Any] = super().to_representation(instance)
-        # An anonymised case's events are shown without the people's names and addresses.
-        if getattr(instance, "case_anonymised_at", None) is not None:
-            shown["before"] = redacted(instance.kind, shown["before"])
-            shown["after"] = redacted(instance.kind, shown["after"])
-        return shown

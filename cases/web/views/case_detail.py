@@ -109,7 +109,6 @@ def _page_context(
         parties=parties,
         sessions=sessions,
         transition_titles={name: spec.label for name, spec in workflow.TRANSITIONS.items()},
-        anonymised=case.anonymised_at is not None,
     )
     notes = case_notes(user, case)
     # Registration sight alone reads no files (``read_files``): none are listed either.
