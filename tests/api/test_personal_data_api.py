@@ -104,3 +104,10 @@ def test_an_erasure_over_the_api(tree: Tree, two_cases: Any) -> None:
     assert list(assert_error(nobody, 400, "invalid")["fields"]) == ["id_number"]
     mediator = client_for(tree.mediator_s1_user).get(REQUESTS)
     assert_error(mediator, 403, "permission_denied")
+
+
+@pytest.mark.parametrize("path", [SEARCH, EXPORT])
+def test_options_describes_what_the_search_and_the_export_read(tree: Tree, path: str) -> None:
+    response = client_for(tree.director_d1).options(path)
+    assert response.status_code == 200
+    assert set(response.json()["actions"]["POST"]) == {"id_number", "phone", "request"}

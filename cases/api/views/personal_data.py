@@ -169,6 +169,8 @@ class PersonalDataViewSet(ScopedViewSet):
     """The search and the export: POST, so the numbers stay out of URLs and logs."""
 
     scope = staticmethod(subject_requests_for)
+    # What both actions read (an OPTIONS request describes it).
+    serializer_class = SearchSerializer
     pagination_class = None
     filter_backends: list[Any] = []
 
