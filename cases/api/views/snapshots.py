@@ -6,6 +6,7 @@ A snapshot is listed and downloadable for whoever reads that centre's reports
 (``access.report_centres``); any other is 404, as a missing one is.
 """
 
+import copy
 import json
 from typing import Any
 
@@ -139,13 +140,19 @@ WHO_READS = (
 
 
 # The stored JSON: the monthly report's JSON without the names (``labelled`` adds those).
-STORED_REPORT_SCHEMA: dict[str, Any] = {
-    **REPORT_SCHEMA,
-    "required": [key for key in REPORT_SCHEMA["required"] if key not in LABELLED_KEYS],
-    "properties": {
-        key: value for key, value in REPORT_SCHEMA["properties"].items() if key not in LABELLED_KEYS
-    },
-}
+def _stored_report_schema() -> dict[str, Any]:
+    schema = copy.deepcopy(REPORT_SCHEMA)
+    schema["required"] = [key for key in schema["required"] if key not in LABELLED_KEYS]
+    for key in LABELLED_KEYS:
+        schema["properties"].pop(key, None)
+    for entries in schema["properties"]["breakdowns"]["properties"].values():
+        entries["items"]["required"] = ["key", "figures"]
+        entries["items"]["properties"].pop("label", None)
+    schema["properties"]["centre"]["properties"].pop("label", None)
+    return schema
+
+
+STORED_REPORT_SCHEMA = _stored_report_schema()
 
 
 def _file_schema(kind: str, what: str) -> Any:
