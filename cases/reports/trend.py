@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from .. import deadlines
 from ..models import (
@@ -294,3 +296,44 @@ def _ranked(
         out.append({"centre": row["centre"], "rank": rank, **row[measure]})
     out += [{"centre": row["centre"], "rank": None, **row[measure]} for row in others]
     return out
+
+
+# --- Names, for whoever shows them ------------------------------------------------------------------
+
+
+def labelled_trend(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with the centre's name, the figures' and the levels' in the active language."""
+    english = (get_language() or "").startswith("en")
+    centre = data["centre"]
+    label = (centre["name_en"] or centre["name_zh"]) if english else centre["name_zh"]
+    return {
+        **data,
+        "centre": {**centre, "label": label},
+        "figure_labels": {key: str(figures.BY_KEY[key].label) for key in TREND_KEYS},
+        "level_labels": {key: str(name) for key, name in figures.LEVELS},
+    }
+
+
+def labelled_rankings(data: dict[str, Any]) -> dict[str, Any]:
+    english = (get_language() or "").startswith("en")
+
+    def named(centre: dict[str, Any]) -> dict[str, Any]:
+        label = (centre["name_en"] or centre["name_zh"]) if english else centre["name_zh"]
+        return {**centre, "label": label}
+
+    return {
+        **data,
+        "centre": named(data["centre"]),
+        "rankings": {
+            measure: [{**entry, "centre": named(entry["centre"])} for entry in entries]
+            for measure, entries in data["rankings"].items()
+        },
+        "measure_labels": {key: str(label) for key, label in RANKING_LABELS},
+    }
+
+
+RANKING_LABELS: tuple[tuple[str, Any], ...] = (
+    ("success_rate", _("Success rate")),
+    ("overdue_share", _("Overdue share of open cases")),
+    ("days_to_conclusion_median", _("Days to conclusion, median")),
+)

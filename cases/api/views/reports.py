@@ -560,44 +560,6 @@ TREND_BAD_PARAMETER = error(
 )
 
 
-def labelled_trend(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` with the centre's name, the figures' and the levels' in the active language."""
-    english = (get_language() or "").startswith("en")
-    centre = data["centre"]
-    label = (centre["name_en"] or centre["name_zh"]) if english else centre["name_zh"]
-    return {
-        **data,
-        "centre": {**centre, "label": label},
-        "figure_labels": {key: str(BY_KEY[key].label) for key in trend.TREND_KEYS},
-        "level_labels": {key: str(name) for key, name in LEVELS},
-    }
-
-
-def labelled_rankings(data: dict[str, Any]) -> dict[str, Any]:
-    english = (get_language() or "").startswith("en")
-
-    def named(centre: dict[str, Any]) -> dict[str, Any]:
-        label = (centre["name_en"] or centre["name_zh"]) if english else centre["name_zh"]
-        return {**centre, "label": label}
-
-    return {
-        **data,
-        "centre": named(data["centre"]),
-        "rankings": {
-            measure: [{**entry, "centre": named(entry["centre"])} for entry in entries]
-            for measure, entries in data["rankings"].items()
-        },
-        "measure_labels": {key: str(label) for key, label in RANKING_LABELS},
-    }
-
-
-RANKING_LABELS: tuple[tuple[str, Any], ...] = (
-    ("success_rate", _("Success rate")),
-    ("overdue_share", _("Overdue share of open cases")),
-    ("days_to_conclusion_median", _("Days to conclusion, median")),
-)
-
-
 def _trend_file_schema(kind: str, what: str) -> Any:
     media_type = trend_document.CONTENT_TYPES[kind].split(";")[0]
     return extend_schema(
@@ -665,7 +627,7 @@ class TrendViewSet(ScopedViewSet):
             raise NotFound()
         last = parse_month(params["month"]) if "month" in params else None
         data = trend.trend(centre, params["months"], params["scope"], last=last, now=now)
-        return labelled_trend(data)
+        return trend.labelled_trend(data)
 
     @extend_schema(
         summary="The child centres of a centre, ranked",
@@ -695,7 +657,7 @@ class TrendViewSet(ScopedViewSet):
                 raise NotFound()
             month = parse_month(params["month"]) if "month" in params else current_month(now)
             data = trend.rankings(centre, month, now=now)
-        return Response(labelled_rankings(data))
+        return Response(trend.labelled_rankings(data))
 
 
 def trend_file_response(user: Any, data: dict[str, Any], kind: str) -> HttpResponse:

@@ -7,7 +7,6 @@ A snapshot is listed and downloadable for whoever reads that centre's reports
 """
 
 import copy
-import json
 from typing import Any
 
 from django.core.validators import RegexValidator
@@ -29,13 +28,12 @@ from rest_framework import mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ...documents import report
+from ...documents import snapshot as snapshot_document
 from ...documents.pdf import PdfUnavailable
 from ...errors import error_body
 from ...models import ReportSnapshot
 from ...queries.filters import IdFilter
 from ...queries.snapshots import snapshots_for
-from ...reports import monthly
 from ...reports.periods import parse_month
 from ...services import audit
 from ..base import ScopedViewSet, signed_in_user
@@ -45,8 +43,8 @@ from .reports import PDF_FILE_UNAVAILABLE, REPORT_SCHEMA
 LABELLED_KEYS = {"figure_labels", "definitions", "breakdown_labels", "level_labels",
                  "level_resolution_definition", "scope_label"}  # fmt: skip
 
-FILE_KINDS = ("json", "csv", "xlsx", "pdf")
-CONTENT_TYPES = {"json": "application/json", **report.CONTENT_TYPES}
+FILE_KINDS = snapshot_document.FILE_KINDS
+CONTENT_TYPES = snapshot_document.CONTENT_TYPES
 
 
 class SnapshotFilter(filters.FilterSet):
@@ -236,7 +234,7 @@ class ReportSnapshotViewSet(mixins.ListModelMixin, ScopedViewSet):
     def _download(self, request: Request, kind: str) -> Response | HttpResponse:
         snapshot = self.get_object()
         try:
-            name, content = snapshot_file(snapshot, kind)
+            name, content = snapshot_document.snapshot_file(snapshot, kind)
         except PdfUnavailable:
             return Response(
                 error_body("pdf_unavailable", PDF_FILE_UNAVAILABLE),
@@ -246,17 +244,6 @@ class ReportSnapshotViewSet(mixins.ListModelMixin, ScopedViewSet):
         response = HttpResponse(content, content_type=CONTENT_TYPES[kind])
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-
-
-def snapshot_file(snapshot: ReportSnapshot, kind: str) -> tuple[str, bytes]:
-    """The file ``kind`` of ``snapshot`` and its name: the stored JSON as it is, the others made
-    from it with names in the active language (``PdfUnavailable`` without a PDF renderer)."""
-    data = snapshot.data
-    name = report.filename(data, kind).replace(f".{kind}", f"-v{snapshot.version}.{kind}")
-    if kind == "json":
-        return name, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
-    makers = {"csv": report.to_csv, "xlsx": report.to_xlsx, "pdf": report.to_pdf}
-    return name, makers[kind](monthly.labelled(data))
 
 
 def audit_snapshot_download(user: Any, snapshot: ReportSnapshot, kind: str) -> None:
