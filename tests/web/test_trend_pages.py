@@ -69,7 +69,7 @@ def test_twenty_four_months_for_the_centre_alone(
 ) -> None:
     tree = history.tree
     client = client_for(tree.director_d1)
-    page = client.get(TREND, {"centre": tree.s1.pk, "months": "24", "scope": "centre"})
+    page = client.get(TREND, {"centre": str(tree.s1.pk), "months": "24", "scope": "centre"})
     assert page.status_code == 200
     rows = re.findall(
         r'<tr data-month="(\d{4}-\d{2})">',
