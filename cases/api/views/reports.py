@@ -12,6 +12,7 @@ files as they are, so a bad ``format`` is a 400 naming it like any other field.
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -660,7 +661,7 @@ class TrendViewSet(ScopedViewSet):
         return Response(trend.labelled_rankings(data))
 
 
-def trend_file_response(user: Any, data: dict[str, Any], kind: str) -> HttpResponse:
+def trend_file_response(user: User, data: dict[str, Any], kind: str) -> HttpResponse:
     """The trend as a file, and its ``report_download`` audit record (filed under the centre)."""
     english = (get_language() or "").startswith("en")
     makers = {"csv": trend_document.to_csv, "xlsx": trend_document.to_xlsx}

@@ -9,6 +9,7 @@ A snapshot is listed and downloadable for whoever reads that centre's reports
 import copy
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from django.http import HttpResponse
@@ -246,7 +247,7 @@ class ReportSnapshotViewSet(mixins.ListModelMixin, ScopedViewSet):
         return response
 
 
-def audit_snapshot_download(user: Any, snapshot: ReportSnapshot, kind: str) -> None:
+def audit_snapshot_download(user: User, snapshot: ReportSnapshot, kind: str) -> None:
     audit.downloaded(
         actor=user,
         document="report_snapshot",
