@@ -16,9 +16,11 @@ from .views.mediators import MediatorViewSet
 from .views.notifications import NotificationViewSet
 from .views.parties import CasePartyViewSet, PartyViewSet
 from .views.personal_data import PersonalDataViewSet, SubjectRequestViewSet
-from .views.reports import ReportViewSet
+from .views.reports import ReportViewSet, TrendViewSet
 from .views.rooms import RoomViewSet
 from .views.sessions import SessionViewSet
+from .views.snapshots import FILE_KINDS as SNAPSHOT_FILE_KINDS
+from .views.snapshots import ReportSnapshotViewSet
 from .views.transfers import TransferViewSet
 from .views.users import UserViewSet
 
@@ -63,6 +65,31 @@ urlpatterns = [
             name=f"report-monthly-{kind}",
         )
         for kind in ("csv", "xlsx", "pdf")
+    ),
+    # The trend and the rankings (issue 24).
+    path("reports/trend/", TrendViewSet.as_view({"get": "trend"}), name="report-trend"),
+    *(
+        path(
+            f"reports/trend/{kind}/",
+            TrendViewSet.as_view({"get": f"trend_{kind}"}),
+            name=f"report-trend-{kind}",
+        )
+        for kind in ("csv", "xlsx")
+    ),
+    path("reports/rankings/", TrendViewSet.as_view({"get": "rankings"}), name="report-rankings"),
+    # The snapshot archive (issue 24): the list, and each stored report's files.
+    path(
+        "reports/snapshots/",
+        ReportSnapshotViewSet.as_view({"get": "list"}),
+        name="report-snapshot-list",
+    ),
+    *(
+        path(
+            f"reports/snapshots/<int:pk>/{kind}/",
+            ReportSnapshotViewSet.as_view({"get": f"file_{kind}"}),
+            name=f"report-snapshot-{kind}",
+        )
+        for kind in SNAPSHOT_FILE_KINDS
     ),
     # A case's parties, changed under the case with its ETag (issue 19).
     path(

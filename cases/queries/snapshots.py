@@ -1,8 +1,10 @@
-"""The monthly report snapshots: which centres a run still owes, whom their e-mails go to."""
+"""The monthly report snapshots: which centres a run still owes, whom their e-mails go to, and
+which snapshots a user may browse (the archive, issue 24)."""
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
+from ..access import report_centres
 from ..models import Centre, Membership, ReportRun, ReportSnapshot, Role
 
 
@@ -36,4 +38,12 @@ def owed(snapshots: QuerySet[ReportSnapshot]) -> QuerySet[ReportSnapshot]:
     )
     return snapshots.filter(
         emailed_at__isnull=True, centre_id__in=with_directors.values("centre_id")
+    )
+
+
+def snapshots_for(user: User | AnonymousUser) -> QuerySet[ReportSnapshot]:
+    """The snapshots of the centres whose reports ``user`` reads (``access.report_centres``:
+    administrators all, directors and observers their subtrees, nobody else any)."""
+    return ReportSnapshot.objects.filter(centre__in=report_centres(user)).select_related(
+        "centre", "run"
     )

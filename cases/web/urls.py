@@ -24,6 +24,7 @@ from .views import (
     personal_data,
     profile,
     quick_search,
+    report_archive,
     reports,
     retention,
     saved_filters,
@@ -31,6 +32,7 @@ from .views import (
     sessions,
     similar,
     transfers,
+    trend,
     workbench,
 )
 
@@ -179,6 +181,13 @@ urlpatterns = [
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     # Monthly reports.
     path("reports/", reports.reports, name="reports"),
+    path("reports/trend/", trend.report_trend, name="report_trend"),
+    path("reports/snapshots/", report_archive.report_archive, name="report_archive"),
+    path(
+        "reports/snapshots/<int:pk>/<str:kind>/",
+        report_archive.report_snapshot_file,
+        name="report_snapshot_file",
+    ),
     # The e-mails the file backend kept (make run), for administrators.
     path("sent-mail/", sent_mail.sent_mail_list, name="sent_mail"),
     path("sent-mail/<str:key>/", sent_mail.sent_mail_message, name="sent_mail_message"),

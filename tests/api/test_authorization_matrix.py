@@ -574,6 +574,24 @@ COVERAGE: dict[str, Coverage] = {
         )
         for kind in ("csv", "xlsx", "pdf")
     },
+    # The trend, its files and the rankings (issue 24): the same readers as the report.
+    **{
+        path: QueryRoute(
+            target="district", param="centre", readers=frozenset({"foreign_director", "observer"}),
+        )
+        for path in ("/api/v1/reports/trend/", "/api/v1/reports/trend/csv/",
+                     "/api/v1/reports/trend/xlsx/", "/api/v1/reports/rankings/")
+    },
+    # The snapshot archive: the snapshots of centres whose reports the caller reads.
+    "/api/v1/reports/snapshots/": ListRoute(
+        target="snapshot",
+        probes=lambda world, snapshot: [{}, {"centre": str(snapshot.centre_id)},
+                                        {"month": f"{snapshot.month:%Y-%m}"}],
+    ),
+    **{
+        f"/api/v1/reports/snapshots/{{id}}/{kind}/": ObjectRoute(target="snapshot")
+        for kind in ("json", "csv", "xlsx", "pdf")
+    },
 }  # fmt: skip
 
 

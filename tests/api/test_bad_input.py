@@ -177,6 +177,9 @@ ID_FILTERS = [
     ("/api/v1/rooms/", "centre"),
     ("/api/v1/users/", "centre"),
     ("/api/v1/reports/monthly/", "centre"),
+    ("/api/v1/reports/trend/", "centre"),
+    ("/api/v1/reports/rankings/", "centre"),
+    ("/api/v1/reports/snapshots/", "centre"),
 ]
 
 

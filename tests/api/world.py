@@ -27,6 +27,8 @@ from cases.models import (
     Mediator,
     Note,
     Party,
+    ReportRun,
+    ReportSnapshot,
     Room,
     Session,
     Status,
@@ -34,6 +36,8 @@ from cases.models import (
     SubjectRequestKind,
     Transfer,
 )
+from cases.reports import monthly
+from cases.reports.periods import add_months, current_month
 from cases.services.attachments import upload_attachment
 from cases.services.notes import write_note
 from cases.services.sessions import book_session
@@ -73,6 +77,7 @@ class Side:
     category: Category  # not centre-bound: the same on both sides
     event: Event  # the case's last (its photo's upload): the events feed lists events
     subject_request: SubjectRequest  # an erasure of the case's first party, asked there (issue 22)
+    snapshot: ReportSnapshot  # the district's report of last month, as a run kept it (issue 24)
 
 
 def _arrived(tree: Tree, case: Case, street: Centre, origin: Centre | None) -> Case:
@@ -181,6 +186,24 @@ def build_side(
             phone_hash=case.parties.order_by("position")[0].phone_hash,
             reason="world",
         ),
+        snapshot=report_snapshot(district),
+    )
+
+
+def report_snapshot(centre: Centre) -> ReportSnapshot:
+    """``centre``'s report of last month as the schedule's run keeps it."""
+    now = timezone.now()
+    month = add_months(current_month(now), -1)
+    run, _created = ReportRun.objects.get_or_create(
+        month=month, version=1, defaults={"started_at": now}
+    )
+    return ReportSnapshot.objects.create(
+        run=run,
+        centre=centre,
+        month=month,
+        version=1,
+        generated_at=now,
+        data=monthly.report(centre, month, now=now),
     )
 
 

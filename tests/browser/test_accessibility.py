@@ -66,6 +66,8 @@ def main_pages(tree: Tree, history: History) -> list[tuple[str, str]]:
         (f"/cases/{case.pk}/", ""),
         ("/due/", "Due lists"),
         (f"/reports/?month={month}", "Monthly report"),
+        ("/reports/trend/?months=24", "Trend"),
+        ("/reports/snapshots/", "Report archive"),
         ("/notifications/", "Notifications"),
         ("/profile/", "Your settings"),
     ]

@@ -357,6 +357,12 @@ COVERAGE: dict[str, Coverage] = {
     "lookup_mediators": QueryRoute(params=lambda world, side, text: {"q": text}),
     "mediator_list": QueryRoute(params=lambda world, side, pk: {"centre": pk}),
     "reports": QueryRoute(params=lambda world, side, pk: {"centre": pk}),
+    # The trend and the snapshot archive (issue 24): the report's readers, a centre in the query.
+    "report_trend": QueryRoute(params=lambda world, side, pk: {"centre": pk, "months": "24"}),
+    "report_archive": QueryRoute(params=lambda world, side, pk: {"centre": pk}),
+    "report_snapshot_file": ObjectRoute(
+        ids={"pk": "snapshot"}, each={"kind": ("json", "csv", "xlsx", "pdf")}, case_bound=False
+    ),
     "transfers": QueryRoute(params=_transfer_decision),
     "notifications_read": QueryRoute(params=lambda world, side, pk: {"id": pk}),
     # One case and what hangs from it: ids in the path.
@@ -465,6 +471,8 @@ QUERY_TARGETS: dict[str, Callable[[World, str], Any]] = {
     "lookup_mediators": lambda world, side: world.sides[side].mediator.name,
     "mediator_list": lambda world, side: world.sides[side].centre.pk,
     "reports": lambda world, side: world.sides[side].district.pk,
+    "report_trend": lambda world, side: world.sides[side].district.pk,
+    "report_archive": lambda world, side: world.sides[side].district.pk,
     "transfers": lambda world, side: world.sides[side].transfer.pk,
     "notifications_read": lambda world, side: world.notifications[side].pk,
 }

@@ -12,8 +12,10 @@ files as they are, so a bad ``format`` is a 400 naming it like any other field.
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -24,12 +26,13 @@ from rest_framework.response import Response
 
 from ... import access
 from ...documents import report
+from ...documents import trend as trend_document
 from ...documents.pdf import PdfUnavailable
 from ...errors import error_body
 from ...models import Centre, ReportScope
 from ...replica import reading_from_replica
-from ...reports import monthly
-from ...reports.figures import FIGURES, LEVELS, Kind
+from ...reports import monthly, trend
+from ...reports.figures import BY_KEY, FIGURES, LEVELS, Kind
 from ...reports.periods import current_month, parse_month
 from ...services import audit
 from ..base import ScopedViewSet, signed_in_user
@@ -395,4 +398,286 @@ def _file(
     )
     response = HttpResponse(content, content_type=report.CONTENT_TYPES[kind])
     response["Content-Disposition"] = f'attachment; filename="{report.filename(data, kind)}"'
+    return response
+
+
+# --- The trend and the rankings (issue 24) ----------------------------------------------------------
+
+
+class TrendQuery(serializers.Serializer):  # type: ignore[type-arg]
+    """The trend's parameters, checked the way request bodies are (400 naming the field)."""
+
+    centre = IdField(help_text="The centre's id.")
+    months = serializers.ChoiceField(
+        choices=[(n, str(n)) for n in trend.WINDOWS],
+        default=12,
+        help_text="How many months: `12` or `24`.",
+    )
+    scope = serializers.ChoiceField(
+        choices=ReportScope.choices,
+        default=ReportScope.SUBTREE,
+        help_text="`subtree`: the centre and every centre below it; `centre`: the centre alone.",
+    )
+    month = serializers.RegexField(
+        r"^\d{4}-\d{2}$",
+        required=False,
+        help_text="The last month of the window, `YYYY-MM`, not after the current month "
+        "(Asia/Shanghai). Default: this month (live).",
+    )
+
+    def validate_months(self, value: Any) -> int:
+        return int(value)
+
+    def validate_month(self, value: str) -> str:
+        return MonthlyReportQuery.validate_month(self, value)  # type: ignore[arg-type]
+
+
+class RankingsQuery(serializers.Serializer):  # type: ignore[type-arg]
+    centre = IdField(help_text="The centre whose child centres are ranked.")
+    month = serializers.RegexField(
+        r"^\d{4}-\d{2}$",
+        required=False,
+        help_text="`YYYY-MM`, not after the current month (Asia/Shanghai). Default: this month.",
+    )
+
+    def validate_month(self, value: str) -> str:
+        return MonthlyReportQuery.validate_month(self, value)  # type: ignore[arg-type]
+
+
+def _trend_figure_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": list(trend.TREND_KEYS),
+        "properties": {
+            key: {**_VALUE_SCHEMAS[BY_KEY[key].kind], "description": BY_KEY[key].definition}
+            for key in trend.TREND_KEYS
+        },
+    }
+
+
+_LEVELS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Of the cases resolved in the month, the share resolved at each level.",
+    "properties": {
+        key: {"type": "number", "minimum": 0, "maximum": 1, "nullable": True}
+        for key, _label in LEVELS
+    },
+}
+_CENTRE_SCHEMA = REPORT_SCHEMA["properties"]["centre"]
+
+TREND_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["centre", "scope", "months", "first_month", "last_month", "as_of", "series"],
+    "properties": {
+        "centre": _CENTRE_SCHEMA,
+        "scope": {"type": "string", "enum": list(ReportScope.values)},
+        "months": {"type": "integer", "enum": list(trend.WINDOWS)},
+        "first_month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+        "last_month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+        "as_of": {"type": "string", "format": "date-time"},
+        "series": {
+            "type": "array",
+            "description": "One entry per month, oldest first.",
+            "items": {
+                "type": "object",
+                "required": ["month", "live", "figures", "level_resolution"],
+                "properties": {
+                    "month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+                    "live": {"type": "boolean", "description": "The current month: as of now."},
+                    "figures": _trend_figure_schema(),
+                    "level_resolution": _LEVELS_SCHEMA,
+                },
+            },
+        },
+        "figure_labels": _names_schema(),
+        "level_labels": _names_schema(),
+    },
+}
+
+_RANKED_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["centre", "rank", "value", "part", "whole", "enough"],
+    "properties": {
+        "centre": _CENTRE_SCHEMA,
+        "rank": {
+            "type": "integer",
+            "nullable": True,
+            "description": "1 is best; equal values share a rank. Null: not ranked (fewer than "
+            "`min_to_rank` cases behind the value, or no value).",
+        },
+        "value": {"type": "number", "nullable": True},
+        "part": {
+            "type": "integer",
+            "nullable": True,
+            "description": "The count above the line: resolved; overdue (null for days).",
+        },
+        "whole": {
+            "type": "integer",
+            "description": "The count below it: resolved + failed; open at month end; "
+            "concluded cases (days).",
+        },
+        "enough": {"type": "boolean", "description": "`whole` ≥ `min_to_rank`."},
+    },
+}
+
+RANKINGS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["centre", "month", "live", "min_to_rank", "as_of", "rankings"],
+    "properties": {
+        "centre": _CENTRE_SCHEMA,
+        "month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+        "live": {"type": "boolean"},
+        "min_to_rank": {"type": "integer", "description": "Fewer cases than this: not ranked."},
+        "as_of": {"type": "string", "format": "date-time"},
+        "rankings": {
+            "type": "object",
+            "properties": {
+                "success_rate": {
+                    "type": "array",
+                    "items": _RANKED_SCHEMA,
+                    "description": "Resolved ÷ (resolved + failed), highest first.",
+                },
+                "overdue_share": {
+                    "type": "array",
+                    "items": _RANKED_SCHEMA,
+                    "description": "Overdue ÷ open at the month's end, lowest first.",
+                },
+                "days_to_conclusion_median": {
+                    "type": "array",
+                    "items": _RANKED_SCHEMA,
+                    "description": "Median days from registration to conclusion, lowest first.",
+                },
+            },
+        },
+        "measure_labels": _names_schema(),
+    },
+}
+
+TREND_BAD_PARAMETER = error(
+    "A parameter is missing or not valid; it is named",
+    "invalid",
+    "Some fields are not valid.",
+    months=['"6" is not a valid choice.'],
+)
+
+
+def _trend_file_schema(kind: str, what: str) -> Any:
+    media_type = trend_document.CONTENT_TYPES[kind].split(";")[0]
+    return extend_schema(
+        summary=f"A centre's trend as a {kind.upper()} file",
+        description=(
+            f"The trend of `GET /reports/trend/` as a file to save: {what}. Named "
+            f"`trend-<centre code>-<first YYYY-MM>-<last YYYY-MM>-<scope>.{kind}`, names in your "
+            f"language. {WHO_READS} See docs/api.md, “Trend and rankings”."
+        ),
+        parameters=[TrendQuery],
+        responses={
+            (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description=what),
+            400: TREND_BAD_PARAMETER,
+            404: NOT_FOUND,
+        },
+    )
+
+
+class TrendViewSet(ScopedViewSet):
+    scope = staticmethod(access.report_centres)
+    content_negotiation_class = IgnoreFormatParameter
+
+    @extend_schema(
+        summary="A centre's trend: 12 or 24 months of its headline figures",
+        description=(
+            "Received, concluded by outcome, success rate, open and overdue at month end, days to "
+            "conclusion (median, 90th percentile) and the level-resolution shares, month by "
+            "month, oldest first, for the centre alone or its subtree; each month's figures are "
+            "those of `GET /reports/monthly/` for that month. Read from the report counters: "
+            f"the cost does not follow the number of cases. {WHO_READS} Files: "
+            "`GET /reports/trend/csv/`, `/xlsx/`. See docs/api.md, “Trend and rankings”."
+        ),
+        parameters=[TrendQuery],
+        responses={
+            (200, "application/json"): OpenApiResponse(TREND_SCHEMA, description="The trend"),
+            400: TREND_BAD_PARAMETER,
+            404: NOT_FOUND,
+        },
+    )
+    def trend(self, request: Request) -> Response:
+        with reading_from_replica(request.user):
+            data = self._trend(request)
+        return Response(data)
+
+    @_trend_file_schema("csv", "UTF-8 with a byte order mark, a row per month")
+    def trend_csv(self, request: Request) -> HttpResponse:
+        return self._trend_file(request, "csv")
+
+    @_trend_file_schema("xlsx", "a workbook: a row per month, and the definitions")
+    def trend_xlsx(self, request: Request) -> HttpResponse:
+        return self._trend_file(request, "xlsx")
+
+    def _trend_file(self, request: Request, kind: str) -> HttpResponse:
+        with reading_from_replica(request.user):
+            data = self._trend(request)
+        return trend_file_response(signed_in_user(request), data, kind)
+
+    def _trend(self, request: Request) -> dict[str, Any]:
+        now = timezone.now()
+        query = TrendQuery(data=request.query_params, context={"now": now})
+        query.is_valid(raise_exception=True)
+        params = dict(query.validated_data)
+        centre = self.get_queryset().filter(pk=params["centre"]).first()
+        if centre is None:
+            raise NotFound()
+        last = parse_month(params["month"]) if "month" in params else None
+        data = trend.trend(centre, params["months"], params["scope"], last=last, now=now)
+        return trend.labelled_trend(data)
+
+    @extend_schema(
+        summary="The child centres of a centre, ranked",
+        description=(
+            "Each child centre (with its subtree) for the month, ranked on the success rate "
+            "(highest first), the overdue share (overdue ÷ open at the month's end, lowest "
+            "first) and the median days to conclusion (lowest first), each with the counts "
+            "behind it (`part` / `whole`). A child with fewer than `min_to_rank` cases behind a "
+            "measure is listed last, `rank` null: too few to rank. "
+            f"{WHO_READS} See docs/api.md, “Trend and rankings”."
+        ),
+        parameters=[RankingsQuery],
+        responses={
+            (200, "application/json"): OpenApiResponse(RANKINGS_SCHEMA, description="The rankings"),
+            400: BAD_PARAMETER,
+            404: NOT_FOUND,
+        },
+    )
+    def rankings(self, request: Request) -> Response:
+        now = timezone.now()
+        query = RankingsQuery(data=request.query_params, context={"now": now})
+        query.is_valid(raise_exception=True)
+        params = dict(query.validated_data)
+        with reading_from_replica(request.user):
+            centre = self.get_queryset().filter(pk=params["centre"]).first()
+            if centre is None:
+                raise NotFound()
+            month = parse_month(params["month"]) if "month" in params else current_month(now)
+            data = trend.rankings(centre, month, now=now)
+        return Response(trend.labelled_rankings(data))
+
+
+def trend_file_response(user: User, data: dict[str, Any], kind: str) -> HttpResponse:
+    """The trend as a file, and its ``report_download`` audit record (filed under the centre)."""
+    english = (get_language() or "").startswith("en")
+    makers = {"csv": trend_document.to_csv, "xlsx": trend_document.to_xlsx}
+    content = makers[kind](data, english=english)
+    audit.downloaded(
+        actor=user,
+        document="report_trend",
+        file_format=kind,
+        centre=Centre.objects.get(pk=data["centre"]["id"]),
+        report=True,
+        first_month=data["first_month"],
+        last_month=data["last_month"],
+        scope=data["scope"],
+    )
+    response = HttpResponse(content, content_type=trend_document.CONTENT_TYPES[kind])
+    response["Content-Disposition"] = (
+        f'attachment; filename="{trend_document.filename(data, kind)}"'
+    )
     return response

@@ -74,3 +74,16 @@ class ReportForm(forms.Form):
 
     def clean_scope(self) -> str:
         return self.cleaned_data.get("scope") or ReportScope.SUBTREE
+
+
+class TrendForm(ReportForm):
+    """The trend page's choice: a centre, the last month, the scope, and 12 or 24 months."""
+
+    months = forms.ChoiceField(
+        label=_("Months"),
+        choices=[("12", _("12 months")), ("24", _("24 months"))],
+        required=False,
+    )
+
+    def clean_months(self) -> int:
+        return int(self.cleaned_data.get("months") or 12)

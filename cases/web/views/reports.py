@@ -45,7 +45,7 @@ from django_htmx.http import reswap, retarget
 from ...access import can_read_reports, report_centres, scope_of
 from ...models import OPEN_STATUSES, Centre, ReportScope, Role, Status
 from ...replica import replica_view
-from ...reports import figures, monthly, periods
+from ...reports import figures, monthly, periods, trend
 from ...reports.figures import Kind, shown
 from ..base import AuthenticatedHttpRequest
 from ..forms.reports import ReportForm
@@ -375,6 +375,40 @@ def _charts(data: dict[str, Any], month: date) -> list[SafeString]:
     return drawn
 
 
+# --- The rankings on the report page ------------------------------------------------------------
+
+
+def ranking_tables(centre: Centre, month: date, now: datetime) -> list[dict[str, Any]]:
+    """The report page's rankings section: a table per measure, each row the child centre, its
+    rank (or "too few to rank"), its value and the counts behind it."""
+    data = trend.labelled_rankings(trend.rankings(centre, month, now=now))
+    kinds = {
+        "success_rate": Kind.RATE,
+        "overdue_share": Kind.RATE,
+        "days_to_conclusion_median": Kind.DAYS,
+    }
+    tables = []
+    for measure in trend.RANKING_MEASURES:
+        rows = []
+        for entry in data["rankings"][measure]:
+            if measure == "days_to_conclusion_median":
+                counts = _("%(count)s concluded") % {"count": entry["whole"]}
+            else:
+                counts = f"{entry['part']} / {entry['whole']}"
+            rows.append(
+                {
+                    "rank": entry["rank"],
+                    "label": entry["centre"]["label"],
+                    "url": report_url(entry["centre"]["id"], month, ReportScope.SUBTREE),
+                    "value": shown(entry["value"], kinds[measure]),
+                    "counts": counts,
+                    "enough": entry["enough"],
+                }
+            )
+        tables.append({"key": measure, "title": data["measure_labels"][measure], "rows": rows})
+    return tables
+
+
 # --- Choosing the centre --------------------------------------------------------------------------
 
 
@@ -460,6 +494,9 @@ def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
     shown = {d: figures.shown_entries(d, entries) for d, entries in report["breakdowns"].items()}
     data = monthly.labelled({**report, "breakdowns": shown})
     context.update(_report_context(data, sizes, centre, month, scope, centres, now))
+    if scope == ReportScope.SUBTREE:
+        context["rankings"] = ranking_tables(centre, month, now)
+        context["min_to_rank"] = trend.MIN_TO_RANK
     return _respond(request, context, status=200)
 
 
@@ -509,7 +546,14 @@ def _report_context(
             for figure in figures.FIGURES
         ],
         "level_definition": data["level_resolution_definition"],
+        "trend_url": _trend_url(centre.pk, scope, month),
+        "archive_url": f"{reverse('web:report_archive')}?{urlencode({'centre': centre.pk})}",
     }
+
+
+def _trend_url(centre_id: int, scope: str, month: date) -> str:
+    query = {"centre": centre_id, "months": 12, "scope": scope, "month": f"{month:%Y-%m}"}
+    return f"{reverse('web:report_trend')}?{urlencode(query)}"
 
 
 def _respond(
