@@ -456,7 +456,7 @@ SPECTACULAR_SETTINGS = {
     ),
     # Semantic versioning of v1 (docs/api-versioning.md); the changelog's latest release
     # (docs/api-changelog.md, checked by tests/api/test_api_versioning.py).
-    "VERSION": "1.8.0",
+    "VERSION": "1.9.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # One English document whoever asks; component descriptions from their own docstrings only
     # (cases.api.schema).
