@@ -21,6 +21,7 @@ from .views.rooms import RoomViewSet
 from .views.sessions import SessionViewSet
 from .views.transfers import TransferViewSet
 from .views.users import UserViewSet
+from .views.warnings import WarningViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -41,6 +42,7 @@ router.register("users", UserViewSet, basename="user")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("events", EventFeedViewSet, basename="event")
 router.register("audit", AuditRecordViewSet, basename="audit")
+router.register("warnings", WarningViewSet, basename="warning")
 router.register("personal-data/requests", SubjectRequestViewSet, basename="personal-data-request")
 
 app_name = "api"
