@@ -140,7 +140,7 @@ class Notification(models.Model):
         """The early warning a ``warning`` entry announces (its key names it)."""
         if self.kind != NotificationKind.WARNING:
             return None
-        return int(self.key.rpartition(":")[2])
+        return int(self.key.split(":")[1])  # "warning:<id>" or "warning:<id>:assigned:…"
 
     def case_summary(self) -> str:
         """The case's summary, shortened to ``SUMMARY_CHARS``."""

@@ -22,6 +22,7 @@ from cases.models import (
     Centre,
     CentreKind,
     CentreLevel,
+    EarlyWarning,
     Event,
     FollowUp,
     Mediator,
@@ -33,6 +34,7 @@ from cases.models import (
     SubjectRequest,
     SubjectRequestKind,
     Transfer,
+    WarningRule,
 )
 from cases.services.attachments import upload_attachment
 from cases.services.notes import write_note
@@ -73,6 +75,7 @@ class Side:
     category: Category  # not centre-bound: the same on both sides
     event: Event  # the case's last (its photo's upload): the events feed lists events
     subject_request: SubjectRequest  # an erasure of the case's first party, asked there (issue 22)
+    warning: EarlyWarning  # an early warning raised for the street, linking ``case`` (issue 24)
 
 
 def _arrived(tree: Tree, case: Case, street: Centre, origin: Centre | None) -> Case:
@@ -181,7 +184,19 @@ def build_side(
             phone_hash=case.parties.order_by("position")[0].phone_hash,
             reason="world",
         ),
+        warning=_warning(street, case),
     )
+
+
+def _warning(street: Centre, case: Case) -> EarlyWarning:
+    """A group dispute raised for ``street`` about ``case`` (as ``services.warnings`` raises one)."""
+    key = f"{WarningRule.GROUP_DISPUTE}:{case.pk}"
+    warning = EarlyWarning.objects.create(
+        centre=street, rule=WarningRule.GROUP_DISPUTE, key=key, subject=key,
+        data={"count": 5, "threshold": 5, "number": case.number},
+    )  # fmt: skip
+    warning.cases.add(case)
+    return warning
 
 
 def build_registered_side(tree: Tree) -> Side:

@@ -60,7 +60,7 @@ class WarningSerializer(serializers.ModelSerializer[EarlyWarning]):
         return WarningCaseSerializer(warning.cases.all(), many=True).data
 
 
-class AssignSerializer(serializers.Serializer[Any]):
+class WarningAssignSerializer(serializers.Serializer[Any]):
     user = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True),
         help_text="The user to look into it: one who works at the warning's centre, below it or "
@@ -68,7 +68,7 @@ class AssignSerializer(serializers.Serializer[Any]):
     )
 
 
-class DismissSerializer(serializers.Serializer[Any]):
+class WarningDismissSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(
         max_length=REASON_MAX, help_text="Why nothing more is needed (required)."
     )

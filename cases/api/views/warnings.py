@@ -14,7 +14,11 @@ from ...queries.warnings import WarningFilter, warnings_for
 from ...services import warnings
 from ..base import ScopedViewSet, signed_in_user
 from ..docs import FORBIDDEN, NOT_FOUND, error
-from ..serializers.warnings import AssignSerializer, DismissSerializer, WarningSerializer
+from ..serializers.warnings import (
+    WarningAssignSerializer,
+    WarningDismissSerializer,
+    WarningSerializer,
+)
 
 INVALID_REASON = error(
     "Bad input, named by field", "invalid", "Some fields are not valid.",
@@ -64,13 +68,13 @@ class WarningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         description="A director over the warning's centre or an administrator (403). The user "
         "works at the warning's centre, below it or above it (else 400 naming `user`) and is "
         "notified (`warning`). One audit record (`warning_assigned`).",
-        request=AssignSerializer,
+        request=WarningAssignSerializer,
         responses={200: WarningSerializer, 400: INVALID_USER, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     @action(detail=True, methods=["post"], filter_backends=[])
     def assign(self, request: Request, pk: str | None = None) -> Response:
         found = self.get_object()
-        incoming = AssignSerializer(data=request.data)
+        incoming = WarningAssignSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         done = warnings.assign(
             actor=signed_in_user(request), warning=found, user=incoming.validated_data["user"]
@@ -81,13 +85,13 @@ class WarningViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         summary="Dismiss a warning, with the reason",
         description="A director over the warning's centre or an administrator (403). `reason` "
         "is required (400 naming `reason`). One audit record (`warning_dismissed`).",
-        request=DismissSerializer,
+        request=WarningDismissSerializer,
         responses={200: WarningSerializer, 400: INVALID_REASON, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     @action(detail=True, methods=["post"], filter_backends=[])
     def dismiss(self, request: Request, pk: str | None = None) -> Response:
         found = self.get_object()
-        incoming = DismissSerializer(data=request.data)
+        incoming = WarningDismissSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         done = warnings.dismiss(
             actor=signed_in_user(request), warning=found, reason=incoming.validated_data["reason"]
