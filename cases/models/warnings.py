@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class WarningRule(models.TextChoices):
@@ -25,7 +26,7 @@ class WarningRule(models.TextChoices):
 
 
 class WarningStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("warning status", "Open")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     ASSIGNED = "assigned", _("Assigned")
     DISMISSED = "dismissed", _("Dismissed")
