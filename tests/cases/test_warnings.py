@@ -351,3 +351,20 @@ def test_a_director_of_another_district_may_not_act(tree: Tree, warning: EarlyWa
     warning.refresh_from_db()
     assert warning.status == WarningStatus.OPEN
     assert _audited(AuditAction.WARNING_ACKNOWLEDGED) == []
+
+
+# --- The daily task --------------------------------------------------------------------------------
+
+
+def test_the_run_is_a_daily_task_before_the_directors_day(tree: Tree) -> None:
+    from cases.tasks import raise_early_warnings
+    from mediation.celery import app
+
+    for _ in range(5):
+        case_at(tree, tree.k1)
+    entry = app.conf.beat_schedule["raise-warnings"]
+
+    assert entry["task"] == raise_early_warnings.name
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({6}, {15})
+    assert raise_early_warnings() == {"raised": 1, "joined": 0}
+    assert raise_early_warnings() == {"raised": 0, "joined": 0}
