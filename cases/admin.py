@@ -45,6 +45,7 @@ from .models import (
     DeadlinePolicy,
     DigestItem,
     DurationBucket,
+    EarlyWarning,
     Event,
     Export,
     FollowUp,
@@ -67,6 +68,7 @@ from .models import (
     SubjectRequest,
     Transfer,
     UserSettings,
+    WarningThreshold,
     WorkingDayOverride,
 )
 from .models.people import user_display_name
@@ -355,6 +357,35 @@ class RetentionRuleAdmin(AdministratorsModelAdmin):
     list_filter = ["category"]
     search_fields = ["centre__code", "centre__name_zh", "centre__name_en"]
     autocomplete_fields = ["centre"]
+
+
+@admin.register(WarningThreshold)
+class WarningThresholdAdmin(AdministratorsModelAdmin):
+    """The early-warning thresholds, per centre, inherited down the tree (docs/reports.md,
+    "Early warnings"); a blank value is inherited from above, or the setting's default."""
+
+    list_display = [
+        "centre", "cluster_cases", "cluster_days", "group_applicants", "person_open_cases",
+        "surge_factor_percent", "surge_minimum",
+    ]  # fmt: skip
+    search_fields = ["centre__code", "centre__name_zh", "centre__name_en"]
+    autocomplete_fields = ["centre"]
+
+
+@admin.register(EarlyWarning)
+class EarlyWarningAdmin(ViewOnlyAdmin):
+    """Early warnings: raised by the daily run, handled on the warning list (docs/reports.md)."""
+
+    list_display = ["raised_at", "rule", "status", "centre", "assigned_to"]
+    list_filter = ["rule", "status"]
+    date_hierarchy = "raised_at"
+    list_select_related = ["centre", "assigned_to"]
+    search_fields = ["centre__code", "subject"]
+    readonly_fields = [
+        "centre", "rule", "data", "status", "raised_at", "updated_at", "acted_by", "acted_at",
+        "assigned_to", "dismissal_reason",
+    ]  # fmt: skip
+    exclude = ["cases"]
 
 
 @admin.register(WorkingDayOverride)

@@ -25,6 +25,7 @@ from .services.preferences import send_digests
 from .services.retention import anonymise_expired
 from .services.searches import purge_expired_searches
 from .services.sweep import remind_sessions, sweep
+from .services.warnings import raise_warnings
 
 logger = logging.getLogger(__name__)
 
@@ -179,3 +180,11 @@ def report_roll_stocks() -> str | None:
     """Carry the report counters' month-end positions into the new month (docs/reports.md)."""
     rolled = roll_stocks()
     return rolled.isoformat() if rolled else None
+
+
+@shared_task(name="cases.tasks.raise_warnings", queue=QUEUES.default)
+def raise_early_warnings() -> dict[str, int]:
+    """The daily early-warning run (services.warnings.raise_warnings): a warning per occasion,
+    its directors told; a second run raises nothing new. Returns what this run did."""
+    result = raise_warnings()
+    return {"raised": len(result.raised), "joined": result.joined}

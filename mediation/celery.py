@@ -80,6 +80,12 @@ app.conf.beat_schedule = {
         "task": "cases.tasks.send_digests",
         "schedule": crontab(minute=30, hour=7),
     },
+    # The early warnings (services.warnings), at 06:15 (CELERY_TIMEZONE, Asia/Shanghai): before
+    # the directors' day and their 07:30 digests; a second run raises nothing twice.
+    "raise-warnings": {
+        "task": "cases.tasks.raise_warnings",
+        "schedule": crontab(minute=15, hour=6),
+    },
     # Report e-mails still owed and not queued, or whose queued message was lost (snapshots).
     "requeue-report-emails": {
         "task": "cases.tasks.report_requeue_emails",

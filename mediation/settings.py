@@ -527,6 +527,15 @@ EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
 # centre (or one above) and category in the admin says otherwise, or the case is on legal hold.
 RETENTION_YEARS = env.int("RETENTION_YEARS", default=10)
 
+# Early warnings (docs/reports.md, "Early warnings"): the daily run's thresholds where no centre
+# up the tree sets its own in the admin (Early-warning thresholds).
+WARNING_CLUSTER_CASES = env.int("WARNING_CLUSTER_CASES", default=5)
+WARNING_CLUSTER_DAYS = env.int("WARNING_CLUSTER_DAYS", default=14)
+WARNING_GROUP_APPLICANTS = env.int("WARNING_GROUP_APPLICANTS", default=5)
+WARNING_PERSON_OPEN_CASES = env.int("WARNING_PERSON_OPEN_CASES", default=3)
+WARNING_SURGE_PERCENT = env.int("WARNING_SURGE_PERCENT", default=200)
+WARNING_SURGE_MINIMUM = env.int("WARNING_SURGE_MINIMUM", default=10)
+
 # One JSON line per request and per task started (mediation.requestlog). `make run` turns them off:
 # runserver prints its own line per request, and the console is for the developer.
 LOG_REQUESTS = env.bool("LOG_REQUESTS", default=True)

@@ -397,6 +397,8 @@ def main() -> None:
     results["p3"] = probe(small_url, "detail")
     log(f"P1b: the report against the plain aggregation of {PLAIN_AT:,} cases")
     results["p1b"] = probe(large_url, "plain", str(PLAIN_AT))
+    log("P12: the daily early-warning run")
+    results["p12"] = {"small": probe(small_url, "warnings"), "large": probe(large_url, "warnings")}
     log("plans of the report and list queries")
     results["plans"] = probe(large_url, "explain")
 
@@ -479,7 +481,20 @@ def figures(r: dict[str, Any]) -> list[Figure]:
          f"case detail {r['p6']['detail']['rate']} req/s, bare DRF endpoint "
          f"{r['p6']['hello']['rate']} req/s"),
         *issue21_figures(r),
+        *issue24_warning_figures(r),
     ]  # fmt: skip
+
+
+def issue24_warning_figures(r: dict[str, Any]) -> list[Figure]:
+    """P12 (issue 24): the daily early-warning run at 3M against at 30k."""
+    small, large = r["p12"]["small"], r["p12"]["large"]
+    ratio = large["median_ms"] / small["median_ms"]
+    return [(
+        "P12", f"{ratio:.2f}", "≤ 1.5", ratio <= 1.5,
+        f"the daily early-warning run (raise_warnings, rolled back): median {small['median_ms']} "
+        f"ms at 30k, {large['median_ms']} ms at 3M; {large['queries']} queries; found at 3M "
+        f"{large['found']}",
+    )]  # fmt: skip
 
 
 SEARCHES = {  # P8: each search of the web list, as docs/benchmarks.md names it

@@ -517,6 +517,43 @@ def cmd_export() -> dict[str, Any]:
     return result
 
 
+# --- P12: the daily early-warning run ----------------------------------------------------------
+
+
+def cmd_warnings(runs: str = "5") -> dict[str, Any]:
+    """P12: the daily early-warning run (``raise_warnings``) as of a minute after the latest case,
+    each run rolled back (its writes included, nothing kept); with what it found and the plans of
+    its queries."""
+    from django.db import transaction
+
+    from cases.queries.warnings import find_candidates
+    from cases.services.warnings import raise_warnings
+
+    latest = Case.objects.order_by("-registered_at").values_list("registered_at", flat=True)[:1]
+    now = (latest[0] if latest else timezone.now()) + timedelta(minutes=1)
+    found: dict[str, int] = defaultdict(int)
+
+    def call() -> None:
+        with transaction.atomic():
+            raise_warnings(now=now)
+            transaction.set_rollback(True)
+
+    statements = queries_of(lambda: find_candidates(now))
+    for candidate in find_candidates(now):
+        found[candidate.rule] += 1
+    return {
+        **timed(call, int(runs)),
+        "now": now.isoformat(),
+        "found": dict(found),
+        "queries": len(statements),
+        "plans": [
+            {"sql": sql, "plan": explain(sql)}
+            for sql in statements
+            if sql.lstrip().upper().startswith("SELECT")
+        ],
+    }
+
+
 # --- Plans ---------------------------------------------------------------------------------------
 
 

@@ -324,6 +324,10 @@ ADMIN_WRITES: dict[str, tuple[str, str]] = {
         "plain",
         "reference data: years kept after closing; read by cases.queries.retention",
     ),
+    "warningthreshold": (
+        "plain",
+        "reference data: the early-warning thresholds; read by cases.queries.warnings",
+    ),
     "workingdayoverride": (
         "plain",
         "reference data: corrections to the official calendar; read by cases.working_days",

@@ -23,6 +23,7 @@ from .views.snapshots import FILE_KINDS as SNAPSHOT_FILE_KINDS
 from .views.snapshots import ReportSnapshotViewSet
 from .views.transfers import TransferViewSet
 from .views.users import UserViewSet
+from .views.warnings import WarningViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -43,6 +44,7 @@ router.register("users", UserViewSet, basename="user")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("events", EventFeedViewSet, basename="event")
 router.register("audit", AuditRecordViewSet, basename="audit")
+router.register("warnings", WarningViewSet, basename="warning")
 router.register("personal-data/requests", SubjectRequestViewSet, basename="personal-data-request")
 
 app_name = "api"

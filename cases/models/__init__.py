@@ -43,6 +43,7 @@ from .searches import SavedSearch
 from .sessions import Room, Session, SessionMediator, SessionMode, SessionStatus
 from .subject_requests import SubjectRequest, SubjectRequestKind, SubjectRequestStatus
 from .transfers import Transfer, TransferDirection, TransferStatus
+from .warnings import EarlyWarning, WarningRule, WarningStatus, WarningThreshold
 
 __all__ = [
     "CONCLUDED_STATUSES",
@@ -69,6 +70,7 @@ __all__ = [
     "Dimension",
     "DocumentType",
     "DurationBucket",
+    "EarlyWarning",
     "Ethnicity",
     "Event",
     "EventKind",
@@ -116,6 +118,9 @@ __all__ = [
     "TransferDirection",
     "TransferStatus",
     "UserSettings",
+    "WarningRule",
+    "WarningStatus",
+    "WarningThreshold",
     "WorkingDayOverride",
     "display_name",
     "user_display_name",

@@ -53,6 +53,11 @@ class AuditAction(models.TextChoices):
     ERASURE_APPROVED = "erasure_approved", _("Erasure approved")
     ERASURE_REFUSED = "erasure_refused", _("Erasure refused")
     AUDIT_EXTRACT = "audit_extract", _("Audit extract made")
+    # Early warnings (issue 24): what directors did with one, and changes to the thresholds.
+    WARNING_ACKNOWLEDGED = "warning_acknowledged", _("Early warning acknowledged")
+    WARNING_ASSIGNED = "warning_assigned", _("Early warning assigned")
+    WARNING_DISMISSED = "warning_dismissed", _("Early warning dismissed")
+    WARNING_SETTING_CHANGED = "warning_setting_changed", _("Early-warning thresholds changed")
 
 
 class AuditRecord(models.Model):

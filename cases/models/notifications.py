@@ -41,6 +41,8 @@ class NotificationKind(models.TextChoices):
     EXPORT_READY = "export_ready", _("Your case list export is ready")
     # Issue 22: a personal data request of yours was approved or refused (``request_decided:<id>``).
     REQUEST_DECIDED = "request_decided", _("Your personal data request was decided")
+    # Issue 24: an early warning was raised in a subtree the user directs (``warning:<id>``).
+    WARNING = "warning", _("Early warning raised")
 
 
 def case_text(case: "Case | None", *, visible: bool = True) -> str:
@@ -132,6 +134,13 @@ class Notification(models.Model):
         if self.kind != NotificationKind.REQUEST_DECIDED:
             return None
         return int(self.key.rpartition(":")[2])
+
+    @property
+    def warning_id(self) -> int | None:
+        """The early warning a ``warning`` entry announces (its key names it)."""
+        if self.kind != NotificationKind.WARNING:
+            return None
+        return int(self.key.split(":")[1])  # "warning:<id>" or "warning:<id>:assigned:…"
 
     def case_summary(self) -> str:
         """The case's summary, shortened to ``SUMMARY_CHARS``."""

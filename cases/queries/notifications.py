@@ -63,6 +63,14 @@ def directors_of(case: Case) -> QuerySet[User]:
     return User.objects.filter(is_active=True, pk__in=directors.values("user_id")).order_by("pk")
 
 
+def directors_of_centre(centre: Centre) -> QuerySet[User]:
+    """Active users who direct ``centre`` or any centre above it."""
+    directors = Membership.objects.filter(
+        role=Role.DIRECTOR, centre__code__in=centre.ancestor_codes()
+    )
+    return User.objects.filter(is_active=True, pk__in=directors.values("user_id")).order_by("pk")
+
+
 def nearest_directors(centre: Centre) -> QuerySet[User]:
     """The active directors of ``centre``, or of the nearest centre above it that has any."""
     codes = centre.ancestor_codes()

@@ -26,7 +26,15 @@ from django.db import models
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.http import HttpRequest, HttpResponse
 
-from ..models import AuditAction, Category, Centre, DeadlinePolicy, Membership, RetentionRule
+from ..models import (
+    AuditAction,
+    Category,
+    Centre,
+    DeadlinePolicy,
+    Membership,
+    RetentionRule,
+    WarningThreshold,
+)
 from .audit import current_request, record, serving, signed_in
 
 
@@ -134,6 +142,7 @@ WATCHED: dict[type[models.Model], str] = {
     Category: AuditAction.CATEGORY_CHANGED,
     DeadlinePolicy: AuditAction.DEADLINE_SETTING_CHANGED,
     RetentionRule: AuditAction.RETENTION_SETTING_CHANGED,
+    WarningThreshold: AuditAction.WARNING_SETTING_CHANGED,
 }
 
 _BEFORE = "_audit_before"
@@ -152,7 +161,7 @@ def values_of(obj: models.Model) -> dict[str, Any]:
 def _centre_of(obj: models.Model) -> Centre | None:
     if isinstance(obj, Centre):
         return obj
-    if isinstance(obj, Membership | DeadlinePolicy | RetentionRule):
+    if isinstance(obj, Membership | DeadlinePolicy | RetentionRule | WarningThreshold):
         return Centre.objects.filter(pk=obj.centre_id).first()
     if isinstance(obj, User):
         return home_centre(obj)

@@ -29,6 +29,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             or bool(roles & {Role.DIRECTOR, Role.COURT_LIAISON, Role.OBSERVER}),
             "reads_reports": can_read_reports(user),
             "reads_audit": scope.is_admin or Role.DIRECTOR in roles,
+            "reads_warnings": scope.is_admin or Role.DIRECTOR in roles,
             # The bell's count, on first use (templates call it): one query on a page with the
             # nav, none on an HTMX fragment.
             "unread": cache(partial(unread_count, user)),

@@ -33,6 +33,7 @@ from .views import (
     similar,
     transfers,
     trend,
+    warnings,
     workbench,
 )
 
@@ -61,6 +62,14 @@ urlpatterns = [
     ),
     path("exports/<int:pk>/", exports.export_detail, name="export_detail"),
     # The audit trail (issue 22): administrators, and directors over their subtrees.
+    # Early warnings (issue 24): directors over their subtrees, and administrators.
+    path("warnings/", warnings.warning_list, name="warnings"),
+    path("warnings/<int:pk>/", warnings.warning_detail, name="warning"),
+    path(
+        "warnings/<int:pk>/acknowledge/", warnings.warning_acknowledge, name="warning_acknowledge"
+    ),
+    path("warnings/<int:pk>/assign/", warnings.warning_assign, name="warning_assign"),
+    path("warnings/<int:pk>/dismiss/", warnings.warning_dismiss, name="warning_dismiss"),
     path("audit/", audit.audit_list, name="audit"),
     path("audit/export.csv", audit.audit_export_csv, name="audit_export"),
     # Requests from the people concerned (issue 22): find, export, city-wide search, erasure.

@@ -34,6 +34,7 @@ from cases.models import (
     DeadlinePolicy,
     DigestItem,
     DurationBucket,
+    EarlyWarning,
     Event,
     Export,
     IdempotencyKey,
@@ -52,6 +53,7 @@ from cases.models import (
     SubjectRequest,
     SubjectRequestKind,
     UserSettings,
+    WarningThreshold,
 )
 from cases.services.exports import record_export
 from cases.services.searches import save_search
@@ -145,6 +147,8 @@ def _rows_at(side: Side, tree: Tree) -> dict[type[models.Model], models.Model]:
         Membership: lambda: Membership.objects.filter(user=side.user).first(),
         DeadlinePolicy: lambda: DeadlinePolicy.objects.create(centre=district, mediation_days=9),
         RetentionRule: lambda: RetentionRule.objects.create(centre=district, years=12),
+        WarningThreshold: lambda: WarningThreshold.objects.create(centre=district, cluster_cases=4),
+        EarlyWarning: lambda: side.warning,
         SubjectRequest: lambda: SubjectRequest.objects.create(
             kind=SubjectRequestKind.ERASURE,
             id_number_hash="a" * 64,

@@ -537,6 +537,19 @@ COVERAGE: dict[str, Coverage] = {
         readers=frozenset({"foreign_director"}), param="centre",
         reason="Audit records: administrators all, directors those filed under their subtrees.",
     ),
+    # Early warnings (issue 24): directors over the warning's centre and administrators.
+    "/api/v1/warnings/": ListRoute(
+        target="warning",
+        probes=lambda world, warning: [{}, {"centre": warning.centre_id}, {"status": "open"}],
+    ),
+    "/api/v1/warnings/{id}/": ObjectRoute(target="warning"),
+    "/api/v1/warnings/{id}/acknowledge/": ObjectRoute(target="warning"),
+    "/api/v1/warnings/{id}/assign/": ObjectRoute(
+        target="warning", body=lambda world, warning, kwargs: {"user": world.tree.director_d2.pk}
+    ),
+    "/api/v1/warnings/{id}/dismiss/": ObjectRoute(
+        target="warning", body=constant({"reason": "越权撤销"})
+    ),
     # Requests from the people concerned (issue 22).
     "/api/v1/personal-data/requests/": PersonalDataRoute(
         readers=frozenset({"foreign_director", "intake"}),
@@ -1159,9 +1172,10 @@ def test_a_read_only_role_is_refused_before_its_body_is_read(world: World, call:
     response = _send(client, call.method, _object_url(call, obj), _spoiled(good), **_if_match(obj))
     if call.route.key.endswith("/transitions/{name}/"):
         assert_error(response, 409, "transition_not_allowed")
-    elif covers.target in {"user", "subject_request"}:
+    elif covers.target in {"user", "subject_request", "warning"}:
         # Accounts are administrators' only, a personal data request its requester's and the
-        # directors' over its centre: none is in the observer's scope.
+        # directors' over its centre, an early warning the directors' over its centre: none is
+        # in the observer's scope.
         assert_error(response, 404, "not_found")
     else:
         assert_error(response, 403, "permission_denied")

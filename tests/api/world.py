@@ -22,6 +22,7 @@ from cases.models import (
     Centre,
     CentreKind,
     CentreLevel,
+    EarlyWarning,
     Event,
     FollowUp,
     Mediator,
@@ -35,6 +36,7 @@ from cases.models import (
     SubjectRequest,
     SubjectRequestKind,
     Transfer,
+    WarningRule,
 )
 from cases.reports import monthly
 from cases.reports.periods import add_months, current_month
@@ -78,6 +80,7 @@ class Side:
     event: Event  # the case's last (its photo's upload): the events feed lists events
     subject_request: SubjectRequest  # an erasure of the case's first party, asked there (issue 22)
     snapshot: ReportSnapshot  # the district's report of last month, as a run kept it (issue 24)
+    warning: EarlyWarning  # an early warning raised for the street, linking ``case`` (issue 24)
 
 
 def _arrived(tree: Tree, case: Case, street: Centre, origin: Centre | None) -> Case:
@@ -187,6 +190,7 @@ def build_side(
             reason="world",
         ),
         snapshot=report_snapshot(district),
+        warning=_warning(street, case),
     )
 
 
@@ -205,6 +209,17 @@ def report_snapshot(centre: Centre) -> ReportSnapshot:
         generated_at=now,
         data=monthly.report(centre, month, now=now),
     )
+
+
+def _warning(street: Centre, case: Case) -> EarlyWarning:
+    """A group dispute raised for ``street`` about ``case`` (as ``services.warnings`` raises one)."""
+    key = f"{WarningRule.GROUP_DISPUTE}:{case.pk}"
+    warning = EarlyWarning.objects.create(
+        centre=street, rule=WarningRule.GROUP_DISPUTE, key=key, subject=key,
+        data={"count": 5, "threshold": 5, "number": case.number},
+    )  # fmt: skip
+    warning.cases.add(case)
+    return warning
 
 
 def build_registered_side(tree: Tree) -> Side:

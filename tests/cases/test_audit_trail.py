@@ -224,6 +224,7 @@ def test_a_user_changed_through_the_api_with_memberships(tree: Tree) -> None:
             20,
         ),
         ("retentionrule", {"category": ""}, AuditAction.RETENTION_SETTING_CHANGED, "years", 15),
+        ("warningthreshold", {}, AuditAction.WARNING_SETTING_CHANGED, "cluster_cases", 4),
     ],
 )
 def test_a_setting_added_in_the_admin_is_filed_under_its_centre(

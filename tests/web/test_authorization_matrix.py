@@ -329,6 +329,20 @@ COVERAGE: dict[str, Coverage] = {
         params=lambda world, side, number: {"case_number": number, "format": "csv"},
         reason="A case named by its number: one outside the scope is refused as a missing one.",
     ),
+    # Early warnings (issue 24): the list for directors (their subtrees) and administrators, a
+    # centre outside the reader's subtrees filtering to nothing, as a missing one does; one
+    # warning read and acted on by the directors over its centre.
+    "warnings": QueryRoute(params=lambda world, side, pk: {"centre": pk}),
+    "warning": ObjectRoute(ids={"pk": "warning"}, case_bound=False),
+    "warning_acknowledge": ObjectRoute(ids={"pk": "warning"}, case_bound=False),
+    "warning_assign": ObjectRoute(
+        ids={"pk": "warning"},
+        case_bound=False,
+        body=lambda world, side, kwargs: {"user": world.tree.director_d2.pk},
+    ),
+    "warning_dismiss": ObjectRoute(
+        ids={"pk": "warning"}, case_bound=False, body=constant({"reason": "越权撤销"})
+    ),
     "personal_data_request": ObjectRoute(
         ids={"pk": "subject_request"},
         body=constant({"decision": "refuse", "reason": "越权决定"}),
@@ -473,6 +487,7 @@ QUERY_TARGETS: dict[str, Callable[[World, str], Any]] = {
     "reports": lambda world, side: world.sides[side].district.pk,
     "report_trend": lambda world, side: world.sides[side].district.pk,
     "report_archive": lambda world, side: world.sides[side].district.pk,
+    "warnings": lambda world, side: world.sides[side].centre.pk,
     "transfers": lambda world, side: world.sides[side].transfer.pk,
     "notifications_read": lambda world, side: world.notifications[side].pk,
 }
@@ -591,7 +606,7 @@ def _state(side: Side, world: World, name: str) -> Any:
     """What a refused request must leave as it was: the counts, and the side's rows."""
     rows: list[models.Model] = [
         side.case, side.party, side.session, side.agreement, side.follow_up, side.transfer,
-        side.returned, side.mediator, world.notifications[name], side.attachment,
+        side.returned, side.mediator, world.notifications[name], side.attachment, side.warning,
     ]  # fmt: skip
     return _counts(), [list(type(r)._default_manager.filter(pk=r.pk).values()) for r in rows]
 
