@@ -192,7 +192,7 @@ def bar_chart(chart: Chart) -> SafeString:
         top = 4 + index * ROW
         description = _describe_bar(chart, bar)
         label = format_html(
-            '<text x="0" y="{}" class="chart-label" font-size="14">{}</text>',
+            '<text x="0" y="{}" font-size="14" class="chart-label">{}</text>',
             top + LABEL_Y,
             fit(bar.label, WIDTH),
         )
@@ -222,7 +222,7 @@ def bar_chart(chart: Chart) -> SafeString:
         rows.append(
             format_html(
                 '<g class="chart-bar"><title>{}</title>{}{}'
-                '<text x="{}" y="{}" class="chart-value" font-size="12">{}</text></g>',
+                '<text x="{}" y="{}" font-size="12" class="chart-value">{}</text></g>',
                 description,
                 label,
                 mark_safe("".join(segments)),
