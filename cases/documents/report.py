@@ -398,6 +398,29 @@ def pdf_context(data: dict[str, Any]) -> dict[str, Any]:
     """What the PDF template shows, formatted: the template only lays it out."""
     chinese = not (get_language() or "").startswith("en")
     labels = data["figure_labels"]
+    breakdown_list = [
+        {
+            "title": title,
+            "heading": ENTRY_HEADINGS[dimension],
+            "tables": [
+                {
+                    "labels": [labels[k] for k in keys],
+                    "rows": [
+                        (
+                            entry_label(dimension, entry),
+                            [display(k, entry["figures"][k]) for k in keys],
+                        )
+                        for entry in pdf_entries(data, dimension)
+                    ],
+                }
+                for keys in _chunks(BREAKDOWN_KEYS, PDF_COLUMNS)
+            ],
+            "empty": not data["breakdowns"][dimension],
+            "shown": len(pdf_entries(data, dimension)),
+            "total": len(data["breakdowns"][dimension]),
+        }
+        for dimension, title in breakdowns(data)
+    ]
     return {
         "data": data,
         "title_rows": title_rows(data),
@@ -419,35 +442,35 @@ def pdf_context(data: dict[str, Any]) -> dict[str, Any]:
             for key in KEYS
         ],
         "definitions": [(labels[key], data["definitions"][key]) for key in KEYS],
-        "breakdowns": [
-            {
-                "title": title,
-                "heading": ENTRY_HEADINGS[dimension],
-                "tables": [
-                    {
-                        "labels": [labels[k] for k in keys],
-                        "rows": [
-                            (
-                                entry_label(dimension, entry),
-                                [display(k, entry["figures"][k]) for k in keys],
-                            )
-                            for entry in pdf_entries(data, dimension)
-                        ],
-                    }
-                    for keys in _chunks(BREAKDOWN_KEYS, PDF_COLUMNS)
-                ],
-                "empty": not data["breakdowns"][dimension],
-                "shown": len(pdf_entries(data, dimension)),
-                "total": len(data["breakdowns"][dimension]),
-            }
-            for dimension, title in breakdowns(data)
-        ],
+        "breakdowns": breakdown_list,
+        "breakdown_groups": _breakdown_groups(breakdown_list),
         "levels": [
             (data["level_labels"][level], display_rate(data["level_resolution"][level]))
             for level, _label in LEVELS
         ],
         "charts": charts(data, entry_label),
     }
+
+
+def _breakdown_groups(breakdown_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The breakdowns as the PDF lays them out: one table per group of columns, in which each
+    breakdown is a part headed by its title (``span``: the columns a title row spans)."""
+    if not breakdown_list:
+        return []
+    groups = []
+    for index, table in enumerate(breakdown_list[0]["tables"]):
+        parts = [
+            {
+                "title": breakdown["title"],
+                "rows": breakdown["tables"][index]["rows"],
+                "empty": breakdown["empty"],
+                "shown": breakdown["shown"],
+                "total": breakdown["total"],
+            }
+            for breakdown in breakdown_list
+        ]
+        groups.append({"labels": table["labels"], "span": len(table["labels"]) + 1, "parts": parts})
+    return groups
 
 
 def pdf_entries(data: dict[str, Any], dimension: str) -> list[dict[str, Any]]:

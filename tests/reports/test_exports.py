@@ -504,10 +504,8 @@ def test_pdf_has_the_charts_of_the_page(history: Tree) -> None:
     assert concluded
     for entry in concluded:
         assert report.entry_label("child_centre", entry) in text
-    drawn = "".join(
-        page.get_contents().get_data().decode("latin-1")
-        for page in PdfReader(io.BytesIO(content)).pages
-    )
+    streams = [page.get_contents() for page in PdfReader(io.BytesIO(content)).pages]
+    drawn = "".join(stream.get_data().decode("latin-1") for stream in streams if stream)
     for key in ("resolved", "failed", "received", "level-community", "level-street"):
         assert pdf_colour(charts.FILLS[key]) in drawn, key
 
@@ -526,13 +524,13 @@ def test_the_pdf_embeds_the_chinese_font(history: Tree) -> None:
     with translation.override("zh-hans"):
         data = october_report(history)
         content = report.to_pdf(data)
-    fonts = {}
+    fonts: dict[str, Any] = {}
     for page in PdfReader(io.BytesIO(content)).pages:
-        for font in page["/Resources"]["/Font"].values():
-            font = font.get_object()
+        resources: Any = page["/Resources"]
+        for reference in resources["/Font"].values():
+            font: Any = reference.get_object()
             descendant = font["/DescendantFonts"][0].get_object()
-            descriptor = descendant["/FontDescriptor"].get_object()
-            fonts[str(font["/BaseFont"])] = descriptor
+            fonts[str(font["/BaseFont"])] = descendant["/FontDescriptor"].get_object()
     assert fonts
     for name, descriptor in fonts.items():
         assert {"/FontFile2", "/FontFile3"} & set(descriptor), f"{name} is not embedded"
