@@ -505,7 +505,7 @@ def test_pdf_has_the_charts_of_the_page(history: Tree) -> None:
     for entry in concluded:
         assert report.entry_label("child_centre", entry) in text
     streams = [page.get_contents() for page in PdfReader(io.BytesIO(content)).pages]
-    drawn = "".join(stream.get_data().decode("latin-1") for stream in streams if stream)
+    drawn = "".join(stream.get_data().decode("latin-1") for stream in streams if stream is not None)
     for key in ("resolved", "failed", "received", "level-community", "level-street"):
         assert pdf_colour(charts.FILLS[key]) in drawn, key
 
