@@ -379,8 +379,9 @@ def _widths(sheet: Worksheet, *, first_row: int, header_width: int | None = None
 
 # --- PDF -----------------------------------------------------------------------------------------
 
-# Columns of figures per breakdown table on a landscape page; more would not be legible.
-PDF_COLUMNS = 8
+# Columns of figures per breakdown table on a landscape page (21 figures: two tables); more would
+# not be legible at 8 pt. Fewer tables, fewer cells: a PDF's time follows them (issue 24).
+PDF_COLUMNS = 11
 
 
 def to_pdf(data: dict[str, Any]) -> bytes:
