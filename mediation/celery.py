@@ -7,6 +7,7 @@ from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_process_init
 from kombu import Queue
 
 from cases.queues import QUEUES
@@ -31,6 +32,16 @@ def declared_queue(
 app.conf.task_default_queue = QUEUES.default
 app.conf.task_queues = tuple(Queue(name) for name in QUEUES)
 app.conf.task_routes = (declared_queue,)
+
+
+@worker_process_init.connect
+def warm_up_pdf(**kwargs: Any) -> None:
+    """Each worker process loads the PDF renderer and its font once, at start (issue 24)."""
+    from cases.documents.pdf import warm_up
+
+    warm_up()
+
+
 app.conf.beat_schedule = {
     # The notification e-mails' outbox: whatever the queue did not send (services.notifications).
     "send-notification-emails": {

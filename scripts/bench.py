@@ -393,6 +393,10 @@ def main() -> None:
     results["p8"] = {"small": probe(small_url, "searches"), "large": probe(large_url, "searches")}
     log("P9: the city's CSV of one month, first byte")
     results["p9"] = {"small": probe(small_url, "export"), "large": probe(large_url, "export")}
+    log("P10: the city report's PDF")
+    results["p10"] = probe(small_url, "pdf")
+    log("P11: the monthly snapshot run for every centre, e-mails included, in one process")
+    results["p11"] = probe(small_url, "monthly_run")
     log("P3: case detail with 5 and 200 events and parties")
     results["p3"] = probe(small_url, "detail")
     log(f"P1b: the report against the plain aggregation of {PLAIN_AT:,} cases")
@@ -482,6 +486,7 @@ def figures(r: dict[str, Any]) -> list[Figure]:
          f"{r['p6']['hello']['rate']} req/s"),
         *issue21_figures(r),
         *issue24_warning_figures(r),
+        *issue24_figures(r),
     ]  # fmt: skip
 
 
@@ -503,6 +508,23 @@ SEARCHES = {  # P8: each search of the web list, as docs/benchmarks.md names it
     "phone": "a party's whole phone",
     "tail": "a phone's last four digits",
 }
+
+
+def issue24_figures(r: dict[str, Any]) -> list[Figure]:
+    """P10, P11 (issue 24): the city report's PDF; the month's snapshot run with its e-mails."""
+    p10, p11 = r["p10"], r["p11"]
+    return [
+        ("P10", f"{p10['median_s']:.2f} s", "≤ 2 s", p10["median_s"] <= 2,
+         f"the 30k city's report of {p10['month']} as its PDF ({p10['pages']} pages, "
+         f"{p10['kb']:,} kB, {p10['mediators']:,} mediators of whom the 20 busiest listed): median "
+         f"of {p10['runs']} renders, {p10['cpu_median_s']} s of CPU; the process's first "
+         f"{p10['first_s']} s (WeasyPrint and the fonts loaded)"),
+        ("P11", f"{p11['seconds'] / 60:.1f} min", "≤ 30 min", p11["seconds"] <= 30 * 60,
+         f"build_reports for {p11['centres']:,} centres in one process (a worker's two would "
+         f"share the work): {p11['snapshots']:,} snapshots, {p11['emailed_centres']:,} centres' "
+         f"directors e-mailed ({p11['messages']:,} messages, {p11['mb_sent']} MB built as SMTP "
+         f"would send them), {p11['per_centre_s']} s a centre; finished: {p11['finished']}"),
+    ]  # fmt: skip
 
 
 def issue21_figures(r: dict[str, Any]) -> list[Figure]:
@@ -648,6 +670,13 @@ METHOD = """\
   from the request to the first chunk of the `StreamingHttpResponse` (the header line, after the
   bounded read of the month's ids that decides between streaming and a background export), the
   slowest of 5 (≤ 1 s); beside it the time to the first case's row and to the whole file.
+- **P10** (issue 24) the 30,000-case city's report of the last complete month as its PDF
+  (`documents.report.to_pdf`, in the product's language), in-process: the median of 5 renders
+  after a first one that loads WeasyPrint and the fonts (a worker does that when it starts).
+- **P11** (issue 24) `build_reports` (the schedule's run, in the foreground) for every centre of
+  the 30,000-case city: a new version of the last complete month, each snapshot's e-mails sent as
+  it commits (Celery eager, so in the same process: one core, where a worker's two processes
+  would share the run), each message built to the bytes SMTP would send and dropped.
 - **The search index of the 3,000,000-case city**: `generate_city` writes each case's search
   document and phone-tail hash; a cached dump made before it had them is completed after its
   restore (`migrate`, `rebuild_search_index --missing`, `backfill_phone_tails`, then `VACUUM

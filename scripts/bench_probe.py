@@ -6,6 +6,7 @@ prints one JSON object on its last line of output. Called by ``scripts/bench.py`
 servers, builds the databases and puts the figures together; see docs/benchmarks.md.
 """
 
+import io
 import json
 import os
 import statistics
@@ -28,6 +29,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.mail.backends.base import BaseEmailBackend  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client, RequestFactory  # noqa: E402
@@ -591,6 +593,91 @@ def _cases_sql(statements: list[str]) -> list[str]:
 def cmd_roll() -> dict[str, Any]:
     """Carry the stock counters to this month (a database restored from an older dump)."""
     return {"stocks_through": f"{roll_stocks():%Y-%m}"}
+
+
+# --- P10, P11 (issue 24): the city report's PDF; the monthly snapshot run ------------------------
+
+
+def cmd_pdf(runs: str = "5") -> dict[str, Any]:
+    """P10: the city's report for the last complete month as its PDF (the e-mail's attachment and
+    the API's ``format=pdf``), in the product's language: the median of ``runs`` renders after
+    one that loads WeasyPrint and the fonts (a worker does that at start)."""
+    from pypdf import PdfReader
+
+    from cases.documents import report as report_document
+
+    data = monthly.labelled(monthly.report(city(), report_month(), "subtree"))
+    first = time.perf_counter()
+    content = report_document.to_pdf(data)
+    first_s = time.perf_counter() - first
+    samples, cpu = [], []
+    for _ in range(int(runs)):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        report_document.to_pdf(data)
+        samples.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
+    return {
+        "median_s": round(statistics.median(samples), 2),
+        "cpu_median_s": round(statistics.median(cpu), 2),
+        "first_s": round(first_s, 2),
+        "runs": int(runs),
+        "pages": len(PdfReader(io.BytesIO(content)).pages),
+        "kb": round(len(content) / 1024),
+        "month": f"{report_month():%Y-%m}",
+        "mediators": len(data["breakdowns"]["mediator"]),
+    }
+
+
+class SerialisingBackend(BaseEmailBackend):
+    """P11's e-mail backend: each message is built to the bytes SMTP would send (the PDF encoded
+    into it) and counted, then dropped: the console backend would print every PDF."""
+
+    sent = 0
+    size = 0
+
+    def send_messages(self, messages: Any) -> int:
+        for message in messages:
+            SerialisingBackend.size += len(message.message().as_bytes())
+            SerialisingBackend.sent += 1
+        return len(messages)
+
+
+def cmd_monthly_run() -> dict[str, Any]:
+    """P11: the monthly snapshot run of the last complete month for every centre, e-mails
+    included, as ``build_reports`` runs it: a new version, its snapshots chunk by chunk, each
+    centre's e-mail with its PDF sent as its snapshot commits — all in this one process (one
+    core; a worker of two processes would share it), so the figure is a bound from above."""
+    from django.core.management import call_command
+    from django.test.utils import override_settings
+
+    from cases.models import ReportRun, ReportSnapshot
+    from mediation.celery import app
+
+    centres = Centre.objects.count()
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = True  # the e-mail tasks run here, as each snapshot commits
+    started, started_cpu = time.perf_counter(), time.process_time()
+    try:
+        with override_settings(EMAIL_BACKEND=f"{__name__}.SerialisingBackend"):
+            call_command("build_reports", stdout=io.StringIO())
+    finally:
+        app.conf.task_always_eager = eager
+    seconds = time.perf_counter() - started
+    run = ReportRun.objects.filter(month=report_month()).order_by("-version").first()
+    assert run is not None
+    snapshots = ReportSnapshot.objects.filter(run=run)
+    return {
+        "seconds": round(seconds, 1),
+        "cpu_s": round(time.process_time() - started_cpu, 1),
+        "centres": centres,
+        "snapshots": snapshots.count(),
+        "emailed_centres": snapshots.filter(emailed_at__isnull=False).count(),
+        "messages": SerialisingBackend.sent,
+        "mb_sent": round(SerialisingBackend.size / 2**20, 1),
+        "finished": run.finished_at is not None,
+        "version": run.version,
+        "per_centre_s": round(seconds / max(centres, 1), 3),
+    }
 
 
 def main() -> None:

@@ -11,20 +11,21 @@ language active when it is made (the caller's, or the director's for the monthly
   an empty cell for null), for people who feed the numbers on into their own tools.
 - XLSX holds numbers as numbers, formatted for reading (percentages, days, yuan).
 - PDF (A4, Noto CJK) shows them formatted, with the change against each comparison month, and
-  of each breakdown the entries ``figures.shown_entries`` as the page does (a city's thousands
-  of mediators are in the CSV and XLSX).
+  of each breakdown every child centre and the busiest ``figures.PDF_SHOWN_ENTRIES`` of the
+  others (a city's thousands of mediators are in the CSV and XLSX), and the page's charts.
 """
 
 import csv
 import io
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -33,6 +34,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..models import ReportScope
+from ..reports import figures
 from ..reports.figures import (
     BREAKDOWN_KEYS,
     BREAKDOWNS,
@@ -47,6 +49,7 @@ from ..reports.figures import (
 from ..reports.periods import zone
 from . import pdf
 from .cells import spreadsheet_cell
+from .charts import Bar, Chart, Series, bar_chart, share_bar
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -66,6 +69,9 @@ ENTRY_HEADINGS = {
 LEVEL_SHARES_TITLE = gettext_lazy("Share of the resolved cases resolved at each level")
 
 TEMPLATE = "reports/monthly_pdf.html"
+
+OUTCOMES = ("resolved", "failed", "withdrawn")
+LEVEL_SERIES = "level"  # CSS classes series-level-<key>
 
 
 # --- What every format shows ---------------------------------------------------------------------
@@ -126,6 +132,82 @@ def number(key: str, value: Any) -> int | float | Decimal | None:
     if BY_KEY[key].kind == Kind.AMOUNT:
         return Decimal(value)
     return value
+
+
+# --- Charts --------------------------------------------------------------------------------------
+
+
+def charts(
+    data: dict[str, Any],
+    label: Callable[[str, dict[str, Any]], str],
+    url: Callable[[dict[str, Any]], str] | None = None,
+) -> list[SafeString]:
+    """The report's charts, drawn (inline SVG), the same on the web page and in the PDF: outcomes
+    per child centre (subtree only), where the resolved cases were resolved, received and
+    concluded per category. ``label`` names a breakdown entry; ``url`` (the page) links a child
+    centre's bar to its report."""
+    labels = data["figure_labels"]
+    outcomes = tuple(Series(key, labels[key]) for key in OUTCOMES)
+    categories = data["breakdowns"]["category"]
+    drawn = []
+    if data["scope"] == ReportScope.SUBTREE:
+        by_centre = [
+            Bar(
+                label("child_centre", entry),
+                tuple(entry["figures"][key] for key in OUTCOMES),
+                url(entry) if url is not None else "",
+            )
+            for entry in data["breakdowns"]["child_centre"]
+        ]
+        drawn.append(
+            bar_chart(
+                Chart(
+                    "chart-concluded-by-centre",
+                    _("Concluded, by centre and outcome"),
+                    outcomes,
+                    by_centre,
+                    _("No case was concluded in the month."),
+                )
+            )
+        )
+    levels = tuple(Series(f"{LEVEL_SERIES}-{key}", data["level_labels"][key]) for key, _ in LEVELS)
+    drawn.append(
+        share_bar(
+            Chart(
+                "chart-level-resolution",
+                _("Where the resolved cases were resolved"),
+                levels,
+                empty=_("No case was resolved in the month."),
+            ),
+            [data["level_resolution"][key] for key, _ in LEVELS],
+        )
+    )
+    drawn.append(
+        bar_chart(
+            Chart(
+                "chart-received-by-category",
+                _("Received, by category"),
+                (Series("received", labels["received"]),),
+                [Bar(label("category", e), (e["figures"]["received"],)) for e in categories],
+                _("No case was received in the month."),
+            )
+        )
+    )
+    drawn.append(
+        bar_chart(
+            Chart(
+                "chart-concluded-by-category",
+                _("Concluded, by category and outcome"),
+                outcomes,
+                [
+                    Bar(label("category", e), tuple(e["figures"][key] for key in OUTCOMES))
+                    for e in categories
+                ],
+                _("No case was concluded in the month."),
+            )
+        )
+    )
+    return drawn
 
 
 # --- CSV -----------------------------------------------------------------------------------------
@@ -297,8 +379,9 @@ def _widths(sheet: Worksheet, *, first_row: int, header_width: int | None = None
 
 # --- PDF -----------------------------------------------------------------------------------------
 
-# Columns of figures per breakdown table on a landscape page; more would not be legible.
-PDF_COLUMNS = 8
+# Columns of figures per breakdown table on a landscape page (21 figures: two tables); more would
+# not be legible at 8 pt. Fewer tables, fewer cells: a PDF's time follows them (issue 24).
+PDF_COLUMNS = 11
 
 
 def to_pdf(data: dict[str, Any]) -> bytes:
@@ -316,6 +399,29 @@ def pdf_context(data: dict[str, Any]) -> dict[str, Any]:
     """What the PDF template shows, formatted: the template only lays it out."""
     chinese = not (get_language() or "").startswith("en")
     labels = data["figure_labels"]
+    breakdown_list = [
+        {
+            "title": title,
+            "heading": ENTRY_HEADINGS[dimension],
+            "tables": [
+                {
+                    "labels": [labels[k] for k in keys],
+                    "rows": [
+                        (
+                            entry_label(dimension, entry),
+                            [display(k, entry["figures"][k]) for k in keys],
+                        )
+                        for entry in pdf_entries(data, dimension)
+                    ],
+                }
+                for keys in _chunks(BREAKDOWN_KEYS, PDF_COLUMNS)
+            ],
+            "empty": not data["breakdowns"][dimension],
+            "shown": len(pdf_entries(data, dimension)),
+            "total": len(data["breakdowns"][dimension]),
+        }
+        for dimension, title in breakdowns(data)
+    ]
     return {
         "data": data,
         "title_rows": title_rows(data),
@@ -337,34 +443,41 @@ def pdf_context(data: dict[str, Any]) -> dict[str, Any]:
             for key in KEYS
         ],
         "definitions": [(labels[key], data["definitions"][key]) for key in KEYS],
-        "breakdowns": [
-            {
-                "title": title,
-                "heading": ENTRY_HEADINGS[dimension],
-                "tables": [
-                    {
-                        "labels": [labels[k] for k in keys],
-                        "rows": [
-                            (
-                                entry_label(dimension, entry),
-                                [display(k, entry["figures"][k]) for k in keys],
-                            )
-                            for entry in shown_entries(dimension, data["breakdowns"][dimension])
-                        ],
-                    }
-                    for keys in _chunks(BREAKDOWN_KEYS, PDF_COLUMNS)
-                ],
-                "empty": not data["breakdowns"][dimension],
-                "shown": len(shown_entries(dimension, data["breakdowns"][dimension])),
-                "total": len(data["breakdowns"][dimension]),
-            }
-            for dimension, title in breakdowns(data)
-        ],
+        "breakdowns": breakdown_list,
+        "breakdown_groups": _breakdown_groups(breakdown_list),
         "levels": [
             (data["level_labels"][level], display_rate(data["level_resolution"][level]))
             for level, _label in LEVELS
         ],
+        "charts": charts(data, entry_label),
     }
+
+
+def _breakdown_groups(breakdown_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The breakdowns as the PDF lays them out: one table per group of columns, in which each
+    breakdown is a part headed by its title (``span``: the columns a title row spans)."""
+    if not breakdown_list:
+        return []
+    groups = []
+    for index, table in enumerate(breakdown_list[0]["tables"]):
+        parts = [
+            {
+                "title": breakdown["title"],
+                "rows": breakdown["tables"][index]["rows"],
+                "empty": breakdown["empty"],
+                "shown": breakdown["shown"],
+                "total": breakdown["total"],
+            }
+            for breakdown in breakdown_list
+        ]
+        groups.append({"labels": table["labels"], "span": len(table["labels"]) + 1, "parts": parts})
+    return groups
+
+
+def pdf_entries(data: dict[str, Any], dimension: str) -> list[dict[str, Any]]:
+    """The entries of a breakdown the PDF lists: every child centre, of the others the busiest
+    ``figures.PDF_SHOWN_ENTRIES``."""
+    return shown_entries(dimension, data["breakdowns"][dimension], figures.PDF_SHOWN_ENTRIES)
 
 
 def _chunks(keys: tuple[str, ...], size: int) -> list[tuple[str, ...]]:

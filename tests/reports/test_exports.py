@@ -21,9 +21,10 @@ import time_machine
 from django.db import transaction
 from django.utils import translation
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from cases import workflow
-from cases.documents import report
+from cases.documents import charts, report
 from cases.models import Agreement, Centre, FollowUp, Status
 from cases.reports import figures, monthly
 from cases.reports.figures import BREAKDOWN_KEYS, BY_KEY, KEYS, LEVELS, Kind
@@ -427,9 +428,9 @@ def test_pdf_prints_the_figures_definitions_and_breakdowns(history: Tree, langua
 def test_pdf_shows_the_busiest_entries_of_a_long_breakdown(
     history: Tree, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Like the page, the PDF lists a breakdown's busiest ``SHOWN_ENTRIES`` (here 1) and says
+    """The PDF lists a breakdown's busiest ``PDF_SHOWN_ENTRIES`` (here 1) and says
     the CSV and XLSX files have them all; they do."""
-    monkeypatch.setattr(figures, "SHOWN_ENTRIES", 1)
+    monkeypatch.setattr(figures, "PDF_SHOWN_ENTRIES", 1)
     with translation.override("en"):
         data = october_report(history)
         lines = pdf_lines(report.to_pdf(data))
@@ -464,3 +465,79 @@ def test_file_names_say_centre_month_and_scope(history: Tree) -> None:
     assert report.filename({**data, "centre": {"code": 'J"A/1'}}, "pdf") == (
         "report-J_A_1-2026-10-centre.pdf"
     )
+
+
+# --- The page's charts and the fonts in the PDF (issue 24) ---------------------------------------
+
+CHART_TITLES = (
+    "Concluded, by centre and outcome",
+    "Where the resolved cases were resolved",
+    "Received, by category",
+    "Concluded, by category and outcome",
+)
+
+
+def pdf_colour(hex_colour: str) -> str:
+    """How the PDF's content stream sets ``#rrggbb`` as the fill colour (``r g b rg``)."""
+    parts = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return " ".join(f"{p:.6f}".rstrip("0").rstrip(".") for p in parts) + " rg"
+
+
+def test_pdf_has_the_charts_of_the_page(history: Tree) -> None:
+    """The four charts of the web page, titled, with their bars in the series' colours and
+    labelled with the child centres and categories, in the PDF after the figures."""
+    with translation.override("en"):
+        data = october_report(history)
+        content = report.to_pdf(data)
+    lines = pdf_lines(content)
+    text = "\n".join(lines)
+    charts_at = next(i for i, line in enumerate(lines) if line.strip() == "Charts")
+    after = "\n".join(lines[charts_at:])
+    for title in CHART_TITLES:
+        assert title in after, title
+    # The bars' labels and totals are drawn text: every child centre that concluded a case.
+    concluded = [
+        e
+        for e in data["breakdowns"]["child_centre"]
+        if e["figures"]["resolved"] + e["figures"]["failed"] + e["figures"]["withdrawn"]
+    ]
+    assert concluded
+    for entry in concluded:
+        assert report.entry_label("child_centre", entry) in text
+    streams = [page.get_contents() for page in PdfReader(io.BytesIO(content)).pages]
+    drawn = "".join(stream.get_data().decode("latin-1") for stream in streams if stream is not None)
+    for key in ("resolved", "failed", "received", "level-community", "level-street"):
+        assert pdf_colour(charts.FILLS[key]) in drawn, key
+
+
+def test_a_month_without_cases_says_so_in_place_of_the_charts(history: Tree) -> None:
+    with translation.override("en"):
+        data = monthly.labelled(monthly.report(history.d1, date(2026, 4, 1), "subtree"))
+        text = " ".join(" ".join(pdf_lines(report.to_pdf(data))).split())
+    assert "No case was received in the month." in text
+    assert "No case was resolved in the month." in text
+
+
+def test_the_pdf_embeds_the_chinese_font(history: Tree) -> None:
+    """Every font is embedded (a subset: only the characters used), the Chinese one is Noto Sans
+    CJK SC, in the text and the charts alike, so Chinese shows on a machine without the font."""
+    with translation.override("zh-hans"):
+        data = october_report(history)
+        content = report.to_pdf(data)
+    fonts: dict[str, Any] = {}
+    for page in PdfReader(io.BytesIO(content)).pages:
+        resources: Any = page["/Resources"]
+        for reference in resources["/Font"].values():
+            font: Any = reference.get_object()
+            descendant = font["/DescendantFonts"][0].get_object()
+            fonts[str(font["/BaseFont"])] = descendant["/FontDescriptor"].get_object()
+    assert fonts
+    for name, descriptor in fonts.items():
+        assert {"/FontFile2", "/FontFile3"} & set(descriptor), f"{name} is not embedded"
+    cjk = [name.split("+", 1)[1] for name in fonts if CJK_FONT.search(name)]
+    assert cjk and set(cjk) <= {"Noto-Sans-CJK-SC", "Noto-Sans-CJK-SC-Bold"}, sorted(fonts)
+    text = "\n".join(pdf_lines(content))
+    assert data["figure_labels"]["received"] in text and "图表" in text
+
+
+CJK_FONT = re.compile(r"CJK")

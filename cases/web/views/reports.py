@@ -43,13 +43,13 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import reswap, retarget
 
 from ...access import can_read_reports, report_centres, scope_of
+from ...documents import report as report_document
 from ...models import OPEN_STATUSES, Centre, ReportScope, Role, Status
 from ...replica import replica_view
 from ...reports import figures, monthly, periods, trend
 from ...reports.figures import Kind, shown
 from ..base import AuthenticatedHttpRequest
 from ..forms.reports import ReportForm
-from ..templatetags.charts import Bar, Chart, Series, bar_chart, share_bar
 
 # The headline figures, as cards above the table.
 CARD_KEYS = (
@@ -83,7 +83,6 @@ LIST_PARAMETERS = {"category": "category", "channel": "channel", "risk_level": "
 # changes after it.
 RECEIVED_BY = {"channel"}
 OPEN_IN_ORDER = [status for status in Status.values if status in OPEN_STATUSES]
-LEVEL_SERIES = "level"  # CSS classes series-level-<key>
 
 NO_REPORTS = gettext_lazy(
     "Monthly reports are read by centre directors, observers and administrators; your role does "
@@ -304,75 +303,17 @@ def _breakdowns(
 
 
 def _charts(data: dict[str, Any], month: date) -> list[SafeString]:
-    """The report's charts, drawn (inline SVG): outcomes per child centre (subtree only), where
-    the resolved cases were resolved, received and concluded per category."""
-    labels = data["figure_labels"]
-    outcomes = tuple(Series(key, labels[key]) for key in OUTCOMES)
-    categories = data["breakdowns"]["category"]
-    drawn = []
-    if data["scope"] == ReportScope.SUBTREE:
-        centre_label = data["centre"]["label"]
-        by_centre = [
-            Bar(
-                _entry_label("child_centre", entry, centre_label),
-                tuple(entry["figures"][key] for key in OUTCOMES),
-                report_url(
-                    entry["key"], month, ReportScope.CENTRE if entry["own"] else ReportScope.SUBTREE
-                ),
-            )
-            for entry in data["breakdowns"]["child_centre"]
-        ]
-        drawn.append(
-            bar_chart(
-                Chart(
-                    "chart-concluded-by-centre",
-                    _("Concluded, by centre and outcome"),
-                    outcomes,
-                    by_centre,
-                    _("No case was concluded in the month."),
-                )
-            )
-        )
-    levels = tuple(
-        Series(f"{LEVEL_SERIES}-{key}", data["level_labels"][key]) for key, _label in figures.LEVELS
+    """The report's charts (``documents.report.charts``, the same as the PDF's), each child
+    centre's bar linking to its own report."""
+    centre_label = data["centre"]["label"]
+
+    def url(entry: dict[str, Any]) -> str:
+        scope = ReportScope.CENTRE if entry["own"] else ReportScope.SUBTREE
+        return report_url(entry["key"], month, scope)
+
+    return report_document.charts(
+        data, lambda dimension, entry: _entry_label(dimension, entry, centre_label), url
     )
-    drawn.append(
-        share_bar(
-            Chart(
-                "chart-level-resolution",
-                _("Where the resolved cases were resolved"),
-                levels,
-                empty=_("No case was resolved in the month."),
-            ),
-            [data["level_resolution"][key] for key, _label in figures.LEVELS],
-        )
-    )
-    drawn.append(
-        bar_chart(
-            Chart(
-                "chart-received-by-category",
-                _("Received, by category"),
-                (Series("received", labels["received"]),),
-                [Bar(str(e["label"]), (e["figures"]["received"],)) for e in categories],
-                _("No case was received in the month."),
-            )
-        )
-    )
-    drawn.append(
-        bar_chart(
-            Chart(
-                "chart-concluded-by-category",
-                _("Concluded, by category and outcome"),
-                outcomes,
-                [
-                    Bar(str(e["label"]), tuple(e["figures"][key] for key in OUTCOMES))
-                    for e in categories
-                ],
-                _("No case was concluded in the month."),
-            )
-        )
-    )
-    return drawn
 
 
 # --- The rankings on the report page ------------------------------------------------------------
