@@ -1,22 +1,16 @@
 """The audit trail as CSV (the audit page's download): one line per record, the values as the
 page shows them, cells that no spreadsheet reads as a formula."""
 
-import csv
 import json
 from collections.abc import Iterable, Iterator
 from datetime import tzinfo
 from typing import Any
 
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import AuditRecord
-from .cells import spreadsheet_cell
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+from . import cells
 
 
 def header() -> list[str]:
@@ -47,9 +41,4 @@ def row(record: AuditRecord, zone: tzinfo) -> list[Any]:
 
 def csv_lines(records: Iterable[AuditRecord], language: str | None, zone: tzinfo) -> Iterator[str]:
     """The CSV, line by line, in ``language`` (made while the answer is sent)."""
-    writer = csv.writer(_Echo())
-    with translation.override(language):
-        # The byte order mark tells Excel the file is UTF-8.
-        yield "\ufeff" + writer.writerow(header())
-        for record in records:
-            yield writer.writerow([spreadsheet_cell(value) for value in row(record, zone)])
+    return cells.csv_lines(header, (row(record, zone) for record in records), language)

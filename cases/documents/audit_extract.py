@@ -1,37 +1,23 @@
 """An audit extract for a regulator (issue 22): one case's events and audit records, or the audit
 records about one person, as CSV (cells no spreadsheet reads as a formula) and as a PDF."""
 
-import csv
 import json
 from collections.abc import Iterator, Sequence
 from datetime import tzinfo
 from typing import Any
 
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import AuditRecord, Event
+from . import cells
+from .audit_export import header as audit_header
 from .audit_export import row as audit_row
-from .cells import spreadsheet_cell
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 def header() -> list[str]:
-    return [
-        str(_("Row type")),
-        str(_("Time")),
-        str(_("User name")),
-        str(_("Action")),
-        str(_("Centre")),
-        str(_("Case number")),
-        str(_("Target")),
-        str(_("IP address")),
-        str(_("Details")),
-    ]
+    """The audit CSV's columns, after the kind of each line (event or audit record)."""
+    return [str(_("Row type")), *audit_header()]
 
 
 def event_row(event: Event, zone: tzinfo) -> list[Any]:
@@ -60,8 +46,4 @@ def rows(events: Sequence[Event], records: Sequence[AuditRecord], zone: tzinfo) 
 def csv_text(
     events: Sequence[Event], records: Sequence[AuditRecord], language: str | None, zone: tzinfo
 ) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    with translation.override(language):
-        yield "\ufeff" + writer.writerow(header())
-        for line in rows(events, records, zone):
-            yield writer.writerow([spreadsheet_cell(value) for value in line])
+    return cells.csv_lines(header, rows(events, records, zone), language)

@@ -12,7 +12,6 @@ the source the surface that took it registered (``register_source``: the web lis
 ``cases.apps``), since the floors keep the worker's code below the web's.
 """
 
-import csv
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, tzinfo
@@ -32,6 +31,7 @@ from openpyxl.cell import WriteOnlyCell
 from .. import deadlines
 from ..models import Case, Export, ExportFormat, ExportStatus, Party
 from ..services import exports as export_services
+from . import cells
 from .cells import spreadsheet_cell
 
 CHUNK = 1000  # cases read per query (their parties and co-mediators with them)
@@ -122,13 +122,6 @@ def _text(value: Any) -> str:
     return spreadsheet_cell(value)
 
 
-class _Echo:
-    """A file whose ``write`` hands the line back, so the CSV writer feeds a stream."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def cases_in_chunks(cases: QuerySet[Case], ids: list[int]) -> Iterator[Case]:
     """The cases of ``ids`` in that order, read ``CHUNK`` at a time from ``cases`` (so still
     within its scope; a case gone meanwhile is left out)."""
@@ -145,14 +138,8 @@ def first_ids(cases: QuerySet[Case], limit: int) -> list[int]:
 
 
 def csv_lines(cases: Iterable[Case], language: str | None, zone: tzinfo) -> Iterator[str]:
-    """The CSV, line by line, in ``language``: the lines are made while the response is sent,
-    after the view (and its request's language) has returned."""
-    writer = csv.writer(_Echo())
-    with translation.override(language):
-        # The byte order mark tells Excel the file is UTF-8 (it would read Chinese as mojibake).
-        yield "\ufeff" + writer.writerow(header())
-        for case in cases:
-            yield writer.writerow([_text(value) for value in row(case, zone)])
+    """The CSV, line by line, in ``language`` (made while the response is sent)."""
+    return cells.csv_lines(header, (row(case, zone) for case in cases), language, cell=_text)
 
 
 def write_xlsx(
