@@ -18,7 +18,8 @@
   query parameters                              400
   a request body                                400, 413, 415
   an ``If-Match`` parameter                     412 (``current_version``), 428; ``ETag`` on 2xx
-  an ``Idempotency-Key`` parameter              409 (``Retry-After``), 422; ``Idempotent-Replayed``
+  an ``Idempotency-Key`` parameter              409 (``Retry-After``), 422; ``Idempotent-Replayed``;
+                                                400, 413, 415 (the key's fingerprint reads the body)
   ============================================  =================================================
 
   A view lists in ``etag_actions`` the actions whose answers carry ``ETag`` without taking
@@ -239,7 +240,8 @@ class ContractAutoSchema(AutoSchema):
         if if_match:
             statuses |= {412, 428}
         if idempotent:
-            statuses |= {409, 422}
+            # The key's fingerprint reads the body, even of an operation that takes none.
+            statuses |= {400, 409, 413, 415, 422}
         return statuses
 
     def _error_response(self, status: int) -> dict[str, Any]:
