@@ -1,12 +1,10 @@
 """The server-drawn SVG charts (``cases.documents.charts``) as template tags: ``{% load charts %}``
-where the library is registered in ``TEMPLATES``. The views call the functions themselves; the
-drawing's types are re-exported here, so web code may keep importing them from this module."""
+where the library is registered in ``TEMPLATES``. The views call the functions themselves, from
+``cases.documents.charts``."""
 
 from django import template
 
-from ...documents.charts import Bar, Chart, Series, bar_chart, share_bar
-
-__all__ = ["Bar", "Chart", "Series", "bar_chart", "share_bar"]
+from ...documents.charts import bar_chart, share_bar
 
 register = template.Library()
 register.simple_tag(bar_chart)

@@ -376,7 +376,9 @@ def ancestors_in(centres: list[Centre], centre: Centre) -> list[Centre]:
     return [c for c in centres if c.pk != centre.pk and centre.is_within(c)]
 
 
-def _query(request: AuthenticatedHttpRequest, centre: Centre | None, now: datetime) -> QueryDict:
+def report_query(
+    request: AuthenticatedHttpRequest, centre: Centre | None, now: datetime
+) -> QueryDict:
     """The request's choice with the defaults filled in, so the form shows what is reported."""
     data = request.GET.copy()
     if not data.get("centre") and centre is not None:
@@ -419,7 +421,7 @@ def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise PermissionDenied(NO_REPORTS)
     now = timezone.now()
     centre = chosen or default_centre(user)
-    form = ReportForm(_query(request, centre, now), now=now)
+    form = ReportForm(report_query(request, centre, now), now=now)
     centres = picker_centres(user, centre) if centre is not None else []
     form.set_centres(centres)
     context: dict[str, Any] = {"form": form, "centre": centre, "report": None}

@@ -20,14 +20,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from ...access import can_read_reports
-from ...models import Centre, ReportScope
+from ...documents.charts import Bar, Chart, Series, bar_chart
+from ...models import Centre
 from ...replica import replica_view
 from ...reports import figures, periods, trend
 from ...reports.figures import Kind, shown
 from ..base import AuthenticatedHttpRequest
 from ..forms.reports import TrendForm
-from ..templatetags.charts import Bar, Chart, Series, bar_chart
-from .reports import NO_REPORTS, _chosen_centre, default_centre, picker_centres, report_url
+from .reports import (
+    NO_REPORTS,
+    _chosen_centre,
+    default_centre,
+    picker_centres,
+    report_query,
+    report_url,
+)
 
 OUTCOMES = ("resolved", "failed", "withdrawn")
 
@@ -120,13 +127,8 @@ def _rows(data: dict[str, Any], centre_id: int, scope: str) -> list[dict[str, An
 
 
 def _query(request: AuthenticatedHttpRequest, centre: Centre | None, now: datetime) -> QueryDict:
-    data = request.GET.copy()
-    if not data.get("centre") and centre is not None:
-        data["centre"] = str(centre.pk)
-    if not data.get("month"):
-        data["month"] = periods.format_month(periods.current_month(now))
-    if not data.get("scope"):
-        data["scope"] = ReportScope.SUBTREE
+    """The report page's choice with its defaults, and a window of 12 months."""
+    data = report_query(request, centre, now)
     if not data.get("months"):
         data["months"] = "12"
     return data
