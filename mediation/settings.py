@@ -536,6 +536,9 @@ WARNING_PERSON_OPEN_CASES = env.int("WARNING_PERSON_OPEN_CASES", default=3)
 WARNING_SURGE_PERCENT = env.int("WARNING_SURGE_PERCENT", default=200)
 WARNING_SURGE_MINIMUM = env.int("WARNING_SURGE_MINIMUM", default=10)
 
+# The wall screen (docs/web.md, "The wall screen") fetches its figures again this often.
+WALL_REFRESH_SECONDS = env.int("WALL_REFRESH_SECONDS", default=60)
+
 # One JSON line per request and per task started (mediation.requestlog). `make run` turns them off:
 # runserver prints its own line per request, and the console is for the developer.
 LOG_REQUESTS = env.bool("LOG_REQUESTS", default=True)

@@ -33,6 +33,7 @@ from .views import (
     similar,
     transfers,
     trend,
+    wall,
     warnings,
     workbench,
 )
@@ -192,6 +193,8 @@ urlpatterns = [
     path("reports/", reports.reports, name="reports"),
     path("reports/trend/", trend.report_trend, name="report_trend"),
     path("reports/snapshots/", report_archive.report_archive, name="report_archive"),
+    # The wall screen of a command centre (issue 24).
+    path("wall/", wall.wall, name="wall"),
     path(
         "reports/snapshots/<int:pk>/<str:kind>/",
         report_archive.report_snapshot_file,

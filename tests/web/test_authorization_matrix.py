@@ -374,6 +374,8 @@ COVERAGE: dict[str, Coverage] = {
     # The trend and the snapshot archive (issue 24): the report's readers, a centre in the query.
     "report_trend": QueryRoute(params=lambda world, side, pk: {"centre": pk, "months": "24"}),
     "report_archive": QueryRoute(params=lambda world, side, pk: {"centre": pk}),
+    # The wall screen (issue 24): the report's readers, a centre in the query.
+    "wall": QueryRoute(params=lambda world, side, pk: {"centre": pk}),
     "report_snapshot_file": ObjectRoute(
         ids={"pk": "snapshot"}, each={"kind": ("json", "csv", "xlsx", "pdf")}, case_bound=False
     ),
@@ -487,6 +489,7 @@ QUERY_TARGETS: dict[str, Callable[[World, str], Any]] = {
     "reports": lambda world, side: world.sides[side].district.pk,
     "report_trend": lambda world, side: world.sides[side].district.pk,
     "report_archive": lambda world, side: world.sides[side].district.pk,
+    "wall": lambda world, side: world.sides[side].district.pk,
     "warnings": lambda world, side: world.sides[side].centre.pk,
     "transfers": lambda world, side: world.sides[side].transfer.pk,
     "notifications_read": lambda world, side: world.notifications[side].pk,

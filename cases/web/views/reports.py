@@ -491,6 +491,7 @@ def _report_context(
         "level_definition": data["level_resolution_definition"],
         "trend_url": _trend_url(centre.pk, scope, month),
         "archive_url": f"{reverse('web:report_archive')}?{urlencode({'centre': centre.pk})}",
+        "wall_url": f"{reverse('web:wall')}?{urlencode({'centre': centre.pk})}",
     }
 
 
