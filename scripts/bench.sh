@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench: the benchmarks of docs/benchmarks.md (issue #8), on a throwaway PostgreSQL.
 #
-#   1. install the Debian packages that are missing (postgresql, wrk)
+#   1. install the Debian packages that are missing (postgresql, redis-server, wrk)
 #   2. set up .venv from uv.lock
 #   3. start a throwaway PostgreSQL cluster on 127.0.0.1 (as make test does)
 #   4. scripts/bench.py: build/restore the 30,000- and 3,000,000-case cities, measure, print the
@@ -35,7 +35,7 @@ trap 'exit 143' TERM
 unset DATABASE_URL REDIS_URL CELERY_BROKER_URL CELERY_RESULT_BACKEND
 
 section "Debian packages"
-apt_ensure postgresql wrk
+apt_ensure postgresql redis-server wrk
 
 section "Virtualenv"
 "$ROOT/scripts/venv.sh"

@@ -29,7 +29,6 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.mail.backends.base import BaseEmailBackend  # noqa: E402
 from django.db import connection, reset_queries  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client, RequestFactory  # noqa: E402
@@ -628,55 +627,31 @@ def cmd_pdf(runs: str = "5") -> dict[str, Any]:
     }
 
 
-class SerialisingBackend(BaseEmailBackend):
-    """P11's e-mail backend: each message is built to the bytes SMTP would send (the PDF encoded
-    into it) and counted, then dropped: the console backend would print every PDF."""
+def cmd_monthly_start() -> dict[str, Any]:
+    """P11: a new snapshot run of the last complete month, its centres dispatched in chunks to the
+    workers' ``reports`` queue as the schedule's ``report_monthly_run`` does; the run's id."""
+    from cases.services import snapshots
 
-    sent = 0
-    size = 0
-
-    def send_messages(self, messages: Any) -> int:
-        for message in messages:
-            SerialisingBackend.size += len(message.message().as_bytes())
-            SerialisingBackend.sent += 1
-        return len(messages)
+    run = snapshots.start_run(report_month())
+    dispatched = snapshots.complete(run)
+    return {"run": run.pk, "version": run.version, "dispatched": dispatched}
 
 
-def cmd_monthly_run() -> dict[str, Any]:
-    """P11: the monthly snapshot run of the last complete month for every centre, e-mails
-    included, as ``build_reports`` runs it: a new version, its snapshots chunk by chunk, each
-    centre's e-mail with its PDF sent as its snapshot commits — all in this one process (one
-    core; a worker of two processes would share it), so the figure is a bound from above."""
-    from django.core.management import call_command
-    from django.test.utils import override_settings
-
+def cmd_monthly_status(run_id: str) -> dict[str, Any]:
+    """P11: how far the workers are with the run: finished (every centre's snapshot), and the
+    e-mails still owed (directors to e-mail, not e-mailed yet)."""
     from cases.models import ReportRun, ReportSnapshot
-    from mediation.celery import app
+    from cases.queries import snapshots as snapshot_queries
 
-    centres = Centre.objects.count()
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True  # the e-mail tasks run here, as each snapshot commits
-    started, started_cpu = time.perf_counter(), time.process_time()
-    try:
-        with override_settings(EMAIL_BACKEND=f"{__name__}.SerialisingBackend"):
-            call_command("build_reports", stdout=io.StringIO())
-    finally:
-        app.conf.task_always_eager = eager
-    seconds = time.perf_counter() - started
-    run = ReportRun.objects.filter(month=report_month()).order_by("-version").first()
-    assert run is not None
+    run = ReportRun.objects.get(pk=int(run_id))
     snapshots = ReportSnapshot.objects.filter(run=run)
     return {
-        "seconds": round(seconds, 1),
-        "cpu_s": round(time.process_time() - started_cpu, 1),
-        "centres": centres,
+        "finished": run.finished_at is not None,
+        "centres": Centre.objects.count(),
         "snapshots": snapshots.count(),
         "emailed_centres": snapshots.filter(emailed_at__isnull=False).count(),
-        "messages": SerialisingBackend.sent,
-        "mb_sent": round(SerialisingBackend.size / 2**20, 1),
-        "finished": run.finished_at is not None,
+        "owed": snapshot_queries.owed_emails(run).count(),
         "version": run.version,
-        "per_centre_s": round(seconds / max(centres, 1), 3),
     }
 
 

@@ -35,7 +35,7 @@ def probe() -> ModuleType:
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_probe"] = module  # its e-mail backend is named by this module's name
+    sys.modules["bench_probe"] = module
     spec.loader.exec_module(module)
     return module
 
@@ -55,22 +55,38 @@ def march(tree: Tree) -> Iterator[Tree]:
         yield tree
 
 
-def test_p11_runs_every_centres_snapshot_and_e_mail(
-    probe: ModuleType, march: Tree, django_capture_on_commit_callbacks: Callable[..., Any]
+def test_p11_dispatches_a_new_run_and_follows_it_to_the_last_e_mail(
+    probe: ModuleType,
+    march: Tree,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+    settings: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        result = probe.cmd_monthly_run()
+    # The workers' e-mail backend, as make bench names it (scripts/ on the path).
+    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+    sent = tmp_path / "sent.log"
+    monkeypatch.setenv("BENCH_MAIL_LOG", str(sent))
+    settings.EMAIL_BACKEND = "bench_mail.CountingBackend"
+
+    with django_capture_on_commit_callbacks(execute=True):  # the tasks run eagerly here
+        started = probe.cmd_monthly_start()
+    status = probe.cmd_monthly_status(str(started["run"]))
+
     centres = Centre.objects.count()
-    snapshots = ReportSnapshot.objects.filter(
-        run__month="2026-02-01", run__version=result["version"]
-    )
-    assert (result["centres"], result["snapshots"], snapshots.count()) == (centres,) * 3
-    assert result["finished"] is True
+    snapshots = ReportSnapshot.objects.filter(run_id=started["run"])
+    assert started["dispatched"] == centres
+    assert (status["centres"], status["snapshots"], snapshots.count()) == (centres,) * 3
+    assert status["finished"] is True and status["owed"] == 0
     emailed = snapshots.filter(emailed_at__isnull=False).count()
-    assert result["emailed_centres"] == emailed >= 3  # the city's and both districts' directors
+    assert status["emailed_centres"] == emailed >= 3  # the city's and both districts' directors
     # Every message was built as SMTP would send it, its PDF in it, and none reached the outbox.
-    assert result["messages"] >= emailed and result["mb_sent"] > 0
+    sizes = [int(line) for line in sent.read_text().split()]
+    assert len(sizes) >= emailed and min(sizes) > 10_000
     assert mail.outbox == []
+    # Each measurement is a new version of the month.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert probe.cmd_monthly_start()["version"] == started["version"] + 1
 
 
 def test_p10_renders_the_city_report_as_its_pdf(probe: ModuleType, march: Tree) -> None:
