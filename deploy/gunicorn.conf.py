@@ -32,6 +32,16 @@ max_requests_jitter = 200
 # the message, instead of a loop of dying workers; the workers share the loaded code's memory.
 preload_app = True
 
+
+def when_ready(server: object) -> None:
+    """In the master, after the application is loaded and before the workers are forked: import
+    the PDF renderer (WeasyPrint, Pango, HarfBuzz) once, so that no worker's first PDF waits for
+    it (cases.documents.pdf.preload; issue 24)."""
+    from cases.documents.pdf import preload
+
+    preload()
+
+
 # X-Forwarded-* are believed only from these addresses (the proxy): comma-separated.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS") or "127.0.0.1,::1"
 

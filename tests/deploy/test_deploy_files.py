@@ -386,3 +386,25 @@ def test_pgbouncer_pools_in_transaction_mode_and_the_application_works_through_i
 
 def _read(path: Path) -> str:
     return path.read_text() if path.exists() else ""
+
+
+def test_gunicorn_s_master_imports_the_pdf_renderer_before_it_forks() -> None:
+    """``when_ready`` runs in the master before the workers are forked: WeasyPrint is imported
+    there, so each worker starts with it (a fresh process, where nothing imported it before)."""
+    script = (
+        "import runpy, sys, django\n"
+        "django.setup()\n"
+        "assert 'weasyprint' not in sys.modules\n"
+        "runpy.run_path('deploy/gunicorn.conf.py')['when_ready'](None)\n"
+        "print('weasyprint' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
