@@ -299,7 +299,8 @@ def monthly_run(database_url: str) -> dict[str, Any]:
             "BENCH_MAIL_LOG": str(sent),
         }
         celery = str(ROOT / ".venv" / "bin" / "celery")
-        worker_env = {**ENV, **env, "DATABASE_URL": database_url}
+        # No JSON line per task (mediation.requestlog): 7,000 of them would bury the bench's log.
+        worker_env = {**ENV, **env, "DATABASE_URL": database_url, "LOG_REQUESTS": "false"}
         command = [celery, "--app", "mediation", "worker", "--concurrency", "2", "--loglevel",
                    "WARNING"]  # fmt: skip
         workers = [
