@@ -39,10 +39,6 @@ class Area:
     below: dict[str, int]  # each child's path → the number of centres in its subtree
     place: bool  # a place on the map (not a court or a department)
 
-    @property
-    def overdue_share(self) -> float | None:
-        return self.overdue / self.open if self.open else None
-
 
 @dataclass(frozen=True)
 class Board:

@@ -35,12 +35,16 @@ BANDS: tuple[tuple[str, float, str], ...] = (
 QUIET_FILL = "#34404f"  # nothing open
 
 
-def band(area: Area) -> str:
-    """``quiet`` with nothing open, else the band of its overdue share."""
-    share = area.overdue_share
-    if share is None:
+def band_of(open_: int, overdue: int) -> str:
+    """``quiet`` with nothing open, else the band of the overdue share."""
+    if not open_:
         return "quiet"
+    share = overdue / open_
     return [name for name, lowest, _fill in BANDS if share >= lowest][-1]
+
+
+def band(area: Area) -> str:
+    return band_of(area.open, area.overdue)
 
 
 def legend() -> list[tuple[str, str, str]]:

@@ -157,6 +157,11 @@ def report_url(centre_id: Any, month: date, scope: str) -> str:
     return f"{reverse('web:reports')}?{query}"
 
 
+def wall_url(centre_id: Any) -> str:
+    """The wall screen of a centre (``views/wall.py``)."""
+    return f"{reverse('web:wall')}?{urlencode({'centre': centre_id})}"
+
+
 def export_urls(centre_id: int, month: date, scope: str) -> list[tuple[str, str]]:
     """The report as files, from the API (the same figures; the files in the user's language)."""
     try:
@@ -491,7 +496,7 @@ def _report_context(
         "level_definition": data["level_resolution_definition"],
         "trend_url": _trend_url(centre.pk, scope, month),
         "archive_url": f"{reverse('web:report_archive')}?{urlencode({'centre': centre.pk})}",
-        "wall_url": f"{reverse('web:wall')}?{urlencode({'centre': centre.pk})}",
+        "wall_url": wall_url(centre.pk),
     }
 
 

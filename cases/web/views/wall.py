@@ -8,14 +8,12 @@ those who handle them (directors and administrators). The figures are ``cases.qu
 """
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -23,21 +21,17 @@ from django.views.decorators.http import require_GET
 from ...access import can_read_reports, report_centres
 from ...documents.charts import Chart, Series, share_bar
 from ...models import Centre, ReportScope
-from ...queries.wall import Area, Board, board
+from ...queries.wall import Board, board
 from ...replica import replica_view
 from ...reports import figures, periods
 from ...reports.figures import Kind, shown
 from ..base import AuthenticatedHttpRequest
-from ..wall_map import band, district_map, legend
-from .reports import NO_REPORTS, _chosen_centre, default_centre, report_url
+from ..wall_map import band, band_of, district_map, legend
+from .reports import NO_REPORTS, _chosen_centre, default_centre, report_url, wall_url
 
 # Rows of the district table; the rest are summed up in one line.
 TABLE_ROWS = 12
 BAR_WIDTH = 100  # the drawing units of a table or channel bar
-
-
-def wall_url(centre_id: Any) -> str:
-    return f"{reverse('web:wall')}?{urlencode({'centre': centre_id})}"
 
 
 def _bar(value: int, largest: int) -> float:
@@ -56,7 +50,7 @@ def _rows(b: Board) -> tuple[list[dict[str, Any]], dict[str, int] | None]:
                 "open": b.own[0],
                 "overdue": b.own[1],
                 "url": "",
-                "band": band(Area(b.centre, b.own[0], b.own[1], {}, True)),
+                "band": band_of(b.own[0], b.own[1]),
                 "open_bar": _bar(b.own[0], largest),
                 "overdue_bar": _bar(b.own[1], largest),
                 "centre": b.centre.pk,
